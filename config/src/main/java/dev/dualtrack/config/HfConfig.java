@@ -1,0 +1,36 @@
+package dev.dualtrack.config;
+
+import java.net.URI;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Track 2: the Hugging Face Hub behind {@code /hf}. Redirects are followed by dualtrack itself and only to
+ * {@code redirect-hosts}; the upstream token, if any, comes from the environment variable {@code token-env}.
+ */
+public record HfConfig(
+        @Default("https://huggingface.co") URI upstream,
+        @Default("[cdn-lfs.hf.co, cdn-lfs-us-1.hf.co, cdn-lfs-eu-1.hf.co, cas-bridge.xethub.hf.co]")
+        List<String> redirectHosts,
+        Repos repos,
+        @Default("false") boolean enforceSafetensors,
+        Pickle pickle,
+        Optional<String> tokenEnv) {
+
+    public HfConfig {
+        for (String host : redirectHosts) {
+            if (!host.matches("[A-Za-z0-9.-]+(:[0-9]{1,5})?")) {
+                throw new IllegalArgumentException("redirect-hosts entry '" + host
+                        + "' must be a bare host name (optionally with :port), not a URL");
+            }
+        }
+    }
+
+    /** Repo allow and deny lists of {@code org/name} patterns, where {@code *} matches within one segment. */
+    public record Repos(@Default("['*']") List<String> allow, @Default("[]") List<String> deny) {
+    }
+
+    /** The pickle import allow-list: a named profile plus extra exact {@code module.name} entries. */
+    public record Pickle(@Default("weights-only") String profile, @Default("[]") List<String> extraAllowed) {
+    }
+}

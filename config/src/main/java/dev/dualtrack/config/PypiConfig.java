@@ -1,0 +1,81 @@
+package dev.dualtrack.config;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Track 1: the package indexes behind {@code /pypi/simple/} and the rules applied to them.
+ *
+ * <p>Upstreams are tried in order, one origin per project (the first upstream that has the project owns it).
+ * A reservation pins a project, or a PEP 752 namespace, to one named upstream; no other upstream is ever asked
+ * about it.
+ */
+public record PypiConfig(
+        @Default("[{name: pypi, url: 'https://pypi.org/simple/'}]") List<Upstream> upstreams,
+        @Default("[]") List<Reservation> reserved,
+        Typosquat typosquat,
+        Optional<MaliciousFeed> maliciousFeed,
+        MinReleaseAge minReleaseAge) {
+
+    public PypiConfig {
+        if (upstreams.isEmpty()) {
+            throw new IllegalArgumentException("upstreams needs at least one index");
+        }
+    }
+
+    /** One package index. {@code internal: true} reserves every project it serves (G2). */
+    public record Upstream(
+            String name,
+            URI url,
+            @Default("false") boolean internal,
+            Optional<Auth> auth) {
+        public Upstream {
+            if (!name.matches("[a-z0-9][a-z0-9_-]*")) {
+                throw new IllegalArgumentException("upstream name '" + name
+                        + "' must be lower-case letters, digits, '-' or '_'");
+            }
+        }
+    }
+
+    /**
+     * Credentials for an upstream, read from environment variables at request time: either a bearer token or
+     * a user name and password for HTTP basic auth.
+     */
+    public record Auth(Optional<String> bearerEnv, Optional<String> usernameEnv, Optional<String> passwordEnv) {
+        public Auth {
+            boolean basic = usernameEnv.isPresent() || passwordEnv.isPresent();
+            if (bearerEnv.isPresent() == basic) {
+                throw new IllegalArgumentException("auth takes either bearer-env, or username-env with password-env");
+            }
+            if (basic && (usernameEnv.isEmpty() || passwordEnv.isEmpty())) {
+                throw new IllegalArgumentException("basic auth needs both username-env and password-env");
+            }
+        }
+    }
+
+    /** A project ({@code project: torchtriton}) or PEP 752 namespace ({@code namespace: acme}) owned by one upstream. */
+    public record Reservation(Optional<String> namespace, Optional<String> project, String upstream) {
+        public Reservation {
+            if (namespace.isPresent() == project.isPresent()) {
+                throw new IllegalArgumentException("a reservation names exactly one of namespace or project");
+            }
+        }
+    }
+
+    public record Typosquat(@Default("block") RuleAction action, @Default("[]") List<String> exempt) {
+    }
+
+    /** OSV records in the ossf/malicious-packages layout ({@code osv/malicious/pypi/<name>/MAL-*.json}). */
+    public record MaliciousFeed(Path path, @Default("block") RuleAction action) {
+    }
+
+    /** Hide files younger than {@code age}, judged by the index's upload time. */
+    public record MinReleaseAge(
+            @Default("72h") Duration age,
+            @Default("off") RuleAction action,
+            @Default("[]") List<String> exempt) {
+    }
+}

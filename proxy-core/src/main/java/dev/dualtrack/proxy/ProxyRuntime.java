@@ -1,0 +1,131 @@
+package dev.dualtrack.proxy;
+
+import com.github.benmanes.caffeine.cache.Ticker;
+import dev.dualtrack.config.DualtrackConfig;
+import dev.dualtrack.proxy.cache.BlobCache;
+import dev.dualtrack.proxy.cache.Caches;
+import dev.dualtrack.proxy.ops.AuditLog;
+import dev.dualtrack.proxy.ops.DecisionRecorder;
+import dev.dualtrack.proxy.ops.ProxyMetrics;
+import dev.dualtrack.proxy.relay.BlobFetcher;
+import dev.dualtrack.proxy.server.OpsRoutes;
+import dev.dualtrack.proxy.server.ProxyServer;
+import dev.dualtrack.proxy.server.Router;
+import dev.dualtrack.proxy.upstream.UpstreamClient;
+import io.netty.channel.EventLoopGroup;
+import java.nio.file.Files;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Everything one dualtrack process shares, built from the config in one place: metrics, the audit log, the
+ * blob cache, the verdict cache, the upstream client, the fetcher, the event loops, and the listeners.
+ *
+ * <pre>{@code
+ * try (ProxyRuntime rt = ProxyRuntime.create(config, AuditLog.open("stdout", false), Clock.systemUTC())) {
+ *     Router router = rt.newRouter().add("/pypi", pypiRoute).add("/hf", hfRoute);
+ *     rt.start(router);
+ * }
+ * }</pre>
+ */
+public final class ProxyRuntime implements AutoCloseable {
+    private final DualtrackConfig config;
+    private final ProxyMetrics metrics;
+    private final AuditLog audit;
+    private final DecisionRecorder recorder;
+    private final BlobCache blobs;
+    private final Caches caches;
+    private final UpstreamClient upstream;
+    private final BlobFetcher fetcher;
+    private final EventLoopGroup workers;
+    private final List<ProxyServer> servers = new ArrayList<>();
+
+    private ProxyRuntime(DualtrackConfig config, AuditLog audit, Clock clock, Ticker ticker) {
+        this.config = config;
+        this.audit = audit;
+        this.metrics = new ProxyMetrics();
+        this.recorder = new DecisionRecorder(metrics, audit, clock);
+        this.blobs = new BlobCache(config.cache().dir(), config.cache().maxSize().bytes(), metrics);
+        this.caches = new Caches(config.cache(), ticker, ForkJoinPool.commonPool(), metrics.registry());
+        this.upstream = new UpstreamClient(config.upstreamClient(), metrics);
+        this.fetcher = new BlobFetcher(config.relay(), config.cache().prefetch(), blobs,
+                caches.verdicts("verdicts"), upstream, recorder);
+        this.workers = ProxyServer.newWorkerGroup(config.listen().ioThreads());
+    }
+
+    public static ProxyRuntime create(DualtrackConfig config, AuditLog audit, Clock clock) {
+        return new ProxyRuntime(config, audit, clock, Ticker.systemTicker());
+    }
+
+    public DualtrackConfig config() {
+        return config;
+    }
+
+    public ProxyMetrics metrics() {
+        return metrics;
+    }
+
+    public DecisionRecorder recorder() {
+        return recorder;
+    }
+
+    public BlobCache blobCache() {
+        return blobs;
+    }
+
+    public Caches caches() {
+        return caches;
+    }
+
+    public UpstreamClient upstream() {
+        return upstream;
+    }
+
+    public BlobFetcher fetcher() {
+        return fetcher;
+    }
+
+    public AuditLog audit() {
+        return audit;
+    }
+
+    /** A router with the operational endpoints already on it. */
+    public Router newRouter() {
+        return opsRoutes().addTo(new Router());
+    }
+
+    private OpsRoutes opsRoutes() {
+        return new OpsRoutes(metrics, () -> Files.isDirectory(config.cache().dir()) && Files.isWritable(config.cache().dir()));
+    }
+
+    /** Binds the main port (and the admin port, if configured) and starts serving. */
+    public void start(Router router) throws InterruptedException {
+        servers.add(ProxyServer.start(config.listen(), router, metrics, workers));
+        if (config.admin().isPresent()) {
+            var admin = config.admin().get();
+            servers.add(ProxyServer.start(admin.host(), admin.port(), config.listen(), opsRoutes().addTo(new Router()),
+                    metrics, workers));
+        }
+    }
+
+    /** The bound main port (useful when the config said 0). */
+    public int port() {
+        return servers.get(0).port();
+    }
+
+    /** The bound admin port, or -1. */
+    public int adminPort() {
+        return servers.size() > 1 ? servers.get(1).port() : -1;
+    }
+
+    @Override
+    public void close() {
+        servers.forEach(ProxyServer::close);
+        upstream.close();
+        workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        audit.close();
+    }
+}

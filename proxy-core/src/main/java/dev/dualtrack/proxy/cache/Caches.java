@@ -1,0 +1,49 @@
+package dev.dualtrack.proxy.cache;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Ticker;
+import dev.dualtrack.config.CacheConfig;
+import dev.dualtrack.scanner.Verdict;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
+import java.util.concurrent.Executor;
+import java.util.function.ToIntFunction;
+
+/**
+ * Builds every in-memory cache from one place, with time and executor injected: production passes the system
+ * ticker and the common pool, tests pass a fake ticker and {@code Runnable::run} and expire entries by advancing
+ * time, never by sleeping. Every cache records stats into the meter registry.
+ */
+public final class Caches {
+    private final CacheConfig config;
+    private final Ticker ticker;
+    private final Executor executor;
+    private final MeterRegistry registry;
+
+    public Caches(CacheConfig config, Ticker ticker, Executor executor, MeterRegistry registry) {
+        this.config = config;
+        this.ticker = ticker;
+        this.executor = executor;
+        this.registry = registry;
+    }
+
+    /** Verdicts by sha256 (a verdict is a pure function of bytes and policy version, G4). */
+    public Cache<String, Verdict> verdicts(String name) {
+        Cache<String, Verdict> c = Caffeine.newBuilder().ticker(ticker).executor(executor)
+                .maximumSize(config.verdictMaxEntries())
+                .expireAfterWrite(config.verdictTtl())
+                .recordStats().build();
+        return CaffeineCacheMetrics.monitor(registry, c, name);
+    }
+
+    /** Metadata (index pages, API answers) bounded by their weight in bytes and by the metadata TTL. */
+    public <V> Cache<String, V> metadata(String name, ToIntFunction<V> weightInBytes) {
+        Cache<String, V> c = Caffeine.newBuilder().ticker(ticker).executor(executor)
+                .maximumWeight(config.metadataMaxSize().bytes())
+                .weigher((String k, V v) -> k.length() * 2 + weightInBytes.applyAsInt(v))
+                .expireAfterWrite(config.metadataTtl())
+                .recordStats().build();
+        return CaffeineCacheMetrics.monitor(registry, c, name);
+    }
+}

@@ -1,0 +1,23 @@
+package dev.dualtrack.proxy.ops;
+
+import java.time.Instant;
+
+/**
+ * One audit line (G5): what was decided about which artifact, for whom.
+ *
+ * @param artifact the package or repo ({@code torchtriton}, {@code acme/bert-base})
+ * @param file     the file name within it, or empty for a whole-project decision
+ * @param sha256   the content hash when known, else empty
+ * @param decision {@code block}, {@code warn} or {@code allow}
+ */
+public record AuditEvent(
+        Instant time,
+        String client,
+        String track,
+        String artifact,
+        String file,
+        String sha256,
+        String decision,
+        String rule,
+        String detail) {
+}

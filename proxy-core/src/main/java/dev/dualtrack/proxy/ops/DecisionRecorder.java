@@ -1,0 +1,52 @@
+package dev.dualtrack.proxy.ops;
+
+import dev.dualtrack.scanner.Verdict;
+import java.time.Clock;
+
+/**
+ * The single place where a decision becomes observable (G5): every block increments
+ * {@code dualtrack_blocked_total{track,rule}} and writes one audit line; allows are audited when configured.
+ */
+public final class DecisionRecorder {
+    private final ProxyMetrics metrics;
+    private final AuditLog audit;
+    private final Clock clock;
+
+    public DecisionRecorder(ProxyMetrics metrics, AuditLog audit, Clock clock) {
+        this.metrics = metrics;
+        this.audit = audit;
+        this.clock = clock;
+    }
+
+    public ProxyMetrics metrics() {
+        return metrics;
+    }
+
+    /** Records a block. */
+    public void blocked(Subject s, Verdict v) {
+        if (!v.blocked()) {
+            throw new IllegalArgumentException("not a block: " + v);
+        }
+        metrics.blocked(s.track(), v.rule());
+        audit.record(new AuditEvent(clock.instant(), s.client(), s.track(), s.artifact(), s.file(), s.sha256(),
+                "block", v.rule(), v.reason()));
+    }
+
+    /** Records a rule that matched with action {@code warn}: audited, not counted as a block. */
+    public void warned(Subject s, String rule, String detail) {
+        audit.record(new AuditEvent(clock.instant(), s.client(), s.track(), s.artifact(), s.file(), s.sha256(),
+                "warn", rule, detail));
+    }
+
+    public void allowed(Subject s) {
+        audit.record(new AuditEvent(clock.instant(), s.client(), s.track(), s.artifact(), s.file(), s.sha256(),
+                "allow", "", ""));
+    }
+
+    /** What a decision is about: who asked, on which track, for which artifact and file. */
+    public record Subject(String client, String track, String artifact, String file, String sha256) {
+        public Subject withSha256(String sha) {
+            return new Subject(client, track, artifact, file, sha);
+        }
+    }
+}

@@ -1,0 +1,159 @@
+package dev.dualtrack.proxy.relay;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import dev.dualtrack.config.RelayConfig;
+import dev.dualtrack.proxy.cache.BlobCache;
+import dev.dualtrack.proxy.cache.SingleFlight;
+import dev.dualtrack.proxy.ops.DecisionRecorder;
+import dev.dualtrack.proxy.ops.ProxyMetrics;
+import dev.dualtrack.proxy.server.BlobResponder;
+import dev.dualtrack.proxy.server.Exchange;
+import dev.dualtrack.proxy.upstream.UpstreamClient;
+import dev.dualtrack.scanner.Verdict;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Delivers a file to a client: from what is already known when possible, else by one upstream fetch through the
+ * {@link StreamingRelay}.
+ *
+ * <ol>
+ *   <li>Known hash, known verdict: a cached block is refused at once, before any byte (DESIGN.md, "Known
+ *       verdicts first").</li>
+ *   <li>Known hash, cached blob: served from disk, with ranges.</li>
+ *   <li>Otherwise one fetch per blob (by hash, or by URL when the hash is not announced). Requests that arrive
+ *       while it runs wait for it and are then answered from the cache, or refused as it was, or retry when it
+ *       failed.</li>
+ * </ol>
+ */
+public final class BlobFetcher {
+    /** How many times a follower takes over after failed fetches before it gives up with 502. */
+    private static final int MAX_ATTEMPTS = 3;
+
+    private final RelayConfig relay;
+    private final boolean prefetch;
+    private final BlobCache cache;
+    private final Cache<String, Verdict> verdicts;
+    private final UpstreamClient upstream;
+    private final DecisionRecorder recorder;
+    private final ProxyMetrics metrics;
+    private final SingleFlight<FetchOutcome> flights = new SingleFlight<>();
+
+    public BlobFetcher(RelayConfig relay, boolean prefetch, BlobCache cache, Cache<String, Verdict> verdicts,
+            UpstreamClient upstream, DecisionRecorder recorder) {
+        this.relay = relay;
+        this.prefetch = prefetch;
+        this.cache = cache;
+        this.verdicts = verdicts;
+        this.upstream = upstream;
+        this.recorder = recorder;
+        this.metrics = recorder.metrics();
+    }
+
+    /** The verdict cached for a hash, if any (adapters use it to hide known-bad files from listings). */
+    public Optional<Verdict> knownVerdict(String sha256) {
+        return Optional.ofNullable(verdicts.getIfPresent(sha256.toLowerCase(java.util.Locale.ROOT)));
+    }
+
+    public void serve(Exchange ex, FetchSpec spec) {
+        serve(ex, spec, 1);
+    }
+
+    private void serve(Exchange ex, FetchSpec spec, int attempt) {
+        if (spec.expectedSha256().isPresent()) {
+            String sha = spec.expectedSha256().get();
+            Verdict known = verdicts.getIfPresent(sha);
+            if (known != null && known.blocked()) {
+                metrics.cacheHit("verdict");
+                recorder.blocked(spec.subject().withSha256(sha), known);
+                spec.refusals().refuse(ex, known);
+                return;
+            }
+            Optional<Path> blob = cache.find(sha);
+            if (blob.isPresent()) {
+                metrics.cacheHit("blob");
+                recorder.allowed(spec.subject().withSha256(sha));
+                BlobResponder.serve(ex, blob.get(), cachedHeaders(spec, sha));
+                return;
+            }
+            metrics.cacheMiss("blob");
+        }
+        SingleFlight.Flight<FetchOutcome> flight = flights.join(spec.flightKey());
+        if (flight.leader()) {
+            lead(ex, spec, flight);
+        } else {
+            follow(ex, spec, flight, attempt);
+        }
+    }
+
+    private void lead(Exchange ex, FetchSpec spec, SingleFlight.Flight<FetchOutcome> flight) {
+        StreamingRelay relayer = new StreamingRelay(ex, spec, relay, prefetch, cache, verdicts, recorder,
+                flight::complete);
+        upstream.fetch(ex.eventLoop(), spec.upstream(), relayer);
+    }
+
+    private void follow(Exchange ex, FetchSpec spec, SingleFlight.Flight<FetchOutcome> flight, int attempt) {
+        ScheduledFuture<?> timeout = ex.eventLoop().schedule(() -> {
+            if (!ex.isDone()) {
+                ex.respondText(HttpResponseStatus.GATEWAY_TIMEOUT, "waited " + relay.followerWait().toSeconds()
+                        + " s for another download of the same file to finish\n");
+            }
+        }, relay.followerWait().toMillis(), TimeUnit.MILLISECONDS);
+        flight.result().whenCompleteAsync((outcome, error) -> {
+            timeout.cancel(false);
+            if (ex.isDone()) {
+                return;
+            }
+            if (error != null) {
+                ex.respondText(HttpResponseStatus.BAD_GATEWAY, "shared download failed: " + error + "\n");
+                return;
+            }
+            switch (outcome.kind()) {
+                case ALLOWED -> {
+                    Optional<Path> blob = cache.find(outcome.sha256());
+                    if (blob.isPresent()) {
+                        metrics.cacheHit("blob");
+                        recorder.allowed(spec.subject().withSha256(outcome.sha256()));
+                        BlobResponder.serve(ex, blob.get(), cachedHeaders(spec, outcome.sha256()));
+                    } else {
+                        // Too large to cache, or evicted already: fetch again.
+                        retry(ex, spec, attempt, "the shared download was not cached");
+                    }
+                }
+                case BLOCKED -> {
+                    recorder.blocked(spec.subject().withSha256(outcome.sha256()), outcome.verdict());
+                    spec.refusals().refuse(ex, outcome.verdict());
+                }
+                case UPSTREAM_STATUS -> spec.refusals().upstreamStatus(ex, outcome.upstreamStatus(), outcome.detail());
+                case FAILED -> retry(ex, spec, attempt, outcome.detail());
+                default -> throw new IllegalStateException("unknown outcome " + outcome);
+            }
+        }, ex.eventLoop());
+    }
+
+    private void retry(Exchange ex, FetchSpec spec, int attempt, String why) {
+        if (attempt >= MAX_ATTEMPTS) {
+            ex.respondText(HttpResponseStatus.BAD_GATEWAY, "download failed " + attempt + " times; last: " + why + "\n");
+            return;
+        }
+        serve(ex, spec, attempt + 1);
+    }
+
+    private static HttpHeaders cachedHeaders(FetchSpec spec, String sha) {
+        HttpHeaders h = new DefaultHttpHeaders();
+        h.set(HttpHeaderNames.CONTENT_TYPE, spec.contentType());
+        h.set(HttpHeaderNames.ETAG, "\"" + sha + "\"");
+        return h;
+    }
+
+    /** Fetches in progress now (for tests and metrics). */
+    public int inFlight() {
+        return flights.size();
+    }
+}

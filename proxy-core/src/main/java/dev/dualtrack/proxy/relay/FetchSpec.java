@@ -1,0 +1,134 @@
+package dev.dualtrack.proxy.relay;
+
+import dev.dualtrack.proxy.ops.DecisionRecorder;
+import dev.dualtrack.proxy.upstream.UpstreamRequest;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * What an adapter asks the {@link BlobFetcher} to deliver: where to fetch a file, what it should hash to, how
+ * to inspect it, and how to speak to the client.
+ *
+ * <pre>{@code
+ * FetchSpec spec = FetchSpec.builder(subject, UpstreamRequest.get(fileUrl))
+ *         .expectedSha256(shaFromIndex).hashMismatchRule("pypi.hash-mismatch").build();
+ * fetcher.serve(exchange, spec);
+ * }</pre>
+ */
+public record FetchSpec(
+        DecisionRecorder.Subject subject,
+        UpstreamRequest upstream,
+        Optional<String> expectedSha256,
+        Supplier<Inspector> inspector,
+        String hashMismatchRule,
+        String redirectRule,
+        Optional<RelayMode> mode,
+        Refusals refusals,
+        Function<HttpHeaders, HttpHeaders> clientHeaders,
+        String contentType) {
+
+    public FetchSpec {
+        Objects.requireNonNull(subject, "subject");
+        Objects.requireNonNull(upstream, "upstream");
+        expectedSha256 = expectedSha256.map(s -> s.toLowerCase(java.util.Locale.ROOT));
+    }
+
+    /** The key that collapses concurrent fetches: the expected hash when known, else the URL. */
+    public String flightKey() {
+        return expectedSha256.map(s -> "sha256:" + s).orElse("url:" + upstream.uri());
+    }
+
+    public String track() {
+        return subject.track();
+    }
+
+    public static Builder builder(DecisionRecorder.Subject subject, UpstreamRequest upstream) {
+        return new Builder(subject, upstream);
+    }
+
+    /** Copies the headers worth keeping from an upstream file response. */
+    public static HttpHeaders defaultClientHeaders(HttpHeaders upstream) {
+        HttpHeaders h = new DefaultHttpHeaders();
+        for (CharSequence name : new CharSequence[] {HttpHeaderNames.CONTENT_TYPE, HttpHeaderNames.ETAG,
+                HttpHeaderNames.LAST_MODIFIED, HttpHeaderNames.CONTENT_DISPOSITION}) {
+            String v = upstream.get(name);
+            if (v != null) {
+                h.set(name, v);
+            }
+        }
+        return h;
+    }
+
+    public static final class Builder {
+        private final DecisionRecorder.Subject subject;
+        private final UpstreamRequest upstream;
+        private Optional<String> expectedSha256 = Optional.empty();
+        private Supplier<Inspector> inspector = Inspector::none;
+        private String hashMismatchRule = "proxy.hash-mismatch";
+        private String redirectRule = "proxy.redirect-host";
+        private Optional<RelayMode> mode = Optional.empty();
+        private Refusals refusals = Refusals.PLAIN;
+        private Function<HttpHeaders, HttpHeaders> clientHeaders = FetchSpec::defaultClientHeaders;
+        private String contentType = "application/octet-stream";
+
+        private Builder(DecisionRecorder.Subject subject, UpstreamRequest upstream) {
+            this.subject = subject;
+            this.upstream = upstream;
+        }
+
+        public Builder expectedSha256(String sha) {
+            this.expectedSha256 = Optional.of(sha);
+            return this;
+        }
+
+        public Builder expectedSha256(Optional<String> sha) {
+            this.expectedSha256 = sha;
+            return this;
+        }
+
+        public Builder inspector(Supplier<Inspector> s) {
+            this.inspector = s;
+            return this;
+        }
+
+        public Builder hashMismatchRule(String rule) {
+            this.hashMismatchRule = rule;
+            return this;
+        }
+
+        public Builder redirectRule(String rule) {
+            this.redirectRule = rule;
+            return this;
+        }
+
+        public Builder mode(RelayMode m) {
+            this.mode = Optional.of(m);
+            return this;
+        }
+
+        public Builder refusals(Refusals r) {
+            this.refusals = r;
+            return this;
+        }
+
+        public Builder clientHeaders(Function<HttpHeaders, HttpHeaders> f) {
+            this.clientHeaders = f;
+            return this;
+        }
+
+        public Builder contentType(String ct) {
+            this.contentType = ct;
+            return this;
+        }
+
+        public FetchSpec build() {
+            return new FetchSpec(subject, upstream, expectedSha256, inspector, hashMismatchRule, redirectRule, mode,
+                    refusals, clientHeaders, contentType);
+        }
+    }
+}

@@ -1,0 +1,65 @@
+package dev.dualtrack.proxy.relay;
+
+import dev.dualtrack.scanner.Verdict;
+import java.nio.ByteBuffer;
+
+/**
+ * The relay's inspection SPI: a push parser with bounded state, fed the body in order.
+ *
+ * <pre>{@code
+ * Inspector i = new MyInspector();
+ * for (ByteBuffer chunk : body) if (i.feed(chunk) == Status.BLOCKED) break;
+ * Verdict v = i.finish();
+ * }</pre>
+ *
+ * <p>Contract:
+ * <ul>
+ *   <li>{@link #feed} <b>borrows</b> a read-only view of the bytes: read it during the call and keep no
+ *       reference. Chunk boundaries are arbitrary; the verdict must not depend on them.</li>
+ *   <li>Once {@code feed} returns {@code BLOCKED}, the relay calls {@link #finish} and feeds nothing more.</li>
+ *   <li>{@link #finish} is called only when every byte was fed; a truncated body never gets a verdict.</li>
+ *   <li>An exception from any method is a block (rule {@code proxy.inspector-error}), never a pass (G3).</li>
+ *   <li>{@link #holdFrom} lets a format whose verdict needs later bytes (a zip's central directory) keep every
+ *       byte from an offset on until the verdict; the relay honours it up to {@code relay.max-hold}.</li>
+ * </ul>
+ */
+public interface Inspector {
+
+    enum Status { CONTINUE, BLOCKED }
+
+    /** Inspects the next bytes of the body. */
+    Status feed(ByteBuffer chunk);
+
+    /** The verdict on the whole body. */
+    Verdict finish();
+
+    /** The stream offset from which all bytes must be held until {@link #finish}; {@code Long.MAX_VALUE} if none. */
+    default long holdFrom() {
+        return Long.MAX_VALUE;
+    }
+
+    /** A name for errors and logs. */
+    default String name() {
+        return getClass().getSimpleName();
+    }
+
+    /** Inspects nothing and allows everything; for bodies that policy does not inspect (hash checks still run). */
+    static Inspector none() {
+        return new Inspector() {
+            @Override
+            public Status feed(ByteBuffer chunk) {
+                return Status.CONTINUE;
+            }
+
+            @Override
+            public Verdict finish() {
+                return Verdict.allow();
+            }
+
+            @Override
+            public String name() {
+                return "none";
+            }
+        };
+    }
+}

@@ -1,0 +1,462 @@
+package dev.dualtrack.proxy.relay;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import dev.dualtrack.config.RelayConfig;
+import dev.dualtrack.proxy.cache.BlobCache;
+import dev.dualtrack.proxy.ops.DecisionRecorder;
+import dev.dualtrack.proxy.ops.ProxyMetrics;
+import dev.dualtrack.proxy.server.ByteRange;
+import dev.dualtrack.proxy.server.Exchange;
+import dev.dualtrack.proxy.server.ResponseStream;
+import dev.dualtrack.proxy.upstream.UpstreamException;
+import dev.dualtrack.proxy.upstream.UpstreamExchange;
+import dev.dualtrack.proxy.upstream.UpstreamListener;
+import dev.dualtrack.scanner.Verdict;
+import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Optional;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/*
+ * Design notes.
+ *
+ * The relay is the one place G1 and G4 are enforced, so it is written as a small state machine with a single
+ * exit: every path ends in finishAllowed(), block() or fail(), each of which sets `finished`, cancels or
+ * completes the upstream, settles the cache writer and reports one FetchOutcome.
+ *
+ * Per chunk, in this order: hash, inspect, write to the cache temp file, add to the hold, release what the
+ * release rule allows. Bytes are released only after the inspector has seen them (they were fed before being
+ * added to the hold) and never from the last `hold` bytes or from the inspector's holdFrom() offset on.
+ *
+ * The response head is sent lazily, with the first released bytes. So a block found within the first `hold`
+ * bytes (a malicious pickle's GLOBAL is usually in its first kilobytes) is still a clean 403, even in stream
+ * mode.
+ *
+ * Back-pressure: we ask the upstream for more only while the client's socket is writable; when it is not,
+ * ServerHandler calls onClientWritable() once it drains. If the client leaves, the upstream is cancelled unless
+ * cache.prefetch is on, in which case the relay keeps reading into the cache with no one to send to.
+ *
+ * Everything runs on the client connection's event loop; the upstream fetch was started on the same loop.
+ */
+
+/** Relays one upstream body to one client: hash, inspect, hold the tail, release, commit (DESIGN.md). */
+final class StreamingRelay implements UpstreamListener, ResponseStream {
+    private static final Logger LOG = LoggerFactory.getLogger(StreamingRelay.class);
+
+    private final FetchSpec spec;
+    private final RelayConfig relay;
+    private final boolean prefetch;
+    private final BlobCache cache;
+    private final Cache<String, Verdict> verdicts;
+    private final DecisionRecorder recorder;
+    private final ProxyMetrics metrics;
+    private final Consumer<FetchOutcome> onOutcome;
+    private final MessageDigest sha256;
+    private final Inspector inspector;
+
+    private Exchange client;
+    private UpstreamExchange upstream;
+    private TailHold hold;
+    private BlobCache.Writer writer;
+    private RelayMode mode;
+    private HttpResponse upstreamHead;
+    private long contentLength = -1;
+    /** The client's window of the body, [first, end): the whole body unless a Range was asked for. */
+    private long windowFirst;
+    private long windowEnd = Long.MAX_VALUE;
+    private boolean partial;
+    private long inspectNanos;
+    private boolean finished;
+    private boolean clientGoneEarly;
+
+    StreamingRelay(Exchange client, FetchSpec spec, RelayConfig relay, boolean prefetch, BlobCache cache,
+            Cache<String, Verdict> verdicts, DecisionRecorder recorder, Consumer<FetchOutcome> onOutcome) {
+        this.client = client;
+        this.spec = spec;
+        this.relay = relay;
+        this.prefetch = prefetch;
+        this.cache = cache;
+        this.verdicts = verdicts;
+        this.recorder = recorder;
+        this.metrics = recorder.metrics();
+        this.onOutcome = onOutcome;
+        try {
+            this.sha256 = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required of every JDK", e);
+        }
+        Inspector made;
+        try {
+            made = spec.inspector().get();
+        } catch (RuntimeException e) {
+            made = null;
+            LOG.error("inspector factory failed for {}", spec.subject(), e);
+        }
+        this.inspector = made;
+        client.attach(this);
+    }
+
+    // ---- upstream events --------------------------------------------------------------------------------------
+
+    @Override
+    public void onResponse(HttpResponse head, UpstreamExchange exchange) {
+        this.upstream = exchange;
+        if (finished || clientGoneEarly) {
+            exchange.cancel();
+            return;
+        }
+        int status = head.status().code();
+        if (status != 200) {
+            exchange.cancel();
+            finished = true;
+            if (client != null) {
+                spec.refusals().upstreamStatus(client, status, head.status().reasonPhrase());
+            }
+            onOutcome.accept(FetchOutcome.upstreamStatus(status, head.status().reasonPhrase()));
+            return;
+        }
+        if (inspector == null) {
+            block("", Verdict.block("proxy.inspector-error", "the inspector for this file could not be created"));
+            return;
+        }
+        upstreamHead = head;
+        contentLength = HttpUtil.getContentLength(head, -1L);
+        mode = spec.mode().orElse(contentLength >= 0 && contentLength <= relay.holdWholeBelow().bytes()
+                ? RelayMode.HOLD_UNTIL_VERDICT : RelayMode.STREAM_ABORT_ON_BLOCK);
+        if (contentLength >= 0 && client != null) {
+            ByteRange.Request r = ByteRange.parse(Optional.ofNullable(client.headers().get(HttpHeaderNames.RANGE)),
+                    contentLength);
+            if (r instanceof ByteRange.Unsatisfiable) {
+                exchange.cancel();
+                finished = true;
+                client.respondText(HttpResponseStatus.REQUESTED_RANGE_NOT_SATISFIABLE,
+                        "range not satisfiable for " + contentLength + " bytes\n");
+                onOutcome.accept(FetchOutcome.failed("range not satisfiable"));
+                return;
+            }
+            if (r instanceof ByteRange.Partial p) {
+                partial = true;
+                windowFirst = p.range().first();
+                windowEnd = p.range().last() + 1;
+            }
+        }
+        hold = new TailHold(io.netty.buffer.ByteBufAllocator.DEFAULT);
+        if (contentLength < 0 || contentLength <= cache.maxBytes()) {
+            try {
+                writer = cache.newWriter();
+            } catch (IOException e) {
+                LOG.warn("cannot cache {}: {}", spec.upstream().uri(), e.toString());
+            }
+        }
+        exchange.request();
+    }
+
+    @Override
+    public void onContent(ByteBuf content) {
+        if (finished) {
+            content.release();
+            return;
+        }
+        int n = content.readableBytes();
+        metrics.bytes(spec.track(), ProxyMetrics.Direction.UPSTREAM, n);
+        ByteBuffer[] views = content.nioBuffers(content.readerIndex(), n);
+        for (ByteBuffer b : views) {
+            sha256.update(b.duplicate());
+        }
+        Inspector.Status status;
+        long t0 = System.nanoTime();
+        try {
+            status = Inspector.Status.CONTINUE;
+            for (ByteBuffer b : views) {
+                status = inspector.feed(b.asReadOnlyBuffer());
+                if (status == Inspector.Status.BLOCKED) {
+                    break;
+                }
+            }
+        } catch (RuntimeException e) {
+            content.release();
+            block("", inspectorError(e));
+            return;
+        } finally {
+            inspectNanos += System.nanoTime() - t0;
+        }
+        if (status == Inspector.Status.BLOCKED) {
+            content.release();
+            block("", finishInspector());
+            return;
+        }
+        if (writer != null) {
+            try {
+                writer.write(content);
+            } catch (IOException e) {
+                LOG.warn("cache write failed for {}, serving without caching: {}", spec.upstream().uri(), e.toString());
+                writer.abort();
+                writer = null;
+            }
+        }
+        hold.add(content);
+        if (mode == RelayMode.HOLD_UNTIL_VERDICT) {
+            if (hold.received() > relay.holdWholeBelow().bytes()) {
+                block("", Verdict.block("proxy.hold-limit", "the body is longer than relay.hold-whole-below ("
+                        + relay.holdWholeBelow() + ") and this request must be held whole"));
+                return;
+            }
+        } else {
+            long holdFrom;
+            try {
+                holdFrom = inspector.holdFrom();
+            } catch (RuntimeException e) {
+                block("", inspectorError(e));
+                return;
+            }
+            if (hold.heldBytes() > Math.max(relay.maxHold().bytes(), relay.hold().bytes())) {
+                block("", Verdict.block("proxy.hold-limit", inspector.name() + " asked to hold back more than "
+                        + "relay.max-hold (" + relay.maxHold() + ") before it could decide"));
+                return;
+            }
+            release(hold.releasable(relay.hold().bytes(), holdFrom));
+            if (finished) {
+                return;
+            }
+        }
+        pull();
+    }
+
+    @Override
+    public void onComplete() {
+        if (finished) {
+            return;
+        }
+        if (contentLength >= 0 && hold.received() != contentLength) {
+            fail(new UpstreamException(UpstreamException.Kind.PROTOCOL, "upstream body was " + hold.received()
+                    + " bytes, Content-Length said " + contentLength));
+            return;
+        }
+        Verdict verdict = finishInspector();
+        String actual = HexFormat.of().formatHex(sha256.digest());
+        metrics.inspection(spec.track(), inspectNanos);
+        if (verdict.blocked()) {
+            verdicts.put(actual, verdict);
+            block(actual, verdict);
+            return;
+        }
+        Optional<String> expected = spec.expectedSha256();
+        if (expected.isPresent() && !expected.get().equals(actual)) {
+            block(actual, Verdict.block(spec.hashMismatchRule(), "content sha256 is " + actual
+                    + " but the index announced " + expected.get()));
+            return;
+        }
+        verdicts.put(actual, verdict);
+        finishAllowed(actual, verdict);
+    }
+
+    @Override
+    public void onError(UpstreamException error) {
+        if (finished) {
+            return;
+        }
+        if (error.kind() == UpstreamException.Kind.REDIRECT_REFUSED) {
+            block("", Verdict.block(spec.redirectRule(), error.getMessage()));
+            return;
+        }
+        fail(error);
+    }
+
+    // ---- client events ----------------------------------------------------------------------------------------
+
+    @Override
+    public void onClientWritable() {
+        if (!finished && upstream != null) {
+            pull();
+        }
+    }
+
+    @Override
+    public void onClientGone() {
+        client = null;
+        if (finished) {
+            return;
+        }
+        if (upstream == null) {
+            clientGoneEarly = true;
+            settle(FetchOutcome.failed("the client went away before the upstream answered"));
+            return;
+        }
+        if (!prefetch) {
+            upstream.cancel();
+            settle(FetchOutcome.failed("the client went away mid-download"));
+        } else {
+            // Keep reading into the cache: followers, and the client's retry, will be served from it.
+            pull();
+        }
+    }
+
+    // ---- the release rule and the endings ---------------------------------------------------------------------
+
+    private void pull() {
+        if (client == null || client.clientWritable() || mode == RelayMode.HOLD_UNTIL_VERDICT) {
+            upstream.request();
+        }
+    }
+
+    /** Releases the next {@code n} held bytes: the part inside the client's window goes out, the rest is dropped. */
+    private void release(long n) {
+        if (n <= 0) {
+            return;
+        }
+        long from = hold.released();
+        long to = from + n;
+        long sendFrom = Math.max(from, windowFirst);
+        long sendTo = Math.min(to, windowEnd);
+        if (sendFrom > from) {
+            hold.skip(Math.min(sendFrom, to) - from);
+        }
+        if (sendTo > sendFrom) {
+            ByteBuf out = hold.take(sendTo - sendFrom);
+            if (client != null) {
+                if (!client.headSent()) {
+                    sendHead(-1);
+                }
+                client.sendContent(out);
+            } else {
+                out.release();
+            }
+        }
+        if (hold.released() < to) {
+            hold.skip(to - hold.released());
+        }
+        if (partial && client != null && hold.released() >= windowEnd) {
+            // The requested range is out, and every byte of it was inspected: the range response is complete.
+            client.finish();
+            client = null;
+            if (!prefetch && !finished) {
+                upstream.cancel();
+                settle(FetchOutcome.failed("range served; the rest of the file was not fetched"));
+            }
+        }
+    }
+
+    private void sendHead(long knownTotal) {
+        HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1,
+                partial ? HttpResponseStatus.PARTIAL_CONTENT : HttpResponseStatus.OK);
+        head.headers().add(spec.clientHeaders().apply(upstreamHead.headers()));
+        long total = contentLength >= 0 ? contentLength : knownTotal;
+        if (partial) {
+            head.headers().set(HttpHeaderNames.CONTENT_RANGE, "bytes " + windowFirst + "-" + (windowEnd - 1) + "/" + total);
+            head.headers().set(HttpHeaderNames.CONTENT_LENGTH, windowEnd - windowFirst);
+        } else if (total >= 0) {
+            head.headers().set(HttpHeaderNames.CONTENT_LENGTH, total);
+        }
+        if (total >= 0) {
+            head.headers().set(HttpHeaderNames.ACCEPT_RANGES, "bytes");
+        }
+        client.sendHead(head);
+    }
+
+    private void finishAllowed(String sha, Verdict verdict) {
+        finished = true;
+        if (writer != null) {
+            try {
+                writer.commit(sha);
+            } catch (IOException e) {
+                LOG.warn("cache commit failed for {}: {}", sha, e.toString());
+            }
+            writer = null;
+        }
+        for (var f : verdict.findings()) {
+            recorder.warned(spec.subject().withSha256(sha), f.rule(), f.detail());
+        }
+        recorder.allowed(spec.subject().withSha256(sha));
+        if (client != null) {
+            if (!client.headSent()) {
+                sendHead(hold.received());
+            }
+            release(hold.heldBytes());
+            if (client != null) {
+                client.finish();
+            }
+        }
+        hold.close();
+        onOutcome.accept(FetchOutcome.allowed(sha));
+    }
+
+    /** Refuses: a clean 403 while the head is unsent, an abort after. Counted and audited (G5). */
+    private void block(String sha, Verdict verdict) {
+        finished = true;
+        if (upstream != null) {
+            upstream.cancel();
+        }
+        cleanUp();
+        recorder.blocked(spec.subject().withSha256(sha), verdict);
+        if (client != null) {
+            if (client.headSent()) {
+                client.abort("blocked");
+            } else {
+                spec.refusals().refuse(client, verdict);
+            }
+        }
+        onOutcome.accept(FetchOutcome.blocked(sha, verdict));
+    }
+
+    private void fail(UpstreamException error) {
+        finished = true;
+        cleanUp();
+        if (client != null) {
+            if (client.headSent()) {
+                // Never a short body that looks complete: close without the rest.
+                client.abort("upstream_error");
+            } else {
+                spec.refusals().upstreamFailed(client, error);
+            }
+        }
+        onOutcome.accept(FetchOutcome.failed(error.getMessage()));
+    }
+
+    private void settle(FetchOutcome outcome) {
+        finished = true;
+        cleanUp();
+        onOutcome.accept(outcome);
+    }
+
+    private void cleanUp() {
+        if (writer != null) {
+            writer.abort();
+            writer = null;
+        }
+        if (hold != null) {
+            hold.close();
+        }
+    }
+
+    private Verdict finishInspector() {
+        long t0 = System.nanoTime();
+        try {
+            Verdict v = inspector.finish();
+            if (v == null) {
+                return Verdict.block("proxy.inspector-error", inspector.name() + " returned no verdict");
+            }
+            return v;
+        } catch (RuntimeException e) {
+            return inspectorError(e);
+        } finally {
+            inspectNanos += System.nanoTime() - t0;
+        }
+    }
+
+    private Verdict inspectorError(RuntimeException e) {
+        LOG.warn("inspector {} failed on {}", inspector.name(), spec.upstream().uri(), e);
+        return Verdict.block("proxy.inspector-error", inspector.name() + " failed: " + e);
+    }
+}

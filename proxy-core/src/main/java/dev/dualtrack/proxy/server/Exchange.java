@@ -1,0 +1,271 @@
+package dev.dualtrack.proxy.server;
+
+import dev.dualtrack.proxy.ops.ProxyMetrics;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * One request and its response, from the route's point of view.
+ *
+ * <p>A response is either whole ({@link #respond}) or streamed ({@link #sendHead}, {@link #sendContent},
+ * {@link #finish}); a stream that cannot complete ends with {@link #abort}, which closes the connection so the
+ * client sees a failed transfer, never a short file that looks complete (DESIGN.md, commit point). Before the
+ * head is sent, any refusal is still a clean error response and the connection stays open.
+ *
+ * <p>The request's bytes were copied out of Netty's buffers when it arrived, so an exchange may be answered
+ * later (after an upstream fetch) without holding reference-counted memory. All methods must be called on
+ * {@link #eventLoop()}.
+ */
+public final class Exchange {
+    private final Channel channel;
+    private final HttpMethod method;
+    private final String uri;
+    private final HttpHeaders headers;
+    private final byte[] body;
+    private final boolean keepAlive;
+    private final QueryStringDecoder decoded;
+    private final ProxyMetrics metrics;
+    private final Runnable onDone;
+
+    private String track = ProxyMetrics.TRACK_NONE;
+    private String outcome;
+    private boolean headSent;
+    private boolean done;
+    private ResponseStream stream;
+
+    Exchange(Channel channel, HttpMethod method, String uri, HttpHeaders headers, byte[] body, boolean keepAlive,
+            ProxyMetrics metrics, Runnable onDone) {
+        this.channel = channel;
+        this.method = method;
+        this.uri = uri;
+        this.headers = headers;
+        this.body = body;
+        this.keepAlive = keepAlive;
+        this.decoded = new QueryStringDecoder(uri);
+        this.metrics = metrics;
+        this.onDone = onDone;
+    }
+
+    public HttpMethod method() {
+        return method;
+    }
+
+    public boolean isHead() {
+        return method.equals(HttpMethod.HEAD);
+    }
+
+    /** The request target as sent (path and query, still percent-encoded). */
+    public String uri() {
+        return uri;
+    }
+
+    /** The decoded path, without the query. */
+    public String path() {
+        return decoded.path();
+    }
+
+    public QueryStringDecoder query() {
+        return decoded;
+    }
+
+    public HttpHeaders headers() {
+        return headers;
+    }
+
+    public byte[] body() {
+        return body.clone();
+    }
+
+    public String clientAddress() {
+        return channel.remoteAddress() instanceof InetSocketAddress a
+                ? a.getAddress().getHostAddress() : String.valueOf(channel.remoteAddress());
+    }
+
+    public EventLoop eventLoop() {
+        return channel.eventLoop();
+    }
+
+    public ByteBufAllocator alloc() {
+        return channel.alloc();
+    }
+
+    public String track() {
+        return track;
+    }
+
+    /** Sets the metrics label of this request's track (the router does it from the prefix). */
+    public void track(String track) {
+        this.track = track;
+    }
+
+    /** Overrides the {@code outcome} label counted when the exchange ends (e.g. "blocked"). */
+    public void outcome(String outcome) {
+        this.outcome = outcome;
+    }
+
+    public boolean headSent() {
+        return headSent;
+    }
+
+    public boolean isDone() {
+        return done;
+    }
+
+    public boolean clientWritable() {
+        return channel.isWritable();
+    }
+
+    public boolean clientConnected() {
+        return channel.isActive();
+    }
+
+    /** Registers the producer of a streamed body, to hear about writability and disconnects. */
+    public void attach(ResponseStream stream) {
+        this.stream = stream;
+    }
+
+    ResponseStream stream() {
+        return done ? null : stream;
+    }
+
+    // ---- whole responses --------------------------------------------------------------------------------------
+
+    public void respondText(HttpResponseStatus status, String text) {
+        respond(status, "text/plain; charset=utf-8", text.getBytes(StandardCharsets.UTF_8), null);
+    }
+
+    /** A complete response. {@code extra} headers may be null. For HEAD the body is left out, its length kept. */
+    public void respond(HttpResponseStatus status, String contentType, byte[] content, HttpHeaders extra) {
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
+                isHead() ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(content));
+        if (extra != null) {
+            r.headers().add(extra);
+        }
+        if (contentType != null) {
+            r.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
+        }
+        r.headers().set(HttpHeaderNames.CONTENT_LENGTH, content.length);
+        respond(r);
+    }
+
+    /** Sends a complete response. <b>Takes ownership</b> of {@code response}. */
+    public void respond(FullHttpResponse response) {
+        if (done || headSent) {
+            response.release();
+            throw new IllegalStateException("response already " + (done ? "complete" : "started") + " for " + uri);
+        }
+        if (!response.headers().contains(HttpHeaderNames.CONTENT_LENGTH)) {
+            HttpUtil.setContentLength(response, response.content().readableBytes());
+        }
+        HttpUtil.setKeepAlive(response, keepAlive);
+        if (outcome == null) {
+            outcome = outcomeOf(response.status());
+        }
+        headSent = true;
+        ChannelFuture f = channel.writeAndFlush(response);
+        end(f);
+    }
+
+    // ---- streamed responses -----------------------------------------------------------------------------------
+
+    /** Sends the head of a streamed response (with Content-Length, or chunked when the length is unknown). */
+    public void sendHead(HttpResponse head) {
+        if (done || headSent) {
+            throw new IllegalStateException("response already started for " + uri);
+        }
+        if (!HttpUtil.isContentLengthSet(head)) {
+            HttpUtil.setTransferEncodingChunked(head, true);
+        }
+        HttpUtil.setKeepAlive(head, keepAlive);
+        if (outcome == null) {
+            outcome = outcomeOf(head.status());
+        }
+        headSent = true;
+        channel.write(head);
+    }
+
+    /** Writes body bytes. <b>Takes ownership</b> of {@code content}. */
+    public ChannelFuture sendContent(ByteBuf content) {
+        if (done || !headSent) {
+            content.release();
+            throw new IllegalStateException("no open stream for " + uri);
+        }
+        int n = content.readableBytes();
+        metrics.bytes(track, ProxyMetrics.Direction.CLIENT, n);
+        return channel.writeAndFlush(new DefaultHttpContent(content));
+    }
+
+    /** Writes a file region (zero copy) or other message the HTTP encoder understands. */
+    public ChannelFuture sendRaw(Object message, long length) {
+        if (done || !headSent) {
+            io.netty.util.ReferenceCountUtil.release(message);
+            throw new IllegalStateException("no open stream for " + uri);
+        }
+        metrics.bytes(track, ProxyMetrics.Direction.CLIENT, length);
+        return channel.writeAndFlush(message);
+    }
+
+    /** Ends a streamed response successfully. */
+    public void finish() {
+        if (done || !headSent) {
+            throw new IllegalStateException("no open stream to finish for " + uri);
+        }
+        end(channel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT));
+    }
+
+    /**
+     * Fails the response: before the head it is a plain 502-style close; after it, the connection is closed
+     * without the rest of the body, so no client mistakes it for a complete transfer.
+     */
+    public void abort(String outcomeLabel) {
+        if (done) {
+            return;
+        }
+        outcome = outcomeLabel;
+        done = true;
+        metrics.request(track, outcome);
+        channel.close();
+        onDone.run();
+    }
+
+    private void end(ChannelFuture f) {
+        done = true;
+        metrics.request(track, outcome);
+        f.addListener((ChannelFutureListener) w -> {
+            if (!w.isSuccess()) {
+                w.channel().close();
+            }
+            onDone.run();
+        });
+    }
+
+    private static String outcomeOf(HttpResponseStatus s) {
+        int c = s.code();
+        if (c < 400) {
+            return "ok";
+        }
+        if (c == 403) {
+            return "blocked";
+        }
+        return c < 500 ? "client_error" : "upstream_error";
+    }
+}

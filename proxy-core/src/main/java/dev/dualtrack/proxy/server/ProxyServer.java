@@ -1,0 +1,78 @@
+package dev.dualtrack.proxy.server;
+
+import dev.dualtrack.config.ListenConfig;
+import dev.dualtrack.proxy.ops.ProxyMetrics;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The HTTP/1.1 listener. It owns the event loops; upstream fetches run on the same loops (see
+ * {@code UpstreamClient}), so one loop carries a download end to end without thread hand-offs.
+ *
+ * <pre>{@code
+ * try (ProxyServer s = ProxyServer.start(config.listen(), router, metrics, group)) { ... s.port() ... }
+ * }</pre>
+ */
+public final class ProxyServer implements AutoCloseable {
+    private final Channel serverChannel;
+    private final EventLoopGroup boss;
+
+    private ProxyServer(Channel serverChannel, EventLoopGroup boss) {
+        this.serverChannel = serverChannel;
+        this.boss = boss;
+    }
+
+    /** An event loop group for workers; {@code threads == 0} means one per core. */
+    public static EventLoopGroup newWorkerGroup(int threads) {
+        return new MultiThreadIoEventLoopGroup(threads, NioIoHandler.newFactory());
+    }
+
+    /** Binds and starts serving; fails if the address cannot be bound. */
+    public static ProxyServer start(ListenConfig config, Router router, ProxyMetrics metrics,
+            EventLoopGroup workers) throws InterruptedException {
+        return start(config.host(), config.port(), config, router, metrics, workers);
+    }
+
+    public static ProxyServer start(String host, int port, ListenConfig config, Router router, ProxyMetrics metrics,
+            EventLoopGroup workers) throws InterruptedException {
+        EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        try {
+            ServerBootstrap b = new ServerBootstrap().group(boss, workers)
+                    .channel(NioServerSocketChannel.class)
+                    .option(ChannelOption.SO_BACKLOG, 1024)
+                    .childOption(ChannelOption.AUTO_READ, false)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    // Large enough to keep a fast client busy, small enough that a slow one pauses the upstream
+                    // after at most 1 MiB queued per connection.
+                    .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(256 * 1024, 1024 * 1024))
+                    .childHandler(new ServerInitializer(config, router, metrics));
+            Channel ch = b.bind(new InetSocketAddress(host, port)).sync().channel();
+            return new ProxyServer(ch, boss);
+        } catch (InterruptedException | RuntimeException e) {
+            boss.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+            throw e;
+        }
+    }
+
+    public int port() {
+        return ((InetSocketAddress) serverChannel.localAddress()).getPort();
+    }
+
+    public InetSocketAddress address() {
+        return (InetSocketAddress) serverChannel.localAddress();
+    }
+
+    @Override
+    public void close() {
+        serverChannel.close().syncUninterruptibly();
+        boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+}

@@ -1,0 +1,135 @@
+package dev.dualtrack.proxy.server;
+
+import dev.dualtrack.proxy.ops.ProxyMetrics;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.util.ReferenceCountUtil;
+import java.nio.charset.StandardCharsets;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns each decoded request into an {@link Exchange} and hands it to the {@link Router}. One request at a
+ * time per connection: auto-read is off, and the next request is read only when the current response is done,
+ * so pipelined requests wait their turn instead of piling up.
+ */
+final class ServerHandler extends ChannelInboundHandlerAdapter {
+    private static final Logger LOG = LoggerFactory.getLogger(ServerHandler.class);
+
+    private final Router router;
+    private final ProxyMetrics metrics;
+    private final ConnectionTimeouts timeouts;
+    private Exchange current;
+
+    ServerHandler(Router router, ProxyMetrics metrics, ConnectionTimeouts timeouts) {
+        this.router = router;
+        this.metrics = metrics;
+        this.timeouts = timeouts;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        ctx.read();
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof FullHttpRequest req)) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        try {
+            timeouts.requestReceived();
+            if (req.decoderResult().isFailure()) {
+                rejectMalformed(ctx, req.decoderResult().cause());
+                return;
+            }
+            Exchange ex = new Exchange(ctx.channel(), req.method(), req.uri(), req.headers().copy(),
+                    ByteBufUtil.getBytes(req.content()), HttpUtil.isKeepAlive(req), metrics,
+                    () -> done(ctx));
+            current = ex;
+            try {
+                router.dispatch(ex);
+            } catch (RuntimeException e) {
+                LOG.error("route failed for {} {}", req.method(), req.uri(), e);
+                if (!ex.isDone()) {
+                    if (ex.headSent()) {
+                        ex.abort("error");
+                    } else {
+                        ex.respondText(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal error: " + e + "\n");
+                    }
+                }
+            }
+        } finally {
+            req.release();
+        }
+    }
+
+    private void done(ChannelHandlerContext ctx) {
+        current = null;
+        timeouts.responseDone();
+        if (ctx.channel().isActive()) {
+            ctx.read();
+        }
+    }
+
+    private void rejectMalformed(ChannelHandlerContext ctx, Throwable cause) {
+        HttpResponseStatus status = cause instanceof TooLongHttpLineException ? HttpResponseStatus.REQUEST_URI_TOO_LONG
+                : cause instanceof TooLongHttpHeaderException ? HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
+                : cause instanceof TooLongFrameException ? HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE
+                : HttpResponseStatus.BAD_REQUEST;
+        byte[] body = (status.reasonPhrase() + ": " + cause.getMessage() + "\n").getBytes(StandardCharsets.UTF_8);
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
+                io.netty.buffer.Unpooled.wrappedBuffer(body));
+        r.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
+        r.headers().set(HttpHeaderNames.CONTENT_LENGTH, body.length);
+        r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        metrics.request(ProxyMetrics.TRACK_NONE, "client_error");
+        // The decoder cannot resynchronise after a bad request: answer, then close.
+        ctx.writeAndFlush(r).addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (ctx.channel().isWritable() && current != null) {
+            ResponseStream s = current.stream();
+            if (s != null) {
+                s.onClientWritable();
+            }
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        Exchange ex = current;
+        current = null;
+        if (ex != null) {
+            ResponseStream s = ex.stream();
+            if (s != null) {
+                s.onClientGone();
+            }
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        // Connection resets and the like: the client is gone, channelInactive will follow.
+        LOG.debug("connection error from {}", ctx.channel().remoteAddress(), cause);
+        ctx.close();
+    }
+}

@@ -1,0 +1,394 @@
+package dev.dualtrack.proxy.upstream;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoop;
+import io.netty.channel.pool.FixedChannelPool;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
+
+/**
+ * One fetch, possibly across redirects and one retry. All methods run on {@code loop}.
+ *
+ * <p>States: acquiring a connection → waiting for the head → (redirect: draining the 3xx body, then acquiring
+ * again) → streaming the body → done. {@code done} is set exactly once, by completion, error or cancel, and
+ * the pooled channel is released exactly once.
+ */
+final class UpstreamFetch implements UpstreamExchange {
+    private static final String HANDLER = "dualtrack-exchange";
+
+    private final UpstreamClient client;
+    private final EventLoop loop;
+    private final UpstreamRequest request;
+    private final UpstreamListener listener;
+
+    private URI uri;
+    private HttpHeaders headers;
+    private int redirects;
+    private boolean retried;
+
+    private FixedChannelPool pool;
+    private Channel channel;
+    private boolean responseSeen;
+    private boolean draining;
+    private URI next;
+    private boolean keepAlive;
+    private boolean done;
+    private long sentAtNanos;
+    private long waitingSinceNanos;
+    private ScheduledFuture<?> timeoutCheck;
+
+    UpstreamFetch(UpstreamClient client, EventLoop loop, UpstreamRequest request, UpstreamListener listener) {
+        this.client = client;
+        this.loop = loop;
+        this.request = request;
+        this.listener = listener;
+        this.uri = request.uri();
+        this.headers = request.headers().copy();
+    }
+
+    void start() {
+        if (loop.inEventLoop()) {
+            acquire();
+        } else {
+            loop.execute(this::acquire);
+        }
+    }
+
+    private void acquire() {
+        if (done) {
+            return;
+        }
+        responseSeen = false;
+        draining = false;
+        pool = client.pool(loop, uri);
+        FixedChannelPool myPool = pool;
+        myPool.acquire().addListener((Future<Channel> f) -> {
+            if (!f.isSuccess()) {
+                Throwable cause = f.cause();
+                UpstreamException.Kind kind = cause instanceof java.util.concurrent.TimeoutException
+                        && cause.getMessage() != null && cause.getMessage().contains("Acquire")
+                        ? UpstreamException.Kind.POOL_EXHAUSTED : UpstreamException.Kind.CONNECT;
+                fail(new UpstreamException(kind, "cannot connect to " + origin(uri) + ": " + describe(cause), cause));
+                return;
+            }
+            Channel ch = f.getNow();
+            if (done) {
+                myPool.release(ch);
+                return;
+            }
+            channel = ch;
+            send(ch);
+        });
+    }
+
+    private void send(Channel ch) {
+        ch.pipeline().addLast(HANDLER, new ExchangeHandler());
+        String target = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
+        if (uri.getRawQuery() != null) {
+            target += "?" + uri.getRawQuery();
+        }
+        FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, request.method(), target,
+                Unpooled.EMPTY_BUFFER);
+        req.headers().add(headers);
+        req.headers().set(HttpHeaderNames.HOST, hostHeader(uri));
+        // Hashes are of the bytes as published: never let a compressing upstream change them.
+        req.headers().set(HttpHeaderNames.ACCEPT_ENCODING, HttpHeaderValues.IDENTITY);
+        req.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        if (!req.headers().contains(HttpHeaderNames.USER_AGENT)) {
+            req.headers().set(HttpHeaderNames.USER_AGENT, "dualtrack/0.1");
+        }
+        HttpUtil.setContentLength(req, 0);
+        if (request.method() == HttpMethod.GET || request.method() == HttpMethod.HEAD) {
+            req.headers().remove(HttpHeaderNames.CONTENT_LENGTH);
+        }
+        sentAtNanos = System.nanoTime();
+        ch.writeAndFlush(req).addListener(w -> {
+            if (!w.isSuccess() && !done) {
+                connectionLost(describe(w.cause()), w.cause());
+            }
+        });
+        startWaiting();
+        ch.read();
+    }
+
+    // ---- demand and the read timeout ------------------------------------------------------------------------
+
+    @Override
+    public void request() {
+        if (done || channel == null) {
+            return;
+        }
+        startWaiting();
+        channel.read();
+    }
+
+    private void startWaiting() {
+        if (waitingSinceNanos == 0) {
+            waitingSinceNanos = System.nanoTime();
+        }
+        if (timeoutCheck == null) {
+            long period = Math.max(10, client.config().readTimeout().toMillis() / 4);
+            timeoutCheck = loop.scheduleAtFixedRate(this::checkTimeout, period, period, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void checkTimeout() {
+        if (done || waitingSinceNanos == 0) {
+            return;
+        }
+        Duration waited = Duration.ofNanos(System.nanoTime() - waitingSinceNanos);
+        if (waited.compareTo(client.config().readTimeout()) >= 0) {
+            fail(new UpstreamException(UpstreamException.Kind.TIMEOUT, origin(uri) + " sent nothing for "
+                    + waited.toMillis() + " ms (read-timeout " + client.config().readTimeout().toMillis() + " ms)"));
+        }
+    }
+
+    @Override
+    public void cancel() {
+        if (done) {
+            return;
+        }
+        done = true;
+        stopTimer();
+        releaseChannel(false);
+    }
+
+    // ---- the response ------------------------------------------------------------------------------------------
+
+    private void onHead(HttpResponse head) {
+        responseSeen = true;
+        int status = head.status().code();
+        client.metrics().upstreamRequest(uri.getHost(), status, Duration.ofNanos(System.nanoTime() - sentAtNanos));
+        keepAlive = HttpUtil.isKeepAlive(head);
+        if (isRedirect(status) && head.headers().contains(HttpHeaderNames.LOCATION)) {
+            URI target = redirectTarget(head.headers().get(HttpHeaderNames.LOCATION));
+            if (target == null) {
+                return;
+            }
+            // Read the short 3xx body to its end so the connection can go back to the pool.
+            draining = true;
+            next = target;
+            return;
+        }
+        listener.onResponse(head, this);
+    }
+
+    private URI redirectTarget(String location) {
+        URI target;
+        try {
+            target = uri.resolve(new URI(location));
+        } catch (URISyntaxException | IllegalArgumentException e) {
+            fail(new UpstreamException(UpstreamException.Kind.PROTOCOL, origin(uri) + " redirected to a bad Location: "
+                    + location));
+            return null;
+        }
+        String scheme = target.getScheme() == null ? "" : target.getScheme().toLowerCase(Locale.ROOT);
+        if ((!scheme.equals("http") && !scheme.equals("https")) || target.getHost() == null) {
+            fail(new UpstreamException(UpstreamException.Kind.PROTOCOL, origin(uri)
+                    + " redirected to a non-http Location: " + location));
+            return null;
+        }
+        if (++redirects > client.config().maxRedirects()) {
+            fail(new UpstreamException(UpstreamException.Kind.PROTOCOL, "more than "
+                    + client.config().maxRedirects() + " redirects, last to " + target));
+            return null;
+        }
+        boolean sameOrigin = origin(target).equals(origin(uri));
+        if (!sameOrigin && !request.redirects().allows(target)) {
+            fail(new UpstreamException(UpstreamException.Kind.REDIRECT_REFUSED, "redirect to host '"
+                    + target.getHost() + "' is not allowed (from " + origin(uri) + ")"));
+            return null;
+        }
+        if (!sameOrigin) {
+            // Credentials belong to the host they were given for: never forward them to a CDN.
+            headers.remove(HttpHeaderNames.AUTHORIZATION);
+            headers.remove(HttpHeaderNames.COOKIE);
+        }
+        return target;
+    }
+
+    private void onContent(HttpContent content) {
+        boolean last = content instanceof LastHttpContent;
+        if (draining) {
+            content.release();
+            if (last) {
+                URI target = next;
+                releaseChannel(keepAlive);
+                uri = target;
+                acquire();
+            }
+            return;
+        }
+        if (content.content().isReadable()) {
+            listener.onContent(content.content());
+        } else {
+            content.release();
+        }
+        if (last && !done) {
+            done = true;
+            stopTimer();
+            releaseChannel(keepAlive);
+            listener.onComplete();
+        }
+    }
+
+    private void connectionLost(String why, Throwable cause) {
+        if (done) {
+            return;
+        }
+        if (!responseSeen && !retried && isIdempotent()) {
+            // A pooled connection the server closed while it sat idle: try once more on a fresh one.
+            retried = true;
+            releaseChannel(false);
+            acquire();
+            return;
+        }
+        UpstreamException.Kind kind = cause instanceof SSLException ? UpstreamException.Kind.CONNECT
+                : UpstreamException.Kind.RESET;
+        fail(new UpstreamException(kind, origin(uri) + " closed the connection "
+                + (responseSeen ? "mid-body" : "before responding") + ": " + why, cause));
+    }
+
+    private void fail(UpstreamException e) {
+        if (done) {
+            return;
+        }
+        done = true;
+        stopTimer();
+        releaseChannel(false);
+        listener.onError(e);
+    }
+
+    private void stopTimer() {
+        if (timeoutCheck != null) {
+            timeoutCheck.cancel(false);
+            timeoutCheck = null;
+        }
+        waitingSinceNanos = 0;
+    }
+
+    /** Returns the channel to its pool, closed unless it is reusable. Exactly once per acquire. */
+    private void releaseChannel(boolean reusable) {
+        Channel ch = channel;
+        if (ch == null) {
+            return;
+        }
+        channel = null;
+        if (ch.pipeline().get(HANDLER) != null) {
+            ch.pipeline().remove(HANDLER);
+        }
+        if (!reusable) {
+            ch.close();
+        }
+        pool.release(ch);
+    }
+
+    private boolean isIdempotent() {
+        HttpMethod m = request.method();
+        return m == HttpMethod.GET || m == HttpMethod.HEAD;
+    }
+
+    private static boolean isRedirect(int status) {
+        return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+    }
+
+    static String origin(URI u) {
+        return u.getScheme().toLowerCase(Locale.ROOT) + "://" + hostHeader(u).toLowerCase(Locale.ROOT);
+    }
+
+    private static String hostHeader(URI u) {
+        boolean tls = u.getScheme().equalsIgnoreCase("https");
+        int port = u.getPort();
+        boolean defaultPort = port < 0 || (tls && port == 443) || (!tls && port == 80);
+        String host = u.getHost().contains(":") ? "[" + u.getHost() + "]" : u.getHost();
+        return defaultPort ? host : host + ":" + port;
+    }
+
+    private static String describe(Throwable t) {
+        if (t == null) {
+            return "unknown error";
+        }
+        String msg = t.getMessage();
+        return t.getClass().getSimpleName() + (msg == null ? "" : ": " + msg);
+    }
+
+    /** The per-exchange handler, present in the pooled channel's pipeline only while this fetch owns it. */
+    private final class ExchangeHandler extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (done && !draining) {
+                ReferenceCountUtil.release(msg);
+                return;
+            }
+            waitingSinceNanos = 0;
+            if (msg instanceof HttpResponse head) {
+                if (head.decoderResult().isFailure()) {
+                    ReferenceCountUtil.release(msg);
+                    fail(new UpstreamException(UpstreamException.Kind.PROTOCOL, origin(uri)
+                            + " sent a malformed response: " + describe(head.decoderResult().cause())));
+                    return;
+                }
+                onHead(head);
+            }
+            if (msg instanceof HttpContent content) {
+                if (content.decoderResult().isFailure()) {
+                    content.release();
+                    fail(new UpstreamException(UpstreamException.Kind.PROTOCOL, origin(uri)
+                            + " sent a malformed body: " + describe(content.decoderResult().cause())));
+                    return;
+                }
+                if (done && !draining) {
+                    content.release();
+                    return;
+                }
+                onContent(content);
+            } else if (!(msg instanceof HttpResponse)) {
+                ReferenceCountUtil.release(msg);
+            }
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            // While draining a redirect body, nobody else asks for bytes.
+            if (draining && !done && channel == ctx.channel()) {
+                ctx.read();
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            if (channel == ctx.channel()) {
+                connectionLost("connection closed", null);
+            }
+            ctx.fireChannelInactive();
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            if (channel == ctx.channel()) {
+                connectionLost(describe(cause), cause);
+            }
+        }
+    }
+}
