@@ -22,12 +22,25 @@ public final class DecisionRecorder {
         return metrics;
     }
 
-    /** Records a block. */
+    /** Records a block: counts it and writes its audit line. */
     public void blocked(Subject s, Verdict v) {
+        countBlock(s, v);
+        auditBlock(s, v);
+    }
+
+    /**
+     * The two halves of {@link #blocked}, for a block whose hash is learnt later: the counter moves at once
+     * (alerts should not wait), the audit line is written when the hash is known. Call each exactly once.
+     */
+    public void countBlock(Subject s, Verdict v) {
         if (!v.blocked()) {
             throw new IllegalArgumentException("not a block: " + v);
         }
         metrics.blocked(s.track(), v.rule());
+    }
+
+    /** See {@link #countBlock}. */
+    public void auditBlock(Subject s, Verdict v) {
         audit.record(new AuditEvent(clock.instant(), s.client(), s.track(), s.artifact(), s.file(), s.sha256(),
                 "block", v.rule(), v.reason()));
     }

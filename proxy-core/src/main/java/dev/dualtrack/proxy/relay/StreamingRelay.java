@@ -54,6 +54,12 @@ import org.slf4j.LoggerFactory;
 /** Relays one upstream body to one client: hash, inspect, hold the tail, release, commit (DESIGN.md). */
 final class StreamingRelay implements UpstreamListener, ResponseStream {
     private static final Logger LOG = LoggerFactory.getLogger(StreamingRelay.class);
+    /**
+     * After a block found mid-body, the rest of the body is still read (not sent) to learn its sha256, so the
+     * block can be audited with its hash and answered from the verdict cache next time. Bodies with more than
+     * this left are not worth the bandwidth: they are recorded without a hash.
+     */
+    static final long DRAIN_LIMIT = 1L << 30;
 
     private final FetchSpec spec;
     private final RelayConfig relay;
@@ -78,8 +84,11 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
     private long windowEnd = Long.MAX_VALUE;
     private boolean partial;
     private long inspectNanos;
+    private long received;
     private boolean finished;
     private boolean clientGoneEarly;
+    /** Set while reading the rest of a blocked body only to hash it; the verdict waiting for that hash. */
+    private Verdict draining;
 
     StreamingRelay(Exchange client, FetchSpec spec, RelayConfig relay, boolean prefetch, BlobCache cache,
             Cache<String, Verdict> verdicts, DecisionRecorder recorder, Consumer<FetchOutcome> onOutcome) {
@@ -165,11 +174,21 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
 
     @Override
     public void onContent(ByteBuf content) {
+        if (draining != null) {
+            received += content.readableBytes();
+            for (ByteBuffer b : content.nioBuffers(content.readerIndex(), content.readableBytes())) {
+                sha256.update(b);
+            }
+            content.release();
+            upstream.request();
+            return;
+        }
         if (finished) {
             content.release();
             return;
         }
         int n = content.readableBytes();
+        received += n;
         metrics.bytes(spec.track(), ProxyMetrics.Direction.UPSTREAM, n);
         ByteBuffer[] views = content.nioBuffers(content.readerIndex(), n);
         for (ByteBuffer b : views) {
@@ -187,14 +206,14 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
             }
         } catch (RuntimeException e) {
             content.release();
-            block("", inspectorError(e));
+            blockEarly(inspectorError(e));
             return;
         } finally {
             inspectNanos += System.nanoTime() - t0;
         }
         if (status == Inspector.Status.BLOCKED) {
             content.release();
-            block("", finishInspector());
+            blockEarly(finishInspector());
             return;
         }
         if (writer != null) {
@@ -209,7 +228,7 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
         hold.add(content);
         if (mode == RelayMode.HOLD_UNTIL_VERDICT) {
             if (hold.received() > relay.holdWholeBelow().bytes()) {
-                block("", Verdict.block("proxy.hold-limit", "the body is longer than relay.hold-whole-below ("
+                blockEarly(Verdict.block("proxy.hold-limit", "the body is longer than relay.hold-whole-below ("
                         + relay.holdWholeBelow() + ") and this request must be held whole"));
                 return;
             }
@@ -218,11 +237,11 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
             try {
                 holdFrom = inspector.holdFrom();
             } catch (RuntimeException e) {
-                block("", inspectorError(e));
+                blockEarly(inspectorError(e));
                 return;
             }
             if (hold.heldBytes() > Math.max(relay.maxHold().bytes(), relay.hold().bytes())) {
-                block("", Verdict.block("proxy.hold-limit", inspector.name() + " asked to hold back more than "
+                blockEarly(Verdict.block("proxy.hold-limit", inspector.name() + " asked to hold back more than "
                         + "relay.max-hold (" + relay.maxHold() + ") before it could decide"));
                 return;
             }
@@ -236,11 +255,19 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
 
     @Override
     public void onComplete() {
+        if (draining != null) {
+            Verdict v = draining;
+            draining = null;
+            String actual = HexFormat.of().formatHex(sha256.digest());
+            verdicts.put(actual, v);
+            recorder.auditBlock(spec.subject().withSha256(actual), v);
+            return;
+        }
         if (finished) {
             return;
         }
-        if (contentLength >= 0 && hold.received() != contentLength) {
-            fail(new UpstreamException(UpstreamException.Kind.PROTOCOL, "upstream body was " + hold.received()
+        if (contentLength >= 0 && received != contentLength) {
+            fail(new UpstreamException(UpstreamException.Kind.PROTOCOL, "upstream body was " + received
                     + " bytes, Content-Length said " + contentLength));
             return;
         }
@@ -264,6 +291,11 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
 
     @Override
     public void onError(UpstreamException error) {
+        if (draining != null) {
+            recorder.auditBlock(spec.subject(), draining);
+            draining = null;
+            return;
+        }
         if (finished) {
             return;
         }
@@ -392,7 +424,7 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
         onOutcome.accept(FetchOutcome.allowed(sha));
     }
 
-    /** Refuses: a clean 403 while the head is unsent, an abort after. Counted and audited (G5). */
+    /** Refuses a body whose hash is known (or that has none): counted and audited now (G5). */
     private void block(String sha, Verdict verdict) {
         finished = true;
         if (upstream != null) {
@@ -400,6 +432,34 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
         }
         cleanUp();
         recorder.blocked(spec.subject().withSha256(sha), verdict);
+        answerBlocked(verdict);
+        onOutcome.accept(FetchOutcome.blocked(sha, verdict));
+    }
+
+    /**
+     * Refuses mid-body. The client is answered at once; the rest of the body is then read, unsent, to hash it
+     * (see {@link #DRAIN_LIMIT}), and the block is recorded with that hash when the body ends.
+     */
+    private void blockEarly(Verdict verdict) {
+        finished = true;
+        cleanUp();
+        recorder.countBlock(spec.subject(), verdict);
+        answerBlocked(verdict);
+        onOutcome.accept(FetchOutcome.blocked("", verdict));
+        long remaining = contentLength >= 0 ? contentLength - received : -1;
+        if (upstream != null && remaining >= 0 && remaining <= DRAIN_LIMIT) {
+            draining = verdict;
+            upstream.request();
+        } else {
+            if (upstream != null) {
+                upstream.cancel();
+            }
+            recorder.auditBlock(spec.subject(), verdict);
+        }
+    }
+
+    /** A clean 403 while the head is unsent; after it, an abort, so the client sees a failed transfer. */
+    private void answerBlocked(Verdict verdict) {
         if (client != null) {
             if (client.headSent()) {
                 client.abort("blocked");
@@ -407,7 +467,6 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
                 spec.refusals().refuse(client, verdict);
             }
         }
-        onOutcome.accept(FetchOutcome.blocked(sha, verdict));
     }
 
     private void fail(UpstreamException error) {
