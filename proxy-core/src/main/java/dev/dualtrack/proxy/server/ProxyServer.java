@@ -32,7 +32,10 @@ public final class ProxyServer implements AutoCloseable {
 
     /** An event loop group for workers; {@code threads == 0} means one per core. */
     public static EventLoopGroup newWorkerGroup(int threads) {
-        return new MultiThreadIoEventLoopGroup(threads, NioIoHandler.newFactory());
+        // Netty's own default is two loops per core; one per core is enough for a proxy whose work per byte is
+        // hashing, and it halves the number of per-loop upstream pools.
+        int n = threads == 0 ? Runtime.getRuntime().availableProcessors() : threads;
+        return new MultiThreadIoEventLoopGroup(n, NioIoHandler.newFactory());
     }
 
     /** Binds and starts serving; fails if the address cannot be bound. */
