@@ -264,9 +264,12 @@ final class UpstreamFetch implements UpstreamExchange {
             acquire();
             return;
         }
-        UpstreamException.Kind kind = cause instanceof SSLException ? UpstreamException.Kind.CONNECT
-                : UpstreamException.Kind.RESET;
-        fail(new UpstreamException(kind, origin(uri) + " closed the connection "
+        if (cause instanceof SSLException) {
+            fail(new UpstreamException(UpstreamException.Kind.CONNECT, "TLS handshake with " + origin(uri)
+                    + " failed: " + why, cause));
+            return;
+        }
+        fail(new UpstreamException(UpstreamException.Kind.RESET, origin(uri) + " closed the connection "
                 + (responseSeen ? "mid-body" : "before responding") + ": " + why, cause));
     }
 
