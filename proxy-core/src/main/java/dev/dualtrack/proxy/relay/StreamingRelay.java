@@ -130,10 +130,10 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
         if (status != 200) {
             exchange.cancel();
             finished = true;
+            onOutcome.accept(FetchOutcome.upstreamStatus(status, head.status().reasonPhrase()));
             if (client != null) {
                 spec.refusals().upstreamStatus(client, status, head.status().reasonPhrase());
             }
-            onOutcome.accept(FetchOutcome.upstreamStatus(status, head.status().reasonPhrase()));
             return;
         }
         if (inspector == null) {
@@ -150,9 +150,9 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
             if (r instanceof ByteRange.Unsatisfiable) {
                 exchange.cancel();
                 finished = true;
+                onOutcome.accept(FetchOutcome.failed("range not satisfiable"));
                 client.respondText(HttpResponseStatus.REQUESTED_RANGE_NOT_SATISFIABLE,
                         "range not satisfiable for " + contentLength + " bytes\n");
-                onOutcome.accept(FetchOutcome.failed("range not satisfiable"));
                 return;
             }
             if (r instanceof ByteRange.Partial p) {
@@ -411,6 +411,9 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
             recorder.warned(spec.subject().withSha256(sha), f.rule(), f.detail());
         }
         recorder.allowed(spec.subject().withSha256(sha));
+        // Settle the flight before the client sees its last byte, so a request that follows this response can
+        // never join a flight that is already over.
+        onOutcome.accept(FetchOutcome.allowed(sha));
         if (client != null) {
             if (!client.headSent()) {
                 sendHead(hold.received());
@@ -421,7 +424,6 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
             }
         }
         hold.close();
-        onOutcome.accept(FetchOutcome.allowed(sha));
     }
 
     /** Refuses a body whose hash is known (or that has none): counted and audited now (G5). */
@@ -432,8 +434,8 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
         }
         cleanUp();
         recorder.blocked(spec.subject().withSha256(sha), verdict);
-        answerBlocked(verdict);
         onOutcome.accept(FetchOutcome.blocked(sha, verdict));
+        answerBlocked(verdict);
     }
 
     /**
@@ -444,8 +446,8 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
         finished = true;
         cleanUp();
         recorder.countBlock(spec.subject(), verdict);
-        answerBlocked(verdict);
         onOutcome.accept(FetchOutcome.blocked("", verdict));
+        answerBlocked(verdict);
         long remaining = contentLength >= 0 ? contentLength - received : -1;
         if (upstream != null && remaining >= 0 && remaining <= DRAIN_LIMIT) {
             draining = verdict;
@@ -472,6 +474,7 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
     private void fail(UpstreamException error) {
         finished = true;
         cleanUp();
+        onOutcome.accept(FetchOutcome.failed(error.getMessage()));
         if (client != null) {
             if (client.headSent()) {
                 // Never a short body that looks complete: close without the rest.
@@ -480,7 +483,6 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
                 spec.refusals().upstreamFailed(client, error);
             }
         }
-        onOutcome.accept(FetchOutcome.failed(error.getMessage()));
     }
 
     private void settle(FetchOutcome outcome) {
