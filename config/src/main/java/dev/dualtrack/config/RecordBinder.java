@@ -220,12 +220,10 @@ public final class RecordBinder {
             byKey.put(keyFor(rc.getName()), rc);
         }
         // Unknown keys are reported, but the known ones are still bound and checked, so one run shows all errors.
-        boolean unknownKeys = false;
         for (YamlNode.Entry e : m.entries().values()) {
             if (!byKey.containsKey(e.key())) {
                 errors.add(new ConfigError(e.keyLocation(), join(path, e.key()),
                         "unknown key" + suggestion(e.key(), byKey.keySet().stream().toList())));
-                unknownKeys = true;
             }
         }
         boolean ok = true;
@@ -252,7 +250,9 @@ public final class RecordBinder {
         try {
             Constructor<?> ctor = type.getDeclaredConstructor(types);
             ctor.setAccessible(true);
-            return checked(ctor.newInstance(args), unknownKeys);
+            // A map with unknown keys still builds, so that checks across sections see it; the unknown keys
+            // themselves are already errors and fail the load.
+            return ctor.newInstance(args);
         } catch (InvocationTargetException e) {
             Throwable cause = e.getCause();
             if (cause instanceof IllegalArgumentException) {
@@ -264,9 +264,6 @@ public final class RecordBinder {
         }
     }
 
-    private Object checked(Object built, boolean unknownKeys) {
-        return unknownKeys ? INVALID : built;
-    }
 
     /** The value of a component whose key the map does not have. */
     private Object absent(YamlNode.MapNode parent, RecordComponent rc, Class<?> owner, String path) {

@@ -16,7 +16,7 @@ import java.time.Duration;
  *   <tr><td>dualtrack_blocked_total</td><td>track, rule</td><td>every block (G5). Alert rules depend on this
  *       name and these labels: do not change them.</td></tr>
  *   <tr><td>dualtrack_requests_total</td><td>track, outcome</td><td>requests by how they ended</td></tr>
- *   <tr><td>dualtrack_upstream_request_seconds</td><td>host, status</td><td>time to the upstream's response
+ *   <tr><td>dualtrack_upstream_request_seconds</td><td>host</td><td>time to the upstream's response
  *       headers (histogram)</td></tr>
  *   <tr><td>dualtrack_bytes_total</td><td>track, direction</td><td>body bytes from upstream and to clients</td></tr>
  *   <tr><td>dualtrack_cache_hits_total / _misses_total</td><td>kind</td><td>blob and verdict cache lookups</td></tr>
@@ -27,7 +27,18 @@ public final class ProxyMetrics {
     /** The {@code track} label of requests that belong to neither track (ops endpoints, unknown paths). */
     public static final String TRACK_NONE = "none";
 
+    // Fixed buckets rather than Micrometer's ~70 generated ones: a dozen per series is plenty for alerting and
+    // keeps a scrape small.
+    private static final Duration[] UPSTREAM_BUCKETS = millis(5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000,
+            10_000, 30_000, 60_000);
+    private static final Duration[] INSPECTION_BUCKETS = millis(1, 5, 10, 50, 100, 250, 500, 1000, 2500, 5000,
+            10_000, 30_000, 120_000);
+
     private final PrometheusMeterRegistry registry;
+
+    private static Duration[] millis(long... ms) {
+        return java.util.Arrays.stream(ms).mapToObj(Duration::ofMillis).toArray(Duration[]::new);
+    }
 
     public ProxyMetrics() {
         this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -69,17 +80,40 @@ public final class ProxyMetrics {
     }
 
     public void upstreamRequest(String host, int status, Duration timeToHeaders) {
-        Timer.builder("dualtrack.upstream.request").description("Time to the upstream's response headers")
-                .tag("host", host).tag("status", status <= 0 ? "error" : Integer.toString(status))
-                .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
-                .maximumExpectedValue(Duration.ofSeconds(60)).register(registry).record(timeToHeaders);
+        upstreamTimer(host).record(timeToHeaders);
+    }
+
+    private Timer upstreamTimer(String host) {
+        return Timer.builder("dualtrack.upstream.request").description("Time to the upstream's response headers")
+                .tag("host", host).serviceLevelObjectives(UPSTREAM_BUCKETS).register(registry);
     }
 
     public void inspection(String track, long nanos) {
-        Timer.builder("dualtrack.inspection").description("Inspector CPU time per artifact")
-                .tag("track", track).publishPercentileHistogram()
-                .minimumExpectedValue(Duration.ofNanos(10_000)).maximumExpectedValue(Duration.ofSeconds(120))
-                .register(registry).record(Duration.ofNanos(nanos));
+        inspectionTimer(track).record(Duration.ofNanos(nanos));
+    }
+
+    private Timer inspectionTimer(String track) {
+        return Timer.builder("dualtrack.inspection").description("Inspector CPU time per artifact")
+                .tag("track", track).serviceLevelObjectives(INSPECTION_BUCKETS).register(registry);
+    }
+
+    /**
+     * Creates the series of a track at zero: its known block rules, its byte counters and its inspection timer,
+     * and the upstream timers of its hosts. Prometheus cannot see the first increment of a series that did
+     * not exist before it, so {@code increase(dualtrack_blocked_total[5m]) > 0} would miss the very first block
+     * of each rule if the series were created by that block.
+     */
+    public void prime(String track, java.util.Collection<String> rules, java.util.Collection<String> upstreamHosts) {
+        for (String rule : rules) {
+            Counter.builder("dualtrack.blocked").description("Fetches refused by a policy rule")
+                    .tag("track", track).tag("rule", rule).register(registry);
+        }
+        for (Direction d : Direction.values()) {
+            Counter.builder("dualtrack.bytes").baseUnit("bytes").description("Body bytes relayed")
+                    .tag("track", track).tag("direction", d.label).register(registry);
+        }
+        inspectionTimer(track);
+        upstreamHosts.forEach(this::upstreamTimer);
     }
 
     public void cacheSize(java.util.function.Supplier<Number> bytes) {

@@ -137,7 +137,7 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
             return;
         }
         if (inspector == null) {
-            block("", Verdict.block("proxy.inspector-error", "the inspector for this file could not be created"));
+            block("", Verdict.block(ProxyRules.INSPECTOR_ERROR, "the inspector for this file could not be created"));
             return;
         }
         upstreamHead = head;
@@ -228,7 +228,7 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
         hold.add(content);
         if (mode == RelayMode.HOLD_UNTIL_VERDICT) {
             if (hold.received() > relay.holdWholeBelow().bytes()) {
-                blockEarly(Verdict.block("proxy.hold-limit", "the body is longer than relay.hold-whole-below ("
+                blockEarly(Verdict.block(ProxyRules.HOLD_LIMIT, "the body is longer than relay.hold-whole-below ("
                         + relay.holdWholeBelow() + ") and this request must be held whole"));
                 return;
             }
@@ -241,7 +241,7 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
                 return;
             }
             if (hold.heldBytes() > Math.max(relay.maxHold().bytes(), relay.hold().bytes())) {
-                blockEarly(Verdict.block("proxy.hold-limit", inspector.name() + " asked to hold back more than "
+                blockEarly(Verdict.block(ProxyRules.HOLD_LIMIT, inspector.name() + " asked to hold back more than "
                         + "relay.max-hold (" + relay.maxHold() + ") before it could decide"));
                 return;
             }
@@ -506,7 +506,7 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
         try {
             Verdict v = inspector.finish();
             if (v == null) {
-                return Verdict.block("proxy.inspector-error", inspector.name() + " returned no verdict");
+                return Verdict.block(ProxyRules.INSPECTOR_ERROR, inspector.name() + " returned no verdict");
             }
             return v;
         } catch (RuntimeException e) {
@@ -518,6 +518,6 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
 
     private Verdict inspectorError(RuntimeException e) {
         LOG.warn("inspector {} failed on {}", inspector.name(), spec.upstream().uri(), e);
-        return Verdict.block("proxy.inspector-error", inspector.name() + " failed: " + e);
+        return Verdict.block(ProxyRules.INSPECTOR_ERROR, inspector.name() + " failed: " + e);
     }
 }

@@ -1,0 +1,30 @@
+package dev.dualtrack.app;
+
+import dev.dualtrack.config.DualtrackConfig;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+/** {@code dualtrack check-config FILE}: prints every error and exits 2, or says the file is valid. */
+@Command(name = "check-config", mixinStandardHelpOptions = true,
+        description = "Validate a configuration file; prints file:line:col errors and exits 2 if it is invalid.")
+final class CheckConfigCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "FILE", description = "the YAML configuration to check")
+    Path file;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        Optional<DualtrackConfig> config = ConfigFiles.load(file, spec.commandLine().getErr());
+        if (config.isEmpty()) {
+            return Main.EXIT_USAGE;
+        }
+        spec.commandLine().getOut().println(file + ": ok");
+        return 0;
+    }
+}

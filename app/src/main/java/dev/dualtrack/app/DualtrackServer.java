@@ -1,0 +1,63 @@
+package dev.dualtrack.app;
+
+import dev.dualtrack.config.DualtrackConfig;
+import dev.dualtrack.config.PypiConfig;
+import dev.dualtrack.hf.HfRules;
+import dev.dualtrack.proxy.ProxyRuntime;
+import dev.dualtrack.proxy.ops.AuditLog;
+import dev.dualtrack.proxy.relay.ProxyRules;
+import dev.dualtrack.proxy.server.Router;
+import dev.dualtrack.pypi.PypiRules;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The whole proxy as {@code serve} runs it: the shared runtime, the metric series primed for both tracks, and
+ * the routes. Routes for {@code /pypi} and {@code /hf} join here as their adapters land.
+ */
+final class DualtrackServer implements AutoCloseable {
+    private final ProxyRuntime runtime;
+
+    private DualtrackServer(ProxyRuntime runtime) {
+        this.runtime = runtime;
+    }
+
+    static DualtrackServer start(DualtrackConfig config) throws InterruptedException {
+        AuditLog audit = AuditLog.open(config.audit().output(), config.audit().logAllows());
+        ProxyRuntime runtime = ProxyRuntime.create(config, audit, Clock.systemUTC());
+        try {
+            primeMetrics(runtime, config);
+            Router router = runtime.newRouter();
+            runtime.start(router);
+            return new DualtrackServer(runtime);
+        } catch (InterruptedException | RuntimeException e) {
+            runtime.close();
+            throw e;
+        }
+    }
+
+    private static void primeMetrics(ProxyRuntime runtime, DualtrackConfig config) {
+        List<String> pypiRules = new ArrayList<>(PypiRules.ALL);
+        pypiRules.addAll(ProxyRules.ALL);
+        List<String> pypiHosts = config.pypi().upstreams().stream().map(PypiConfig.Upstream::url)
+                .map(java.net.URI::getHost).distinct().toList();
+        runtime.metrics().prime("pypi", pypiRules, pypiHosts);
+        List<String> hfRules = new ArrayList<>(HfRules.ALL);
+        hfRules.addAll(ProxyRules.ALL);
+        runtime.metrics().prime("hf", hfRules, List.of(config.hf().upstream().getHost()));
+    }
+
+    int port() {
+        return runtime.port();
+    }
+
+    int adminPort() {
+        return runtime.adminPort();
+    }
+
+    @Override
+    public void close() {
+        runtime.close();
+    }
+}

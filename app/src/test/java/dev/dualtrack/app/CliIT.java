@@ -1,0 +1,114 @@
+package dev.dualtrack.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The real jar, started as a process, as a user would run it. */
+class CliIT {
+    static final Path JAR = Path.of(System.getProperty("dualtrack.jar", "target/dualtrack.jar"));
+
+    static Process start(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m", "-jar", JAR.toString()));
+        cmd.addAll(List.of(args));
+        return new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    }
+
+    static String finish(Process p) throws Exception {
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void serveWithABadConfigExitsTwoWithFileLineColumnErrors(@TempDir Path dir) throws Exception {
+        Path bad = dir.resolve("bad.yaml");
+        Files.writeString(bad, "listen:\n  host: 127.0.0.1\n  prot: 9000\npypi:\n  reserved: [{project: x, upstream: nope}]\n");
+        Process p = start("serve", "--config", bad.toString());
+        String out = finish(p);
+        assertThat(p.exitValue()).isEqualTo(2);
+        assertThat(out).contains(bad + ":3:3: listen.prot: unknown key (did you mean 'port'?)")
+                .contains(bad + ":5:37: pypi.reserved[0].upstream: reservation names upstream 'nope'")
+                .contains("not starting");
+    }
+
+    @Test
+    void checkConfigSaysOkOrListsErrors(@TempDir Path dir) throws Exception {
+        Path good = dir.resolve("good.yaml");
+        Files.writeString(good, "listen: {port: 18080}\n");
+        Process ok = start("check-config", good.toString());
+        assertThat(finish(ok)).contains(good + ": ok");
+        assertThat(ok.exitValue()).isZero();
+        Path bad = dir.resolve("bad.yaml");
+        Files.writeString(bad, "relay: {hold: 2 parsecs}\n");
+        Process no = start("check-config", bad.toString());
+        assertThat(finish(no)).contains(bad + ":1:15: relay.hold: not a size");
+        assertThat(no.exitValue()).isEqualTo(2);
+    }
+
+    @Test
+    void unknownCommandsAndOptionsAreUsageErrors() throws Exception {
+        Process p = start("serve", "--no-such-flag");
+        assertThat(finish(p)).contains("Unknown option");
+        assertThat(p.exitValue()).isEqualTo(2);
+    }
+
+    @Test
+    void serveWithAGoodConfigAnswersHealthAndListsTheMetrics(@TempDir Path dir) throws Exception {
+        Path cfg = dir.resolve("dualtrack.yaml");
+        Files.writeString(cfg, "listen: {port: 0}\nadmin: {port: 0}\ncache: {dir: '" + dir.resolve("data")
+                + "'}\naudit: {output: '" + dir.resolve("audit.log") + "'}\n");
+        Process p = start("serve", "--config", cfg.toString());
+        try {
+            BufferedReader lines = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+            Pattern listening = Pattern.compile("listening on http://127\\.0\\.0\\.1:(\\d+) \\(admin on port (\\d+)\\)");
+            Matcher m = null;
+            for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+                Matcher candidate = listening.matcher(line);
+                if (candidate.find()) {
+                    m = candidate;
+                    break;
+                }
+            }
+            assertThat(m).as("the listening line").isNotNull();
+            int port = Integer.parseInt(m.group(1));
+            int admin = Integer.parseInt(m.group(2));
+            HttpClient http = HttpClient.newHttpClient();
+            HttpResponse<String> health = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+                    + "/healthz")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(health.statusCode()).isEqualTo(200);
+            assertThat(health.body()).isEqualTo("ok\n");
+            for (int target : new int[] {port, admin}) {
+                String metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + target
+                        + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+                assertThat(metrics).contains(
+                        "dualtrack_blocked_total{rule=\"pypi.reserved-name\",track=\"pypi\"} 0.0",
+                        "dualtrack_blocked_total{rule=\"hf.pickle.dangerous-import\",track=\"hf\"} 0.0",
+                        "dualtrack_requests_total{outcome=\"ok\",track=\"none\"}",
+                        "dualtrack_upstream_request_seconds_bucket{host=\"pypi.org\"",
+                        "dualtrack_upstream_request_seconds_bucket{host=\"huggingface.co\"",
+                        "dualtrack_bytes_total{direction=\"upstream\",track=\"hf\"} 0.0",
+                        "dualtrack_cache_hits_total", "dualtrack_cache_misses_total",
+                        "dualtrack_inspection_seconds_bucket{track=\"hf\"");
+            }
+        } finally {
+            p.destroy();
+            assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        }
+    }
+}

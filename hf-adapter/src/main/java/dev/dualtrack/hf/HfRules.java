@@ -1,0 +1,26 @@
+package dev.dualtrack.hf;
+
+import java.util.List;
+
+/**
+ * The stable rule ids of track 2 (see {@code PypiRules} for the contract: ids are never renamed).
+ */
+public final class HfRules {
+    public static final String PICKLE_DANGEROUS_IMPORT = "hf.pickle.dangerous-import";
+    public static final String PICKLE_UNKNOWN_IMPORT = "hf.pickle.unknown-import";
+    public static final String PICKLE_MALFORMED = "hf.pickle.malformed";
+    public static final String ZIP_INCONSISTENT = "hf.zip.inconsistent";
+    public static final String LFS_OID_MISMATCH = "hf.lfs-oid-mismatch";
+    public static final String REDIRECT_HOST = "hf.redirect-host";
+    public static final String SAFETENSORS_INVALID = "hf.safetensors.invalid";
+    public static final String ENFORCE_SAFETENSORS = "hf.enforce-safetensors";
+    public static final String TORCHSCRIPT = "hf.torchscript";
+    public static final String REPO_DENIED = "hf.repo-denied";
+
+    public static final List<String> ALL = List.of(PICKLE_DANGEROUS_IMPORT, PICKLE_UNKNOWN_IMPORT, PICKLE_MALFORMED,
+            ZIP_INCONSISTENT, LFS_OID_MISMATCH, REDIRECT_HOST, SAFETENSORS_INVALID, ENFORCE_SAFETENSORS, TORCHSCRIPT,
+            REPO_DENIED);
+
+    private HfRules() {
+    }
+}

@@ -1,0 +1,18 @@
+package dev.dualtrack.proxy.relay;
+
+import java.util.List;
+
+/**
+ * Rule ids the relay itself blocks under, on either track (G3: a failure to inspect is a block, never a pass).
+ */
+public final class ProxyRules {
+    /** An inspector threw, returned no verdict, or could not be created. */
+    public static final String INSPECTOR_ERROR = "proxy.inspector-error";
+    /** A verdict needed more held-back bytes than {@code relay.max-hold} (or a held body outgrew its bound). */
+    public static final String HOLD_LIMIT = "proxy.hold-limit";
+
+    public static final List<String> ALL = List.of(INSPECTOR_ERROR, HOLD_LIMIT);
+
+    private ProxyRules() {
+    }
+}

@@ -1,0 +1,28 @@
+package dev.dualtrack.pypi;
+
+import java.util.List;
+
+/**
+ * The stable rule ids of track 1. They are the {@code rule} label of {@code dualtrack_blocked_total} and of
+ * audit lines; alert rules and users match on them, so an id is never renamed, only added.
+ */
+public final class PypiRules {
+    /** A name reserved for an internal index was asked of another index (dependency confusion, G2). */
+    public static final String RESERVED_NAME = "pypi.reserved-name";
+    /** The project name is one edit or confusion away from a popular project. */
+    public static final String TYPOSQUAT = "pypi.typosquat";
+    /** The project, version or file is in the malicious-package feed. */
+    public static final String MALICIOUS_FEED = "pypi.malicious-feed";
+    /** The file is younger than the configured minimum release age. */
+    public static final String MIN_RELEASE_AGE = "pypi.min-release-age";
+    /** The bytes do not hash to the sha256 the index announced, or differ from the first hash seen. */
+    public static final String HASH_MISMATCH = "pypi.hash-mismatch";
+    /** An index redirected to a host it is not allowed to. */
+    public static final String REDIRECT_HOST = "pypi.redirect-host";
+
+    public static final List<String> ALL = List.of(RESERVED_NAME, TYPOSQUAT, MALICIOUS_FEED, MIN_RELEASE_AGE,
+            HASH_MISMATCH, REDIRECT_HOST);
+
+    private PypiRules() {
+    }
+}
