@@ -2,7 +2,6 @@ package dev.dualtrack.proxy.relay;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.dualtrack.proxy.ops.DecisionRecorder;
 import dev.dualtrack.proxy.testing.Awaits;
 import dev.dualtrack.proxy.testing.BodySource;
 import dev.dualtrack.proxy.testing.LeakCheckExtension;
@@ -10,12 +9,10 @@ import dev.dualtrack.proxy.testing.RawHttpClient;
 import dev.dualtrack.proxy.testing.ScriptedOrigin;
 import dev.dualtrack.proxy.testing.ScriptedOrigin.Script;
 import dev.dualtrack.proxy.testing.TestProxy;
-import dev.dualtrack.proxy.upstream.UpstreamRequest;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.Socket;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,20 +42,8 @@ class RelayFaultsTest {
     static void start() throws Exception {
         origin = new ScriptedOrigin();
         proxy = TestProxy.start(data, "relay: {hold: 64KiB, hold-whole-below: 1MiB}\n"
-                + "upstream-client: {read-timeout: 700ms, connect-timeout: 2s}\n", ex -> {
-                    var q = ex.query().parameters();
-                    String target = q.containsKey("url") ? q.get("url").get(0)
-                            : origin.uri(ex.path().substring("/files".length())).toString();
-                    var spec = FetchSpec.builder(new DecisionRecorder.Subject(ex.clientAddress(), "test", "pkg",
-                            ex.path(), ""), UpstreamRequest.get(URI.create(target)));
-                    if (q.containsKey("mode")) {
-                        spec.mode(RelayMode.valueOf(q.get("mode").get(0)));
-                    }
-                    if (q.containsKey("sha256")) {
-                        spec.expectedSha256(q.get("sha256").get(0));
-                    }
-                    return spec.build();
-                });
+                + "upstream-client: {read-timeout: 700ms, connect-timeout: 2s}\n",
+                ex -> TestProxy.specFromQuery(ex, origin, Inspector::none));
     }
 
     @AfterAll

@@ -2,7 +2,6 @@ package dev.dualtrack.proxy.relay;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.dualtrack.proxy.ops.DecisionRecorder;
 import dev.dualtrack.proxy.testing.Awaits;
 import dev.dualtrack.proxy.testing.BodySource;
 import dev.dualtrack.proxy.testing.ForbiddenPatternInspector;
@@ -11,7 +10,6 @@ import dev.dualtrack.proxy.testing.RawHttpClient;
 import dev.dualtrack.proxy.testing.ScriptedOrigin;
 import dev.dualtrack.proxy.testing.ScriptedOrigin.Script;
 import dev.dualtrack.proxy.testing.TestProxy;
-import dev.dualtrack.proxy.upstream.UpstreamRequest;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -47,19 +45,8 @@ class RelayGuaranteesTest {
     @BeforeAll
     static void start() throws Exception {
         origin = new ScriptedOrigin();
-        proxy = TestProxy.start(data, "relay: {hold: 64KiB, hold-whole-below: 1MiB}\n", ex -> {
-            var q = ex.query().parameters();
-            var spec = FetchSpec.builder(new DecisionRecorder.Subject(ex.clientAddress(), "test", "pkg",
-                            ex.path(), ""), UpstreamRequest.get(origin.uri(ex.path().substring("/files".length()))))
-                    .inspector(() -> new ForbiddenPatternInspector(PATTERN));
-            if (q.containsKey("mode")) {
-                spec.mode(RelayMode.valueOf(q.get("mode").get(0)));
-            }
-            if (q.containsKey("sha256")) {
-                spec.expectedSha256(q.get("sha256").get(0));
-            }
-            return spec.build();
-        });
+        proxy = TestProxy.start(data, "relay: {hold: 64KiB, hold-whole-below: 1MiB}\n",
+                ex -> TestProxy.specFromQuery(ex, origin, () -> new ForbiddenPatternInspector(PATTERN)));
     }
 
     @AfterAll

@@ -39,6 +39,27 @@ public final class TestProxy implements AutoCloseable {
         return new TestProxy(config, files);
     }
 
+    /**
+     * The usual test route: {@code /files/PATH} fetches {@code PATH} from {@code origin} (or {@code ?url=}), with
+     * {@code ?mode=} and {@code ?sha256=} setting the relay mode and the expected hash.
+     */
+    public static FetchSpec specFromQuery(Exchange ex, ScriptedOrigin origin,
+            java.util.function.Supplier<dev.dualtrack.proxy.relay.Inspector> inspector) {
+        var q = ex.query().parameters();
+        java.net.URI target = q.containsKey("url") ? java.net.URI.create(q.get("url").get(0))
+                : origin.uri(ex.path().substring("/files".length()));
+        FetchSpec.Builder spec = FetchSpec.builder(new dev.dualtrack.proxy.ops.DecisionRecorder.Subject(
+                ex.clientAddress(), "test", "pkg", ex.path(), ""),
+                dev.dualtrack.proxy.upstream.UpstreamRequest.get(target)).inspector(inspector);
+        if (q.containsKey("mode")) {
+            spec.mode(dev.dualtrack.proxy.relay.RelayMode.valueOf(q.get("mode").get(0)));
+        }
+        if (q.containsKey("sha256")) {
+            spec.expectedSha256(q.get("sha256").get(0));
+        }
+        return spec.build();
+    }
+
     public int port() {
         return runtime.port();
     }
