@@ -260,6 +260,7 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
             draining = null;
             String actual = HexFormat.of().formatHex(sha256.digest());
             verdicts.put(actual, v);
+            spec.expectedSha256().filter(e -> !e.equals(actual)).ifPresent(verdicts::invalidate);
             recorder.auditBlock(spec.subject().withSha256(actual), v);
             return;
         }
@@ -445,6 +446,9 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
     private void blockEarly(Verdict verdict) {
         finished = true;
         cleanUp();
+        // Provisionally under the announced hash, so the next request for it is refused at once; the drain
+        // below moves the verdict to the real hash if the bytes turn out not to match the announcement.
+        spec.expectedSha256().ifPresent(sha -> verdicts.put(sha, verdict));
         recorder.countBlock(spec.subject(), verdict);
         onOutcome.accept(FetchOutcome.blocked("", verdict));
         answerBlocked(verdict);
