@@ -1,0 +1,38 @@
+package dev.dualtrack.scanner;
+
+/**
+ * Bounds on the state any scanner keeps, so memory stays independent of the input (G6). Hitting a limit is a
+ * finding (a block), never a silent truncation.
+ *
+ * <table>
+ *   <caption>Limits</caption>
+ *   <tr><th>limit</th><th>default</th><th>what it bounds</th></tr>
+ *   <tr><td>maxPickleStack</td><td>200,000</td><td>symbolic stack depth of one pickle</td></tr>
+ *   <tr><td>maxPickleMemo</td><td>200,000</td><td>memo entries of one pickle</td></tr>
+ *   <tr><td>maxPickleMarks</td><td>10,000</td><td>nested MARKs</td></tr>
+ *   <tr><td>maxLineBytes</td><td>1 MiB</td><td>a text-protocol argument line (STRING, UNICODE, INT…)</td></tr>
+ *   <tr><td>maxNameChars</td><td>256</td><td>a string kept as a possible import name; longer ones are kept
+ *       as "not a name"</td></tr>
+ *   <tr><td>maxFindings</td><td>100</td><td>findings recorded per file</td></tr>
+ * </table>
+ */
+public record ScanLimits(int maxPickleStack, int maxPickleMemo, int maxPickleMarks, int maxLineBytes,
+        int maxNameChars, int maxFindings) {
+
+    public static final ScanLimits DEFAULT = new ScanLimits(200_000, 200_000, 10_000, 1 << 20, 256, 100);
+
+    public ScanLimits {
+        require(maxPickleStack, "maxPickleStack");
+        require(maxPickleMemo, "maxPickleMemo");
+        require(maxPickleMarks, "maxPickleMarks");
+        require(maxLineBytes, "maxLineBytes");
+        require(maxNameChars, "maxNameChars");
+        require(maxFindings, "maxFindings");
+    }
+
+    private static void require(int v, String name) {
+        if (v <= 0) {
+            throw new IllegalArgumentException(name + " must be positive (was " + v + ")");
+        }
+    }
+}

@@ -1,0 +1,354 @@
+package dev.dualtrack.scanner.pickle;
+
+import dev.dualtrack.scanner.Finding;
+import dev.dualtrack.scanner.ScanLimits;
+import dev.dualtrack.scanner.ScanRules;
+import dev.dualtrack.scanner.Severity;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The symbolic stack machine of one pickle: the stack with CPython's mark fence, the memo, and the import
+ * checks. It executes opcodes whose arguments {@link PickleScanner} has already read.
+ *
+ * <p>It follows {@code Modules/_pickle.c} where CPython's two unpicklers differ, because that is what
+ * {@code pickle.load} runs: marks are a separate stack of indices, pops below the innermost mark are stack
+ * underflows, and POP on an empty mark frame pops the mark.
+ */
+final class PickleMachine {
+    /** Why the machine stopped: a finding that makes the rest of the stream meaningless. */
+    static final class Failure extends Exception {
+        private static final long serialVersionUID = 1L;
+        final transient Finding finding;
+
+        Failure(Finding finding) {
+            super(finding.detail(), null, false, false);
+            this.finding = finding;
+        }
+    }
+
+    interface Sink {
+        /** A finding that does not stop the machine (a disallowed import: scanning goes on to report them all). */
+        void report(Finding f);
+
+        /** A persistent id (BINPERSID/PERSID), for containers that need them (legacy torch storages). */
+        default void persistentId(Value pid) {
+        }
+    }
+
+    private final ImportPolicy policy;
+    private final ScanLimits limits;
+    private final Sink sink;
+    private final String where;
+    private final ArrayList<Value> stack = new ArrayList<>();
+    private final int[] marks;
+    private int markCount;
+    private final Map<Long, Value> memo = new HashMap<>();
+    private int protocol;
+    private Value result;
+
+    PickleMachine(ImportPolicy policy, ScanLimits limits, Sink sink, String where) {
+        this.policy = policy;
+        this.limits = limits;
+        this.sink = sink;
+        this.where = where;
+        this.marks = new int[limits.maxPickleMarks()];
+    }
+
+    int protocol() {
+        return protocol;
+    }
+
+    Value result() {
+        return result;
+    }
+
+    private int fence() {
+        return markCount == 0 ? 0 : marks[markCount - 1];
+    }
+
+    private Failure malformed(String what, long offset) {
+        return new Failure(new Finding(ScanRules.PICKLE_MALFORMED, Severity.MALFORMED,
+                what + " at offset " + offset + where));
+    }
+
+    private void push(Value v, long offset) throws Failure {
+        if (stack.size() >= limits.maxPickleStack()) {
+            throw new Failure(new Finding(ScanRules.PICKLE_MALFORMED, Severity.MALFORMED, "stack deeper than "
+                    + limits.maxPickleStack() + " entries at offset " + offset + where));
+        }
+        stack.add(v);
+    }
+
+    private Value pop(Opcode op, long offset) throws Failure {
+        if (stack.size() <= fence()) {
+            throw malformed("stack underflow in " + op, offset);
+        }
+        return stack.remove(stack.size() - 1);
+    }
+
+    private Value top(Opcode op, long offset) throws Failure {
+        if (stack.size() <= fence()) {
+            throw malformed("stack underflow in " + op, offset);
+        }
+        return stack.get(stack.size() - 1);
+    }
+
+    /** Pops everything above the innermost mark, and the mark. */
+    private List<Value> popMark(Opcode op, long offset) throws Failure {
+        if (markCount == 0) {
+            throw malformed("could not find MARK for " + op, offset);
+        }
+        int k = marks[--markCount];
+        List<Value> items = new ArrayList<>(stack.subList(k, stack.size()));
+        stack.subList(k, stack.size()).clear();
+        return items;
+    }
+
+    private void memoPut(long index, Value v, long offset) throws Failure {
+        if (index < 0) {
+            throw malformed("negative memo index " + index, offset);
+        }
+        if (memo.size() >= limits.maxPickleMemo() && !memo.containsKey(index)) {
+            throw new Failure(new Finding(ScanRules.PICKLE_MALFORMED, Severity.MALFORMED, "memo larger than "
+                    + limits.maxPickleMemo() + " entries at offset " + offset + where));
+        }
+        memo.put(index, v);
+    }
+
+    private Value memoGet(long index, long offset) throws Failure {
+        Value v = memo.get(index);
+        if (v == null) {
+            throw malformed("memo slot " + index + " read before it was written", offset);
+        }
+        return v;
+    }
+
+    /** A str value as the machine keeps it. */
+    Value str(String s) {
+        if (s.length() > limits.maxNameChars()) {
+            return Value.OPAQUE_STR;
+        }
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (!(Character.isLetterOrDigit(c) || c == '_' || c == '.')) {
+                return Value.OPAQUE_STR;
+            }
+        }
+        return new Value.Str(s);
+    }
+
+    private void checkImport(String module, String name, long offset, String via) {
+        policy.check(module, name, protocol, " (" + via + " at offset " + offset + where + ")")
+                .ifPresent(sink::report);
+    }
+
+    /** Checks that a value about to be called or instantiated is an imported global. */
+    private void checkCallable(Value callee, Opcode op, long offset) throws Failure {
+        if (!(callee instanceof Value.Global)) {
+            // Calling the result of a call, a string or a container: no weights-only loader does this, and it is
+            // how gadget chains continue after their first import.
+            throw new Failure(new Finding(ScanRules.PICKLE_DANGEROUS_OPCODE, Severity.DANGEROUS,
+                    op + " calls " + describe(callee) + ", not an imported class or function, at offset " + offset
+                            + where));
+        }
+    }
+
+    private static String describe(Value v) {
+        if (v instanceof Value.Called c) {
+            return "the result of calling " + describe(c.callee());
+        }
+        if (v instanceof Value.Global g) {
+            return g.module() + "." + g.name();
+        }
+        if (v instanceof Value.Str s) {
+            return "the string '" + s.text() + "'";
+        }
+        return v instanceof Value.Other o ? "a " + o.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ')
+                : "a " + v.getClass().getSimpleName().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    // ---- execution, one method per argument shape -------------------------------------------------------------
+
+    /** Executes an opcode without argument. Returns true on STOP. */
+    boolean execute(Opcode op, long offset) throws Failure {
+        switch (op) {
+            case MARK -> {
+                if (markCount >= marks.length) {
+                    throw new Failure(new Finding(ScanRules.PICKLE_MALFORMED, Severity.MALFORMED,
+                            "more than " + marks.length + " nested MARKs at offset " + offset + where));
+                }
+                marks[markCount++] = stack.size();
+            }
+            case STOP -> {
+                result = pop(op, offset);
+                return true;
+            }
+            case POP -> {
+                if (markCount > 0 && marks[markCount - 1] == stack.size()) {
+                    markCount--;
+                } else {
+                    pop(op, offset);
+                }
+            }
+            case POP_MARK -> popMark(op, offset);
+            case DUP -> push(top(op, offset), offset);
+            case NONE -> push(Value.Other.NONE, offset);
+            case NEWTRUE, NEWFALSE -> push(Value.Other.BOOL, offset);
+            case EMPTY_DICT -> push(Value.Other.DICT, offset);
+            case EMPTY_LIST -> push(Value.Other.LIST, offset);
+            case EMPTY_TUPLE -> push(new Value.Tuple(List.of()), offset);
+            case EMPTY_SET -> push(Value.Other.SET, offset);
+            case BINPERSID -> {
+                Value pid = pop(op, offset);
+                sink.persistentId(pid);
+                push(Value.Other.PERSISTENT, offset);
+            }
+            case REDUCE -> {
+                Value args = pop(op, offset);
+                Value callee = pop(op, offset);
+                checkCallable(callee, op, offset);
+                push(new Value.Called(callee), offset);
+            }
+            case NEWOBJ -> {
+                pop(op, offset);
+                Value cls = pop(op, offset);
+                checkCallable(cls, op, offset);
+                push(new Value.Called(cls), offset);
+            }
+            case NEWOBJ_EX -> {
+                pop(op, offset);
+                pop(op, offset);
+                Value cls = pop(op, offset);
+                checkCallable(cls, op, offset);
+                push(new Value.Called(cls), offset);
+            }
+            case OBJ -> {
+                List<Value> items = popMark(op, offset);
+                if (items.isEmpty()) {
+                    throw malformed("OBJ without a class", offset);
+                }
+                checkCallable(items.get(0), op, offset);
+                push(new Value.Called(items.get(0)), offset);
+            }
+            case BUILD -> {
+                pop(op, offset);
+                Value target = top(op, offset);
+                if (target instanceof Value.Global g) {
+                    // Setting state on a class, function or module object rewrites what later imports resolve to
+                    // (the "module attribute overwrite" bypass). Objects built by pickles are Called values.
+                    throw new Failure(new Finding(ScanRules.PICKLE_DANGEROUS_OPCODE, Severity.DANGEROUS,
+                            "BUILD sets attributes on " + g.module() + "." + g.name()
+                                    + " itself, not on an instance, at offset " + offset + where));
+                }
+            }
+            case APPEND -> {
+                pop(op, offset);
+                top(op, offset);
+            }
+            case APPENDS, SETITEMS, ADDITEMS -> {
+                popMark(op, offset);
+                top(op, offset);
+            }
+            case SETITEM -> {
+                pop(op, offset);
+                pop(op, offset);
+                top(op, offset);
+            }
+            case DICT -> {
+                List<Value> items = popMark(op, offset);
+                if (items.size() % 2 != 0) {
+                    throw malformed("odd number of items for DICT", offset);
+                }
+                push(Value.Other.DICT, offset);
+            }
+            case LIST -> {
+                popMark(op, offset);
+                push(Value.Other.LIST, offset);
+            }
+            case FROZENSET -> {
+                popMark(op, offset);
+                push(Value.Other.FROZENSET, offset);
+            }
+            case TUPLE -> push(tuple(popMark(op, offset)), offset);
+            case TUPLE1, TUPLE2, TUPLE3 -> {
+                int n = op == Opcode.TUPLE1 ? 1 : op == Opcode.TUPLE2 ? 2 : 3;
+                Value[] items = new Value[n];
+                for (int i = n - 1; i >= 0; i--) {
+                    items[i] = pop(op, offset);
+                }
+                push(tuple(List.of(items)), offset);
+            }
+            case STACK_GLOBAL -> {
+                Value name = pop(op, offset);
+                Value module = pop(op, offset);
+                if (!(module instanceof Value.Str m) || !(name instanceof Value.Str n)) {
+                    // CPython raises on non-str operands; peers crashed on them (type confusion, EOP). Either way
+                    // we cannot say what would be imported, so we refuse.
+                    throw new Failure(new Finding(ScanRules.PICKLE_MALFORMED, Severity.MALFORMED,
+                            "STACK_GLOBAL operands are " + describe(module) + " and " + describe(name)
+                                    + ", not import names, at offset " + offset + where));
+                }
+                checkImport(m.text(), n.text(), offset, "STACK_GLOBAL");
+                push(new Value.Global(m.text(), n.text()), offset);
+            }
+            case MEMOIZE -> memoPut(memo.size(), top(op, offset), offset);
+            case NEXT_BUFFER, READONLY_BUFFER -> {
+                if (op == Opcode.READONLY_BUFFER) {
+                    top(op, offset);
+                } else {
+                    push(Value.Other.BUFFER, offset);
+                }
+            }
+            default -> throw new IllegalStateException("opcode " + op + " has an argument");
+        }
+        return false;
+    }
+
+    private static Value tuple(List<Value> items) {
+        return items.size() <= 8 ? new Value.Tuple(List.copyOf(items)) : Value.Other.TUPLE;
+    }
+
+    /** Executes an opcode with an integer argument (FIXED1/2/4/8 and GET/PUT lines). */
+    void executeInt(Opcode op, long arg, long offset) throws Failure {
+        switch (op) {
+            case BININT, BININT1, BININT2 -> push(new Value.Int(arg), offset);
+            case BINGET, LONG_BINGET, GET -> push(memoGet(arg, offset), offset);
+            case BINPUT, LONG_BINPUT, PUT -> memoPut(arg, top(op, offset), offset);
+            case PROTO -> {
+                if (arg > 5) {
+                    throw malformed("unsupported pickle protocol " + arg, offset);
+                }
+                protocol = (int) arg;
+            }
+            case EXT1, EXT2, EXT4 -> throw new Failure(new Finding(ScanRules.PICKLE_DANGEROUS_OPCODE,
+                    Severity.DANGEROUS, op + " " + arg + " calls whatever the copyreg extension registry maps code "
+                            + arg + " to, at offset " + offset + where));
+            default -> throw new IllegalStateException("opcode " + op + " has no integer argument");
+        }
+    }
+
+    void pushValue(Value v, long offset) throws Failure {
+        push(v, offset);
+    }
+
+    /** GLOBAL and INST: two text lines, module and name. */
+    void executeGlobal(Opcode op, String module, String name, long offset) throws Failure {
+        checkImport(module, name, offset, op.name());
+        Value.Global g = new Value.Global(module, name);
+        if (op == Opcode.GLOBAL) {
+            push(g, offset);
+        } else {
+            popMark(op, offset);
+            push(new Value.Called(g), offset);
+        }
+    }
+
+    /** PERSID: a text persistent id. */
+    void executePersid(String pid, long offset) throws Failure {
+        sink.persistentId(str(pid));
+        push(Value.Other.PERSISTENT, offset);
+    }
+}
