@@ -14,6 +14,23 @@ public final class ScanRules {
     /** A construct that only serves code execution or scanner evasion (EXT codes, BUILD on a class or module). */
     public static final String PICKLE_DANGEROUS_OPCODE = "hf.pickle.dangerous-opcode";
 
+    /** A safetensors file whose header or layout is not exactly what the format allows. */
+    public static final String SAFETENSORS_INVALID = "hf.safetensors.invalid";
+    /** A zip whose central directory disagrees with what was streamed, or that a loader could read two ways. */
+    public static final String ZIP_INCONSISTENT = "hf.zip.inconsistent";
+    /** A TorchScript archive: executable TorchScript code (and the CVE-2025-32434 load path). */
+    public static final String TORCHSCRIPT = "hf.torchscript";
+    /** A .npy file whose header or length is invalid. */
+    public static final String NUMPY_INVALID = "hf.numpy.invalid";
+    /** A container we cannot open (7z, tar, compression we do not decode): refused, since we cannot see inside. */
+    public static final String UNSUPPORTED_FORMAT = "hf.unsupported-format";
+    /** A file named like model weights whose content is no format we know. */
+    public static final String UNRECOGNIZED_WEIGHTS = "hf.unrecognized-weights";
+    /** A format we recognise but do not inspect yet (HDF5): reported, warn by default. */
+    public static final String UNSCANNED = "hf.unscanned";
+    /** A pickle-based weight file under enforce-safetensors, however clean. */
+    public static final String ENFORCE_SAFETENSORS = "hf.enforce-safetensors";
+
     private ScanRules() {
     }
 }

@@ -36,6 +36,9 @@ final class PickleMachine {
         /** A persistent id (BINPERSID/PERSID), for containers that need them (legacy torch storages). */
         default void persistentId(Value pid) {
         }
+
+        default void string(String s) {
+        }
     }
 
     private final ImportPolicy policy;
@@ -128,6 +131,7 @@ final class PickleMachine {
 
     /** A str value as the machine keeps it. */
     Value str(String s) {
+        sink.string(s);
         if (s.length() > limits.maxNameChars()) {
             return Value.OPAQUE_STR;
         }
@@ -140,7 +144,15 @@ final class PickleMachine {
         return new Value.Str(s);
     }
 
+    private int imports;
+
+    /** How many imports (allowed or not) the pickle made: a stream that imports is a pickle, broken or not. */
+    int imports() {
+        return imports;
+    }
+
     private void checkImport(String module, String name, long offset, String via) {
+        imports++;
         policy.check(module, name, protocol, " (" + via + " at offset " + offset + where + ")")
                 .ifPresent(sink::report);
     }
@@ -194,7 +206,11 @@ final class PickleMachine {
                 }
             }
             case POP_MARK -> popMark(op, offset);
-            case DUP -> push(top(op, offset), offset);
+            case DUP -> {
+                // CPython's Pickler never writes DUP; hand-made streams use it to build expansion bombs.
+                throw new Failure(new Finding(ScanRules.PICKLE_DANGEROUS_OPCODE, Severity.DANGEROUS,
+                        "DUP, which no pickler writes, at offset " + offset + where));
+            }
             case NONE -> push(Value.Other.NONE, offset);
             case NEWTRUE, NEWFALSE -> push(Value.Other.BOOL, offset);
             case EMPTY_DICT -> push(Value.Other.DICT, offset);

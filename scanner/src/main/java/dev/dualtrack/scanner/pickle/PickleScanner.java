@@ -76,6 +76,11 @@ public final class PickleScanner {
             public void persistentId(Value pid) {
                 persistentIds.persistentId(pid);
             }
+
+            @Override
+            public void string(String s) {
+                persistentIds.string(s);
+            }
         }, where);
     }
 
@@ -87,6 +92,10 @@ public final class PickleScanner {
     @FunctionalInterface
     public interface PersistentIdListener {
         void persistentId(Value pid);
+
+        /** Every str the pickle creates, in order (legacy torch lists its storage keys this way). */
+        default void string(String s) {
+        }
     }
 
     public boolean stopped() {
@@ -105,6 +114,10 @@ public final class PickleScanner {
     /** The value STOP returned, once stopped. */
     Value result() {
         return machine.result();
+    }
+
+    public int imports() {
+        return machine.imports();
     }
 
     public int protocol() {
@@ -265,7 +278,7 @@ public final class PickleScanner {
         boolean keep = switch (op) {
             case SHORT_BINUNICODE, BINUNICODE, BINUNICODE8, SHORT_BINSTRING, BINSTRING ->
                     length <= 4L * limits.maxNameChars();
-            case LONG1, LONG4 -> length <= 8;
+            case LONG1, LONG4 -> length <= 16;
             default -> false;
         };
         payload = keep ? new byte[(int) length] : null;
@@ -308,7 +321,19 @@ public final class PickleScanner {
             }
             case SHORT_BINSTRING, BINSTRING -> v = payload == null ? Value.OPAQUE_STR
                     : machine.str(new String(payload, 0, payloadLen, StandardCharsets.ISO_8859_1));
-            case LONG1, LONG4 -> v = payload == null ? Value.Other.BIG_INT : new Value.Int(signedLittleEndian());
+            case LONG1, LONG4 -> {
+                if (payload == null) {
+                    v = Value.Other.BIG_INT;
+                } else if (payloadLen <= 8) {
+                    v = new Value.Int(signedLittleEndian());
+                } else {
+                    byte[] be = new byte[payloadLen];
+                    for (int i = 0; i < payloadLen; i++) {
+                        be[i] = payload[payloadLen - 1 - i];
+                    }
+                    v = new Value.BigInt(new java.math.BigInteger(be));
+                }
+            }
             default -> v = Value.Other.BYTES;
         }
         machine.pushValue(v, opStart);

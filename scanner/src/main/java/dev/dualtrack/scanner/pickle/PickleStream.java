@@ -21,6 +21,9 @@ public final class PickleStream {
     private long offset;
     private int completed;
     private boolean failed;
+    private int imports;
+    /** Set when the first pickle is torch's legacy magic number: pickles 4 and 5 then describe raw storages. */
+    private LegacyTorchStorages legacy;
 
     public PickleStream(ImportPolicy policy, ScanLimits limits, String where, List<Finding> findings) {
         this.policy = policy;
@@ -32,23 +35,70 @@ public final class PickleStream {
     /** Borrows {@code chunk}: reads it all during the call. */
     public void feed(ByteBuffer chunk) {
         while (chunk.hasRemaining() && !failed) {
-            if (current == null) {
-                current = new PickleScanner(policy, limits, where, offset, findings);
+            if (legacy != null && completed == 5) {
+                legacy.feed(chunk);
+                failed = legacy.failed();
+                return;
             }
+            if (current == null) {
+                current = new PickleScanner(policy, limits, where, offset, findings, listenerFor(completed + 1));
+            }
+            long before = current.imports();
             offset += current.feed(chunk);
+            imports += current.imports() - before;
             if (current.failed()) {
                 failed = true;
             } else if (current.stopped()) {
                 current.endOfInput();
                 failed = current.failed();
                 completed++;
+                if (completed == 1 && current.result() instanceof Value.BigInt b
+                        && b.value().equals(LegacyTorchStorages.MAGIC)) {
+                    legacy = new LegacyTorchStorages(where, findings);
+                }
+                if (legacy != null && completed == 5) {
+                    legacy.keysDone();
+                    failed |= legacy.failed();
+                }
                 current = null;
             }
         }
     }
 
+    private PickleScanner.PersistentIdListener listenerFor(int pickleNumber) {
+        if (legacy == null) {
+            return pid -> { };
+        }
+        if (pickleNumber == 4) {
+            return legacy::persistentId;
+        }
+        if (pickleNumber == 5) {
+            return new PickleScanner.PersistentIdListener() {
+                @Override
+                public void persistentId(Value pid) {
+                }
+
+                @Override
+                public void string(String s) {
+                    legacy.key(s);
+                }
+            };
+        }
+        return pid -> { };
+    }
+
+    /** True when this stream is a legacy (pre-zip) torch file. */
+    public boolean legacyTorch() {
+        return legacy != null;
+    }
+
     public void finish() {
         if (failed) {
+            return;
+        }
+        if (legacy != null && completed == 5) {
+            legacy.finish();
+            failed = legacy.failed();
             return;
         }
         if (current != null) {
@@ -58,6 +108,11 @@ public final class PickleStream {
             failed = true;
             findings.add(new Finding(ScanRules.PICKLE_MALFORMED, Severity.MALFORMED, "empty pickle" + where));
         }
+    }
+
+    /** Imports made by all pickles so far (allowed or not). */
+    public int imports() {
+        return imports;
     }
 
     public int completedPickles() {

@@ -18,6 +18,10 @@ sealed interface Value {
     record Int(long value) implements Value {
     }
 
+    /** An integer of 9 to 16 bytes (the legacy torch magic number is one). */
+    record BigInt(java.math.BigInteger value) implements Value {
+    }
+
     /** A tuple; items are kept for short tuples only (persistent ids, REDUCE arguments). */
     record Tuple(List<Value> items) implements Value {
     }

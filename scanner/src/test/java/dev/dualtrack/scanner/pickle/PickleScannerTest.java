@@ -127,6 +127,12 @@ class PickleScannerTest {
     }
 
     @Test
+    void dupIsNeverWrittenByAPicklerAndIsRefused() {
+        byte[] p = PickleBytes.proto(4).op(']').op('2').op('2').op('0').op('0').stop().bytes();
+        assertThat(rules(p)).containsExactly(ScanRules.PICKLE_DANGEROUS_OPCODE);
+    }
+
+    @Test
     void extensionRegistryCallsAreDangerous() {
         byte[] p = PickleBytes.proto(2).op(0x82).raw(1).op(')').op('R').stop().bytes();
         assertThat(rules(p)).containsExactly(ScanRules.PICKLE_DANGEROUS_OPCODE);

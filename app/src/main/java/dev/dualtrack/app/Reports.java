@@ -1,0 +1,109 @@
+package dev.dualtrack.app;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.dualtrack.scanner.Finding;
+import dev.dualtrack.scanner.ScanReport;
+import dev.dualtrack.scanner.Severity;
+import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** The three output formats of {@code dualtrack scan}. */
+final class Reports {
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private Reports() {
+    }
+
+    static void text(List<ScanCommand.Result> results, PrintWriter out) {
+        int blocked = 0;
+        for (ScanCommand.Result r : results) {
+            ScanReport rep = r.report();
+            if (rep.blocked()) {
+                blocked++;
+                out.println("BLOCK " + r.path() + " [" + r.format() + "]");
+            } else {
+                out.println("ok    " + r.path() + " [" + r.format() + "]");
+            }
+            for (Finding f : rep.findings()) {
+                out.println("      " + (ScanReport.blocksByDefault(f) ? "" : "(warn) ") + f.rule() + ": " + f.detail());
+            }
+        }
+        out.println(results.size() + " files, " + blocked + " blocked, " + (results.size() - blocked) + " allowed");
+    }
+
+    static String json(List<ScanCommand.Result> results) {
+        ObjectNode root = JSON.createObjectNode();
+        ArrayNode files = root.putArray("files");
+        int blocked = 0;
+        for (ScanCommand.Result r : results) {
+            ObjectNode f = files.addObject();
+            f.put("path", r.path());
+            f.put("format", r.format());
+            f.put("sha256", r.sha256());
+            f.put("verdict", r.report().blocked() ? "block" : "allow");
+            ArrayNode findings = f.putArray("findings");
+            for (Finding x : r.report().findings()) {
+                findings.addObject().put("rule", x.rule()).put("severity", severity(x.severity()))
+                        .put("detail", x.detail());
+            }
+            blocked += r.report().blocked() ? 1 : 0;
+        }
+        root.putObject("summary").put("files", results.size()).put("blocked", blocked)
+                .put("allowed", results.size() - blocked);
+        return write(root);
+    }
+
+    /** SARIF 2.1.0, as GitHub code scanning reads it: one result per finding, located at the file. */
+    static String sarif(List<ScanCommand.Result> results) {
+        ObjectNode root = JSON.createObjectNode();
+        root.put("$schema", "https://json.schemastore.org/sarif-2.1.0.json");
+        root.put("version", "2.1.0");
+        ObjectNode run = root.putArray("runs").addObject();
+        ObjectNode driver = run.putObject("tool").putObject("driver");
+        driver.put("name", "dualtrack");
+        driver.put("informationUri", "https://github.com/dualtrack/dualtrack");
+        ArrayNode rules = driver.putArray("rules");
+        Map<String, Integer> ruleIndex = new LinkedHashMap<>();
+        ArrayNode out = run.putArray("results");
+        for (ScanCommand.Result r : results) {
+            for (Finding f : r.report().findings()) {
+                Integer idx = ruleIndex.get(f.rule());
+                if (idx == null) {
+                    idx = ruleIndex.size();
+                    ruleIndex.put(f.rule(), idx);
+                    ObjectNode rule = rules.addObject();
+                    rule.put("id", f.rule());
+                    rule.putObject("shortDescription").put("text", f.rule());
+                }
+                ObjectNode res = out.addObject();
+                res.put("ruleId", f.rule());
+                res.put("ruleIndex", idx);
+                res.put("level", ScanReport.blocksByDefault(f) ? "error" : "warning");
+                res.putObject("message").put("text", f.detail());
+                ObjectNode loc = res.putArray("locations").addObject().putObject("physicalLocation");
+                loc.putObject("artifactLocation").put("uri", r.path().replace('\\', '/'));
+                res.putObject("properties").put("sha256", r.sha256()).put("format", r.format())
+                        .put("severity", severity(f.severity()));
+            }
+        }
+        return write(root);
+    }
+
+    private static String severity(Severity s) {
+        return s.name().toLowerCase(Locale.ROOT);
+    }
+
+    private static String write(ObjectNode root) {
+        try {
+            return JSON.writeValueAsString(root);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

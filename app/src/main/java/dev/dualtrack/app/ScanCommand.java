@@ -1,0 +1,199 @@
+package dev.dualtrack.app;
+
+import dev.dualtrack.config.DualtrackConfig;
+import dev.dualtrack.scanner.FileScanner;
+import dev.dualtrack.scanner.ScanPolicy;
+import dev.dualtrack.scanner.ScanReport;
+import dev.dualtrack.scanner.pickle.ImportPolicy;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code dualtrack scan PATH...}: the proxy's inspection engine on files and folders, for CI.
+ * Exit codes: 0 nothing blocked, 1 something blocked, 2 usage or I/O error.
+ */
+@Command(name = "scan", mixinStandardHelpOptions = true,
+        description = "Scan model files (and folders of them) with the same engine the proxy runs in flight.")
+final class ScanCommand implements Callable<Integer> {
+    @Parameters(paramLabel = "PATH", arity = "1..*", description = "files or folders to scan")
+    List<Path> paths;
+
+    @Option(names = "--format", defaultValue = "text", description = "text, json or sarif (default: ${DEFAULT-VALUE})")
+    ReportFormat format;
+
+    @Option(names = "--enforce-safetensors", description = "every pickle-based weight file is a finding, even a clean one")
+    boolean enforceSafetensors;
+
+    @Option(names = "--profile", paramLabel = "NAME",
+            description = "extra pickle allow-list profile (numpy-object, sklearn, torch-modules); repeatable")
+    List<String> profiles = new ArrayList<>();
+
+    @Option(names = "--policy", paramLabel = "FILE",
+            description = "a dualtrack config whose hf section sets the pickle profile, extra imports and enforce-safetensors")
+    Path policyFile;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    enum ReportFormat { text, json, sarif }
+
+    /** One scanned file. */
+    record Result(String path, String format, String sha256, ScanReport report) {
+    }
+
+    @Override
+    public Integer call() {
+        PrintWriter err = spec.commandLine().getErr();
+        ScanPolicy policy;
+        try {
+            Optional<ScanPolicy> p = policy(err);
+            if (p.isEmpty()) {
+                return Main.EXIT_USAGE;
+            }
+            policy = p.get();
+        } catch (IllegalArgumentException e) {
+            err.println("dualtrack: " + e.getMessage());
+            return Main.EXIT_USAGE;
+        }
+        List<Result> results = new ArrayList<>();
+        Progress progress = new Progress(err, format == ReportFormat.text && System.console() != null);
+        try {
+            for (Path root : paths) {
+                if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
+                    err.println("dualtrack: no such file or folder: " + root);
+                    return Main.EXIT_USAGE;
+                }
+                walk(root, policy, results, progress);
+            }
+        } catch (IOException e) {
+            err.println("dualtrack: " + e.getMessage());
+            return Main.EXIT_USAGE;
+        }
+        progress.done();
+        PrintWriter out = spec.commandLine().getOut();
+        switch (format) {
+            case json -> out.println(Reports.json(results));
+            case sarif -> out.println(Reports.sarif(results));
+            default -> Reports.text(results, out);
+        }
+        out.flush();
+        return results.stream().anyMatch(r -> r.report().blocked()) ? 1 : 0;
+    }
+
+    private Optional<ScanPolicy> policy(PrintWriter err) {
+        List<String> allProfiles = new ArrayList<>(profiles);
+        List<String> extra = new ArrayList<>();
+        boolean enforce = enforceSafetensors;
+        if (policyFile != null) {
+            Optional<DualtrackConfig> config = ConfigFiles.load(policyFile, err);
+            if (config.isEmpty()) {
+                return Optional.empty();
+            }
+            String profile = config.get().hf().pickle().profile();
+            if (!profile.equals("weights-only")) {
+                allProfiles.add(profile);
+            }
+            extra.addAll(config.get().hf().pickle().extraAllowed());
+            enforce |= config.get().hf().enforceSafetensors();
+        }
+        return Optional.of(ScanPolicy.defaults().withImports(ImportPolicy.of(allProfiles, extra))
+                .withEnforceSafetensors(enforce));
+    }
+
+    private void walk(Path root, ScanPolicy policy, List<Result> results, Progress progress) throws IOException {
+        Path realRoot = root.toRealPath();
+        Path base = Files.isDirectory(root) ? root : root.getParent() == null ? Path.of("") : root.getParent();
+        Files.walkFileTree(root, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                if (attrs.isSymbolicLink()) {
+                    // Follow a link only when it stays inside the tree being scanned.
+                    Path target;
+                    try {
+                        target = file.toRealPath();
+                    } catch (IOException e) {
+                        return FileVisitResult.CONTINUE;
+                    }
+                    if (!target.startsWith(realRoot) || !Files.isRegularFile(target)) {
+                        return FileVisitResult.CONTINUE;
+                    }
+                } else if (!attrs.isRegularFile()) {
+                    return FileVisitResult.CONTINUE;
+                }
+                String shown = root.equals(file) ? file.toString() : base.relativize(file).toString();
+                results.add(scan(file, shown, policy));
+                progress.tick(shown);
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+
+    static Result scan(Path file, String shown, ScanPolicy policy) throws IOException {
+        FileScanner scanner = new FileScanner(policy, shown);
+        MessageDigest sha;
+        try {
+            sha = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        ByteBuffer buf = ByteBuffer.allocate(1 << 20);
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            while (ch.read(buf) >= 0) {
+                buf.flip();
+                sha.update(buf.duplicate());
+                scanner.feed(buf);
+                buf.clear();
+            }
+        }
+        ScanReport report = scanner.finish();
+        return new Result(shown, report.format(), HexFormat.of().formatHex(sha.digest()), report);
+    }
+
+    /** A one-line progress bar on a terminal; silent otherwise. */
+    private static final class Progress {
+        private final PrintWriter err;
+        private final boolean on;
+        private int count;
+
+        Progress(PrintWriter err, boolean on) {
+            this.err = err;
+            this.on = on;
+        }
+
+        void tick(String path) {
+            count++;
+            if (on) {
+                String p = path.length() > 60 ? "…" + path.substring(path.length() - 59) : path;
+                err.print("\r\033[K[" + count + "] " + p);
+                err.flush();
+            }
+        }
+
+        void done() {
+            if (on && count > 0) {
+                err.print("\r\033[K");
+                err.flush();
+            }
+        }
+    }
+}

@@ -1,0 +1,390 @@
+package dev.dualtrack.scanner;
+
+import dev.dualtrack.scanner.numpy.NpyScanner;
+import dev.dualtrack.scanner.pickle.ImportPolicy;
+import dev.dualtrack.scanner.pickle.PickleStream;
+import dev.dualtrack.scanner.safetensors.SafetensorsScanner;
+import dev.dualtrack.scanner.zip.EntrySink;
+import dev.dualtrack.scanner.zip.ZipScanner;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Pattern;
+
+/*
+ * Design notes.
+ *
+ * The format is decided by content, never by name: the first 512 bytes are buffered (enough for tar's "ustar"
+ * at 257) and matched against magic numbers. Content with no magic is scanned as a pickle speculatively, since
+ * protocol 0 and 1 pickles have no magic (CVE-2025-10155's variant). The speculation settles at the end: a
+ * stream that completed its pickles, that imported anything, or that began with PROTO is a pickle and its
+ * findings stand (a broken pickle that imported os.system already ran it: nullifAI); anything else is not a
+ * pickle (text, JSON, images) and passes, unless its name says it is model weights, which fails closed.
+ *
+ * The name is only ever used for that last decision, and for the report.
+ */
+
+/** Scans one file of any supported format, fed in chunks: the entry point for the proxy and the CLI. */
+public final class FileScanner {
+    private static final int SNIFF = 512;
+    private static final Pattern WEIGHT_NAMES = Pattern.compile(
+            ".*\\.(bin|pt|pth|ckpt|pkl|pickle|joblib|npy|npz|dat|data|model|mar|safetensors|h5|keras|gguf|pb)$");
+
+    private final ScanPolicy policy;
+    private final String name;
+    private final String where;
+    private final List<Finding> findings = new ArrayList<>();
+    private final byte[] head = new byte[SNIFF];
+    private int headLen;
+    private String format;
+    private Body body;
+    private long size;
+
+    /** One format's scanner behind a common face. */
+    private interface Body {
+        void feed(ByteBuffer b);
+
+        void finish();
+
+        default long holdFrom() {
+            return Long.MAX_VALUE;
+        }
+    }
+
+    public FileScanner(ScanPolicy policy, String name) {
+        this.policy = policy;
+        this.name = name == null ? "" : name;
+        this.where = this.name.isEmpty() ? "" : " in " + this.name;
+    }
+
+    /** Borrows {@code chunk}: reads it all during the call, keeps nothing. */
+    public void feed(ByteBuffer chunk) {
+        size += chunk.remaining();
+        if (body == null) {
+            int n = Math.min(SNIFF - headLen, chunk.remaining());
+            chunk.get(head, headLen, n);
+            headLen += n;
+            if (headLen < SNIFF) {
+                return;
+            }
+            start();
+        }
+        body.feed(chunk);
+    }
+
+    /** Bytes from this offset on must be held until the verdict (a zip's central directory). */
+    public long holdFrom() {
+        return body == null ? Long.MAX_VALUE : body.holdFrom();
+    }
+
+    /** True as soon as a finding that blocks exists: the proxy can refuse before the end. */
+    public boolean blocking() {
+        return findings.stream().anyMatch(ScanReport::blocksByDefault);
+    }
+
+    public ScanReport finish() {
+        if (body == null) {
+            start();
+        }
+        body.finish();
+        if (policy.enforceSafetensors() && isPickleBased(format)) {
+            findings.add(new Finding(ScanRules.ENFORCE_SAFETENSORS, Severity.UNKNOWN, "pickle-based weights ("
+                    + format + ") are not accepted under enforce-safetensors; convert to safetensors" + where));
+        }
+        return new ScanReport(format, findings);
+    }
+
+    private static boolean isPickleBased(String format) {
+        return switch (format) {
+            case "pickle", "pytorch-zip", "pytorch-legacy", "torchscript", "numpy-object", "joblib" -> true;
+            default -> false;
+        };
+    }
+
+    private void start() {
+        ByteBuffer sniffed = ByteBuffer.wrap(head, 0, headLen);
+        body = choose();
+        body.feed(sniffed);
+    }
+
+    private boolean startsWith(int... magic) {
+        if (headLen < magic.length) {
+            return false;
+        }
+        for (int i = 0; i < magic.length; i++) {
+            if ((head[i] & 0xff) != magic[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private Body choose() {
+        if (startsWith('P', 'K', 3, 4) || startsWith('P', 'K', 5, 6)) {
+            format = "zip";
+            return new ZipBody();
+        }
+        if (startsWith('7', 'z', 0xbc, 0xaf, 0x27, 0x1c)) {
+            return unsupported("7z");
+        }
+        if (startsWith(0x1f, 0x8b)) {
+            return unsupported("gzip");
+        }
+        if (startsWith('B', 'Z', 'h')) {
+            return unsupported("bzip2");
+        }
+        if (startsWith(0xfd, '7', 'z', 'X', 'Z', 0)) {
+            return unsupported("xz");
+        }
+        if (headLen >= 262 && head[257] == 'u' && head[258] == 's' && head[259] == 't' && head[260] == 'a'
+                && head[261] == 'r') {
+            return unsupported("tar");
+        }
+        if (headLen >= 2 && (head[0] & 0xff) == 0x78 && ((head[1] & 0xff) == 0x01 || (head[1] & 0xff) == 0x5e
+                || (head[1] & 0xff) == 0x9c || (head[1] & 0xff) == 0xda)) {
+            // A zlib stream at one of the four standard levels: joblib's compress=N.
+            return unsupported("zlib");
+        }
+        if (NpyScanner.hasMagic(head, headLen)) {
+            format = "numpy";
+            NpyScanner npy = new NpyScanner(policy.imports(), policy.limits(), where, findings);
+            return new Body() {
+                @Override
+                public void feed(ByteBuffer b) {
+                    npy.feed(b);
+                }
+
+                @Override
+                public void finish() {
+                    npy.finish();
+                    if (npy.isPickle()) {
+                        format = "numpy-object";
+                    }
+                }
+            };
+        }
+        if (startsWith(0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n')) {
+            format = "hdf5";
+            findings.add(new Finding(ScanRules.UNSCANNED, Severity.INFO, "HDF5 (e.g. tf_model.h5) is not inspected"
+                    + " yet: a Keras Lambda layer inside would not be seen" + where));
+            return skip();
+        }
+        if (startsWith('G', 'G', 'U', 'F')) {
+            format = "gguf";
+            return skip();
+        }
+        if (looksLikeSafetensors()) {
+            format = "safetensors";
+            SafetensorsScanner st = new SafetensorsScanner(policy.maxSafetensorsHeader(), where, findings);
+            return new Body() {
+                @Override
+                public void feed(ByteBuffer b) {
+                    st.feed(b);
+                }
+
+                @Override
+                public void finish() {
+                    st.finish();
+                }
+            };
+        }
+        return new SpeculativePickle();
+    }
+
+    private boolean looksLikeSafetensors() {
+        if (headLen < 9 || head[8] != '{') {
+            return false;
+        }
+        long len = 0;
+        for (int i = 7; i >= 0; i--) {
+            len = (len << 8) | (head[i] & 0xff);
+        }
+        return len > 0 && len < (1L << 40);
+    }
+
+    private Body unsupported(String what) {
+        format = what;
+        findings.add(new Finding(ScanRules.UNSUPPORTED_FORMAT, Severity.MALFORMED, what
+                + " containers are not opened by dualtrack, so what is inside cannot be checked" + where));
+        return skip();
+    }
+
+    private static Body skip() {
+        return new Body() {
+            @Override
+            public void feed(ByteBuffer b) {
+                b.position(b.limit());
+            }
+
+            @Override
+            public void finish() {
+            }
+        };
+    }
+
+    /** Content without magic: a pickle if it behaves like one (see the design notes). */
+    private final class SpeculativePickle implements Body {
+        private final List<Finding> own = new ArrayList<>();
+        private final PickleStream stream = new PickleStream(policy.imports(), policy.limits(), where, own);
+        private final boolean proto = headLen >= 2 && (head[0] & 0xff) == 0x80 && head[1] >= 0 && head[1] <= 5;
+
+        @Override
+        public void feed(ByteBuffer b) {
+            stream.feed(b);
+            if (stream.imports() > 0 || proto) {
+                publish();
+            }
+        }
+
+        private void publish() {
+            for (Finding f : own) {
+                if (!findings.contains(f)) {
+                    findings.add(f);
+                }
+            }
+        }
+
+        @Override
+        public void finish() {
+            stream.finish();
+            boolean pickle = proto || stream.imports() > 0 || (!stream.failed() && stream.completedPickles() > 0);
+            if (pickle) {
+                format = stream.legacyTorch() ? "pytorch-legacy" : "pickle";
+                publish();
+                return;
+            }
+            format = "other";
+            if (WEIGHT_NAMES.matcher(name.toLowerCase(Locale.ROOT)).matches() && size > 0) {
+                findings.add(new Finding(ScanRules.UNRECOGNIZED_WEIGHTS, Severity.MALFORMED, "named like model "
+                        + "weights, but its content is no format dualtrack knows" + where));
+            }
+        }
+    }
+
+    /** A zip: PyTorch checkpoint, TorchScript archive, .npz, Keras v3, or any other. */
+    private final class ZipBody implements Body {
+        private final ZipScanner zip = new ZipScanner(this::sinkFor, where, findings);
+
+        @Override
+        public void feed(ByteBuffer b) {
+            zip.feed(b);
+        }
+
+        @Override
+        public long holdFrom() {
+            return zip.holdFrom();
+        }
+
+        private EntrySink sinkFor(String entry) {
+            String lower = entry.toLowerCase(Locale.ROOT);
+            String inEntry = " in " + (name.isEmpty() ? "" : name + "!") + entry;
+            if (lower.endsWith(".pkl") || lower.endsWith(".pickle")) {
+                PickleStream s = new PickleStream(policy.imports(), policy.limits(), inEntry, findings);
+                return new EntrySink() {
+                    @Override
+                    public void feed(ByteBuffer data) {
+                        s.feed(data);
+                    }
+
+                    @Override
+                    public void finish() {
+                        s.finish();
+                    }
+                };
+            }
+            return new SniffedEntry(inEntry);
+        }
+
+        @Override
+        public void finish() {
+            zip.finish();
+            List<String> names = zip.entryNames();
+            boolean torchscript = names.stream().anyMatch(n -> n.endsWith("constants.pkl") || n.contains("/code/"));
+            if (torchscript) {
+                format = "torchscript";
+                if (!policy.allowTorchScript()) {
+                    findings.add(new Finding(ScanRules.TORCHSCRIPT, Severity.UNKNOWN, "TorchScript archive: it carries "
+                            + "executable TorchScript code, and torch.load hands it to torch.jit.load (CVE-2025-32434)"
+                            + where));
+                }
+            } else if (names.stream().anyMatch(n -> n.endsWith("data.pkl"))) {
+                format = "pytorch-zip";
+            } else if (!names.isEmpty() && names.stream().allMatch(n -> n.endsWith(".npy"))) {
+                format = "numpy-zip";
+            }
+        }
+    }
+
+    /** A zip entry whose name says nothing: a pickle (or .npy) if its first bytes say so, else raw data. */
+    private final class SniffedEntry implements EntrySink {
+        private final String inEntry;
+        private final byte[] first = new byte[6];
+        private int firstLen;
+        private PickleStream pickle;
+        private final List<Finding> own = new ArrayList<>();
+        private NpyScanner npy;
+        private boolean raw;
+
+        SniffedEntry(String inEntry) {
+            this.inEntry = inEntry;
+        }
+
+        @Override
+        public void feed(ByteBuffer data) {
+            if (raw) {
+                return;
+            }
+            if (pickle == null && npy == null) {
+                int n = Math.min(first.length - firstLen, data.remaining());
+                data.get(first, firstLen, n);
+                firstLen += n;
+                if (firstLen < first.length) {
+                    return;
+                }
+                decide();
+                if (raw) {
+                    return;
+                }
+            }
+            if (pickle != null) {
+                pickle.feed(data);
+            } else {
+                npy.feed(data);
+            }
+        }
+
+        private void decide() {
+            if (NpyScanner.hasMagic(first, firstLen)) {
+                npy = new NpyScanner(policy.imports(), policy.limits(), inEntry, findings);
+                npy.feed(ByteBuffer.wrap(first, 0, firstLen));
+            } else if (firstLen >= 2 && (first[0] & 0xff) == 0x80 && first[1] >= 2 && first[1] <= 5) {
+                pickle = new PickleStream(policy.imports(), policy.limits(), inEntry, own);
+                pickle.feed(ByteBuffer.wrap(first, 0, firstLen));
+            } else {
+                raw = true;
+            }
+        }
+
+        @Override
+        public void finish() {
+            if (pickle == null && npy == null && !raw) {
+                decide();
+            }
+            if (npy != null) {
+                npy.finish();
+            } else if (pickle != null) {
+                pickle.finish();
+                // Tensor bytes may begin like PROTO: only a stream that imports, or parses cleanly, is a pickle.
+                if (pickle.imports() > 0 || (!pickle.failed() && pickle.completedPickles() > 0)) {
+                    findings.addAll(own);
+                }
+            }
+        }
+    }
+
+    /** The import policy in force (for reports). */
+    public ImportPolicy imports() {
+        return policy.imports();
+    }
+}
