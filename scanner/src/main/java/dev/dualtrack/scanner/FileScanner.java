@@ -52,7 +52,15 @@ public final class FileScanner {
         }
     }
 
+    /** How many compression layers this scanner is inside; one is opened, a second is refused. */
+    private final int depth;
+
     public FileScanner(ScanPolicy policy, String name) {
+        this(policy, name, 0);
+    }
+
+    private FileScanner(ScanPolicy policy, String name, int depth) {
+        this.depth = depth;
         this.policy = policy;
         this.name = name == null ? "" : name;
         this.where = this.name.isEmpty() ? "" : " in " + this.name;
@@ -96,7 +104,8 @@ public final class FileScanner {
     }
 
     private static boolean isPickleBased(String format) {
-        return switch (format) {
+        String inner = format.contains("+") ? format.substring(format.indexOf('+') + 1) : format;
+        return switch (inner) {
             case "pickle", "pytorch-zip", "pytorch-legacy", "torchscript", "numpy-object", "joblib" -> true;
             default -> false;
         };
@@ -129,7 +138,7 @@ public final class FileScanner {
             return unsupported("7z");
         }
         if (startsWith(0x1f, 0x8b)) {
-            return unsupported("gzip");
+            return compressed("gzip", Decompressor.Kind.GZIP);
         }
         if (startsWith('B', 'Z', 'h')) {
             return unsupported("bzip2");
@@ -144,7 +153,7 @@ public final class FileScanner {
         if (headLen >= 2 && (head[0] & 0xff) == 0x78 && ((head[1] & 0xff) == 0x01 || (head[1] & 0xff) == 0x5e
                 || (head[1] & 0xff) == 0x9c || (head[1] & 0xff) == 0xda)) {
             // A zlib stream at one of the four standard levels: joblib's compress=N.
-            return unsupported("zlib");
+            return compressed("zlib", Decompressor.Kind.ZLIB);
         }
         if (NpyScanner.hasMagic(head, headLen)) {
             format = "numpy";
@@ -203,6 +212,34 @@ public final class FileScanner {
         return len > 0 && len < (1L << 40);
     }
 
+    /** A compressed file: its content is scanned as a file of its own, and reported as "gzip+pickle" etc. */
+    private Body compressed(String what, Decompressor.Kind kind) {
+        if (depth > 0) {
+            return unsupported(what + " inside compressed data");
+        }
+        FileScanner inner = new FileScanner(policy, name, depth + 1);
+        Decompressor d = new Decompressor(kind, inner::feed);
+        format = what;
+        return new Body() {
+            @Override
+            public void feed(ByteBuffer b) {
+                d.feed(b);
+            }
+
+            @Override
+            public void finish() {
+                d.finish();
+                ScanReport r = inner.finish();
+                format = what + "+" + r.format();
+                findings.addAll(r.findings());
+                if (d.error() != null) {
+                    findings.add(new Finding(ScanRules.UNSUPPORTED_FORMAT, Severity.MALFORMED, what + ": "
+                            + d.error() + where));
+                }
+            }
+        };
+    }
+
     private Body unsupported(String what) {
         format = what;
         findings.add(new Finding(ScanRules.UNSUPPORTED_FORMAT, Severity.MALFORMED, what
@@ -250,7 +287,7 @@ public final class FileScanner {
             stream.finish();
             boolean pickle = proto || stream.imports() > 0 || (!stream.failed() && stream.completedPickles() > 0);
             if (pickle) {
-                format = stream.legacyTorch() ? "pytorch-legacy" : "pickle";
+                format = stream.legacyTorch() ? "pytorch-legacy" : stream.joblib() ? "joblib" : "pickle";
                 publish();
                 return;
             }

@@ -99,6 +99,35 @@ class FileScannerTest {
     }
 
     @Test
+    void joblibInlineArraysAreSkippedByTheirExactLengthPlainOrCompressed() {
+        ScanPolicy sk = ScanPolicy.defaults().withImports(ImportPolicy.of(List.of("sklearn"), List.of()));
+        ScanReport plain = scan(Corpus.read("real/sklearn_pipeline.joblib"), "p.joblib", sk);
+        assertThat(plain.format()).isEqualTo("joblib");
+        assertThat(plain.blocked()).as(plain.findings().toString()).isFalse();
+        ScanReport zlib = scan(Corpus.read("real/sklearn_pipeline_zlib.joblib"), "p.joblib", sk);
+        assertThat(zlib.format()).isEqualTo("zlib+joblib");
+        assertThat(zlib.blocked()).as(zlib.findings().toString()).isFalse();
+        // Without the profile, the same file is a policy block, not a parse error.
+        assertThat(scan(Corpus.read("real/sklearn_pipeline.joblib"), "p.joblib").findings())
+                .extracting(Finding::rule).containsOnly(ScanRules.PICKLE_UNKNOWN_IMPORT);
+    }
+
+    @Test
+    void gzipWrappedPicklesAreOpenedAndCorruptOnesRefused() throws Exception {
+        byte[] evil = "cos\nsystem\n(S'id'\ntR.".getBytes(StandardCharsets.US_ASCII);
+        ByteArrayOutputStream gz = new ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream g = new java.util.zip.GZIPOutputStream(gz)) {
+            g.write(evil);
+        }
+        ScanReport r = scan(gz.toByteArray(), "w.pkl.gz");
+        assertThat(r.format()).isEqualTo("gzip+pickle");
+        assertThat(r.verdict().rule()).isEqualTo(ScanRules.PICKLE_DANGEROUS_IMPORT);
+        byte[] truncated = java.util.Arrays.copyOf(gz.toByteArray(), gz.size() - 4);
+        assertThat(scan(truncated, "w.pkl.gz").findings()).extracting(Finding::rule)
+                .contains(ScanRules.UNSUPPORTED_FORMAT);
+    }
+
+    @Test
     void unrecognisedContentPassesUnlessNamedLikeWeights() {
         byte[] text = "just some text, not a model\n".getBytes(StandardCharsets.UTF_8);
         assertThat(scan(text, "notes.txt").blocked()).isFalse();

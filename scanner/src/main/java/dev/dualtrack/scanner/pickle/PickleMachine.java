@@ -51,6 +51,23 @@ final class PickleMachine {
     private final Map<Long, Value> memo = new HashMap<>();
     private int protocol;
     private Value result;
+    /** Set by a BUILD of joblib's NumpyArrayWrapper: raw array bytes follow in the stream. */
+    private JoblibArray inlineArray;
+    private boolean joblib;
+
+    /** Takes the inline array a BUILD just announced, if any. */
+    JoblibArray takeInlineArray() {
+        JoblibArray a = inlineArray;
+        inlineArray = null;
+        if (a != null) {
+            joblib = true;
+        }
+        return a;
+    }
+
+    boolean sawJoblibArrays() {
+        return joblib;
+    }
 
     PickleMachine(ImportPolicy policy, ScanLimits limits, Sink sink, String where) {
         this.policy = policy;
@@ -213,7 +230,7 @@ final class PickleMachine {
             }
             case NONE -> push(Value.Other.NONE, offset);
             case NEWTRUE, NEWFALSE -> push(Value.Other.BOOL, offset);
-            case EMPTY_DICT -> push(Value.Other.DICT, offset);
+            case EMPTY_DICT -> push(new Value.SmallDict(), offset);
             case EMPTY_LIST -> push(Value.Other.LIST, offset);
             case EMPTY_TUPLE -> push(new Value.Tuple(List.of()), offset);
             case EMPTY_SET -> push(Value.Other.SET, offset);
@@ -226,20 +243,20 @@ final class PickleMachine {
                 Value args = pop(op, offset);
                 Value callee = pop(op, offset);
                 checkCallable(callee, op, offset);
-                push(new Value.Called(callee), offset);
+                push(new Value.Called(callee, args), offset);
             }
             case NEWOBJ -> {
-                pop(op, offset);
+                Value args = pop(op, offset);
                 Value cls = pop(op, offset);
                 checkCallable(cls, op, offset);
-                push(new Value.Called(cls), offset);
+                push(new Value.Called(cls, args), offset);
             }
             case NEWOBJ_EX -> {
                 pop(op, offset);
                 pop(op, offset);
                 Value cls = pop(op, offset);
                 checkCallable(cls, op, offset);
-                push(new Value.Called(cls), offset);
+                push(new Value.Called(cls, Value.Other.TUPLE), offset);
             }
             case OBJ -> {
                 List<Value> items = popMark(op, offset);
@@ -247,11 +264,14 @@ final class PickleMachine {
                     throw malformed("OBJ without a class", offset);
                 }
                 checkCallable(items.get(0), op, offset);
-                push(new Value.Called(items.get(0)), offset);
+                push(new Value.Called(items.get(0), tuple(items.subList(1, items.size()))), offset);
             }
             case BUILD -> {
-                pop(op, offset);
+                Value state = pop(op, offset);
                 Value target = top(op, offset);
+                if (target instanceof Value.Called c && JoblibArray.isWrapper(c)) {
+                    inlineArray = JoblibArray.of(state, offset, where);
+                }
                 if (target instanceof Value.Global g) {
                     // Setting state on a class, function or module object rewrites what later imports resolve to
                     // (the "module attribute overwrite" bypass). Objects built by pickles are Called values.
@@ -264,14 +284,28 @@ final class PickleMachine {
                 pop(op, offset);
                 top(op, offset);
             }
-            case APPENDS, SETITEMS, ADDITEMS -> {
+            case APPENDS, ADDITEMS -> {
                 popMark(op, offset);
                 top(op, offset);
             }
+            case SETITEMS -> {
+                List<Value> items = popMark(op, offset);
+                Value target = top(op, offset);
+                if (items.size() % 2 != 0) {
+                    throw malformed("odd number of items for SETITEMS", offset);
+                }
+                if (target instanceof Value.SmallDict d) {
+                    for (int i = 0; i < items.size(); i += 2) {
+                        d.put(items.get(i), items.get(i + 1));
+                    }
+                }
+            }
             case SETITEM -> {
-                pop(op, offset);
-                pop(op, offset);
-                top(op, offset);
+                Value value = pop(op, offset);
+                Value key = pop(op, offset);
+                if (top(op, offset) instanceof Value.SmallDict d) {
+                    d.put(key, value);
+                }
             }
             case DICT -> {
                 List<Value> items = popMark(op, offset);
@@ -357,8 +391,7 @@ final class PickleMachine {
         if (op == Opcode.GLOBAL) {
             push(g, offset);
         } else {
-            popMark(op, offset);
-            push(new Value.Called(g), offset);
+            push(new Value.Called(g, tuple(popMark(op, offset))), offset);
         }
     }
 

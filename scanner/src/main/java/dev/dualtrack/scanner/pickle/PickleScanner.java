@@ -30,7 +30,7 @@ import java.util.List;
 
 /** Scans one pickle stream (protocols 0–5) for imports outside the allow-list and for malformed input. */
 public final class PickleScanner {
-    private enum State { OPCODE, FIXED, LINE, PAYLOAD, STOPPED, FAILED }
+    private enum State { OPCODE, FIXED, LINE, PAYLOAD, INLINE_PAD_LENGTH, INLINE_SKIP, NESTED, STOPPED, FAILED }
 
     private final PickleMachine machine;
     private final ScanLimits limits;
@@ -51,6 +51,11 @@ public final class PickleScanner {
     private int lineLen;
     private String firstLine;
 
+    private long inlineRemaining;
+    private long inlineArrayBytes;
+    private PickleScanner nested;
+    private final ImportPolicy policy;
+
     private long payloadRemaining;
     private byte[] payload;
     private int payloadLen;
@@ -63,6 +68,7 @@ public final class PickleScanner {
     public PickleScanner(ImportPolicy policy, ScanLimits limits, String where, long baseOffset, List<Finding> findings,
             PersistentIdListener persistentIds) {
         this.limits = limits;
+        this.policy = policy;
         this.where = where;
         this.findings = findings;
         this.offset = baseOffset;
@@ -153,6 +159,30 @@ public final class PickleScanner {
                     case FIXED -> readFixed(chunk);
                     case LINE -> readLine(chunk);
                     case PAYLOAD -> readPayload(chunk);
+                    case INLINE_PAD_LENGTH -> {
+                        int pad = chunk.get() & 0xff;
+                        offset++;
+                        inlineRemaining = pad + inlineArrayBytes;
+                        state = inlineRemaining == 0 ? State.OPCODE : State.INLINE_SKIP;
+                    }
+                    case INLINE_SKIP -> {
+                        int n = (int) Math.min(inlineRemaining, chunk.remaining());
+                        chunk.position(chunk.position() + n);
+                        offset += n;
+                        inlineRemaining -= n;
+                        if (inlineRemaining == 0) {
+                            state = State.OPCODE;
+                        }
+                    }
+                    case NESTED -> {
+                        offset += nested.feed(chunk);
+                        if (nested.failed()) {
+                            state = State.FAILED;
+                        } else if (nested.stopped()) {
+                            nested = null;
+                            state = State.OPCODE;
+                        }
+                    }
                     default -> throw new IllegalStateException(state.name());
                 }
             }
@@ -170,7 +200,9 @@ public final class PickleScanner {
     public void endOfInput() {
         if (state != State.STOPPED && state != State.FAILED) {
             opStart = state == State.OPCODE ? offset : opStart;
-            malformed(state == State.OPCODE ? "pickle ends without STOP" : "pickle truncated inside " + op);
+            malformed(state == State.OPCODE ? "pickle ends without STOP"
+                    : state == State.INLINE_PAD_LENGTH || state == State.INLINE_SKIP || state == State.NESTED
+                    ? "pickle truncated inside a joblib array" : "pickle truncated inside " + op);
         } else if (state == State.STOPPED && frameEnd > offset) {
             fail(new Finding(ScanRules.PICKLE_MALFORMED, Severity.MALFORMED, "a FRAME declares " + (frameEnd - offset)
                     + " more bytes than the stream holds" + where));
@@ -197,6 +229,8 @@ public final class PickleScanner {
             case NONE -> {
                 if (machine.execute(op, opStart)) {
                     state = State.STOPPED;
+                } else if (op == Opcode.BUILD) {
+                    startInlineArray();
                 }
             }
             case FIXED1, FIXED2, FIXED4, FIXED8, COUNTED1, COUNTED4, COUNTED8 -> {
@@ -211,6 +245,33 @@ public final class PickleScanner {
             }
             default -> throw new IllegalStateException(op.arg.name());
         }
+    }
+
+    /** After a BUILD of joblib's array wrapper: skip the array bytes it wrote inline, or scan its nested pickle. */
+    private void startInlineArray() {
+        JoblibArray a = machine.takeInlineArray();
+        if (a == null) {
+            return;
+        }
+        if (frameEnd >= 0 && offset < frameEnd) {
+            malformed("joblib array data inside a FRAME");
+            return;
+        }
+        if (a.objects()) {
+            nested = new PickleScanner(policy, limits, " (joblib object array)" + where, offset, findings);
+            state = State.NESTED;
+        } else if (a.alignment() != null) {
+            inlineArrayBytes = a.bytes();
+            state = State.INLINE_PAD_LENGTH;
+        } else {
+            inlineRemaining = a.bytes();
+            state = inlineRemaining == 0 ? State.OPCODE : State.INLINE_SKIP;
+        }
+    }
+
+    /** True when the pickle held joblib arrays written inline. */
+    public boolean joblib() {
+        return machine.sawJoblibArrays();
     }
 
     private void readFixed(ByteBuffer in) throws PickleMachine.Failure {

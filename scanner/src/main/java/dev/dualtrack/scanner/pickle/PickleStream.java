@@ -22,6 +22,7 @@ public final class PickleStream {
     private int completed;
     private boolean failed;
     private int imports;
+    private boolean joblib;
     /** Set when the first pickle is torch's legacy magic number: pickles 4 and 5 then describe raw storages. */
     private LegacyTorchStorages legacy;
 
@@ -46,6 +47,7 @@ public final class PickleStream {
             long before = current.imports();
             offset += current.feed(chunk);
             imports += current.imports() - before;
+            joblib |= current.joblib();
             if (current.failed()) {
                 failed = true;
             } else if (current.stopped()) {
@@ -85,6 +87,11 @@ public final class PickleStream {
             };
         }
         return pid -> { };
+    }
+
+    /** True when a pickle held joblib arrays written inline. */
+    public boolean joblib() {
+        return joblib;
     }
 
     /** True when this stream is a legacy (pre-zip) torch file. */

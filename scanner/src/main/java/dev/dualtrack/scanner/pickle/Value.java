@@ -30,8 +30,25 @@ sealed interface Value {
     record Global(String module, String name) implements Value {
     }
 
-    /** The result of calling something (REDUCE, NEWOBJ, OBJ, INST): an object of unknown type. */
-    record Called(Value callee) implements Value {
+    /** The result of calling something (REDUCE, NEWOBJ, OBJ, INST), with its arguments when they were short. */
+    record Called(Value callee, Value args) implements Value {
+    }
+
+    /**
+     * A dict whose keys are kept strings, up to 16 entries (joblib's array wrapper state). Mutable like the
+     * Python dict it stands for, so a memoised reference sees later SETITEMs.
+     */
+    final class SmallDict implements Value {
+        final java.util.LinkedHashMap<String, Value> entries = new java.util.LinkedHashMap<>();
+        boolean overflow;
+
+        void put(Value key, Value value) {
+            if (!overflow && key instanceof Str s && entries.size() < 16) {
+                entries.put(s.text(), value);
+            } else {
+                overflow = true;
+            }
+        }
     }
 
     /** Anything else: lists, dicts, sets, bytes, floats, None, booleans, persistent objects, big tuples. */
