@@ -181,7 +181,18 @@ public final class FileScanner {
         }
         if (startsWith('G', 'G', 'U', 'F')) {
             format = "gguf";
-            return skip();
+            dev.dualtrack.scanner.gguf.GgufScanner gguf = new dev.dualtrack.scanner.gguf.GgufScanner(where, findings);
+            return new Body() {
+                @Override
+                public void feed(ByteBuffer b) {
+                    gguf.feed(b);
+                }
+
+                @Override
+                public void finish() {
+                    gguf.finish();
+                }
+            };
         }
         if (looksLikeSafetensors()) {
             format = "safetensors";
@@ -302,6 +313,9 @@ public final class FileScanner {
     /** A zip: PyTorch checkpoint, TorchScript archive, .npz, Keras v3, or any other. */
     private final class ZipBody implements Body {
         private final ZipScanner zip = new ZipScanner(this::sinkFor, where, findings);
+        /** The root config.json, kept (bounded) in case this zip turns out to be a Keras v3 model. */
+        private java.io.ByteArrayOutputStream kerasConfig;
+        private boolean kerasConfigTooLarge;
 
         @Override
         public void feed(ByteBuffer b) {
@@ -316,6 +330,26 @@ public final class FileScanner {
         private EntrySink sinkFor(String entry) {
             String lower = entry.toLowerCase(Locale.ROOT);
             String inEntry = " in " + (name.isEmpty() ? "" : name + "!") + entry;
+            if (entry.equals("config.json")) {
+                kerasConfig = new java.io.ByteArrayOutputStream();
+                return new EntrySink() {
+                    @Override
+                    public void feed(ByteBuffer data) {
+                        if (kerasConfig.size() + data.remaining() > 16 << 20) {
+                            kerasConfigTooLarge = true;
+                            data.position(data.limit());
+                            return;
+                        }
+                        byte[] b = new byte[data.remaining()];
+                        data.get(b);
+                        kerasConfig.writeBytes(b);
+                    }
+
+                    @Override
+                    public void finish() {
+                    }
+                };
+            }
             if (lower.endsWith(".pkl") || lower.endsWith(".pickle")) {
                 PickleStream s = new PickleStream(policy.imports(), policy.limits(), inEntry, findings);
                 return new EntrySink() {
@@ -349,6 +383,15 @@ public final class FileScanner {
                 format = "pytorch-zip";
             } else if (!names.isEmpty() && names.stream().allMatch(n -> n.endsWith(".npy"))) {
                 format = "numpy-zip";
+            } else if (names.contains("config.json") && names.contains("metadata.json")) {
+                format = "keras";
+                if (kerasConfigTooLarge) {
+                    findings.add(new Finding(ScanRules.KERAS_CODE, Severity.MALFORMED,
+                            "Keras config.json is larger than 16 MiB" + where));
+                } else if (kerasConfig != null) {
+                    dev.dualtrack.scanner.keras.KerasConfigCheck.check(kerasConfig.toByteArray(),
+                            " in " + (name.isEmpty() ? "" : name + "!") + "config.json", findings);
+                }
             }
         }
     }

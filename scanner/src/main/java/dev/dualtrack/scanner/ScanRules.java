@@ -31,6 +31,13 @@ public final class ScanRules {
     /** A pickle-based weight file under enforce-safetensors, however clean. */
     public static final String ENFORCE_SAFETENSORS = "hf.enforce-safetensors";
 
+    /** A Keras v3 model that carries code: a Lambda layer (marshalled bytecode) or a class from outside Keras. */
+    public static final String KERAS_CODE = "hf.keras.code";
+    /** A GGUF chat template whose Jinja reaches Python internals (CVE-2024-34359). */
+    public static final String GGUF_TEMPLATE = "hf.gguf.chat-template";
+    /** A GGUF file whose metadata cannot be read. */
+    public static final String GGUF_INVALID = "hf.gguf.invalid";
+
     private ScanRules() {
     }
 }
