@@ -50,6 +50,17 @@ public final class FileScanner {
         default long holdFrom() {
             return Long.MAX_VALUE;
         }
+
+        /** Releases what an abandoned scan holds (a decoder thread). */
+        default void close() {
+        }
+    }
+
+    /** Ends a scan that will not be finished (the download was abandoned). Idempotent. */
+    public void close() {
+        if (body != null) {
+            body.close();
+        }
     }
 
     /** How many compression layers this scanner is inside; one is opened, a second is refused. */
@@ -141,10 +152,15 @@ public final class FileScanner {
             return compressed("gzip", Decompressor.Kind.GZIP);
         }
         if (startsWith('B', 'Z', 'h')) {
-            return unsupported("bzip2");
+            return pulled("bzip2", in -> new org.apache.commons.compress.compressors.bzip2
+                    .BZip2CompressorInputStream(in, true));
         }
         if (startsWith(0xfd, '7', 'z', 'X', 'Z', 0)) {
-            return unsupported("xz");
+            return pulled("xz", in -> new org.apache.commons.compress.compressors.xz.XZCompressorInputStream(in, true));
+        }
+        if (startsWith(0x5d, 0, 0)) {
+            // The "alone" .lzma format (props 0x5d, dictionary size): joblib's compress=('lzma', n).
+            return pulled("lzma", in -> new org.apache.commons.compress.compressors.lzma.LZMACompressorInputStream(in));
         }
         if (headLen >= 262 && head[257] == 'u' && head[258] == 's' && head[259] == 't' && head[260] == 'a'
                 && head[261] == 'r') {
@@ -247,6 +263,39 @@ public final class FileScanner {
                     findings.add(new Finding(ScanRules.UNSUPPORTED_FORMAT, Severity.MALFORMED, what + ": "
                             + d.error() + where));
                 }
+            }
+        };
+    }
+
+    /** Like {@link #compressed}, for formats whose decoders pull (bzip2, xz, lzma). */
+    private Body pulled(String what, PulledDecompressor.Opener opener) {
+        if (depth > 0) {
+            return unsupported(what + " inside compressed data");
+        }
+        FileScanner inner = new FileScanner(policy, name, depth + 1);
+        PulledDecompressor d = new PulledDecompressor(opener, inner::feed);
+        format = what;
+        return new Body() {
+            @Override
+            public void feed(ByteBuffer b) {
+                d.feed(b);
+            }
+
+            @Override
+            public void finish() {
+                d.finish();
+                ScanReport r = inner.finish();
+                format = what + "+" + r.format();
+                findings.addAll(r.findings());
+                if (d.error() != null) {
+                    findings.add(new Finding(ScanRules.UNSUPPORTED_FORMAT, Severity.MALFORMED, what + ": "
+                            + d.error() + where));
+                }
+            }
+
+            @Override
+            public void close() {
+                d.close();
             }
         };
     }

@@ -8,18 +8,20 @@ package dev.dualtrack.scanner;
  *   <caption>Limits</caption>
  *   <tr><th>limit</th><th>default</th><th>what it bounds</th></tr>
  *   <tr><td>maxPickleStack</td><td>200,000</td><td>symbolic stack depth of one pickle</td></tr>
- *   <tr><td>maxPickleMemo</td><td>200,000</td><td>memo entries of one pickle</td></tr>
+ *   <tr><td>maxPickleMemo</td><td>4,000,000</td><td>memo entries of one pickle (8 bytes each)</td></tr>
  *   <tr><td>maxPickleMarks</td><td>10,000</td><td>nested MARKs</td></tr>
  *   <tr><td>maxLineBytes</td><td>1 MiB</td><td>a text-protocol argument line (STRING, UNICODE, INT…)</td></tr>
  *   <tr><td>maxNameChars</td><td>256</td><td>a string kept as a possible import name; longer ones are kept
  *       as "not a name"</td></tr>
  *   <tr><td>maxFindings</td><td>100</td><td>findings recorded per file</td></tr>
+ *   <tr><td>maxRetainedNames</td><td>262,144</td><td>strings kept as possible import names per pickle;
+ *       later ones are kept as "not a name", so an import spelled with one of them is refused</td></tr>
  * </table>
  */
 public record ScanLimits(int maxPickleStack, int maxPickleMemo, int maxPickleMarks, int maxLineBytes,
-        int maxNameChars, int maxFindings) {
+        int maxNameChars, int maxFindings, int maxRetainedNames) {
 
-    public static final ScanLimits DEFAULT = new ScanLimits(200_000, 200_000, 10_000, 1 << 20, 256, 100);
+    public static final ScanLimits DEFAULT = new ScanLimits(200_000, 4_000_000, 10_000, 1 << 20, 256, 100, 1 << 18);
 
     public ScanLimits {
         require(maxPickleStack, "maxPickleStack");
@@ -28,6 +30,7 @@ public record ScanLimits(int maxPickleStack, int maxPickleMemo, int maxPickleMar
         require(maxLineBytes, "maxLineBytes");
         require(maxNameChars, "maxNameChars");
         require(maxFindings, "maxFindings");
+        require(maxRetainedNames, "maxRetainedNames");
     }
 
     private static void require(int v, String name) {

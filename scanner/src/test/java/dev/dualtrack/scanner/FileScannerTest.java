@@ -113,6 +113,31 @@ class FileScannerTest {
     }
 
     @Test
+    void bzip2XzAndLzmaWrappedPicklesAreOpened() throws Exception {
+        byte[] evil = "cos\nsystem\n(S'id'\ntR.".getBytes(StandardCharsets.US_ASCII);
+        byte[] clean = {(byte) 0x80, 2, 'N', '.'};
+        for (String kind : new String[] {"bzip2", "xz", "lzma"}) {
+            for (boolean bad : new boolean[] {true, false}) {
+                ByteArrayOutputStream out = new ByteArrayOutputStream();
+                try (java.io.OutputStream c = switch (kind) {
+                    case "bzip2" -> new org.apache.commons.compress.compressors.bzip2.BZip2CompressorOutputStream(out);
+                    case "xz" -> new org.apache.commons.compress.compressors.xz.XZCompressorOutputStream(out);
+                    default -> new org.apache.commons.compress.compressors.lzma.LZMACompressorOutputStream(out);
+                }) {
+                    c.write(bad ? evil : clean);
+                }
+                ScanReport r = scan(out.toByteArray(), "m.joblib");
+                assertThat(r.format()).isEqualTo(kind + "+pickle");
+                assertThat(r.blocked()).as(kind + " " + r.findings()).isEqualTo(bad);
+                if (kind.equals("bzip2") && !bad) {
+                    byte[] truncated = java.util.Arrays.copyOf(out.toByteArray(), out.size() - 6);
+                    assertThat(scan(truncated, "m.joblib").blocked()).isTrue();
+                }
+            }
+        }
+    }
+
+    @Test
     void gzipWrappedPicklesAreOpenedAndCorruptOnesRefused() throws Exception {
         byte[] evil = "cos\nsystem\n(S'id'\ntR.".getBytes(StandardCharsets.US_ASCII);
         ByteArrayOutputStream gz = new ByteArrayOutputStream();

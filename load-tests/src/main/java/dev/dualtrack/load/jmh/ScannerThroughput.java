@@ -37,16 +37,22 @@ import org.openjdk.jmh.annotations.Warmup;
 public class ScannerThroughput {
     private static final int CHUNK = 64 * 1024;
 
-    /** pickle: 50 arrays of 4 MiB (~210 MB); torch-zip: 256 storages of 4 MiB (~1.07 GB). */
-    @Param({"pickle", "torch-zip"})
+    /**
+     * pickle: 50 arrays of 4 MiB (~210 MB, payload-heavy); dense-pickle: 1M small tuples (~30 MB, 6M opcodes);
+     * torch-zip: 256 storages of 4 MiB (~1.07 GB).
+     */
+    @Param({"pickle", "dense-pickle", "torch-zip"})
     public String kind;
 
     private byte[] bytes;
 
     @Setup(Level.Trial)
     public void setUp() {
-        bytes = kind.equals("pickle") ? SyntheticModels.picklePayload(50, 4 << 20)
-                : SyntheticModels.torchZip(256, 4 << 20);
+        bytes = switch (kind) {
+            case "pickle" -> SyntheticModels.picklePayload(50, 4 << 20);
+            case "dense-pickle" -> SyntheticModels.densePickle(1_000_000);
+            default -> SyntheticModels.torchZip(256, 4 << 20);
+        };
         ScanReport r = scanOnce();
         if (r.blocked()) {
             throw new IllegalStateException("the synthetic " + kind + " must be clean: " + r.findings());

@@ -59,6 +59,50 @@ public final class SyntheticModels {
         return out.toByteArray();
     }
 
+    /**
+     * An opcode-dense pickle as {@code pickle.dumps([(i, float(i), 'item%d' % i) for i in range(n)], protocol=4)}
+     * writes it: about 28 bytes and 6 opcodes per item, memoised, in 64 KiB frames.
+     */
+    public static byte[] densePickle(int items) {
+        ByteArrayOutputStream body = new ByteArrayOutputStream(items * 32);
+        ByteArrayOutputStream out = new ByteArrayOutputStream(items * 32 + 1024);
+        out.write(0x80);
+        out.write(4);
+        body.write(']');
+        body.write(0x94);
+        int memo = 1;
+        for (int i = 0; i < items; i++) {
+            if (i % 1000 == 0) {
+                body.write('(');
+            }
+            body.write('J');
+            body.writeBytes(le32(i));
+            body.write('G');
+            body.writeBytes(ByteBuffer.allocate(8).putDouble(i).array());
+            unicode(body, "item" + i);
+            body.write(0x94);
+            body.write(0x87);
+            body.write(0x94);
+            memo += 2;
+            if (i % 1000 == 999 || i == items - 1) {
+                body.write('e');
+            }
+            if (body.size() >= 64 * 1024) {
+                frame(out, body);
+            }
+        }
+        body.write('.');
+        frame(out, body);
+        return out.toByteArray();
+    }
+
+    private static void frame(ByteArrayOutputStream out, ByteArrayOutputStream body) {
+        out.write(0x95);
+        out.writeBytes(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(body.size()).array());
+        out.writeBytes(body.toByteArray());
+        body.reset();
+    }
+
     /** A torch.save-style zip of {@code tensors} float storages of {@code tensorBytes} each. */
     public static byte[] torchZip(int tensors, int tensorBytes) {
         ByteArrayOutputStream pkl = new ByteArrayOutputStream();

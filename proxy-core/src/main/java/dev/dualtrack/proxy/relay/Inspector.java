@@ -38,6 +38,10 @@ public interface Inspector {
         return Long.MAX_VALUE;
     }
 
+    /** Called when the body will never be finished (blocked, failed, abandoned): release what is held. */
+    default void close() {
+    }
+
     /** A name for errors and logs. */
     default String name() {
         return getClass().getSimpleName();

@@ -496,6 +496,13 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
     }
 
     private void cleanUp() {
+        if (inspector != null) {
+            try {
+                inspector.close();
+            } catch (RuntimeException e) {
+                LOG.warn("inspector {} failed to close", inspector.name(), e);
+            }
+        }
         if (writer != null) {
             writer.abort();
             writer = null;

@@ -48,7 +48,14 @@ final class PickleMachine {
     private final ArrayList<Value> stack = new ArrayList<>();
     private final int[] marks;
     private int markCount;
-    private final Map<Long, Value> memo = new HashMap<>();
+    /**
+     * The memo. Picklers number memo slots densely from 0 (MEMOIZE, BINPUT), so a growable array costs 8 bytes
+     * a slot; an index past the array's reach (only hand-made pickles use them) goes to a map.
+     */
+    private Value[] memo = new Value[64];
+    private final Map<Long, Value> sparseMemo = new HashMap<>();
+    private int memoCount;
+    private int retainedNames;
     private int protocol;
     private Value result;
     /** Set by a BUILD of joblib's NumpyArrayWrapper: raw array bytes follow in the stream. */
@@ -131,15 +138,28 @@ final class PickleMachine {
         if (index < 0) {
             throw malformed("negative memo index " + index, offset);
         }
-        if (memo.size() >= limits.maxPickleMemo() && !memo.containsKey(index)) {
+        boolean dense = index < limits.maxPickleMemo();
+        boolean fresh = dense ? index >= memo.length || memo[(int) index] == null : !sparseMemo.containsKey(index);
+        if (fresh && memoCount >= limits.maxPickleMemo()) {
             throw new Failure(new Finding(ScanRules.PICKLE_MALFORMED, Severity.MALFORMED, "memo larger than "
                     + limits.maxPickleMemo() + " entries at offset " + offset + where));
         }
-        memo.put(index, v);
+        if (dense) {
+            if (index >= memo.length) {
+                memo = java.util.Arrays.copyOf(memo, (int) Math.min(limits.maxPickleMemo(),
+                        Math.max(index + 1, (long) memo.length * 2)));
+            }
+            memo[(int) index] = v;
+        } else {
+            sparseMemo.put(index, v);
+        }
+        if (fresh) {
+            memoCount++;
+        }
     }
 
     private Value memoGet(long index, long offset) throws Failure {
-        Value v = memo.get(index);
+        Value v = index >= 0 && index < memo.length ? memo[(int) index] : sparseMemo.get(index);
         if (v == null) {
             throw malformed("memo slot " + index + " read before it was written", offset);
         }
@@ -149,7 +169,7 @@ final class PickleMachine {
     /** A str value as the machine keeps it. */
     Value str(String s) {
         sink.string(s);
-        if (s.length() > limits.maxNameChars()) {
+        if (s.length() > limits.maxNameChars() || retainedNames >= limits.maxRetainedNames()) {
             return Value.OPAQUE_STR;
         }
         for (int i = 0; i < s.length(); i++) {
@@ -158,6 +178,7 @@ final class PickleMachine {
                 return Value.OPAQUE_STR;
             }
         }
+        retainedNames++;
         return new Value.Str(s);
     }
 
@@ -344,7 +365,7 @@ final class PickleMachine {
                 checkImport(m.text(), n.text(), offset, "STACK_GLOBAL");
                 push(new Value.Global(m.text(), n.text()), offset);
             }
-            case MEMOIZE -> memoPut(memo.size(), top(op, offset), offset);
+            case MEMOIZE -> memoPut(memoCount, top(op, offset), offset);
             case NEXT_BUFFER, READONLY_BUFFER -> {
                 if (op == Opcode.READONLY_BUFFER) {
                     top(op, offset);

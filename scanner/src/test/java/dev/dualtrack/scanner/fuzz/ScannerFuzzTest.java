@@ -31,7 +31,7 @@ import java.util.function.BiConsumer;
  * <pre>JAZZER_FUZZ=1 ./mvnw -pl scanner test -Dtest='ScannerFuzzTest#pickle'</pre>
  */
 class ScannerFuzzTest {
-    private static final ScanLimits SMALL = new ScanLimits(10_000, 10_000, 1_000, 64 * 1024, 256, 50);
+    private static final ScanLimits SMALL = new ScanLimits(10_000, 10_000, 1_000, 64 * 1024, 256, 50, 1_000);
 
     /** Feeds {@code input} whole and split at random points; both runs must report the same findings. */
     private static void sameFindingsInTwoChunkings(byte[] input, long seed,

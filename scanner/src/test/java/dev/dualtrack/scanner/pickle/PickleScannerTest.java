@@ -206,7 +206,7 @@ class PickleScannerTest {
 
     @Test
     void limitsAreFindingsNotCrashes() {
-        ScanLimits tiny = new ScanLimits(4, 4, 2, 16, 8, 10);
+        ScanLimits tiny = new ScanLimits(4, 4, 2, 16, 8, 10, 10);
         byte[] deep = PickleBytes.proto(2).op('N').op('N').op('N').op('N').op('N').stop().bytes();
         List<Finding> f = new ArrayList<>();
         PickleStream s = new PickleStream(ImportPolicy.weightsOnly(), tiny, "", f);
