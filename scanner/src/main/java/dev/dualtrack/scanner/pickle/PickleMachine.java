@@ -123,6 +123,17 @@ final class PickleMachine {
         return stack.get(stack.size() - 1);
     }
 
+    /** Pops everything above the innermost mark, and the mark, keeping nothing (APPENDS, ADDITEMS, LIST…). */
+    private int dropMark(Opcode op, long offset) throws Failure {
+        if (markCount == 0) {
+            throw malformed("could not find MARK for " + op, offset);
+        }
+        int k = marks[--markCount];
+        int n = stack.size() - k;
+        stack.subList(k, stack.size()).clear();
+        return n;
+    }
+
     /** Pops everything above the innermost mark, and the mark. */
     private List<Value> popMark(Opcode op, long offset) throws Failure {
         if (markCount == 0) {
@@ -243,7 +254,7 @@ final class PickleMachine {
                     pop(op, offset);
                 }
             }
-            case POP_MARK -> popMark(op, offset);
+            case POP_MARK -> dropMark(op, offset);
             case DUP -> {
                 // CPython's Pickler never writes DUP; hand-made streams use it to build expansion bombs.
                 throw new Failure(new Finding(ScanRules.PICKLE_DANGEROUS_OPCODE, Severity.DANGEROUS,
@@ -306,7 +317,7 @@ final class PickleMachine {
                 top(op, offset);
             }
             case APPENDS, ADDITEMS -> {
-                popMark(op, offset);
+                dropMark(op, offset);
                 top(op, offset);
             }
             case SETITEMS -> {
@@ -329,18 +340,17 @@ final class PickleMachine {
                 }
             }
             case DICT -> {
-                List<Value> items = popMark(op, offset);
-                if (items.size() % 2 != 0) {
+                if (dropMark(op, offset) % 2 != 0) {
                     throw malformed("odd number of items for DICT", offset);
                 }
                 push(Value.Other.DICT, offset);
             }
             case LIST -> {
-                popMark(op, offset);
+                dropMark(op, offset);
                 push(Value.Other.LIST, offset);
             }
             case FROZENSET -> {
-                popMark(op, offset);
+                dropMark(op, offset);
                 push(Value.Other.FROZENSET, offset);
             }
             case TUPLE -> push(tuple(popMark(op, offset)), offset);
@@ -350,7 +360,7 @@ final class PickleMachine {
                 for (int i = n - 1; i >= 0; i--) {
                     items[i] = pop(op, offset);
                 }
-                push(tuple(List.of(items)), offset);
+                push(new Value.Tuple(List.of(items)), offset);
             }
             case STACK_GLOBAL -> {
                 Value name = pop(op, offset);

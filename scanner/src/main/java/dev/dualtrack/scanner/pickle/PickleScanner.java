@@ -234,9 +234,18 @@ public final class PickleScanner {
                 }
             }
             case FIXED1, FIXED2, FIXED4, FIXED8, COUNTED1, COUNTED4, COUNTED8 -> {
-                scratchLen = 0;
                 scratchNeed = op.arg.fixedBytes();
-                state = State.FIXED;
+                if (in.remaining() >= scratchNeed) {
+                    // Fast path: the whole fixed part is in this chunk (almost always).
+                    in.get(scratch, 0, scratchNeed);
+                    scratchLen = scratchNeed;
+                    offset += scratchNeed;
+                    state = State.FIXED;
+                    onFixed();
+                } else {
+                    scratchLen = 0;
+                    state = State.FIXED;
+                }
             }
             case LINE, TWO_LINES -> {
                 lineLen = 0;
@@ -282,6 +291,10 @@ public final class PickleScanner {
         if (scratchLen < scratchNeed) {
             return;
         }
+        onFixed();
+    }
+
+    private void onFixed() throws PickleMachine.Failure {
         long v = littleEndian(scratchNeed);
         if (op.arg.counted()) {
             startPayload(v);
