@@ -117,7 +117,8 @@ public final class FileScanner {
     private static boolean isPickleBased(String format) {
         String inner = format.contains("+") ? format.substring(format.indexOf('+') + 1) : format;
         return switch (inner) {
-            case "pickle", "pytorch-zip", "pytorch-legacy", "torchscript", "numpy-object", "joblib" -> true;
+            case "pickle", "pytorch-zip", "pytorch-legacy", "pytorch-legacy-tar", "torchscript", "numpy-object",
+                    "joblib" -> true;
             default -> false;
         };
     }
@@ -161,6 +162,22 @@ public final class FileScanner {
         if (startsWith(0x5d, 0, 0)) {
             // The "alone" .lzma format (props 0x5d, dictionary size): joblib's compress=('lzma', n).
             return pulled("lzma", in -> new org.apache.commons.compress.compressors.lzma.LZMACompressorInputStream(in));
+        }
+        if (dev.dualtrack.scanner.pickle.TorchTarScanner.looksLikeTorchTar(head, headLen)) {
+            format = "pytorch-legacy-tar";
+            var tar = new dev.dualtrack.scanner.pickle.TorchTarScanner(policy.imports(), policy.limits(), where,
+                    findings);
+            return new Body() {
+                @Override
+                public void feed(ByteBuffer b) {
+                    tar.feed(b);
+                }
+
+                @Override
+                public void finish() {
+                    tar.finish();
+                }
+            };
         }
         if (headLen >= 262 && head[257] == 'u' && head[258] == 's' && head[259] == 't' && head[260] == 'a'
                 && head[261] == 'r') {

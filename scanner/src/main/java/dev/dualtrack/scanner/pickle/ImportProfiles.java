@@ -49,6 +49,11 @@ final class ImportProfiles {
                 "_codecs.encode", "builtins.bytearray", "builtins.set", "builtins.complex"));
         TORCH_DTYPES.forEach(d -> s.add("torch." + d));
         TORCH_STORAGES.forEach(st -> s.add("torch." + st));
+        // The legacy tensor classes (torch._tensor_classes), which old checkpoints name.
+        for (String t : List.of("Float", "Double", "Half", "BFloat16", "Long", "Int", "Short", "Char", "Byte", "Bool")) {
+            s.add("torch." + t + "Tensor");
+            s.add("torch.cuda." + t + "Tensor");
+        }
         TORCH_REBUILDERS.forEach(r -> s.add("torch._utils." + r));
         TORCH_SCHEMES.forEach(q -> s.add("torch." + q));
         TORCH_LAYOUTS.forEach(l -> s.add("torch." + l));

@@ -21,7 +21,7 @@ final class LegacyTorchStorages {
     /** torch's legacy magic number, the first pickle of a legacy file. */
     static final BigInteger MAGIC = new BigInteger("1950a86a20f9469cfc6c", 16);
 
-    private static final Map<String, Integer> ELEMENT_SIZE = Map.ofEntries(
+    static final Map<String, Integer> ELEMENT_SIZE = Map.ofEntries(
             Map.entry("FloatStorage", 4), Map.entry("DoubleStorage", 8), Map.entry("HalfStorage", 2),
             Map.entry("BFloat16Storage", 2), Map.entry("LongStorage", 8), Map.entry("IntStorage", 4),
             Map.entry("ShortStorage", 2), Map.entry("CharStorage", 1), Map.entry("ByteStorage", 1),
