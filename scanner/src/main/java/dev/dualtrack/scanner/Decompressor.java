@@ -11,7 +11,7 @@ import java.util.zip.Inflater;
  * files and gzip-wrapped pickles. Decompressed bytes go to a consumer as they come; nothing is buffered beyond
  * one 64 KiB output block. Corrupt input, a bad gzip CRC or length, or bytes after the last stream are errors.
  */
-final class Decompressor {
+final class Decompressor implements Decoder {
     enum Kind { ZLIB, GZIP }
 
     private enum State { GZIP_HEADER, DATA, GZIP_TRAILER, AFTER, FAILED }
@@ -42,7 +42,8 @@ final class Decompressor {
         }
     }
 
-    String error() {
+    @Override
+    public String error() {
         return error;
     }
 
@@ -55,7 +56,8 @@ final class Decompressor {
         }
     }
 
-    void feed(ByteBuffer in) {
+    @Override
+    public void feed(ByteBuffer in) {
         while (in.hasRemaining() && state != State.FAILED) {
             switch (state) {
                 case GZIP_HEADER -> gzipHeader(in);
@@ -92,8 +94,8 @@ final class Decompressor {
         }
     }
 
-    /** The input ended: the stream must be complete. */
-    void finish() {
+    @Override
+    public void finish() {
         if (state != State.FAILED && state != State.AFTER) {
             fail("compressed stream is truncated");
         }

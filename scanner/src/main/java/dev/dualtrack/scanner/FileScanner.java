@@ -54,6 +54,20 @@ public final class FileScanner {
         /** Releases what an abandoned scan holds (a decoder thread). */
         default void close() {
         }
+
+        static Body of(java.util.function.Consumer<ByteBuffer> feed, Runnable finish) {
+            return new Body() {
+                @Override
+                public void feed(ByteBuffer b) {
+                    feed.accept(b);
+                }
+
+                @Override
+                public void finish() {
+                    finish.run();
+                }
+            };
+        }
     }
 
     /** Ends a scan that will not be finished (the download was abandoned). Idempotent. */
@@ -167,17 +181,7 @@ public final class FileScanner {
             format = "pytorch-legacy-tar";
             var tar = new dev.dualtrack.scanner.pickle.TorchTarScanner(policy.imports(), policy.limits(), where,
                     findings);
-            return new Body() {
-                @Override
-                public void feed(ByteBuffer b) {
-                    tar.feed(b);
-                }
-
-                @Override
-                public void finish() {
-                    tar.finish();
-                }
-            };
+            return Body.of(tar::feed, tar::finish);
         }
         if (headLen >= 262 && head[257] == 'u' && head[258] == 's' && head[259] == 't' && head[260] == 'a'
                 && head[261] == 'r') {
@@ -191,20 +195,12 @@ public final class FileScanner {
         if (NpyScanner.hasMagic(head, headLen)) {
             format = "numpy";
             NpyScanner npy = new NpyScanner(policy.imports(), policy.limits(), where, findings);
-            return new Body() {
-                @Override
-                public void feed(ByteBuffer b) {
-                    npy.feed(b);
+            return Body.of(npy::feed, () -> {
+                npy.finish();
+                if (npy.isPickle()) {
+                    format = "numpy-object";
                 }
-
-                @Override
-                public void finish() {
-                    npy.finish();
-                    if (npy.isPickle()) {
-                        format = "numpy-object";
-                    }
-                }
-            };
+            });
         }
         if (startsWith(0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n')) {
             format = "hdf5";
@@ -215,32 +211,12 @@ public final class FileScanner {
         if (startsWith('G', 'G', 'U', 'F')) {
             format = "gguf";
             dev.dualtrack.scanner.gguf.GgufScanner gguf = new dev.dualtrack.scanner.gguf.GgufScanner(where, findings);
-            return new Body() {
-                @Override
-                public void feed(ByteBuffer b) {
-                    gguf.feed(b);
-                }
-
-                @Override
-                public void finish() {
-                    gguf.finish();
-                }
-            };
+            return Body.of(gguf::feed, gguf::finish);
         }
         if (looksLikeSafetensors()) {
             format = "safetensors";
             SafetensorsScanner st = new SafetensorsScanner(policy.maxSafetensorsHeader(), where, findings);
-            return new Body() {
-                @Override
-                public void feed(ByteBuffer b) {
-                    st.feed(b);
-                }
-
-                @Override
-                public void finish() {
-                    st.finish();
-                }
-            };
+            return Body.of(st::feed, st::finish);
         }
         return new SpeculativePickle();
     }
@@ -256,41 +232,17 @@ public final class FileScanner {
         return len > 0 && len < (1L << 40);
     }
 
-    /** A compressed file: its content is scanned as a file of its own, and reported as "gzip+pickle" etc. */
-    private Body compressed(String what, Decompressor.Kind kind) {
+    /**
+     * A compressed file: its content is scanned as a file of its own, and reported as "gzip+pickle" etc. One
+     * layer is opened; compression inside compression is refused.
+     */
+    private Body decompressing(String what, java.util.function.Function<java.util.function.Consumer<ByteBuffer>,
+            Decoder> decoderFor) {
         if (depth > 0) {
             return unsupported(what + " inside compressed data");
         }
         FileScanner inner = new FileScanner(policy, name, depth + 1);
-        Decompressor d = new Decompressor(kind, inner::feed);
-        format = what;
-        return new Body() {
-            @Override
-            public void feed(ByteBuffer b) {
-                d.feed(b);
-            }
-
-            @Override
-            public void finish() {
-                d.finish();
-                ScanReport r = inner.finish();
-                format = what + "+" + r.format();
-                findings.addAll(r.findings());
-                if (d.error() != null) {
-                    findings.add(new Finding(ScanRules.UNSUPPORTED_FORMAT, Severity.MALFORMED, what + ": "
-                            + d.error() + where));
-                }
-            }
-        };
-    }
-
-    /** Like {@link #compressed}, for formats whose decoders pull (bzip2, xz, lzma). */
-    private Body pulled(String what, PulledDecompressor.Opener opener) {
-        if (depth > 0) {
-            return unsupported(what + " inside compressed data");
-        }
-        FileScanner inner = new FileScanner(policy, name, depth + 1);
-        PulledDecompressor d = new PulledDecompressor(opener, inner::feed);
+        Decoder d = decoderFor.apply(inner::feed);
         format = what;
         return new Body() {
             @Override
@@ -317,6 +269,15 @@ public final class FileScanner {
         };
     }
 
+    private Body compressed(String what, Decompressor.Kind kind) {
+        return decompressing(what, out -> new Decompressor(kind, out));
+    }
+
+    /** For decoders that pull (bzip2, xz, lzma). */
+    private Body pulled(String what, PulledDecompressor.Opener opener) {
+        return decompressing(what, out -> new PulledDecompressor(opener, out));
+    }
+
     private Body unsupported(String what) {
         format = what;
         findings.add(new Finding(ScanRules.UNSUPPORTED_FORMAT, Severity.MALFORMED, what
@@ -325,16 +286,7 @@ public final class FileScanner {
     }
 
     private static Body skip() {
-        return new Body() {
-            @Override
-            public void feed(ByteBuffer b) {
-                b.position(b.limit());
-            }
-
-            @Override
-            public void finish() {
-            }
-        };
+        return Body.of(b -> b.position(b.limit()), () -> { });
     }
 
     /** Content without magic: a pickle if it behaves like one (see the design notes). */

@@ -18,7 +18,7 @@ import java.util.function.Consumer;
  */
 
 /** A pull-style decompressor driven in push mode (see the design notes). */
-final class PulledDecompressor implements AutoCloseable {
+final class PulledDecompressor implements Decoder {
     /** Opens the decoding stream over the compressed input. */
     @FunctionalInterface
     interface Opener {
@@ -42,11 +42,13 @@ final class PulledDecompressor implements AutoCloseable {
         this.out = out;
     }
 
-    String error() {
+    @Override
+    public String error() {
         return error;
     }
 
-    void feed(ByteBuffer in) {
+    @Override
+    public void feed(ByteBuffer in) {
         if (!in.hasRemaining()) {
             return;
         }
@@ -67,7 +69,8 @@ final class PulledDecompressor implements AutoCloseable {
         handOver(chunk);
     }
 
-    void finish() {
+    @Override
+    public void finish() {
         if (thread == null) {
             start();
         }
