@@ -203,11 +203,15 @@ public final class Exchange {
         channel.write(head);
     }
 
-    /** Writes body bytes. <b>Takes ownership</b> of {@code content}. */
+    /** Writes body bytes. <b>Takes ownership</b> of {@code content}. A response to HEAD drops them. */
     public ChannelFuture sendContent(ByteBuf content) {
         if (done || !headSent) {
             content.release();
             throw new IllegalStateException("no open stream for " + uri);
+        }
+        if (isHead()) {
+            content.release();
+            return channel.newSucceededFuture();
         }
         int n = content.readableBytes();
         metrics.bytes(track, ProxyMetrics.Direction.CLIENT, n);
@@ -219,6 +223,10 @@ public final class Exchange {
         if (done || !headSent) {
             io.netty.util.ReferenceCountUtil.release(message);
             throw new IllegalStateException("no open stream for " + uri);
+        }
+        if (isHead()) {
+            io.netty.util.ReferenceCountUtil.release(message);
+            return channel.newSucceededFuture();
         }
         metrics.bytes(track, ProxyMetrics.Direction.CLIENT, length);
         return channel.writeAndFlush(message);

@@ -192,6 +192,14 @@ class RelayGuaranteesTest {
                 "Range: bytes=600000-");
         assertThat(beyond.status()).isEqualTo(416);
         assertThat(beyond.headers()).containsEntry("content-range", "bytes */500000");
+        try (RawHttpClient c = new RawHttpClient(proxy.port())) {
+            RawHttpClient.Response head = c.request("HEAD", "/files/cached?sha256=" + sha, true);
+            assertThat(head.status()).isEqualTo(200);
+            assertThat(head.headers()).containsEntry("content-length", "500000").containsEntry("accept-ranges", "bytes");
+            assertThat(head.body()).isEmpty();
+            // The connection is still in step: a GET on it gets its whole answer.
+            assertThat(c.request("GET", "/files/cached?sha256=" + sha, false).bodySha256()).isEqualTo(sha);
+        }
         assertThat(origin.requests("/cached")).isEqualTo(1);
     }
 
