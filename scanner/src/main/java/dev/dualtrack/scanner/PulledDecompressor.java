@@ -36,6 +36,8 @@ final class PulledDecompressor implements Decoder {
     private Thread thread;
     private boolean done;
     private volatile String error;
+    /** Compressed bytes the decoder never asked for: after its stream ended. Must be zero. */
+    private volatile long unread;
 
     PulledDecompressor(Opener opener, Consumer<ByteBuffer> out) {
         this.opener = opener;
@@ -55,9 +57,7 @@ final class PulledDecompressor implements Decoder {
         byte[] chunk = new byte[in.remaining()];
         in.get(chunk);
         if (done) {
-            if (error == null) {
-                error = chunk.length + " bytes follow the end of the compressed stream";
-            }
+            unread += chunk.length;
             return;
         }
         if (thread == null) {
@@ -78,6 +78,10 @@ final class PulledDecompressor implements Decoder {
             handOver(EOF);
         }
         close();
+        if (error == null && unread > 0) {
+            // Not the count: how much the decoder read ahead of its end must not show in the verdict.
+            error = "data follows the end of the compressed stream";
+        }
     }
 
     private void start() {
@@ -113,44 +117,7 @@ final class PulledDecompressor implements Decoder {
     }
 
     private void decode() {
-        InputStream compressed = new InputStream() {
-            private byte[] current = new byte[0];
-            private int pos;
-            private boolean eof;
-
-            private boolean fill() throws IOException {
-                while (!eof && pos >= current.length) {
-                    try {
-                        toFeeder.put(NEED);
-                        current = toDecoder.take();
-                    } catch (InterruptedException e) {
-                        throw new IOException("abandoned");
-                    }
-                    pos = 0;
-                    eof = current == EOF;
-                }
-                return !eof;
-            }
-
-            @Override
-            public int read() throws IOException {
-                return fill() ? current[pos++] & 0xff : -1;
-            }
-
-            @Override
-            public int read(byte[] b, int off, int len) throws IOException {
-                if (len == 0) {
-                    return 0;
-                }
-                if (!fill()) {
-                    return -1;
-                }
-                int n = Math.min(len, current.length - pos);
-                System.arraycopy(current, pos, b, off, n);
-                pos += n;
-                return n;
-            }
-        };
+        Source compressed = new Source();
         try (InputStream d = opener.open(compressed)) {
             byte[] buf = new byte[64 * 1024];
             int n;
@@ -162,11 +129,57 @@ final class PulledDecompressor implements Decoder {
         } catch (IOException | RuntimeException e) {
             error = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         } finally {
+            unread += compressed.left();
             try {
                 toFeeder.put(DONE);
             } catch (InterruptedException ignored) {
                 // abandoned: nobody waits for us
             }
+        }
+    }
+
+    /** The compressed input as the decoder pulls it: chunks handed over by feed(). */
+    private final class Source extends InputStream {
+        private byte[] current = new byte[0];
+        private int pos;
+        private boolean eof;
+
+        private boolean fill() throws IOException {
+            while (!eof && pos >= current.length) {
+                try {
+                    toFeeder.put(NEED);
+                    current = toDecoder.take();
+                } catch (InterruptedException e) {
+                    throw new IOException("abandoned");
+                }
+                pos = 0;
+                eof = current == EOF;
+            }
+            return !eof;
+        }
+
+        @Override
+        public int read() throws IOException {
+            return fill() ? current[pos++] & 0xff : -1;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (len == 0) {
+                return 0;
+            }
+            if (!fill()) {
+                return -1;
+            }
+            int n = Math.min(len, current.length - pos);
+            System.arraycopy(current, pos, b, off, n);
+            pos += n;
+            return n;
+        }
+
+        /** Bytes of the current chunk the decoder has not read. */
+        long left() {
+            return eof ? 0 : current.length - pos;
         }
     }
 
