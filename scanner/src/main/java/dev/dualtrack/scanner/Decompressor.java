@@ -30,6 +30,7 @@ final class Decompressor implements Decoder {
     private final byte[] trailer = new byte[8];
     private int trailerLen;
     private long memberSize;
+    private long trailing;
 
     Decompressor(Kind kind, Consumer<ByteBuffer> out) {
         this.kind = kind;
@@ -77,13 +78,14 @@ final class Decompressor implements Decoder {
                     }
                 }
                 case AFTER -> {
-                    if (kind == Kind.GZIP && (in.get(in.position()) & 0xff) == 0x1f) {
+                    if (kind == Kind.GZIP && trailing == 0 && (in.get(in.position()) & 0xff) == 0x1f) {
                         // Another gzip member follows: gunzip and Python's gzip read them all.
                         headerLen = 0;
                         headerStage = 0;
                         state = State.GZIP_HEADER;
                     } else {
-                        fail(in.remaining() + " bytes follow the end of the compressed stream");
+                        trailing += in.remaining();
+                        in.position(in.limit());
                     }
                 }
                 default -> throw new IllegalStateException(state.name());

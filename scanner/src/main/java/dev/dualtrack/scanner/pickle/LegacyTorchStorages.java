@@ -41,6 +41,7 @@ final class LegacyTorchStorages {
     private int countRead;
     private long remaining = -1;
     private boolean failed;
+    private long trailing;
 
     LegacyTorchStorages(String where, List<Finding> findings) {
         this.where = where;
@@ -90,7 +91,7 @@ final class LegacyTorchStorages {
     void feed(ByteBuffer in) {
         while (in.hasRemaining() && !failed) {
             if (index >= order.size()) {
-                fail(in.remaining() + " bytes follow the last storage");
+                trailing += in.remaining();
                 in.position(in.limit());
                 return;
             }
@@ -129,6 +130,8 @@ final class LegacyTorchStorages {
     void finish() {
         if (!failed && (index < order.size() || remaining >= 0)) {
             fail("file ends inside the storage data");
+        } else if (!failed && trailing > 0) {
+            fail(trailing + " bytes follow the last storage");
         }
     }
 }

@@ -92,6 +92,7 @@ public final class ZipScanner {
     private final Set<String> centralNames = new HashSet<>();
     private int centralCount;
     private long centralBytes;
+    private long trailing;
 
     public ZipScanner(Function<String, EntrySink> sinks, String where, List<Finding> findings) {
         this.sinks = sinks;
@@ -133,7 +134,9 @@ public final class ZipScanner {
                 case STORED_DESCRIPTOR_SEARCH -> search(in);
                 case DEFLATED -> deflated(in);
                 case DONE -> {
-                    inconsistent(in.remaining() + " bytes follow the end of the central directory");
+                    // Counted to the end, so the finding does not depend on where chunks were cut.
+                    trailing += in.remaining();
+                    in.position(in.limit());
                 }
                 default -> throw new IllegalStateException(state.name());
             }
@@ -149,6 +152,10 @@ public final class ZipScanner {
         }
         if (state != State.DONE) {
             inconsistent("archive ends " + (centralStart < 0 ? "before its central directory" : "inside its end records"));
+            return;
+        }
+        if (trailing > 0) {
+            inconsistent(trailing + " bytes follow the end of the central directory");
             return;
         }
         if (centralCount != streamed.size()) {
