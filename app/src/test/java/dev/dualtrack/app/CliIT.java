@@ -93,6 +93,12 @@ class CliIT {
                     + "/healthz")).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(health.statusCode()).isEqualTo(200);
             assertThat(health.body()).isEqualTo("ok\n");
+            Process probe = start("health", "--url", "http://127.0.0.1:" + port + "/healthz");
+            assertThat(finish(probe)).contains("healthy");
+            assertThat(probe.exitValue()).isZero();
+            Process down = start("health", "--url", "http://127.0.0.1:1/healthz", "--timeout", "2");
+            assertThat(finish(down)).contains("unhealthy");
+            assertThat(down.exitValue()).isEqualTo(1);
             for (int target : new int[] {port, admin}) {
                 String metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + target
                         + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
