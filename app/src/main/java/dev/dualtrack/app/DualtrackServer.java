@@ -29,12 +29,20 @@ final class DualtrackServer implements AutoCloseable {
         try {
             primeMetrics(runtime, config);
             Router router = runtime.newRouter();
+            router.add("/pypi", pypi(runtime, config));
             runtime.start(router);
             return new DualtrackServer(runtime);
         } catch (InterruptedException | RuntimeException e) {
             runtime.close();
             throw e;
         }
+    }
+
+    private static dev.dualtrack.pypi.PypiRoute pypi(ProxyRuntime runtime, DualtrackConfig config) {
+        var resolver = new dev.dualtrack.pypi.ProjectResolver(new dev.dualtrack.pypi.OriginRules(config.pypi()),
+                runtime.upstream(), dev.dualtrack.config.Secrets.environment(),
+                runtime.caches().metadata("pypi-pages", dev.dualtrack.pypi.ProjectResolver::weigh));
+        return new dev.dualtrack.pypi.PypiRoute(resolver, runtime.fetcher(), runtime.recorder());
     }
 
     private static void primeMetrics(ProxyRuntime runtime, DualtrackConfig config) {

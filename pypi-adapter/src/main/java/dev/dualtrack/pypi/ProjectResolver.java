@@ -1,0 +1,148 @@
+package dev.dualtrack.pypi;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import dev.dualtrack.config.PypiConfig;
+import dev.dualtrack.config.Secrets;
+import dev.dualtrack.pypi.simple.SimpleCodec;
+import dev.dualtrack.pypi.simple.SimplePage;
+import dev.dualtrack.proxy.upstream.BodyCollector;
+import dev.dualtrack.proxy.upstream.RedirectPolicy;
+import dev.dualtrack.proxy.upstream.UpstreamClient;
+import dev.dualtrack.proxy.upstream.UpstreamException;
+import dev.dualtrack.proxy.upstream.UpstreamRequest;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Finds the one upstream that owns a project and its page, under the origin rules: upstreams are asked in
+ * order; 200 owns the project, 404 passes to the next, and anything else (401, 5xx, a timeout, an unreadable
+ * page) stops the search with a failure. It never falls through, so an internal index that is down cannot hand
+ * its names to PyPI. Pages are cached with the metadata TTL, misses too.
+ */
+public final class ProjectResolver {
+    /** Pages above this are refused: PyPI's largest project pages are a few MB. */
+    static final int MAX_PAGE_BYTES = 64 << 20;
+    static final String ACCEPT = "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, "
+            + "text/html;q=0.01";
+
+    /** How a lookup ended. */
+    public sealed interface Resolution {
+    }
+
+    public record Found(PypiConfig.Upstream upstream, SimplePage page) implements Resolution {
+    }
+
+    /** No upstream allowed to answer has the project. {@code reserved} when a reservation narrowed the search. */
+    public record NotFound(boolean reserved, String owner) implements Resolution {
+    }
+
+    public record Failed(String upstream, String reason, boolean timeout) implements Resolution {
+    }
+
+    private sealed interface Cached {
+    }
+
+    private record Page(SimplePage page) implements Cached {
+    }
+
+    private record Missing() implements Cached {
+    }
+
+    private final OriginRules rules;
+    private final UpstreamClient client;
+    private final Secrets secrets;
+    private final Cache<String, Cached> pages;
+
+    public ProjectResolver(OriginRules rules, UpstreamClient client, Secrets secrets,
+            Cache<String, ?> cache) {
+        this.rules = rules;
+        this.client = client;
+        this.secrets = secrets;
+        @SuppressWarnings("unchecked")
+        Cache<String, Cached> typed = (Cache<String, Cached>) cache;
+        this.pages = typed;
+    }
+
+    /** Weight of a cache entry in bytes, roughly, for the metadata cache's bound. */
+    public static int weigh(Object cached) {
+        return cached instanceof Page p ? 256 + p.page().files().size() * 400 : 64;
+    }
+
+    public CompletableFuture<Resolution> resolve(String project, EventLoop loop) {
+        List<PypiConfig.Upstream> candidates = rules.candidates(project);
+        boolean reserved = rules.reservation(project).isPresent();
+        return next(project, candidates, 0, reserved, loop);
+    }
+
+    private CompletableFuture<Resolution> next(String project, List<PypiConfig.Upstream> candidates, int i,
+            boolean reserved, EventLoop loop) {
+        if (i >= candidates.size()) {
+            return CompletableFuture.completedFuture(new NotFound(reserved,
+                    reserved ? candidates.get(0).name() : ""));
+        }
+        PypiConfig.Upstream u = candidates.get(i);
+        String key = u.name() + "\u0000" + project;
+        Cached cached = pages.getIfPresent(key);
+        if (cached instanceof Page p) {
+            return CompletableFuture.completedFuture(new Found(u, p.page()));
+        }
+        if (cached instanceof Missing) {
+            return next(project, candidates, i + 1, reserved, loop);
+        }
+        URI pageUrl = URI.create(base(u) + project + "/");
+        UpstreamRequest req = new UpstreamRequest(HttpMethod.GET, pageUrl, headersFor(u),
+                RedirectPolicy.NONE);
+        return BodyCollector.fetch(client, loop, req, MAX_PAGE_BYTES).handle((r, error) -> {
+            if (error != null) {
+                Throwable cause = error instanceof java.util.concurrent.CompletionException ? error.getCause() : error;
+                boolean timeout = cause instanceof UpstreamException ue && ue.kind() == UpstreamException.Kind.TIMEOUT;
+                return CompletableFuture.<Resolution>completedFuture(new Failed(u.name(), cause.getMessage(), timeout));
+            }
+            if (r.status() == 404 || r.status() == 410) {
+                pages.put(key, new Missing());
+                return next(project, candidates, i + 1, reserved, loop);
+            }
+            if (r.status() != 200) {
+                return CompletableFuture.<Resolution>completedFuture(new Failed(u.name(),
+                        "answered " + r.status() + " for " + project, false));
+            }
+            try {
+                SimplePage page = SimpleCodec.parse(r.body(), r.headers().get(HttpHeaderNames.CONTENT_TYPE), pageUrl,
+                        project);
+                pages.put(key, new Page(page));
+                return CompletableFuture.<Resolution>completedFuture(new Found(u, page));
+            } catch (SimpleCodec.UnreadablePageException e) {
+                return CompletableFuture.<Resolution>completedFuture(new Failed(u.name(), e.getMessage(), false));
+            }
+        }).thenCompose(f -> f);
+    }
+
+    static String base(PypiConfig.Upstream u) {
+        String s = u.url().toString();
+        return s.endsWith("/") ? s : s + "/";
+    }
+
+    /** Request headers for an upstream, with its credentials from the environment. */
+    HttpHeaders headersFor(PypiConfig.Upstream u) {
+        HttpHeaders h = new DefaultHttpHeaders().set(HttpHeaderNames.ACCEPT, ACCEPT);
+        u.auth().ifPresent(a -> {
+            if (a.bearerEnv().isPresent()) {
+                secrets.get(a.bearerEnv().get()).ifPresent(t -> h.set(HttpHeaderNames.AUTHORIZATION, "Bearer " + t));
+            } else {
+                String user = secrets.get(a.usernameEnv().orElseThrow()).orElse("");
+                String pass = secrets.get(a.passwordEnv().orElseThrow()).orElse("");
+                h.set(HttpHeaderNames.AUTHORIZATION, "Basic " + Base64.getEncoder()
+                        .encodeToString((user + ":" + pass).getBytes(StandardCharsets.UTF_8)));
+            }
+        });
+        return h;
+    }
+}

@@ -1,0 +1,217 @@
+package dev.dualtrack.pypi;
+
+import dev.dualtrack.pypi.simple.ProjectName;
+import dev.dualtrack.pypi.simple.SimpleCodec;
+import dev.dualtrack.pypi.simple.SimpleFile;
+import dev.dualtrack.pypi.simple.SimpleFormat;
+import dev.dualtrack.pypi.simple.SimplePage;
+import dev.dualtrack.proxy.ops.DecisionRecorder;
+import dev.dualtrack.proxy.relay.BlobFetcher;
+import dev.dualtrack.proxy.relay.FetchSpec;
+import dev.dualtrack.proxy.relay.Refusals;
+import dev.dualtrack.proxy.server.Exchange;
+import dev.dualtrack.proxy.server.Route;
+import dev.dualtrack.proxy.upstream.RedirectPolicy;
+import dev.dualtrack.proxy.upstream.UpstreamRequest;
+import dev.dualtrack.scanner.Verdict;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Track 1's routes under {@code /pypi}:
+ *
+ * <table>
+ *   <caption>Routes</caption>
+ *   <tr><td>{@code /pypi/simple/}</td><td>the project list (only projects this process has seen)</td></tr>
+ *   <tr><td>{@code /pypi/simple/<project>/}</td><td>a project page, HTML or JSON by negotiation; names that
+ *       are not normalized, or lack the slash, get a 301</td></tr>
+ *   <tr><td>{@code /pypi/files/<project>/<filename>}</td><td>the file, fetched from its owner upstream and
+ *       verified against the index's sha256 as it streams</td></tr>
+ *   <tr><td>{@code /pypi/files/<project>/<filename>.metadata}</td><td>its PEP 658 core metadata</td></tr>
+ * </table>
+ *
+ * File URLs are stable and carry the exact filename as their last segment; clients are never sent upstream.
+ */
+public final class PypiRoute implements Route {
+    private final ProjectResolver resolver;
+    private final BlobFetcher fetcher;
+    private final DecisionRecorder recorder;
+
+    public PypiRoute(ProjectResolver resolver, BlobFetcher fetcher, DecisionRecorder recorder) {
+        this.resolver = resolver;
+        this.fetcher = fetcher;
+        this.recorder = recorder;
+    }
+
+    @Override
+    public void handle(Exchange ex) {
+        if (!ex.method().equals(HttpMethod.GET) && !ex.method().equals(HttpMethod.HEAD)) {
+            ex.respondText(HttpResponseStatus.METHOD_NOT_ALLOWED, "the index is read-only\n");
+            return;
+        }
+        String rest = ex.path().substring("/pypi".length());
+        if (rest.equals("/simple") || rest.equals("/simple/")) {
+            index(ex);
+        } else if (rest.startsWith("/simple/")) {
+            project(ex, rest.substring("/simple/".length()));
+        } else if (rest.startsWith("/files/")) {
+            file(ex, rest.substring("/files/".length()));
+        } else {
+            ex.respondText(HttpResponseStatus.NOT_FOUND, "not a PyPI route: " + ex.path()
+                    + " (use --index-url http://HOST:PORT/pypi/simple/)\n");
+        }
+    }
+
+    private static Optional<SimpleFormat> negotiate(Exchange ex) {
+        List<String> fmt = ex.query().parameters().get("format");
+        return SimpleFormat.negotiate(ex.headers().get(HttpHeaderNames.ACCEPT), fmt == null ? null : fmt.get(0));
+    }
+
+    private void index(Exchange ex) {
+        Optional<SimpleFormat> format = negotiate(ex);
+        if (format.isEmpty()) {
+            notAcceptable(ex);
+            return;
+        }
+        // PyPI's own list is hundreds of thousands of names that no installer reads; we list none.
+        byte[] body = format.get().json()
+                ? ("{\"meta\":{\"api-version\":\"" + SimpleFormat.API_VERSION + "\"},\"projects\":[]}")
+                        .getBytes(StandardCharsets.UTF_8)
+                : ("<!DOCTYPE html>\n<html><head><meta name=\"pypi:repository-version\" content=\""
+                        + SimpleFormat.API_VERSION + "\"><title>Simple index</title></head><body></body></html>\n")
+                        .getBytes(StandardCharsets.UTF_8);
+        ex.respond(HttpResponseStatus.OK, format.get().mediaType, body,
+                new DefaultHttpHeaders().set(HttpHeaderNames.VARY, "Accept"));
+    }
+
+    private void project(Exchange ex, String rest) {
+        boolean slash = rest.endsWith("/");
+        String name = slash ? rest.substring(0, rest.length() - 1) : rest;
+        if (name.isEmpty() || name.contains("/") || !ProjectName.isValid(name)) {
+            ex.respondText(HttpResponseStatus.NOT_FOUND, "not a valid project name: " + name + "\n");
+            return;
+        }
+        String normalized = ProjectName.normalize(name);
+        if (!slash || !normalized.equals(name)) {
+            String q = ex.uri().contains("?") ? ex.uri().substring(ex.uri().indexOf('?')) : "";
+            ex.respond(HttpResponseStatus.MOVED_PERMANENTLY, "text/plain; charset=utf-8", new byte[0],
+                    new DefaultHttpHeaders().set(HttpHeaderNames.LOCATION, "/pypi/simple/" + normalized + "/" + q));
+            return;
+        }
+        Optional<SimpleFormat> format = negotiate(ex);
+        if (format.isEmpty()) {
+            notAcceptable(ex);
+            return;
+        }
+        resolver.resolve(normalized, ex.eventLoop()).whenCompleteAsync((res, error) -> {
+            if (error != null) {
+                ex.respondText(HttpResponseStatus.BAD_GATEWAY, "index lookup failed: " + error + "\n");
+                return;
+            }
+            if (!(res instanceof ProjectResolver.Found found)) {
+                answerMissing(ex, normalized, res);
+                return;
+            }
+            SimplePage page = found.page();
+            byte[] body = SimpleCodec.render(page, format.get(), f -> fileUrl(page.name(), f));
+            HttpHeaders h = new DefaultHttpHeaders().set(HttpHeaderNames.VARY, "Accept")
+                    .set(HttpHeaderNames.CACHE_CONTROL, "max-age=60");
+            ex.respond(HttpResponseStatus.OK, format.get().mediaType, body, h);
+        }, ex.eventLoop());
+    }
+
+    /** dualtrack's stable URL for a file: root-relative, the exact filename last. */
+    static String fileUrl(String project, SimpleFile f) {
+        return "/pypi/files/" + project + "/" + URLEncoder.encode(f.filename(), StandardCharsets.UTF_8)
+                .replace("+", "%2B");
+    }
+
+    private void file(Exchange ex, String rest) {
+        int slash = rest.indexOf('/');
+        if (slash <= 0 || slash == rest.length() - 1) {
+            ex.respondText(HttpResponseStatus.NOT_FOUND, "expected /pypi/files/<project>/<filename>\n");
+            return;
+        }
+        String project = ProjectName.normalize(rest.substring(0, slash));
+        String filename = rest.substring(slash + 1);
+        boolean metadata = filename.endsWith(".metadata");
+        String distribution = metadata ? filename.substring(0, filename.length() - ".metadata".length()) : filename;
+        resolver.resolve(project, ex.eventLoop()).whenCompleteAsync((res, error) -> {
+            if (error != null) {
+                ex.respondText(HttpResponseStatus.BAD_GATEWAY, "index lookup failed: " + error + "\n");
+                return;
+            }
+            if (!(res instanceof ProjectResolver.Found found)) {
+                answerMissing(ex, project, res);
+                return;
+            }
+            Optional<SimpleFile> f = found.page().file(distribution);
+            if (f.isEmpty() || (metadata && f.get().coreMetadata().isEmpty())) {
+                ex.respondText(HttpResponseStatus.NOT_FOUND, "no file " + filename + " in project " + project + "\n");
+                return;
+            }
+            DecisionRecorder.Subject subject = new DecisionRecorder.Subject(ex.clientAddress(), "pypi", project,
+                    filename, "");
+            Optional<String> sha = metadata ? Optional.ofNullable(f.get().coreMetadata().get().get("sha256"))
+                    : f.get().sha256();
+            if (sha.isEmpty()) {
+                Verdict v = Verdict.block(PypiRules.HASH_MISMATCH, "the index announced no sha256 for " + filename
+                        + ", so its bytes cannot be verified");
+                recorder.blocked(subject, v);
+                Refusals.PLAIN.refuse(ex, v);
+                return;
+            }
+            URI source = URI.create(f.get().url() + (metadata ? ".metadata" : ""));
+            HttpHeaders headers = resolver.headersFor(found.upstream());
+            headers.remove(HttpHeaderNames.ACCEPT);
+            if (!sameHost(source, found.upstream().url())) {
+                headers.remove(HttpHeaderNames.AUTHORIZATION);
+            }
+            FetchSpec spec = FetchSpec.builder(subject, new UpstreamRequest(HttpMethod.GET, source, headers,
+                            RedirectPolicy.NONE))
+                    .expectedSha256(sha.get())
+                    .hashMismatchRule(PypiRules.HASH_MISMATCH)
+                    .redirectRule(PypiRules.REDIRECT_HOST)
+                    .contentType(metadata ? "text/plain; charset=utf-8" : "application/octet-stream")
+                    .build();
+            fetcher.serve(ex, spec);
+        }, ex.eventLoop());
+    }
+
+    private static boolean sameHost(URI a, URI b) {
+        return a.getHost() != null && a.getHost().equalsIgnoreCase(b.getHost());
+    }
+
+    private void answerMissing(Exchange ex, String project, ProjectResolver.Resolution res) {
+        if (res instanceof ProjectResolver.Failed failed) {
+            ex.respondText(failed.timeout() ? HttpResponseStatus.GATEWAY_TIMEOUT : HttpResponseStatus.BAD_GATEWAY,
+                    "index '" + failed.upstream() + "' failed for " + project + ": " + failed.reason()
+                            + " (its projects never fall through to later indexes)\n");
+            return;
+        }
+        ProjectResolver.NotFound nf = (ProjectResolver.NotFound) res;
+        if (nf.reserved()) {
+            // A reserved name the owner does not have: exactly what a dependency-confusion attempt looks like.
+            Verdict v = Verdict.block(PypiRules.RESERVED_NAME, project + " is reserved for index '" + nf.owner()
+                    + "', which does not have it; other indexes are never asked");
+            recorder.blocked(new DecisionRecorder.Subject(ex.clientAddress(), "pypi", project, "", ""), v);
+            ex.outcome("blocked");
+            ex.respondText(HttpResponseStatus.NOT_FOUND, "dualtrack: " + v.rule() + ": " + v.reason() + "\n");
+            return;
+        }
+        ex.respondText(HttpResponseStatus.NOT_FOUND, "no index has project " + project + "\n");
+    }
+
+    private static void notAcceptable(Exchange ex) {
+        ex.respondText(HttpResponseStatus.NOT_ACCEPTABLE, "acceptable: " + SimpleFormat.JSON.mediaType + ", "
+                + SimpleFormat.HTML_V1.mediaType + ", " + SimpleFormat.HTML.mediaType + "\n");
+    }
+}
