@@ -31,7 +31,8 @@ public enum SimpleFormat {
     /** The format to answer with, or empty for 406. */
     public static Optional<SimpleFormat> negotiate(String accept, String formatParam) {
         if (formatParam != null) {
-            String f = canonical(formatParam.trim().toLowerCase(Locale.ROOT));
+            // An unencoded '+' in a query string arrives as a space after form decoding.
+            String f = canonical(formatParam.trim().toLowerCase(Locale.ROOT).replace(' ', '+'));
             for (SimpleFormat s : values()) {
                 if (s.mediaType.equals(f)) {
                     return Optional.of(s);

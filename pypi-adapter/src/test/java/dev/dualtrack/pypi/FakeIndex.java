@@ -1,0 +1,85 @@
+package dev.dualtrack.pypi;
+
+import dev.dualtrack.proxy.testing.BodySource;
+import dev.dualtrack.proxy.testing.ScriptedOrigin;
+import dev.dualtrack.proxy.testing.ScriptedOrigin.Script;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A package index for tests, serving PEP 691 JSON pages (or PEP 503 HTML) and the files they list, with the
+ * headers PyPI sends. Files can be served with bytes other than the ones the page announces (tampering).
+ */
+public final class FakeIndex implements AutoCloseable {
+    private final ScriptedOrigin origin;
+    private final boolean html;
+    private final Map<String, List<String>> entries = new LinkedHashMap<>();
+
+    public FakeIndex(boolean html) throws IOException {
+        this.origin = new ScriptedOrigin();
+        this.html = html;
+    }
+
+    public ScriptedOrigin origin() {
+        return origin;
+    }
+
+    public String simpleUrl() {
+        return origin.uri("/simple/").toString();
+    }
+
+    /** Adds a file to a project; {@code served} are the bytes actually served (normally {@code announced}). */
+    public FakeIndex file(String project, String filename, byte[] announced, byte[] served) {
+        String sha = sha256(announced);
+        String url = origin.uri("/packages/" + filename).toString();
+        entries.computeIfAbsent(project, k -> new ArrayList<>()).add(html
+                ? "<a href=\"" + url + "#sha256=" + sha + "\" data-requires-python=\"&gt;=3.7\">" + filename + "</a><br/>"
+                : "{\"filename\":\"" + filename + "\",\"url\":\"" + url + "\",\"hashes\":{\"sha256\":\"" + sha
+                        + "\"},\"requires-python\":\">=3.7\",\"size\":" + announced.length
+                        + ",\"upload-time\":\"2024-05-01T10:00:00.000000Z\",\"yanked\":false}");
+        origin.on("/packages/" + filename, Script.ok(BodySource.of(served)));
+        publish(project);
+        return this;
+    }
+
+    public FakeIndex file(String project, String filename, byte[] bytes) {
+        return file(project, filename, bytes, bytes);
+    }
+
+    private void publish(String project) {
+        List<String> files = entries.get(project);
+        String body = html
+                ? "<!DOCTYPE html><html><head><meta name=\"pypi:repository-version\" content=\"1.0\"></head><body>"
+                        + String.join("\n", files) + "</body></html>"
+                : "{\"meta\":{\"api-version\":\"1.1\",\"_last-serial\":1},\"name\":\"" + project
+                        + "\",\"versions\":[],\"files\":[" + String.join(",", files) + "]}";
+        origin.on("/simple/" + project + "/", Script.ok(BodySource.of(body.getBytes(StandardCharsets.UTF_8)))
+                .header("Content-Type", html ? "text/html" : "application/vnd.pypi.simple.v1+json")
+                .header("X-PyPI-Last-Serial", "1").header("Vary", "Accept, Accept-Encoding")
+                .header("Cache-Control", "max-age=600, public"));
+    }
+
+    /** Requests the index received for a project page (lookups count too). */
+    public int pageRequests(String project) {
+        return origin.requests("/simple/" + project + "/");
+    }
+
+    public static String sha256(byte[] b) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        origin.close();
+    }
+}

@@ -1,0 +1,164 @@
+package dev.dualtrack.pypi;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.dualtrack.config.ConfigLoader;
+import dev.dualtrack.config.DualtrackConfig;
+import dev.dualtrack.config.Secrets;
+import dev.dualtrack.proxy.ProxyRuntime;
+import dev.dualtrack.proxy.ops.AuditLog;
+import dev.dualtrack.proxy.server.Router;
+import dev.dualtrack.proxy.testing.LeakCheckExtension;
+import dev.dualtrack.proxy.testing.RawHttpClient;
+import dev.dualtrack.proxy.testing.ScriptedOrigin.Script;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The simple API through the real proxy, against a fake internal index and a fake PyPI. */
+@ExtendWith(LeakCheckExtension.class)
+class PypiRouteTest {
+    static final String JSON_ACCEPT = "Accept: application/vnd.pypi.simple.v1+json, "
+            + "application/vnd.pypi.simple.v1+html; q=0.1, text/html; q=0.01";
+    static final byte[] ACME_OK = "internal acme-utils 1.0".getBytes(StandardCharsets.UTF_8);
+    static final byte[] ACME_EVIL = "attacker acme-utils 99.0".getBytes(StandardCharsets.UTF_8);
+    static final byte[] TINY = "tinylib 1.0".getBytes(StandardCharsets.UTF_8);
+
+    @TempDir
+    static Path data;
+    static FakeIndex internal;
+    static FakeIndex pypi;
+    static ProxyRuntime runtime;
+    static final List<String> audit = new CopyOnWriteArrayList<>();
+
+    @BeforeAll
+    static void start() throws Exception {
+        internal = new FakeIndex(true);
+        pypi = new FakeIndex(false);
+        internal.file("acme-utils", "acme_utils-1.0-py3-none-any.whl", ACME_OK);
+        internal.file("corp-only", "corp_only-2.0-py3-none-any.whl", "corp".getBytes(StandardCharsets.UTF_8));
+        pypi.file("acme-utils", "acme_utils-99.0-py3-none-any.whl", ACME_EVIL);
+        pypi.file("corp-only", "corp_only-99.0-py3-none-any.whl", ACME_EVIL);
+        pypi.file("acmex", "acmex-1.0-py3-none-any.whl", TINY);
+        pypi.file("tinylib", "tinylib-1.0-py3-none-any.whl", TINY);
+        pypi.file("tampered", "tampered-1.0-py3-none-any.whl", TINY, "something else".getBytes(StandardCharsets.UTF_8));
+        DualtrackConfig config = ConfigLoader.parse("test", """
+                listen: {port: 0}
+                cache: {dir: '%s'}
+                pypi:
+                  upstreams:
+                    - {name: internal, url: '%s', internal: true}
+                    - {name: pypi, url: '%s'}
+                  reserved: [{namespace: acme, upstream: internal}, {project: torchtriton, upstream: internal}]
+                """.formatted(data, internal.simpleUrl(), pypi.simpleUrl()));
+        runtime = ProxyRuntime.create(config, AuditLog.inMemory(true, audit::add), Clock.systemUTC());
+        ProjectResolver resolver = new ProjectResolver(new OriginRules(config.pypi()), runtime.upstream(),
+                Secrets.of(java.util.Map.of()), runtime.caches().metadata("pypi-pages", ProjectResolver::weigh));
+        Router router = runtime.newRouter().add("/pypi", new PypiRoute(resolver, runtime.fetcher(), runtime.recorder()));
+        runtime.start(router);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        runtime.close();
+        internal.close();
+        pypi.close();
+    }
+
+    static RawHttpClient.Response get(String path, String... headers) throws Exception {
+        return RawHttpClient.get(runtime.port(), path, headers);
+    }
+
+    @Test
+    void projectPagesAreServedAsJsonWithOurFileUrlsAndTheIndexHashes() throws Exception {
+        RawHttpClient.Response r = get("/pypi/simple/tinylib/", JSON_ACCEPT);
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.headers()).containsEntry("content-type", "application/vnd.pypi.simple.v1+json")
+                .containsEntry("vary", "Accept");
+        JsonNode page = new ObjectMapper().readTree(r.body());
+        JsonNode f = page.path("files").get(0);
+        assertThat(f.path("url").asText()).isEqualTo("/pypi/files/tinylib/tinylib-1.0-py3-none-any.whl");
+        assertThat(f.path("hashes").path("sha256").asText()).isEqualTo(FakeIndex.sha256(TINY));
+        assertThat(f.path("upload-time").asText()).isEqualTo("2024-05-01T10:00:00.000000Z");
+        assertThat(r.text()).doesNotContain("127.0.0.1");
+    }
+
+    @Test
+    void negotiationRedirectsAnd406() throws Exception {
+        RawHttpClient.Response html = get("/pypi/simple/tinylib/", "Accept: text/html");
+        assertThat(html.headers()).containsEntry("content-type", "text/html");
+        assertThat(html.text()).contains("href=\"/pypi/files/tinylib/tinylib-1.0-py3-none-any.whl#sha256="
+                + FakeIndex.sha256(TINY) + "\"");
+        assertThat(get("/pypi/simple/tinylib/", "Accept: application/xml").status()).isEqualTo(406);
+        assertThat(get("/pypi/simple/tinylib/?format=application/vnd.pypi.simple.v1+json", "Accept: text/html")
+                .headers()).containsEntry("content-type", "application/vnd.pypi.simple.v1+json");
+        RawHttpClient.Response moved = get("/pypi/simple/TinyLib");
+        assertThat(moved.status()).isEqualTo(301);
+        assertThat(moved.headers()).containsEntry("location", "/pypi/simple/tinylib/");
+    }
+
+    @Test
+    void aReservedNamespaceIsNeverAskedOfPypi() throws Exception {
+        RawHttpClient.Response r = get("/pypi/simple/acme-utils/", JSON_ACCEPT);
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.text()).contains("acme_utils-1.0-py3-none-any.whl").doesNotContain("99.0");
+        RawHttpClient.Response file = get("/pypi/files/acme-utils/acme_utils-1.0-py3-none-any.whl");
+        assertThat(file.body()).isEqualTo(ACME_OK);
+        assertThat(pypi.pageRequests("acme-utils")).isZero();
+        // acmex is not in the acme namespace (PEP 752): it may come from PyPI.
+        assertThat(get("/pypi/simple/acmex/", JSON_ACCEPT).status()).isEqualTo(200);
+    }
+
+    @Test
+    void aReservedNameTheOwnerLacksIsABlockAndPypiIsStillNotAsked() throws Exception {
+        RawHttpClient.Response r = get("/pypi/simple/torchtriton/", JSON_ACCEPT);
+        assertThat(r.status()).isEqualTo(404);
+        assertThat(r.text()).contains("pypi.reserved-name");
+        assertThat(pypi.pageRequests("torchtriton")).isZero();
+        assertThat(runtime.metrics().scrape())
+                .containsPattern("dualtrack_blocked_total\\{rule=\"pypi.reserved-name\",track=\"pypi\"} [1-9]");
+    }
+
+    @Test
+    void namesTheInternalIndexHasAreImplicitlyReserved() throws Exception {
+        RawHttpClient.Response r = get("/pypi/simple/corp-only/", JSON_ACCEPT);
+        assertThat(r.text()).contains("corp_only-2.0").doesNotContain("99.0");
+        assertThat(pypi.pageRequests("corp-only")).isZero();
+    }
+
+    @Test
+    void whenTheInternalIndexFailsNothingFallsThroughToPypi() throws Exception {
+        internal.origin().on("/simple/flaky-pkg/", Script.status(500));
+        pypi.file("flaky-pkg", "flaky_pkg-1.0-py3-none-any.whl", TINY);
+        RawHttpClient.Response r = get("/pypi/simple/flaky-pkg/", JSON_ACCEPT);
+        assertThat(r.status()).isEqualTo(502);
+        assertThat(r.text()).contains("index 'internal' failed", "never fall through");
+        assertThat(pypi.pageRequests("flaky-pkg")).isZero();
+    }
+
+    @Test
+    void aFileWhoseBytesDoNotMatchTheIndexNeverCompletes() throws Exception {
+        RawHttpClient.Response r = get("/pypi/files/tampered/tampered-1.0-py3-none-any.whl");
+        assertThat(r.status() == 200 && r.complete()).isFalse();
+        assertThat(r.status()).isEqualTo(403);
+        assertThat(r.text()).contains("pypi.hash-mismatch");
+        runtime.audit().flush();
+        assertThat(audit).anySatisfy(l -> assertThat(l).contains("\"rule\":\"pypi.hash-mismatch\"",
+                "\"artifact\":\"tampered\""));
+    }
+
+    @Test
+    void unknownProjectsAndFilesAre404() throws Exception {
+        assertThat(get("/pypi/simple/does-not-exist/", JSON_ACCEPT).status()).isEqualTo(404);
+        assertThat(get("/pypi/files/tinylib/tinylib-9.9.tar.gz").status()).isEqualTo(404);
+    }
+}
