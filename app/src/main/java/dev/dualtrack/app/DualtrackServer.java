@@ -42,7 +42,8 @@ final class DualtrackServer implements AutoCloseable {
         var resolver = new dev.dualtrack.pypi.ProjectResolver(new dev.dualtrack.pypi.OriginRules(config.pypi()),
                 runtime.upstream(), dev.dualtrack.config.Secrets.environment(),
                 runtime.caches().metadata("pypi-pages", dev.dualtrack.pypi.ProjectResolver::weigh));
-        return new dev.dualtrack.pypi.PypiRoute(resolver, runtime.fetcher(), runtime.recorder());
+        return new dev.dualtrack.pypi.PypiRoute(resolver, runtime.fetcher(), runtime.recorder(),
+                dev.dualtrack.pypi.policy.PackagePolicy.fromConfig(config.pypi(), Clock.systemUTC()));
     }
 
     private static void primeMetrics(ProxyRuntime runtime, DualtrackConfig config) {

@@ -44,9 +44,21 @@ class PipEndToEndIT {
                 WheelBuilder.wheel("acme-utils", "99.0", "import os\nVERSION = 'attacker-99.0'\n"));
         pypi.file("tinylib", WheelBuilder.filename("tinylib", "1.0"),
                 WheelBuilder.wheel("tinylib", "1.0", "VERSION = 'public-1.0'\n"));
-        byte[] real = WheelBuilder.wheel("swapped", "1.0", "VERSION = 'real'\n");
-        byte[] evil = WheelBuilder.wheel("swapped", "1.0", "VERSION = 'tampered'\n");
-        pypi.file("swapped", WheelBuilder.filename("swapped", "1.0"), real, evil);
+        pypi.file("reqeusts", WheelBuilder.filename("reqeusts", "2.0"),
+                WheelBuilder.wheel("reqeusts", "2.0", "VERSION = 'typosquat'\n"));
+        pypi.file("evilpkg", WheelBuilder.filename("evilpkg", "1.0"),
+                WheelBuilder.wheel("evilpkg", "1.0", "VERSION = 'malware'\n"));
+        byte[] fresh = WheelBuilder.wheel("freshpkg", "1.0", "VERSION = 'fresh'\n");
+        pypi.file("freshpkg", WheelBuilder.filename("freshpkg", "1.0"), fresh, fresh,
+                java.time.Instant.now().minusSeconds(3600).toString());
+        Path osv = Files.createDirectories(dir.resolve("osv/osv/malicious/pypi/evilpkg"));
+        Files.writeString(osv.resolve("MAL-2099-1.json"),
+                "{\"id\":\"MAL-2099-1\",\"affected\":[{\"package\":{\"ecosystem\":\"PyPI\",\"name\":\"evilpkg\"},"
+                        + "\"versions\":[\"1.0\"]}]}");
+        // A name far from every popular project, so only the hash rule can stop it.
+        byte[] real = WheelBuilder.wheel("dualtrack-tamper-demo", "1.0", "VERSION = 'real'\n");
+        byte[] evil = WheelBuilder.wheel("dualtrack-tamper-demo", "1.0", "VERSION = 'tampered'\n");
+        pypi.file("dualtrack-tamper-demo", WheelBuilder.filename("dualtrack-tamper-demo", "1.0"), real, evil);
 
         Path cfg = dir.resolve("dualtrack.yaml");
         Files.writeString(cfg, """
@@ -58,7 +70,10 @@ class PipEndToEndIT {
                     - {name: internal, url: '%s', internal: true}
                     - {name: pypi, url: '%s'}
                   reserved: [{namespace: acme, upstream: internal}]
-                """.formatted(dir.resolve("data"), dir.resolve("audit.log"), internal.simpleUrl(), pypi.simpleUrl()));
+                  malicious-feed: {path: '%s'}
+                  min-release-age: {age: 72h, action: block}
+                """.formatted(dir.resolve("data"), dir.resolve("audit.log"), internal.simpleUrl(), pypi.simpleUrl(),
+                dir.resolve("osv")));
         proxy = CliIT.start("serve", "--config", cfg.toString());
         BufferedReader lines = new BufferedReader(new InputStreamReader(proxy.getInputStream(), StandardCharsets.UTF_8));
         Pattern listening = Pattern.compile("listening on http://127\\.0\\.0\\.1:(\\d+)");
@@ -133,11 +148,54 @@ class PipEndToEndIT {
         assertThat(pypi.pageRequests("acme-utils")).isZero();
     }
 
+    static String audit() throws Exception {
+        for (int i = 0; i < 50 && !Files.exists(dir.resolve("audit.log")); i++) {
+            Thread.sleep(100);
+        }
+        return Files.readString(dir.resolve("audit.log"));
+    }
+
+    @Test
+    void typosquatsMaliciousAndTooYoungReleasesAreRefused() throws Exception {
+        Result typo = pip("reqeusts");
+        assertThat(typo.exit()).as(typo.out()).isNotZero();
+        Result evil = pip("evilpkg==1.0");
+        assertThat(evil.exit()).as(evil.out()).isNotZero();
+        assertThat(evil.out()).contains("No matching distribution found for evilpkg==1.0");
+        Result fresh = pip("freshpkg");
+        assertThat(fresh.exit()).as(fresh.out()).isNotZero();
+        Thread.sleep(300);
+        String log = audit();
+        assertThat(log).contains("\"rule\":\"pypi.typosquat\"", "typosquat of the popular project 'requests'");
+        assertThat(log).contains("\"rule\":\"pypi.malicious-feed\"", "MAL-2099-1");
+        assertThat(log).contains("\"rule\":\"pypi.min-release-age\"");
+        String metrics = new String(new java.net.URL("http://127.0.0.1:" + port + "/metrics").openStream()
+                .readAllBytes(), StandardCharsets.UTF_8);
+        for (String rule : List.of("pypi.typosquat", "pypi.malicious-feed", "pypi.min-release-age")) {
+            assertThat(metrics).containsPattern("dualtrack_blocked_total\\{rule=\"" + rule.replace(".", "\\.")
+                    + "\",track=\"pypi\"} [1-9]");
+        }
+    }
+
+    @Test
+    void requireHashesWorksThroughTheProxy() throws Exception {
+        byte[] wheel = WheelBuilder.wheel("tinylib", "1.0", "VERSION = 'public-1.0'\n");
+        Path req = dir.resolve("requirements.txt");
+        Files.writeString(req, "tinylib==1.0 --hash=sha256:" + FakeIndex.sha256(wheel) + "\n");
+        Path other = dir.resolve("venv-hashes");
+        assertThat(run(List.of("python3", "-m", "venv", other.toString())).exit()).isZero();
+        Result r = run(List.of(other.resolve("bin/pip").toString(), "install", "--no-cache-dir", "--require-hashes",
+                "--index-url", "http://127.0.0.1:" + port + "/pypi/simple/", "-r", req.toString()));
+        assertThat(r.exit()).as(r.out()).isZero();
+    }
+
     @Test
     void pipFailsOnAFileWhoseBytesDoNotMatchTheIndex() throws Exception {
-        Result r = pip("swapped");
+        Result r = pip("dualtrack-tamper-demo");
         assertThat(r.exit()).as(r.out()).isNotZero();
-        assertThat(run(List.of(venv.resolve("bin/python").toString(), "-c", "import swapped")).exit()).isNotZero();
-        assertThat(Files.readString(dir.resolve("audit.log"))).contains("\"rule\":\"pypi.hash-mismatch\"");
+        assertThat(run(List.of(venv.resolve("bin/python").toString(), "-c", "import dualtrack_tamper_demo")).exit())
+                .isNotZero();
+        Thread.sleep(300);
+        assertThat(audit()).contains("\"rule\":\"pypi.hash-mismatch\"");
     }
 }

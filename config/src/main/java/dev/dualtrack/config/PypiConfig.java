@@ -72,10 +72,33 @@ public record PypiConfig(
     public record MaliciousFeed(Path path, @Default("block") RuleAction action) {
     }
 
-    /** Hide files younger than {@code age}, judged by the index's upload time. */
+    /**
+     * Hide files younger than {@code age}, judged by the index's upload time (PEP 700), and, with
+     * {@code exclude-newer}, files uploaded after that instant (an ISO 8601 date or time, as uv's exclude-newer).
+     * {@code when-unknown} decides for files whose index gives no upload time.
+     */
     public record MinReleaseAge(
             @Default("72h") Duration age,
             @Default("off") RuleAction action,
-            @Default("[]") List<String> exempt) {
+            @Default("[]") List<String> exempt,
+            Optional<String> excludeNewer,
+            @Default("block") UnknownUploadTime whenUnknown) {
+        public MinReleaseAge {
+            excludeNewer.ifPresent(MinReleaseAge::parseInstant);
+        }
+
+        /** {@code 2026-01-31} (midnight UTC) or {@code 2026-01-31T12:00:00Z}. */
+        public static java.time.Instant parseInstant(String text) {
+            try {
+                return text.contains("T") ? java.time.Instant.parse(text)
+                        : java.time.LocalDate.parse(text).atStartOfDay(java.time.ZoneOffset.UTC).toInstant();
+            } catch (java.time.format.DateTimeParseException e) {
+                throw new IllegalArgumentException("exclude-newer must be an ISO 8601 date or UTC time, like "
+                        + "2026-01-31 or 2026-01-31T12:00:00Z (was '" + text + "')");
+            }
+        }
     }
+
+    /** What to do with a file whose index gives no upload time while the release-age rule is on. */
+    public enum UnknownUploadTime { BLOCK, ALLOW }
 }

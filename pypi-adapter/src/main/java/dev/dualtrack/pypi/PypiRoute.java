@@ -1,5 +1,6 @@
 package dev.dualtrack.pypi;
 
+import dev.dualtrack.pypi.policy.PackagePolicy;
 import dev.dualtrack.pypi.simple.ProjectName;
 import dev.dualtrack.pypi.simple.SimpleCodec;
 import dev.dualtrack.pypi.simple.SimpleFile;
@@ -44,11 +45,35 @@ public final class PypiRoute implements Route {
     private final ProjectResolver resolver;
     private final BlobFetcher fetcher;
     private final DecisionRecorder recorder;
+    private final PackagePolicy policy;
 
-    public PypiRoute(ProjectResolver resolver, BlobFetcher fetcher, DecisionRecorder recorder) {
+    public PypiRoute(ProjectResolver resolver, BlobFetcher fetcher, DecisionRecorder recorder, PackagePolicy policy) {
         this.resolver = resolver;
         this.fetcher = fetcher;
         this.recorder = recorder;
+        this.policy = policy;
+    }
+
+    /**
+     * The project-level rule (typosquats), for projects not owned by an internal index. Returns the block, after
+     * recording it; warnings are recorded and allowed.
+     */
+    private Optional<Verdict> projectBlock(Exchange ex, ProjectResolver.Found found, String project, String file) {
+        if (found.upstream().internal()) {
+            return Optional.empty();
+        }
+        Optional<PackagePolicy.Decision> d = policy.project(project);
+        if (d.isEmpty()) {
+            return Optional.empty();
+        }
+        DecisionRecorder.Subject subject = new DecisionRecorder.Subject(ex.clientAddress(), "pypi", project, file, "");
+        if (!d.get().blocks()) {
+            recorder.warned(subject, d.get().rule(), d.get().reason());
+            return Optional.empty();
+        }
+        Verdict v = Verdict.block(d.get().rule(), d.get().reason());
+        recorder.blocked(subject, v);
+        return Optional.of(v);
     }
 
     @Override
@@ -120,12 +145,33 @@ public final class PypiRoute implements Route {
                 answerMissing(ex, normalized, res);
                 return;
             }
-            SimplePage page = found.page();
+            Optional<Verdict> hidden = projectBlock(ex, found, normalized, "");
+            if (hidden.isPresent()) {
+                ex.outcome("blocked");
+                ex.respondText(HttpResponseStatus.NOT_FOUND, "dualtrack: " + hidden.get().rule() + ": "
+                        + hidden.get().reason() + "\n");
+                return;
+            }
+            PackagePolicy.Filtered filtered = policy.filter(normalized, found.page());
+            recordHidden(ex, normalized, filtered.hidden());
+            SimplePage page = filtered.page();
             byte[] body = SimpleCodec.render(page, format.get(), f -> fileUrl(page.name(), f));
             HttpHeaders h = new DefaultHttpHeaders().set(HttpHeaderNames.VARY, "Accept")
                     .set(HttpHeaderNames.CACHE_CONTROL, "max-age=60");
             ex.respond(HttpResponseStatus.OK, format.get().mediaType, body, h);
         }, ex.eventLoop());
+    }
+
+    /**
+     * Files a page request lost to policy are blocks: one count and one audit line per rule and request (not per
+     * file), so the metrics show a malicious or too-young release that a resolver was kept from.
+     */
+    private void recordHidden(Exchange ex, String project, List<PackagePolicy.Decision> hidden) {
+        java.util.Map<String, List<PackagePolicy.Decision>> byRule = new java.util.LinkedHashMap<>();
+        hidden.forEach(d -> byRule.computeIfAbsent(d.rule(), k -> new java.util.ArrayList<>()).add(d));
+        byRule.forEach((rule, ds) -> recorder.blocked(new DecisionRecorder.Subject(ex.clientAddress(), "pypi",
+                project, "", ""), Verdict.block(rule, "hid " + ds.size() + " file(s) from the page: "
+                + ds.get(0).reason() + (ds.size() > 1 ? " (and " + (ds.size() - 1) + " more)" : ""))));
     }
 
     /** dualtrack's stable URL for a file: root-relative, the exact filename last. */
@@ -159,7 +205,21 @@ public final class PypiRoute implements Route {
                 return;
             }
             DecisionRecorder.Subject subject = new DecisionRecorder.Subject(ex.clientAddress(), "pypi", project,
-                    filename, "");
+                    filename, f.get().sha256().orElse(""));
+            Optional<Verdict> hidden = projectBlock(ex, found, project, filename);
+            if (hidden.isPresent()) {
+                Refusals.PLAIN.refuse(ex, hidden.get());
+                return;
+            }
+            for (PackagePolicy.Decision d : policy.file(project, f.get())) {
+                if (d.blocks()) {
+                    Verdict v = Verdict.block(d.rule(), d.reason());
+                    recorder.blocked(subject, v);
+                    Refusals.PLAIN.refuse(ex, v);
+                    return;
+                }
+                recorder.warned(subject, d.rule(), d.reason());
+            }
             Optional<String> sha = metadata ? Optional.ofNullable(f.get().coreMetadata().get().get("sha256"))
                     : f.get().sha256();
             if (sha.isEmpty()) {

@@ -36,13 +36,18 @@ public final class FakeIndex implements AutoCloseable {
 
     /** Adds a file to a project; {@code served} are the bytes actually served (normally {@code announced}). */
     public FakeIndex file(String project, String filename, byte[] announced, byte[] served) {
+        return file(project, filename, announced, served, "2024-05-01T10:00:00.000000Z");
+    }
+
+    /** As above, with the upload time the page announces (PEP 700). */
+    public FakeIndex file(String project, String filename, byte[] announced, byte[] served, String uploadTime) {
         String sha = sha256(announced);
         String url = origin.uri("/packages/" + filename).toString();
         entries.computeIfAbsent(project, k -> new ArrayList<>()).add(html
                 ? "<a href=\"" + url + "#sha256=" + sha + "\" data-requires-python=\"&gt;=3.7\">" + filename + "</a><br/>"
                 : "{\"filename\":\"" + filename + "\",\"url\":\"" + url + "\",\"hashes\":{\"sha256\":\"" + sha
                         + "\"},\"requires-python\":\">=3.7\",\"size\":" + announced.length
-                        + ",\"upload-time\":\"2024-05-01T10:00:00.000000Z\",\"yanked\":false}");
+                        + ",\"upload-time\":\"" + uploadTime + "\",\"yanked\":false}");
         origin.on("/packages/" + filename, Script.ok(BodySource.of(served)));
         publish(project);
         return this;

@@ -63,7 +63,8 @@ class PypiRouteTest {
         runtime = ProxyRuntime.create(config, AuditLog.inMemory(true, audit::add), Clock.systemUTC());
         ProjectResolver resolver = new ProjectResolver(new OriginRules(config.pypi()), runtime.upstream(),
                 Secrets.of(java.util.Map.of()), runtime.caches().metadata("pypi-pages", ProjectResolver::weigh));
-        Router router = runtime.newRouter().add("/pypi", new PypiRoute(resolver, runtime.fetcher(), runtime.recorder()));
+        Router router = runtime.newRouter().add("/pypi", new PypiRoute(resolver, runtime.fetcher(), runtime.recorder(),
+                dev.dualtrack.pypi.policy.PackagePolicy.fromConfig(config.pypi(), Clock.systemUTC())));
         runtime.start(router);
     }
 

@@ -40,7 +40,10 @@ public final class WheelBuilder {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (ZipOutputStream z = new ZipOutputStream(out)) {
             for (Map.Entry<String, byte[]> e : files.entrySet()) {
-                z.putNextEntry(new ZipEntry(e.getKey()));
+                ZipEntry entry = new ZipEntry(e.getKey());
+                // A fixed time, so the same inputs always build the same bytes (and the same sha256).
+                entry.setTime(315532800000L);
+                z.putNextEntry(entry);
                 z.write(e.getValue());
                 z.closeEntry();
             }

@@ -1,0 +1,159 @@
+package dev.dualtrack.pypi.policy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.dualtrack.pypi.simple.ProjectName;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * Known-malicious PyPI releases from OSV records in the ossf/malicious-packages layout
+ * ({@code osv/malicious/pypi/<name>/MAL-*.json}; anything under a {@code withdrawn} folder, and records with a
+ * {@code withdrawn} date, are ignored). A record names a package and either specific versions or, with none
+ * and no ranges, every version; any sha256 it carries blocks that file wherever it appears. The directory is
+ * re-read when its files change (checked at most every {@code recheck}).
+ */
+public final class MaliciousFeed {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
+
+    /** What the feed says about one project. */
+    private record Entry(String id, Set<String> versions, boolean allVersions) {
+    }
+
+    private final Path dir;
+    private final Clock clock;
+    private final Duration recheck;
+    private volatile Snapshot snapshot = new Snapshot(Map.of(), Map.of(), -1);
+    private volatile Instant lastCheck = Instant.EPOCH;
+
+    private record Snapshot(Map<String, Entry> byName, Map<String, String> bySha256, long fingerprint) {
+    }
+
+    public MaliciousFeed(Path dir, Clock clock, Duration recheck) {
+        this.dir = dir;
+        this.clock = clock;
+        this.recheck = recheck;
+        reloadIfChanged();
+    }
+
+    /** Why a release (or file) is known-malicious, if it is. */
+    public Optional<String> match(String project, String version, String sha256) {
+        maybeReload();
+        Snapshot s = snapshot;
+        if (sha256 != null && s.bySha256().containsKey(sha256)) {
+            return Optional.of(s.bySha256().get(sha256) + " lists this file's sha256");
+        }
+        Entry e = s.byName().get(project);
+        if (e == null) {
+            return Optional.empty();
+        }
+        if (e.allVersions()) {
+            return Optional.of(e.id() + " lists every version of " + project);
+        }
+        return version != null && e.versions().contains(version)
+                ? Optional.of(e.id() + " lists " + project + " " + version) : Optional.empty();
+    }
+
+    public int size() {
+        return snapshot.byName().size();
+    }
+
+    private void maybeReload() {
+        Instant now = clock.instant();
+        if (Duration.between(lastCheck, now).compareTo(recheck) >= 0) {
+            lastCheck = now;
+            reloadIfChanged();
+        }
+    }
+
+    /** Reads the directory again if any file in it was added, removed or modified. */
+    public synchronized void reloadIfChanged() {
+        long fp = fingerprint();
+        if (fp == snapshot.fingerprint()) {
+            return;
+        }
+        Map<String, Entry> byName = new HashMap<>();
+        Map<String, String> bySha = new HashMap<>();
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Iterator<Path> it = files.iterator(); it.hasNext(); ) {
+                Path f = it.next();
+                if (!f.toString().endsWith(".json") || f.toString().contains("/withdrawn/")) {
+                    continue;
+                }
+                read(f, byName, bySha);
+            }
+        } catch (IOException e) {
+            System.err.println("dualtrack: cannot read malicious-package feed " + dir + ": " + e);
+            return;
+        }
+        snapshot = new Snapshot(Map.copyOf(byName), Map.copyOf(bySha), fp);
+    }
+
+    private static void read(Path f, Map<String, Entry> byName, Map<String, String> bySha) {
+        JsonNode r;
+        try {
+            r = JSON.readTree(f.toFile());
+        } catch (IOException e) {
+            System.err.println("dualtrack: skipping unreadable OSV record " + f + ": " + e.getMessage());
+            return;
+        }
+        if (r.hasNonNull("withdrawn")) {
+            return;
+        }
+        String id = r.path("id").asText(f.getFileName().toString());
+        for (JsonNode a : r.path("affected")) {
+            if (!a.path("package").path("ecosystem").asText().equalsIgnoreCase("PyPI")) {
+                continue;
+            }
+            String name = ProjectName.normalize(a.path("package").path("name").asText());
+            Set<String> versions = new HashSet<>();
+            a.path("versions").forEach(v -> versions.add(v.asText()));
+            boolean all = versions.isEmpty() && (a.path("ranges").isEmpty() || a.path("ranges").isMissingNode());
+            Entry old = byName.get(name);
+            if (old != null) {
+                versions.addAll(old.versions());
+                all |= old.allVersions();
+            }
+            byName.put(name, new Entry(id, Set.copyOf(versions), all));
+        }
+        collectShas(r, id, bySha);
+    }
+
+    /** Every sha256 anywhere in the record's database_specific data (package_integrity indicators and the like). */
+    private static void collectShas(JsonNode node, String id, Map<String, String> bySha) {
+        if (node.isTextual()) {
+            String t = node.asText().toLowerCase(java.util.Locale.ROOT);
+            if (SHA256.matcher(t).matches()) {
+                bySha.put(t, id);
+            }
+        }
+        node.forEach(child -> collectShas(child, id, bySha));
+    }
+
+    private long fingerprint() {
+        try (Stream<Path> files = Files.walk(dir)) {
+            return files.filter(Files::isRegularFile).mapToLong(p -> {
+                try {
+                    return p.toString().hashCode() * 31L + Files.getLastModifiedTime(p).toMillis();
+                } catch (IOException e) {
+                    return 0;
+                }
+            }).sum();
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+}

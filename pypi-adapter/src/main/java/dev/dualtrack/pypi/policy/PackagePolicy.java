@@ -1,0 +1,133 @@
+package dev.dualtrack.pypi.policy;
+
+import dev.dualtrack.config.PypiConfig;
+import dev.dualtrack.config.RuleAction;
+import dev.dualtrack.pypi.PypiRules;
+import dev.dualtrack.pypi.simple.ProjectName;
+import dev.dualtrack.pypi.simple.SimpleFile;
+import dev.dualtrack.pypi.simple.SimplePage;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Track 1's package rules, as decisions; the route turns them into page filtering, refusals, metrics and audit
+ * lines. Protocol code never decides, and this class never touches HTTP.
+ *
+ * <ul>
+ *   <li>{@code pypi.typosquat}: a project name that imitates a popular one is hidden, and its files refused;</li>
+ *   <li>{@code pypi.malicious-feed}: releases or files an OSV record names;</li>
+ *   <li>{@code pypi.min-release-age}: files younger than the configured age, or newer than exclude-newer.</li>
+ * </ul>
+ * A rule whose action is {@code warn} is reported but decides nothing; {@code off} is not evaluated.
+ */
+public final class PackagePolicy {
+    /** One rule's finding about a project or a file. */
+    public record Decision(String rule, RuleAction action, String reason) {
+        public boolean blocks() {
+            return action == RuleAction.BLOCK;
+        }
+    }
+
+    /** A page with the files policy hides taken out, and what it decided about each file. */
+    public record Filtered(SimplePage page, List<Decision> hidden) {
+    }
+
+    private final PypiConfig config;
+    private final TyposquatDetector typosquats;
+    private final Optional<MaliciousFeed> feed;
+    private final Clock clock;
+    private final Set<String> ageExempt;
+
+    public PackagePolicy(PypiConfig config, TyposquatDetector typosquats, Optional<MaliciousFeed> feed, Clock clock) {
+        this.config = config;
+        this.typosquats = typosquats;
+        this.feed = feed;
+        this.clock = clock;
+        this.ageExempt = config.minReleaseAge().exempt().stream().map(ProjectName::normalize)
+                .collect(Collectors.toUnmodifiableSet());
+    }
+
+    public static PackagePolicy fromConfig(PypiConfig config, Clock clock) {
+        Set<String> exempt = config.typosquat().exempt().stream().map(ProjectName::normalize)
+                .collect(Collectors.toUnmodifiableSet());
+        Optional<MaliciousFeed> feed = config.maliciousFeed().filter(f -> f.action() != RuleAction.OFF)
+                .map(f -> new MaliciousFeed(f.path(), clock, Duration.ofSeconds(30)));
+        return new PackagePolicy(config, TyposquatDetector.withBuiltInList(exempt), feed, clock);
+    }
+
+    /** Decisions about the project as a whole. */
+    public Optional<Decision> project(String project) {
+        RuleAction action = config.typosquat().action();
+        if (action == RuleAction.OFF) {
+            return Optional.empty();
+        }
+        return typosquats.suspectedTarget(project).map(target -> new Decision(PypiRules.TYPOSQUAT, action,
+                project + " looks like a typosquat of the popular project '" + target + "'"));
+    }
+
+    /** Decisions about one file (the first that blocks, else any warnings). */
+    public List<Decision> file(String project, SimpleFile f) {
+        List<Decision> out = new ArrayList<>();
+        Optional<String> version = Filenames.version(project, f.filename());
+        feed.ifPresent(m -> m.match(project, version.orElse(null), f.sha256().orElse(null)).ifPresent(why ->
+                out.add(new Decision(PypiRules.MALICIOUS_FEED, config.maliciousFeed().orElseThrow().action(),
+                        f.filename() + " is known-malicious: " + why))));
+        age(project, f).ifPresent(out::add);
+        return out;
+    }
+
+    private Optional<Decision> age(String project, SimpleFile f) {
+        PypiConfig.MinReleaseAge rule = config.minReleaseAge();
+        if (rule.action() == RuleAction.OFF || ageExempt.contains(project)) {
+            return Optional.empty();
+        }
+        if (f.uploadTime().isEmpty()) {
+            return rule.whenUnknown() == PypiConfig.UnknownUploadTime.BLOCK
+                    ? Optional.of(new Decision(PypiRules.MIN_RELEASE_AGE, rule.action(), f.filename()
+                            + " has no upload time in its index, so its age cannot be checked"))
+                    : Optional.empty();
+        }
+        Instant uploaded;
+        try {
+            uploaded = Instant.parse(f.uploadTime().get());
+        } catch (DateTimeParseException e) {
+            return Optional.of(new Decision(PypiRules.MIN_RELEASE_AGE, rule.action(), f.filename()
+                    + " has an unreadable upload time '" + f.uploadTime().get() + "'"));
+        }
+        if (rule.excludeNewer().isPresent()) {
+            Instant cutoff = PypiConfig.MinReleaseAge.parseInstant(rule.excludeNewer().get());
+            if (uploaded.isAfter(cutoff)) {
+                return Optional.of(new Decision(PypiRules.MIN_RELEASE_AGE, rule.action(), f.filename()
+                        + " was uploaded " + uploaded + ", after the cut-off " + cutoff));
+            }
+        }
+        Duration old = Duration.between(uploaded, clock.instant());
+        if (old.compareTo(rule.age()) < 0) {
+            return Optional.of(new Decision(PypiRules.MIN_RELEASE_AGE, rule.action(), f.filename()
+                    + " is " + old.toHours() + " h old, younger than the minimum " + rule.age().toHours() + " h"));
+        }
+        return Optional.empty();
+    }
+
+    /** The page without the files policy blocks (warn decisions keep their file). */
+    public Filtered filter(String project, SimplePage page) {
+        List<SimpleFile> kept = new ArrayList<>();
+        List<Decision> hidden = new ArrayList<>();
+        for (SimpleFile f : page.files()) {
+            Optional<Decision> block = file(project, f).stream().filter(Decision::blocks).findFirst();
+            if (block.isPresent()) {
+                hidden.add(block.get());
+            } else {
+                kept.add(f);
+            }
+        }
+        return new Filtered(new SimplePage(page.name(), kept, page.versions()), hidden);
+    }
+}
