@@ -43,7 +43,8 @@ final class DualtrackServer implements AutoCloseable {
                 runtime.upstream(), dev.dualtrack.config.Secrets.environment(),
                 runtime.caches().metadata("pypi-pages", dev.dualtrack.pypi.ProjectResolver::weigh));
         return new dev.dualtrack.pypi.PypiRoute(resolver, runtime.fetcher(), runtime.recorder(),
-                dev.dualtrack.pypi.policy.PackagePolicy.fromConfig(config.pypi(), Clock.systemUTC()));
+                dev.dualtrack.pypi.policy.PackagePolicy.fromConfig(config.pypi(), Clock.systemUTC(),
+                        java.util.Optional.of(config.cache().dir().resolve("pypi-first-seen.tsv"))));
     }
 
     private static void primeMetrics(ProxyRuntime runtime, DualtrackConfig config) {

@@ -44,22 +44,35 @@ public final class PackagePolicy {
     private final Optional<MaliciousFeed> feed;
     private final Clock clock;
     private final Set<String> ageExempt;
+    private final Optional<FirstSeenHashes> firstSeen;
 
     public PackagePolicy(PypiConfig config, TyposquatDetector typosquats, Optional<MaliciousFeed> feed, Clock clock) {
+        this(config, typosquats, feed, clock, Optional.empty());
+    }
+
+    public PackagePolicy(PypiConfig config, TyposquatDetector typosquats, Optional<MaliciousFeed> feed, Clock clock,
+            Optional<FirstSeenHashes> firstSeen) {
         this.config = config;
         this.typosquats = typosquats;
         this.feed = feed;
         this.clock = clock;
+        this.firstSeen = firstSeen;
         this.ageExempt = config.minReleaseAge().exempt().stream().map(ProjectName::normalize)
                 .collect(Collectors.toUnmodifiableSet());
     }
 
     public static PackagePolicy fromConfig(PypiConfig config, Clock clock) {
+        return fromConfig(config, clock, Optional.empty());
+    }
+
+    /** With trust-on-first-use hashes recorded in {@code firstSeenFile} (normally in the cache directory). */
+    public static PackagePolicy fromConfig(PypiConfig config, Clock clock, Optional<java.nio.file.Path> firstSeenFile) {
         Set<String> exempt = config.typosquat().exempt().stream().map(ProjectName::normalize)
                 .collect(Collectors.toUnmodifiableSet());
         Optional<MaliciousFeed> feed = config.maliciousFeed().filter(f -> f.action() != RuleAction.OFF)
                 .map(f -> new MaliciousFeed(f.path(), clock, Duration.ofSeconds(30)));
-        return new PackagePolicy(config, TyposquatDetector.withBuiltInList(exempt), feed, clock);
+        return new PackagePolicy(config, TyposquatDetector.withBuiltInList(exempt), feed, clock,
+                firstSeenFile.map(FirstSeenHashes::new));
     }
 
     /** Decisions about the project as a whole. */
@@ -75,6 +88,12 @@ public final class PackagePolicy {
     /** Decisions about one file (the first that blocks, else any warnings). */
     public List<Decision> file(String project, SimpleFile f) {
         List<Decision> out = new ArrayList<>();
+        if (firstSeen.isPresent() && f.sha256().isPresent()) {
+            firstSeen.get().conflict(project, f.filename(), f.sha256().get()).ifPresent(first ->
+                    out.add(new Decision(PypiRules.HASH_MISMATCH, RuleAction.BLOCK, f.filename() + " is announced with "
+                            + "sha256 " + f.sha256().get() + ", but was first seen as " + first
+                            + ": a filename never changes its bytes on PyPI, so this is tampering")));
+        }
         Optional<String> version = Filenames.version(project, f.filename());
         feed.ifPresent(m -> m.match(project, version.orElse(null), f.sha256().orElse(null)).ifPresent(why ->
                 out.add(new Decision(PypiRules.MALICIOUS_FEED, config.maliciousFeed().orElseThrow().action(),

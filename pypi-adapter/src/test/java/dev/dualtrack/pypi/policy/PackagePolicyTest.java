@@ -112,6 +112,22 @@ class PackagePolicyTest {
     }
 
     @Test
+    void aFilenameWhoseHashChangesIsTamperingEvenAfterARestart(@TempDir Path dir) throws Exception {
+        PypiConfig config = ConfigLoader.parse("t", "").pypi();
+        Path record = dir.resolve("first-seen.tsv");
+        try (FirstSeenHashes first = new FirstSeenHashes(record)) {
+            PackagePolicy p = new PackagePolicy(config, TYPOS, Optional.empty(), Clock.systemUTC(), Optional.of(first));
+            assertThat(p.file("demo", file("demo-1.0.tar.gz", "a".repeat(64), "2020-01-01T00:00:00Z"))).isEmpty();
+            assertThat(p.file("demo", file("demo-1.0.tar.gz", "a".repeat(64), "2020-01-01T00:00:00Z"))).isEmpty();
+        }
+        try (FirstSeenHashes again = new FirstSeenHashes(record)) {
+            PackagePolicy p = new PackagePolicy(config, TYPOS, Optional.empty(), Clock.systemUTC(), Optional.of(again));
+            assertThat(p.file("demo", file("demo-1.0.tar.gz", "b".repeat(64), "2020-01-01T00:00:00Z")))
+                    .extracting(PackagePolicy.Decision::rule).containsExactly(PypiRules.HASH_MISMATCH);
+        }
+    }
+
+    @Test
     void warnDecisionsKeepTheirFiles() throws Exception {
         PypiConfig config = ConfigLoader.parse("t", "pypi: {min-release-age: {age: 72h, action: warn}}").pypi();
         PackagePolicy p = new PackagePolicy(config, TYPOS, Optional.empty(), Clock.systemUTC());
