@@ -190,6 +190,46 @@ class PipEndToEndIT {
     }
 
     @Test
+    void debiansPoetry132ResolvesThroughTheHtmlPages() throws Exception {
+        // poetry 1.3.2 (Debian 12) sends "Accept: */*" and reads only PEP 503 HTML.
+        Path project = Files.createDirectories(dir.resolve("poetry-project"));
+        Files.writeString(project.resolve("pyproject.toml"), """
+                [tool.poetry]
+                name = "consumer"
+                version = "0.1.0"
+                description = "uses dualtrack"
+                authors = ["Test <test@example.com>"]
+
+                [tool.poetry.dependencies]
+                python = "^3.8"
+                acme-utils = "*"
+                tinylib = "*"
+
+                [[tool.poetry.source]]
+                name = "dualtrack"
+                url = "http://127.0.0.1:%d/pypi/simple/"
+                default = true
+
+                [build-system]
+                requires = ["poetry-core"]
+                build-backend = "poetry.core.masonry.api"
+                """.formatted(port));
+        List<String> cmd = List.of("poetry", "lock", "--no-interaction", "--directory", project.toString());
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).directory(project.toFile());
+        pb.environment().put("HOME", dir.resolve("poetry-home").toString());
+        pb.environment().put("POETRY_CACHE_DIR", dir.resolve("poetry-cache").toString());
+        pb.environment().put("POETRY_VIRTUALENVS_IN_PROJECT", "true");
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(300, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(out).isZero();
+        String lock = Files.readString(project.resolve("poetry.lock"));
+        assertThat(lock).contains("name = \"acme-utils\"\nversion = \"1.0\"", "name = \"tinylib\"")
+                .doesNotContain("99.0");
+        assertThat(pypi.pageRequests("acme-utils")).isZero();
+    }
+
+    @Test
     void pipFailsOnAFileWhoseBytesDoNotMatchTheIndex() throws Exception {
         Result r = pip("dualtrack-tamper-demo");
         assertThat(r.exit()).as(r.out()).isNotZero();

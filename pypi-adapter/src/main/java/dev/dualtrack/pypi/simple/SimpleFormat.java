@@ -43,13 +43,25 @@ public enum SimpleFormat {
         if (accept == null || accept.isBlank()) {
             return Optional.of(HTML);
         }
-        double best = 0;
+        // Highest q wins. On a tie, a type the client named beats one it only reached by a wildcard; among named
+        // types JSON comes first, among wildcard matches HTML does, as on PyPI: old clients such as poetry 1.3
+        // send "*/*" and read only HTML.
+        double bestQ = 0;
+        int bestSpecificity = -1;
         SimpleFormat chosen = null;
-        // Offers in preference order for ties: JSON, v1+html, text/html.
-        for (SimpleFormat offer : values()) {
-            double q = quality(accept, offer.mediaType);
-            if (q > best) {
-                best = q;
+        for (SimpleFormat offer : new SimpleFormat[] {JSON, HTML_V1, HTML}) {
+            double[] m = match(accept, offer.mediaType);
+            double q = m[0];
+            int specificity = (int) m[1];
+            if (q <= 0) {
+                continue;
+            }
+            boolean better = q > bestQ
+                    || (q == bestQ && specificity > bestSpecificity)
+                    || (q == bestQ && specificity == bestSpecificity && specificity < 2);
+            if (chosen == null || better) {
+                bestQ = q;
+                bestSpecificity = specificity;
                 chosen = offer;
             }
         }
@@ -63,6 +75,11 @@ public enum SimpleFormat {
 
     /** The q-value the header gives {@code type}: the most specific matching range wins (RFC 9110 §12.5.1). */
     static double quality(String accept, String type) {
+        return match(accept, type)[0];
+    }
+
+    /** {q, specificity}: specificity 2 for the exact type, 1 for type/*, 0 for *\/*, -1 for no match. */
+    static double[] match(String accept, String type) {
         String[] typeParts = type.split("/");
         double q = 0;
         int specificity = -1;
@@ -95,7 +112,7 @@ public enum SimpleFormat {
                 q = rq;
             }
         }
-        return q;
+        return new double[] {q, specificity};
     }
 
     private static List<String> splitRanges(String accept) {

@@ -10,8 +10,6 @@ class SimpleFormatTest {
         // pip 22.2+, uv and poetry 2 (pypa/pip index/collector.py, astral-sh/uv registry_client.rs).
         assertThat(SimpleFormat.negotiate("application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html; "
                 + "q=0.1, text/html; q=0.01", null)).contains(SimpleFormat.JSON);
-        assertThat(SimpleFormat.negotiate("application/vnd.pypi.simple.v1+json, */*;q=0.1", null))
-                .contains(SimpleFormat.JSON);
     }
 
     @Test
@@ -23,10 +21,14 @@ class SimpleFormatTest {
     }
 
     @Test
-    void noAcceptMeansHtmlAndWildcardsPreferJson() {
+    void noAcceptAndBareWildcardsGetHtmlAsOnPypi() {
+        // poetry 1.3.2 sends */* and reads only HTML.
         assertThat(SimpleFormat.negotiate(null, null)).contains(SimpleFormat.HTML);
-        assertThat(SimpleFormat.negotiate("*/*", null)).contains(SimpleFormat.JSON);
-        assertThat(SimpleFormat.negotiate("application/*", null)).contains(SimpleFormat.JSON);
+        assertThat(SimpleFormat.negotiate("*/*", null)).contains(SimpleFormat.HTML);
+        assertThat(SimpleFormat.negotiate("application/*", null)).contains(SimpleFormat.HTML_V1);
+        // poetry 2 names JSON and adds */*;q=0.1.
+        assertThat(SimpleFormat.negotiate("application/vnd.pypi.simple.v1+json, */*;q=0.1", null))
+                .contains(SimpleFormat.JSON);
     }
 
     @Test
