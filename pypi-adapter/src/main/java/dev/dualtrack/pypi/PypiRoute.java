@@ -46,6 +46,16 @@ public final class PypiRoute implements Route {
     private final BlobFetcher fetcher;
     private final DecisionRecorder recorder;
     private final PackagePolicy policy;
+    /**
+     * Rendered pages for a few seconds: a hot project page is then one cache lookup and a write. The entry is
+     * used only while the resolver still holds the same page object, so a refreshed upstream page re-renders.
+     */
+    private final com.github.benmanes.caffeine.cache.Cache<String, Rendered> rendered =
+            com.github.benmanes.caffeine.cache.Caffeine.newBuilder().maximumSize(10_000)
+                    .expireAfterWrite(java.time.Duration.ofSeconds(5)).build();
+
+    private record Rendered(SimplePage source, byte[] body, List<PackagePolicy.Decision> hidden) {
+    }
 
     public PypiRoute(ProjectResolver resolver, BlobFetcher fetcher, DecisionRecorder recorder, PackagePolicy policy) {
         this.resolver = resolver;
@@ -136,7 +146,8 @@ public final class PypiRoute implements Route {
             notAcceptable(ex);
             return;
         }
-        resolver.resolve(normalized, ex.eventLoop()).whenCompleteAsync((res, error) -> {
+        // Resolution completes on this connection's event loop (a cache hit at once, a fetch from its listener).
+        resolver.resolve(normalized, ex.eventLoop()).whenComplete((res, error) -> {
             if (error != null) {
                 ex.respondText(HttpResponseStatus.BAD_GATEWAY, "index lookup failed: " + error + "\n");
                 return;
@@ -152,14 +163,21 @@ public final class PypiRoute implements Route {
                         + hidden.get().reason() + "\n");
                 return;
             }
-            PackagePolicy.Filtered filtered = policy.filter(normalized, found.page());
-            recordHidden(ex, normalized, filtered.hidden());
-            SimplePage page = filtered.page();
-            byte[] body = SimpleCodec.render(page, format.get(), f -> fileUrl(page.name(), f));
+            String key = normalized + "\u0000" + format.get().name();
+            Rendered r = rendered.getIfPresent(key);
+            if (r == null || r.source() != found.page()) {
+                PackagePolicy.Filtered filtered = policy.filter(normalized, found.page());
+                SimplePage page = filtered.page();
+                r = new Rendered(found.page(), SimpleCodec.render(page, format.get(), f -> fileUrl(page.name(), f)),
+                        filtered.hidden());
+                rendered.put(key, r);
+            }
+            recordHidden(ex, normalized, r.hidden());
+            byte[] body = r.body();
             HttpHeaders h = new DefaultHttpHeaders().set(HttpHeaderNames.VARY, "Accept")
                     .set(HttpHeaderNames.CACHE_CONTROL, "max-age=60");
             ex.respond(HttpResponseStatus.OK, format.get().mediaType, body, h);
-        }, ex.eventLoop());
+        });
     }
 
     /**

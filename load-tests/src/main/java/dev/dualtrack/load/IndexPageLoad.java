@@ -1,0 +1,186 @@
+package dev.dualtrack.load;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.dualtrack.config.ConfigLoader;
+import dev.dualtrack.config.DualtrackConfig;
+import dev.dualtrack.config.Secrets;
+import dev.dualtrack.proxy.ProxyRuntime;
+import dev.dualtrack.proxy.ops.AuditLog;
+import dev.dualtrack.proxy.server.Router;
+import dev.dualtrack.pypi.OriginRules;
+import dev.dualtrack.pypi.ProjectResolver;
+import dev.dualtrack.pypi.PypiRoute;
+import dev.dualtrack.pypi.policy.PackagePolicy;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Index page throughput: wrk (64 connections, 2 threads) against dualtrack serving a cached
+ * {@code /pypi/simple/<project>/} JSON page, and against nginx serving the same bytes as a static file, in the
+ * same run, alternating. Reports requests/s and p99 latency as ratios to nginx. wrk, nginx and dualtrack
+ * share the machine's cores, as in perf-baseline.md §3.
+ *
+ * <pre>
+ * apt-get install -y nginx wrk
+ * ./mvnw -q -B -pl load-tests -am install -DskipTests
+ * java -Xmx512m -cp "load-tests/target/classes:$(cat load-tests/target/classpath.txt)" dev.dualtrack.load.IndexPageLoad
+ * </pre>
+ */
+public final class IndexPageLoad {
+    private static final Pattern RPS = Pattern.compile("Requests/sec:\\s+([0-9.]+)");
+    private static final Pattern P99 = Pattern.compile("99%\\s+([0-9.]+)(us|ms|s)");
+
+    private IndexPageLoad() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int runs = Integer.getInteger("runs", 3);
+        String seconds = System.getProperty("duration", "10s");
+        Path dir = Files.createTempDirectory("dualtrack-index-bench");
+        byte[] upstreamPage = page("benchproject", 60);
+        HttpServer upstream = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
+        upstream.createContext("/simple/benchproject/", ex -> {
+            ex.getResponseHeaders().set("Content-Type", "application/vnd.pypi.simple.v1+json");
+            ex.sendResponseHeaders(200, upstreamPage.length);
+            ex.getResponseBody().write(upstreamPage);
+            ex.close();
+        });
+        upstream.start();
+        DualtrackConfig config = ConfigLoader.parse("bench", "listen: {port: 0}\ncache: {dir: '" + dir.resolve("cache")
+                + "'}\naudit: {output: '" + dir.resolve("audit.log") + "'}\npypi:\n  upstreams:\n    - {name: pypi, url: 'http://127.0.0.1:"
+                + upstream.getAddress().getPort() + "/simple/'}\n");
+        try (ProxyRuntime rt = ProxyRuntime.create(config, AuditLog.open(dir.resolve("audit.log").toString(), false),
+                Clock.systemUTC())) {
+            ProjectResolver resolver = new ProjectResolver(new OriginRules(config.pypi()), rt.upstream(),
+                    Secrets.environment(), rt.caches().metadata("pypi-pages", ProjectResolver::weigh));
+            Router router = rt.newRouter().add("/pypi", new PypiRoute(resolver, rt.fetcher(), rt.recorder(),
+                    PackagePolicy.fromConfig(config.pypi(), Clock.systemUTC())));
+            rt.start(router);
+            String proxyUrl = "http://127.0.0.1:" + rt.port() + "/pypi/simple/benchproject/";
+            byte[] served = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(proxyUrl))
+                    .header("Accept", "application/vnd.pypi.simple.v1+json").build(),
+                    HttpResponse.BodyHandlers.ofByteArray()).body();
+            Path www = Files.createDirectories(dir.resolve("www"));
+            Files.write(www.resolve("page.json"), served);
+            // nginx's workers run unprivileged: let them read the page.
+            java.util.Set<java.nio.file.attribute.PosixFilePermission> open =
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x");
+            Files.setPosixFilePermissions(dir, open);
+            Files.setPosixFilePermissions(www, open);
+            Files.setPosixFilePermissions(www.resolve("page.json"),
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+            int nginxPort = freePort();
+            Process nginx = startNginx(dir, www, nginxPort);
+            try {
+                String nginxUrl = "http://127.0.0.1:" + nginxPort + "/page.json";
+                List<double[]> ours = new ArrayList<>();
+                List<double[]> theirs = new ArrayList<>();
+                wrk(proxyUrl, "2s");
+                wrk(nginxUrl, "2s");
+                for (int i = 0; i < runs; i++) {
+                    theirs.add(wrk(nginxUrl, seconds));
+                    ours.add(wrk(proxyUrl, seconds));
+                }
+                System.out.printf("%npage: %,d bytes of PEP 691 JSON (60 files), wrk -t2 -c64 -d%s, %d runs each%n",
+                        served.length, seconds, runs);
+                report("nginx static file (reference)", theirs, theirs);
+                report("dualtrack /pypi/simple/ (cached)", ours, theirs);
+            } finally {
+                nginx.destroy();
+                new ProcessBuilder("nginx", "-p", dir.toString(), "-c", dir.resolve("nginx.conf").toString(), "-s", "stop")
+                        .start().waitFor();
+            }
+        } finally {
+            upstream.stop(0);
+        }
+    }
+
+    static byte[] page(String project, int files) {
+        StringBuilder sb = new StringBuilder("{\"meta\":{\"api-version\":\"1.1\"},\"name\":\"" + project
+                + "\",\"versions\":[],\"files\":[");
+        for (int i = 0; i < files; i++) {
+            if (i > 0) {
+                sb.append(',');
+            }
+            String fn = project + "-1." + i + "-py3-none-any.whl";
+            sb.append("{\"filename\":\"").append(fn).append("\",\"url\":\"https://files.example/packages/ab/cd/")
+                    .append(fn).append("\",\"hashes\":{\"sha256\":\"").append(String.format("%064x", i))
+                    .append("\"},\"requires-python\":\">=3.8\",\"size\":").append(1000 + i)
+                    .append(",\"upload-time\":\"2024-01-01T00:00:00.000000Z\",\"yanked\":false}");
+        }
+        return sb.append("]}").toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static int freePort() throws IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static Process startNginx(Path dir, Path www, int port) throws Exception {
+        Files.createDirectories(dir.resolve("logs"));
+        Files.writeString(dir.resolve("nginx.conf"), """
+                worker_processes 1;
+                daemon off;
+                pid %s/nginx.pid;
+                error_log %s/logs/error.log;
+                events { worker_connections 1024; }
+                http {
+                  access_log off;
+                  sendfile on;
+                  tcp_nopush on;
+                  keepalive_requests 100000;
+                  types { application/vnd.pypi.simple.v1+json json; }
+                  server { listen 127.0.0.1:%d; root %s; }
+                }
+                """.formatted(dir, dir, port, www));
+        Process p = new ProcessBuilder("nginx", "-p", dir.toString(), "-c", dir.resolve("nginx.conf").toString())
+                .redirectErrorStream(true).start();
+        Thread.sleep(500);
+        return p;
+    }
+
+    /** {requests/s, p99 ms}. */
+    private static double[] wrk(String url, String duration) throws Exception {
+        Process p = new ProcessBuilder("wrk", "-t2", "-c64", "-d" + duration, "--latency",
+                "-H", "Accept: application/vnd.pypi.simple.v1+json", url).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor();
+        Matcher r = RPS.matcher(out);
+        Matcher l = P99.matcher(out);
+        if (!r.find() || !l.find() || out.contains("Non-2xx")) {
+            throw new IllegalStateException("wrk output not understood or errors:\n" + out);
+        }
+        double ms = Double.parseDouble(l.group(1)) * switch (l.group(2)) {
+            case "us" -> 0.001;
+            case "s" -> 1000;
+            default -> 1;
+        };
+        return new double[] {Double.parseDouble(r.group(1)), ms};
+    }
+
+    private static double median(List<double[]> runs, int i) {
+        double[] v = runs.stream().mapToDouble(x -> x[i]).sorted().toArray();
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+    }
+
+    private static void report(String what, List<double[]> runs, List<double[]> reference) {
+        double rps = median(runs, 0);
+        double p99 = median(runs, 1);
+        System.out.printf("%-36s %,9.0f req/s (x%.2f of nginx)   p99 %6.2f ms (x%.2f of nginx)%n", what, rps,
+                rps / median(reference, 0), p99, p99 / median(reference, 1));
+    }
+}
