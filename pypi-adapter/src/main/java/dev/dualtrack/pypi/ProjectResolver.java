@@ -71,6 +71,10 @@ public final class ProjectResolver {
         this.pages = typed;
     }
 
+    UpstreamClient client() {
+        return client;
+    }
+
     /** Weight of a cache entry in bytes, roughly, for the metadata cache's bound. */
     public static int weigh(Object cached) {
         return cached instanceof Page p ? 256 + p.page().files().size() * 400 : 64;

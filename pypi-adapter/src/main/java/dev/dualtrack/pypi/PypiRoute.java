@@ -99,6 +99,8 @@ public final class PypiRoute implements Route {
             project(ex, rest.substring("/simple/".length()));
         } else if (rest.startsWith("/files/")) {
             file(ex, rest.substring("/files/".length()));
+        } else if (rest.endsWith("/json")) {
+            jsonApi(ex, rest.substring(1, rest.length() - "/json".length()));
         } else {
             ex.respondText(HttpResponseStatus.NOT_FOUND, "not a PyPI route: " + ex.path()
                     + " (use --index-url http://HOST:PORT/pypi/simple/)\n");
@@ -262,6 +264,62 @@ public final class PypiRoute implements Route {
                     .build();
             fetcher.serve(ex, spec);
         }, ex.eventLoop());
+    }
+
+    /** {@code /pypi/<project>/json} and {@code /pypi/<project>/<version>/json}. */
+    private void jsonApi(Exchange ex, String rest) {
+        String[] parts = rest.split("/");
+        if (parts.length < 1 || parts.length > 2 || !ProjectName.isValid(parts[0])) {
+            ex.respondText(HttpResponseStatus.NOT_FOUND, "expected /pypi/<project>/json\n");
+            return;
+        }
+        String project = ProjectName.normalize(parts[0]);
+        String version = parts.length == 2 ? parts[1] : null;
+        resolver.resolve(project, ex.eventLoop()).whenComplete((res, error) -> {
+            if (error != null || !(res instanceof ProjectResolver.Found found)) {
+                if (error == null) {
+                    answerMissing(ex, project, res);
+                } else {
+                    ex.respondText(HttpResponseStatus.BAD_GATEWAY, "index lookup failed: " + error + "\n");
+                }
+                return;
+            }
+            Optional<Verdict> hidden = projectBlock(ex, found, project, "");
+            if (hidden.isPresent()) {
+                ex.outcome("blocked");
+                ex.respondText(HttpResponseStatus.NOT_FOUND, "dualtrack: " + hidden.get().rule() + ": "
+                        + hidden.get().reason() + "\n");
+                return;
+            }
+            Optional<String> url = JsonApi.upstreamUrl(ProjectResolver.base(found.upstream()), project, version);
+            if (url.isEmpty()) {
+                ex.respondText(HttpResponseStatus.NOT_FOUND, "index '" + found.upstream().name()
+                        + "' has no JSON API\n");
+                return;
+            }
+            java.util.Set<String> allowed = new java.util.HashSet<>();
+            policy.filter(project, found.page()).page().files().forEach(f -> allowed.add(f.filename()));
+            dev.dualtrack.proxy.upstream.BodyCollector.fetch(resolver.client(), ex.eventLoop(),
+                    new UpstreamRequest(HttpMethod.GET, URI.create(url.get()),
+                            resolver.headersFor(found.upstream()).set(HttpHeaderNames.ACCEPT, "application/json"),
+                            RedirectPolicy.NONE), ProjectResolver.MAX_PAGE_BYTES)
+                    .whenComplete((r, e) -> {
+                        if (e != null) {
+                            ex.respondText(HttpResponseStatus.BAD_GATEWAY, "JSON API fetch failed: " + e.getMessage() + "\n");
+                        } else if (r.status() != 200) {
+                            Refusals.PLAIN.upstreamStatus(ex, r.status(), "from the JSON API");
+                        } else {
+                            try {
+                                byte[] body = JsonApi.filter(r.body(), allowed, name -> fileUrl(project,
+                                        found.page().file(name).orElseThrow()));
+                                ex.respond(HttpResponseStatus.OK, "application/json", body, null);
+                            } catch (java.io.IOException | RuntimeException bad) {
+                                ex.respondText(HttpResponseStatus.BAD_GATEWAY, "unreadable JSON API answer: "
+                                        + bad.getMessage() + "\n");
+                            }
+                        }
+                    });
+        });
     }
 
     private static boolean sameHost(URI a, URI b) {

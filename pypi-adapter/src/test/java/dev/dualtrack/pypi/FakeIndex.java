@@ -20,6 +20,8 @@ public final class FakeIndex implements AutoCloseable {
     private final ScriptedOrigin origin;
     private final boolean html;
     private final Map<String, List<String>> entries = new LinkedHashMap<>();
+    /** JSON API file objects per project, as PyPI's /pypi/<project>/json lists them. */
+    private final Map<String, List<String[]>> apiFiles = new LinkedHashMap<>();
 
     public FakeIndex(boolean html) throws IOException {
         this.origin = new ScriptedOrigin();
@@ -49,6 +51,10 @@ public final class FakeIndex implements AutoCloseable {
                         + "\"},\"requires-python\":\">=3.7\",\"size\":" + announced.length
                         + ",\"upload-time\":\"" + uploadTime + "\",\"yanked\":false}");
         origin.on("/packages/" + filename, Script.ok(BodySource.of(served)));
+        String version = dev.dualtrack.pypi.policy.Filenames.version(project, filename).orElse("0");
+        apiFiles.computeIfAbsent(project, k -> new ArrayList<>()).add(new String[] {version,
+                "{\"filename\":\"" + filename + "\",\"url\":\"" + url + "\",\"digests\":{\"sha256\":\"" + sha
+                        + "\"},\"packagetype\":\"bdist_wheel\",\"size\":" + announced.length + "}"});
         publish(project);
         return this;
     }
@@ -68,6 +74,19 @@ public final class FakeIndex implements AutoCloseable {
                 .header("Content-Type", html ? "text/html" : "application/vnd.pypi.simple.v1+json")
                 .header("X-PyPI-Last-Serial", "1").header("Vary", "Accept, Accept-Encoding")
                 .header("Cache-Control", "max-age=600, public"));
+        Map<String, List<String>> releases = new LinkedHashMap<>();
+        List<String> all = new ArrayList<>();
+        for (String[] f : apiFiles.get(project)) {
+            releases.computeIfAbsent(f[0], k -> new ArrayList<>()).add(f[1]);
+            all.add(f[1]);
+        }
+        StringBuilder rel = new StringBuilder();
+        releases.forEach((v, fs) -> rel.append(rel.length() == 0 ? "" : ",").append('"').append(v).append("\":[")
+                .append(String.join(",", fs)).append(']'));
+        String api = "{\"info\":{\"name\":\"" + project + "\"},\"urls\":[" + String.join(",", all)
+                + "],\"releases\":{" + rel + "},\"vulnerabilities\":[]}";
+        origin.on("/pypi/" + project + "/json", Script.ok(BodySource.of(api.getBytes(StandardCharsets.UTF_8)))
+                .header("Content-Type", "application/json"));
     }
 
     /** Requests the index received for a project page (lookups count too). */

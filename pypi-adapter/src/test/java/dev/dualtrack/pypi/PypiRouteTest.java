@@ -51,6 +51,7 @@ class PypiRouteTest {
         pypi.file("acmex", "acmex-1.0-py3-none-any.whl", TINY);
         pypi.file("tinylib", "tinylib-1.0-py3-none-any.whl", TINY);
         pypi.file("tampered", "tampered-1.0-py3-none-any.whl", TINY, "something else".getBytes(StandardCharsets.UTF_8));
+        pypi.file("reqeusts", "reqeusts-2.0-py3-none-any.whl", TINY);
         DualtrackConfig config = ConfigLoader.parse("test", """
                 listen: {port: 0}
                 cache: {dir: '%s'}
@@ -155,6 +156,33 @@ class PypiRouteTest {
         runtime.audit().flush();
         assertThat(audit).anySatisfy(l -> assertThat(l).contains("\"rule\":\"pypi.hash-mismatch\"",
                 "\"artifact\":\"tampered\""));
+    }
+
+    @Test
+    void theJsonApiIsFilteredAndPointsAtDualtrack() throws Exception {
+        RawHttpClient.Response r = get("/pypi/tinylib/json");
+        assertThat(r.status()).isEqualTo(200);
+        JsonNode doc = new ObjectMapper().readTree(r.body());
+        assertThat(doc.path("urls").get(0).path("url").asText())
+                .isEqualTo("/pypi/files/tinylib/tinylib-1.0-py3-none-any.whl");
+        assertThat(doc.path("releases").path("1.0").get(0).path("digests").path("sha256").asText())
+                .isEqualTo(FakeIndex.sha256(TINY));
+        assertThat(r.text()).doesNotContain("127.0.0.1");
+        // The fake index has no per-version document: its 404 comes through as a 404.
+        RawHttpClient.Response perVersion = get("/pypi/tinylib/1.0/json");
+        assertThat(perVersion.status()).isEqualTo(404);
+        assertThat(perVersion.text()).contains("upstream answered 404");
+    }
+
+    @Test
+    void typosquatsAreHiddenFromPagesAndTheJsonApiAndTheirFilesRefused() throws Exception {
+        RawHttpClient.Response page = get("/pypi/simple/reqeusts/", JSON_ACCEPT);
+        assertThat(page.status()).isEqualTo(404);
+        assertThat(page.text()).contains("pypi.typosquat", "'requests'");
+        assertThat(get("/pypi/reqeusts/json").status()).isEqualTo(404);
+        RawHttpClient.Response file = get("/pypi/files/reqeusts/reqeusts-2.0-py3-none-any.whl");
+        assertThat(file.status()).isEqualTo(403);
+        assertThat(file.text()).contains("pypi.typosquat");
     }
 
     @Test
