@@ -42,6 +42,8 @@ class PipEndToEndIT {
                 WheelBuilder.wheel("acme-utils", "1.0", "VERSION = 'internal-1.0'\n"));
         pypi.file("acme-utils", WheelBuilder.filename("acme-utils", "99.0"),
                 WheelBuilder.wheel("acme-utils", "99.0", "import os\nVERSION = 'attacker-99.0'\n"));
+        pypi.file("report-tool", WheelBuilder.filename("report-tool", "3.0"),
+                WheelBuilder.wheel("report-tool", "3.0", "VERSION = 'public-3.0'\n", "acme-utils>=1.0"));
         pypi.file("tinylib", WheelBuilder.filename("tinylib", "1.0"),
                 WheelBuilder.wheel("tinylib", "1.0", "VERSION = 'public-1.0'\n"));
         pypi.file("reqeusts", WheelBuilder.filename("reqeusts", "2.0"),
@@ -137,6 +139,19 @@ class PipEndToEndIT {
         Result r = run(List.of(venv.resolve("bin/python").toString(), "-c", "import " + module
                 + "; print(" + module + ".VERSION)"));
         return r.out().trim();
+    }
+
+    @Test
+    void aPublicPackageThatDependsOnAnInternalNameGetsTheInternalVersion() throws Exception {
+        Path other = dir.resolve("venv-deps");
+        assertThat(run(List.of("python3", "-m", "venv", other.toString())).exit()).isZero();
+        Result r = run(List.of(other.resolve("bin/pip").toString(), "install", "--no-cache-dir", "--index-url",
+                "http://127.0.0.1:" + port + "/pypi/simple/", "report-tool"));
+        assertThat(r.exit()).as(r.out()).isZero();
+        Result v = run(List.of(other.resolve("bin/python").toString(), "-c",
+                "import acme_utils, report_tool; print(acme_utils.VERSION, report_tool.VERSION)"));
+        assertThat(v.out().trim()).isEqualTo("internal-1.0 public-3.0");
+        assertThat(pypi.pageRequests("acme-utils")).isZero();
     }
 
     @Test

@@ -57,13 +57,13 @@ class PypiRouteTest {
                 cache: {dir: '%s'}
                 pypi:
                   upstreams:
-                    - {name: internal, url: '%s', internal: true}
+                    - {name: internal, url: '%s', internal: true, auth: {bearer-env: INTERNAL_TOKEN}}
                     - {name: pypi, url: '%s'}
                   reserved: [{namespace: acme, upstream: internal}, {project: torchtriton, upstream: internal}]
                 """.formatted(data, internal.simpleUrl(), pypi.simpleUrl()));
         runtime = ProxyRuntime.create(config, AuditLog.inMemory(true, audit::add), Clock.systemUTC());
         ProjectResolver resolver = new ProjectResolver(new OriginRules(config.pypi()), runtime.upstream(),
-                Secrets.of(java.util.Map.of()), runtime.caches().metadata("pypi-pages", ProjectResolver::weigh));
+                Secrets.of(java.util.Map.of("INTERNAL_TOKEN", "s3cret")), runtime.caches().metadata("pypi-pages", ProjectResolver::weigh));
         Router router = runtime.newRouter().add("/pypi", new PypiRoute(resolver, runtime.fetcher(), runtime.recorder(),
                 dev.dualtrack.pypi.policy.PackagePolicy.fromConfig(config.pypi(), Clock.systemUTC())));
         runtime.start(router);
@@ -128,6 +128,16 @@ class PypiRouteTest {
         assertThat(pypi.pageRequests("torchtriton")).isZero();
         assertThat(runtime.metrics().scrape())
                 .containsPattern("dualtrack_blocked_total\\{rule=\"pypi.reserved-name\",track=\"pypi\"} [1-9]");
+    }
+
+    @Test
+    void theInternalIndexGetsItsTokenFromTheEnvironmentAndPypiNever() throws Exception {
+        get("/pypi/simple/corp-only/", JSON_ACCEPT);
+        get("/pypi/simple/tinylib/", JSON_ACCEPT);
+        assertThat(internal.origin().requestHeaders()).anySatisfy(h -> assertThat(h)
+                .containsEntry(":path", "/simple/corp-only/").containsEntry("authorization", "Bearer s3cret"));
+        assertThat(pypi.origin().requestHeaders()).isNotEmpty()
+                .allSatisfy(h -> assertThat(h).doesNotContainKey("authorization"));
     }
 
     @Test

@@ -20,12 +20,22 @@ public final class WheelBuilder {
     }
 
     public static byte[] wheel(String project, String version, String moduleSource) throws Exception {
+        return wheel(project, version, moduleSource, new String[0]);
+    }
+
+    /** A wheel whose METADATA lists {@code requires} as Requires-Dist. */
+    public static byte[] wheel(String project, String version, String moduleSource, String... requires)
+            throws Exception {
         String dist = project.replace('-', '_');
         String info = dist + "-" + version + ".dist-info/";
         Map<String, byte[]> files = new LinkedHashMap<>();
         files.put(dist + "/__init__.py", moduleSource.getBytes(StandardCharsets.UTF_8));
-        files.put(info + "METADATA", ("Metadata-Version: 2.1\nName: " + project + "\nVersion: " + version + "\n")
-                .getBytes(StandardCharsets.UTF_8));
+        StringBuilder metadata = new StringBuilder("Metadata-Version: 2.1\nName: " + project + "\nVersion: " + version
+                + "\n");
+        for (String r : requires) {
+            metadata.append("Requires-Dist: ").append(r).append('\n');
+        }
+        files.put(info + "METADATA", metadata.toString().getBytes(StandardCharsets.UTF_8));
         files.put(info + "WHEEL", "Wheel-Version: 1.0\nGenerator: dualtrack-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
                 .getBytes(StandardCharsets.UTF_8));
         StringBuilder record = new StringBuilder();
