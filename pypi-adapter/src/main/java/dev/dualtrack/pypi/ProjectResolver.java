@@ -60,6 +60,15 @@ public final class ProjectResolver {
     private final UpstreamClient client;
     private final Secrets secrets;
     private final Cache<String, Cached> pages;
+    /**
+     * Pages whose freshness ran out, kept with their validators for a day: the next fetch is a conditional GET,
+     * and a 304 makes the old page fresh again without moving its bytes.
+     */
+    private final Cache<String, Validated> validators = com.github.benmanes.caffeine.cache.Caffeine.newBuilder()
+            .maximumSize(20_000).expireAfterWrite(java.time.Duration.ofDays(1)).build();
+
+    private record Validated(SimplePage page, String etag, String lastModified) {
+    }
 
     public ProjectResolver(OriginRules rules, UpstreamClient client, Secrets secrets,
             Cache<String, ?> cache) {
@@ -102,13 +111,26 @@ public final class ProjectResolver {
             return next(project, candidates, i + 1, reserved, loop);
         }
         URI pageUrl = URI.create(base(u) + project + "/");
-        UpstreamRequest req = new UpstreamRequest(HttpMethod.GET, pageUrl, headersFor(u),
-                RedirectPolicy.NONE);
+        HttpHeaders headers = headersFor(u);
+        Validated known = validators.getIfPresent(key);
+        if (known != null) {
+            if (known.etag() != null) {
+                headers.set(HttpHeaderNames.IF_NONE_MATCH, known.etag());
+            }
+            if (known.lastModified() != null) {
+                headers.set(HttpHeaderNames.IF_MODIFIED_SINCE, known.lastModified());
+            }
+        }
+        UpstreamRequest req = new UpstreamRequest(HttpMethod.GET, pageUrl, headers, RedirectPolicy.NONE);
         return BodyCollector.fetch(client, loop, req, MAX_PAGE_BYTES).handle((r, error) -> {
             if (error != null) {
                 Throwable cause = error instanceof java.util.concurrent.CompletionException ? error.getCause() : error;
                 boolean timeout = cause instanceof UpstreamException ue && ue.kind() == UpstreamException.Kind.TIMEOUT;
                 return CompletableFuture.<Resolution>completedFuture(new Failed(u.name(), cause.getMessage(), timeout));
+            }
+            if (r.status() == 304 && known != null) {
+                pages.put(key, new Page(known.page()));
+                return CompletableFuture.<Resolution>completedFuture(new Found(u, known.page()));
             }
             if (r.status() == 404 || r.status() == 410) {
                 pages.put(key, new Missing());
@@ -122,6 +144,11 @@ public final class ProjectResolver {
                 SimplePage page = SimpleCodec.parse(r.body(), r.headers().get(HttpHeaderNames.CONTENT_TYPE), pageUrl,
                         project);
                 pages.put(key, new Page(page));
+                String etag = r.headers().get(HttpHeaderNames.ETAG);
+                String lastModified = r.headers().get(HttpHeaderNames.LAST_MODIFIED);
+                if (etag != null || lastModified != null) {
+                    validators.put(key, new Validated(page, etag, lastModified));
+                }
                 return CompletableFuture.<Resolution>completedFuture(new Found(u, page));
             } catch (SimpleCodec.UnreadablePageException e) {
                 return CompletableFuture.<Resolution>completedFuture(new Failed(u.name(), e.getMessage(), false));

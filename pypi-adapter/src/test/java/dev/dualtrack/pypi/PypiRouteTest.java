@@ -54,7 +54,7 @@ class PypiRouteTest {
         pypi.file("reqeusts", "reqeusts-2.0-py3-none-any.whl", TINY);
         DualtrackConfig config = ConfigLoader.parse("test", """
                 listen: {port: 0}
-                cache: {dir: '%s'}
+                cache: {dir: '%s', metadata-ttl: 200ms}
                 pypi:
                   upstreams:
                     - {name: internal, url: '%s', internal: true, auth: {bearer-env: INTERNAL_TOKEN}}
@@ -193,6 +193,34 @@ class PypiRouteTest {
         RawHttpClient.Response file = get("/pypi/files/reqeusts/reqeusts-2.0-py3-none-any.whl");
         assertThat(file.status()).isEqualTo(403);
         assertThat(file.text()).contains("pypi.typosquat");
+    }
+
+    @Test
+    void expiredPagesAreRevalidatedWithTheirEtag() throws Exception {
+        byte[] page = ("{\"meta\":{\"api-version\":\"1.1\"},\"name\":\"etagged\",\"versions\":[],\"files\":[{\"filename\":"
+                + "\"etagged-1.0.tar.gz\",\"url\":\"https://files.example/etagged-1.0.tar.gz\",\"hashes\":{\"sha256\":\""
+                + "d".repeat(64) + "\"},\"size\":1}]}").getBytes(StandardCharsets.UTF_8);
+        pypi.origin().on("/simple/etagged/", Script.ok(dev.dualtrack.proxy.testing.BodySource.of(page))
+                .header("Content-Type", "application/vnd.pypi.simple.v1+json").header("ETag", "\"v1\""));
+        assertThat(get("/pypi/simple/etagged/", JSON_ACCEPT).text()).contains("etagged-1.0.tar.gz");
+        // From now on the index answers only "not modified": a page can only come from the revalidated copy.
+        pypi.origin().on("/simple/etagged/", Script.status(304).header("ETag", "\"v1\""));
+        dev.dualtrack.proxy.testing.Awaits.until(() -> pypi.origin().requestHeaders().stream().anyMatch(h ->
+                "/simple/etagged/".equals(h.get(":path")) && "\"v1\"".equals(h.get("if-none-match"))) || poke());
+        RawHttpClient.Response again = get("/pypi/simple/etagged/", JSON_ACCEPT);
+        assertThat(again.status()).isEqualTo(200);
+        assertThat(again.text()).contains("etagged-1.0.tar.gz");
+    }
+
+    /** Asks for the page again (after the TTL it is revalidated); false, so the wait goes on. */
+    private static boolean poke() {
+        try {
+            get("/pypi/simple/etagged/", JSON_ACCEPT);
+            Thread.sleep(50);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+        return false;
     }
 
     @Test
