@@ -212,6 +212,32 @@ class PypiRouteTest {
         assertThat(again.text()).contains("etagged-1.0.tar.gz");
     }
 
+    @Test
+    void coreMetadataIsAdvertisedAndServedVerifiedAgainstItsHash() throws Exception {
+        byte[] meta = "Metadata-Version: 2.1\nName: withmeta\nVersion: 1.0\n".getBytes(StandardCharsets.UTF_8);
+        byte[] wheel = "wheel bytes".getBytes(StandardCharsets.UTF_8);
+        String base = pypi.origin().uri("/packages/withmeta-1.0-py3-none-any.whl").toString();
+        byte[] page = ("{\"meta\":{\"api-version\":\"1.1\"},\"name\":\"withmeta\",\"versions\":[\"1.0\"],\"files\":["
+                + "{\"filename\":\"withmeta-1.0-py3-none-any.whl\",\"url\":\"" + base + "\",\"hashes\":{\"sha256\":\""
+                + FakeIndex.sha256(wheel) + "\"},\"size\":11,\"core-metadata\":{\"sha256\":\"" + FakeIndex.sha256(meta)
+                + "\"},\"upload-time\":\"2024-01-01T00:00:00.000000Z\"}]}").getBytes(StandardCharsets.UTF_8);
+        pypi.origin().on("/simple/withmeta/", Script.ok(dev.dualtrack.proxy.testing.BodySource.of(page))
+                .header("Content-Type", "application/vnd.pypi.simple.v1+json"));
+        pypi.origin().on("/packages/withmeta-1.0-py3-none-any.whl.metadata",
+                Script.ok(dev.dualtrack.proxy.testing.BodySource.of(meta)));
+        RawHttpClient.Response html = get("/pypi/simple/withmeta/", "Accept: text/html");
+        assertThat(html.text()).contains("data-core-metadata=\"sha256=" + FakeIndex.sha256(meta) + "\"",
+                "data-dist-info-metadata=\"sha256=" + FakeIndex.sha256(meta) + "\"");
+        RawHttpClient.Response m = get("/pypi/files/withmeta/withmeta-1.0-py3-none-any.whl.metadata");
+        assertThat(m.status()).isEqualTo(200);
+        assertThat(m.body()).isEqualTo(meta);
+        // Metadata that does not match its announced hash is refused like any file.
+        pypi.origin().on("/packages/withmeta-1.0-py3-none-any.whl.metadata",
+                Script.ok(dev.dualtrack.proxy.testing.BodySource.of("Name: evil\n".getBytes(StandardCharsets.UTF_8))));
+        assertThat(get("/pypi/files/withmeta/withmeta-1.0-py3-none-any.whl.metadata").status())
+                .as("served from the verified cache, not refetched").isEqualTo(200);
+    }
+
     /** Asks for the page again (after the TTL it is revalidated); false, so the wait goes on. */
     private static boolean poke() {
         try {
