@@ -33,13 +33,19 @@ public final class OriginRules {
         return Optional.empty();
     }
 
-    /** The upstreams to ask, in order. */
+    /**
+     * The upstreams to ask, in order: internal ones first (in their configured order), then the others, so every
+     * name an internal index has is reserved to it whatever order the config lists the indexes in.
+     */
     public List<PypiConfig.Upstream> candidates(String project) {
         Optional<PypiConfig.Reservation> r = reservation(project);
         if (r.isPresent()) {
             String owner = r.get().upstream();
             return config.upstreams().stream().filter(u -> u.name().equals(owner)).toList();
         }
-        return config.upstreams();
+        List<PypiConfig.Upstream> ordered = new java.util.ArrayList<>();
+        config.upstreams().stream().filter(PypiConfig.Upstream::internal).forEach(ordered::add);
+        config.upstreams().stream().filter(u -> !u.internal()).forEach(ordered::add);
+        return ordered;
     }
 }
