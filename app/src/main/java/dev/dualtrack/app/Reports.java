@@ -31,7 +31,8 @@ final class Reports {
                 out.println("ok    " + r.path() + " [" + r.format() + "]");
             }
             for (Finding f : rep.findings()) {
-                out.println("      " + (ScanReport.blocksByDefault(f) ? "" : "(warn) ") + f.rule() + ": " + f.detail());
+                out.println("      " + (ScanReport.blocksByDefault(f) ? "" : "(warn) ")
+                        + (f.line() > 0 ? "line " + f.line() + ": " : "") + f.rule() + ": " + f.detail());
             }
         }
         out.println(results.size() + " files, " + blocked + " blocked, " + (results.size() - blocked) + " allowed");
@@ -49,8 +50,11 @@ final class Reports {
             f.put("verdict", r.report().blocked() ? "block" : "allow");
             ArrayNode findings = f.putArray("findings");
             for (Finding x : r.report().findings()) {
-                findings.addObject().put("rule", x.rule()).put("severity", severity(x.severity()))
+                ObjectNode n = findings.addObject().put("rule", x.rule()).put("severity", severity(x.severity()))
                         .put("detail", x.detail());
+                if (x.line() > 0) {
+                    n.put("line", x.line());
+                }
             }
             blocked += r.report().blocked() ? 1 : 0;
         }
@@ -59,7 +63,7 @@ final class Reports {
         return write(root);
     }
 
-    /** SARIF 2.1.0, as GitHub code scanning reads it: one result per finding, located at the file. */
+    /** SARIF 2.1.0, as GitHub code scanning reads it: one result per finding, located at the file (and the line, for manifests). */
     static String sarif(List<ScanCommand.Result> results) {
         ObjectNode root = JSON.createObjectNode();
         root.put("$schema", "https://json.schemastore.org/sarif-2.1.0.json");
@@ -88,6 +92,9 @@ final class Reports {
                 res.putObject("message").put("text", f.detail());
                 ObjectNode loc = res.putArray("locations").addObject().putObject("physicalLocation");
                 loc.putObject("artifactLocation").put("uri", r.path().replace('\\', '/'));
+                if (f.line() > 0) {
+                    loc.putObject("region").put("startLine", f.line());
+                }
                 res.putObject("properties").put("sha256", r.sha256()).put("format", r.format())
                         .put("severity", severity(f.severity()));
             }

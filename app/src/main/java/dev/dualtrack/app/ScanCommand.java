@@ -1,6 +1,9 @@
 package dev.dualtrack.app;
 
 import dev.dualtrack.config.DualtrackConfig;
+import dev.dualtrack.pypi.manifest.ManifestAudit;
+import dev.dualtrack.pypi.manifest.ManifestKind;
+import dev.dualtrack.scanner.Finding;
 import dev.dualtrack.scanner.FileScanner;
 import dev.dualtrack.scanner.ScanPolicy;
 import dev.dualtrack.scanner.ScanReport;
@@ -20,7 +23,9 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -33,7 +38,8 @@ import picocli.CommandLine.Parameters;
  * Exit codes: 0 nothing blocked, 1 something blocked, 2 usage or I/O error.
  */
 @Command(name = "scan", mixinStandardHelpOptions = true,
-        description = "Scan model files (and folders of them) with the same engine the proxy runs in flight.")
+        description = {"Scan model files (and folders of them) with the same engine the proxy runs in flight,",
+                "and audit Python dependency manifests (requirements*.txt, pip.conf, pip.ini) with the PyPI policy."})
 final class ScanCommand implements Callable<Integer> {
     @Parameters(paramLabel = "PATH", arity = "1..*", description = "files or folders to scan")
     List<Path> paths;
@@ -52,6 +58,10 @@ final class ScanCommand implements Callable<Integer> {
             description = "a dualtrack config whose hf section sets the pickle profile, extra imports and enforce-safetensors")
     Path policyFile;
 
+    @Option(names = "--strict-lockfile",
+            description = "every requirement must be pinned with a sha256 (pip --require-hashes style); anything else is a finding")
+    boolean strictLockfile;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -60,6 +70,12 @@ final class ScanCommand implements Callable<Integer> {
     /** One scanned file. */
     record Result(String path, String format, String sha256, ScanReport report) {
     }
+
+    /** Dependency manifests met during the walk, audited together once the walk is over. */
+    private final Map<Path, String> requirementsFiles = new LinkedHashMap<>();
+    private final Map<Path, String> pipConfigs = new LinkedHashMap<>();
+    private final Map<Path, String> walked = new LinkedHashMap<>();
+    private Optional<DualtrackConfig> config = Optional.empty();
 
     @Override
     public Integer call() {
@@ -85,6 +101,12 @@ final class ScanCommand implements Callable<Integer> {
                 }
                 walk(root, policy, results, progress);
             }
+            List<Result> manifests = auditManifests();
+            // A file reached through -r is a manifest whatever its name: its model-scan entry gives way.
+            java.util.Set<String> audited = new java.util.HashSet<>();
+            manifests.forEach(m -> audited.add(m.path()));
+            results.removeIf(r -> audited.contains(r.path()));
+            results.addAll(manifests);
         } catch (IOException e) {
             err.println("dualtrack: " + e.getMessage());
             return Main.EXIT_USAGE;
@@ -105,7 +127,7 @@ final class ScanCommand implements Callable<Integer> {
         List<String> extra = new ArrayList<>();
         boolean enforce = enforceSafetensors;
         if (policyFile != null) {
-            Optional<DualtrackConfig> config = ConfigFiles.load(policyFile, err);
+            config = ConfigFiles.load(policyFile, err);
             if (config.isEmpty()) {
                 return Optional.empty();
             }
@@ -141,11 +163,53 @@ final class ScanCommand implements Callable<Integer> {
                     return FileVisitResult.CONTINUE;
                 }
                 String shown = root.equals(file) ? file.toString() : base.relativize(file).toString();
-                results.add(scan(file, shown, policy));
+                Path key = file.toAbsolutePath().normalize();
+                switch (ManifestKind.of(file)) {
+                    case REQUIREMENTS -> requirementsFiles.put(key, shown);
+                    case PIP_CONFIG -> pipConfigs.put(key, shown);
+                    default -> {
+                        walked.put(key, shown);
+                        results.add(scan(file, shown, policy));
+                    }
+                }
                 progress.tick(shown);
                 return FileVisitResult.CONTINUE;
             }
         });
+    }
+
+    /**
+     * The dependency audit, with the PyPI section of {@code --policy} (reserved names, typosquat exemptions,
+     * malicious feed) or, without one, the built-in typosquat list alone. Files reached only through
+     * {@code -r} are reported under their own path.
+     */
+    private List<Result> auditManifests() throws IOException {
+        if (requirementsFiles.isEmpty() && pipConfigs.isEmpty()) {
+            return List.of();
+        }
+        ManifestAudit audit = ManifestAudit.fromConfig(config.map(DualtrackConfig::pypi), strictLockfile);
+        Map<Path, List<Finding>> found = audit.audit(List.copyOf(requirementsFiles.keySet()),
+                List.copyOf(pipConfigs.keySet()));
+        Path cwd = Path.of("").toAbsolutePath();
+        List<Result> out = new ArrayList<>();
+        for (Map.Entry<Path, List<Finding>> e : found.entrySet()) {
+            Path file = e.getKey();
+            String shown = requirementsFiles.getOrDefault(file, pipConfigs.getOrDefault(file, walked.get(file)));
+            if (shown == null) {
+                shown = file.startsWith(cwd) ? cwd.relativize(file).toString() : file.toString();
+            }
+            String kind = pipConfigs.containsKey(file) ? "pip-config" : "requirements";
+            out.add(new Result(shown, kind, sha256(file), new ScanReport(kind, e.getValue())));
+        }
+        return out;
+    }
+
+    private static String sha256(Path file) throws IOException {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     static Result scan(Path file, String shown, ScanPolicy policy) throws IOException {

@@ -78,4 +78,37 @@ class ScanIT {
         assertThat(r.exit()).isEqualTo(1);
         assertThat(r.out()).contains("hf.enforce-safetensors");
     }
+
+    @Test
+    void dependencyManifestsAreAuditedWithFileAndLineInSarif(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("requirements.txt"), "# deps\nrequets==2.31.0\nnumpy>=1.24\n");
+        Files.writeString(dir.resolve("pip.conf"), "[global]\nindex-url = http://mirror.example/simple\n");
+        Run text = run("scan", dir.toString());
+        assertThat(text.exit()).isEqualTo(1);
+        assertThat(text.out()).contains("BLOCK requirements.txt [requirements]",
+                "line 2: deps.typosquat: requets looks like a typosquat of the popular project 'requests'",
+                "(warn) line 3: deps.unpinned", "BLOCK pip.conf [pip-config]", "line 2: deps.insecure-index");
+        JsonNode sarif = JSON.readTree(run("scan", "--format", "sarif", dir.toString()).out());
+        JsonNode typo = null;
+        for (JsonNode r : sarif.get("runs").get(0).get("results")) {
+            if (r.get("ruleId").asText().equals("deps.typosquat")) {
+                typo = r;
+            }
+        }
+        assertThat(typo).isNotNull();
+        JsonNode loc = typo.get("locations").get(0).get("physicalLocation");
+        assertThat(loc.get("artifactLocation").get("uri").asText()).isEqualTo("requirements.txt");
+        assertThat(loc.get("region").get("startLine").asInt()).isEqualTo(2);
+        JsonNode json = JSON.readTree(run("scan", "--format", "json", dir.resolve("requirements.txt").toString()).out());
+        assertThat(json.get("files").get(0).get("findings").get(0).get("line").asInt()).isEqualTo(2);
+    }
+
+    @Test
+    void strictLockfileTurnsAnUnhashedPinIntoABlock(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("requirements.txt"), "numpy==1.26.4\n");
+        assertThat(run("scan", dir.toString()).exit()).isZero();
+        Run strict = run("scan", "--strict-lockfile", dir.toString());
+        assertThat(strict.exit()).isEqualTo(1);
+        assertThat(strict.out()).contains("line 1: deps.not-locked: numpy is pinned without a sha256 --hash");
+    }
 }

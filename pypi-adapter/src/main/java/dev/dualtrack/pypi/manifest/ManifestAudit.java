@@ -1,0 +1,183 @@
+package dev.dualtrack.pypi.manifest;
+
+import dev.dualtrack.pypi.OriginRules;
+import dev.dualtrack.pypi.policy.MaliciousFeed;
+import dev.dualtrack.pypi.policy.TyposquatDetector;
+import dev.dualtrack.scanner.Finding;
+import dev.dualtrack.scanner.Severity;
+import dev.dualtrack.config.PypiConfig;
+import dev.dualtrack.config.RuleAction;
+import dev.dualtrack.pypi.simple.ProjectName;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.stream.Collectors;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The dependency track's rules, offline: what the proxy would refuse or what would let an install bypass it,
+ * found in requirements files and pip configuration. Uses the PyPI track's own engines (reservations,
+ * typosquat list, malicious feed), so CI and the proxy agree.
+ */
+public final class ManifestAudit {
+    private final Optional<OriginRules> reservations;
+    private final Optional<TyposquatDetector> typosquats;
+    private final Optional<MaliciousFeed> feed;
+    private final boolean strictLockfile;
+
+    public ManifestAudit(Optional<OriginRules> reservations, Optional<TyposquatDetector> typosquats,
+            Optional<MaliciousFeed> feed, boolean strictLockfile) {
+        this.reservations = reservations;
+        this.typosquats = typosquats;
+        this.feed = feed;
+        this.strictLockfile = strictLockfile;
+    }
+
+    /**
+     * The audit the proxy's configuration implies: its reservations, its typosquat setting and exemptions, its
+     * malicious feed. Without a configuration, the built-in typosquat list alone.
+     */
+    public static ManifestAudit fromConfig(Optional<PypiConfig> config, boolean strictLockfile) {
+        if (config.isEmpty()) {
+            return new ManifestAudit(Optional.empty(), Optional.of(TyposquatDetector.withBuiltInList(Set.of())),
+                    Optional.empty(), strictLockfile);
+        }
+        PypiConfig c = config.get();
+        Optional<TyposquatDetector> typosquats = c.typosquat().action() == RuleAction.OFF ? Optional.empty()
+                : Optional.of(TyposquatDetector.withBuiltInList(c.typosquat().exempt().stream()
+                        .map(ProjectName::normalize).collect(Collectors.toUnmodifiableSet())));
+        Optional<MaliciousFeed> feed = c.maliciousFeed().filter(f -> f.action() != RuleAction.OFF)
+                .map(f -> new MaliciousFeed(f.path(), Clock.systemUTC(), Duration.ofDays(1)));
+        return new ManifestAudit(Optional.of(new OriginRules(c)), typosquats, feed, strictLockfile);
+    }
+
+    /** Findings for a requirements file (and what it includes); lines refer to {@code file} only. */
+    public List<Finding> requirements(Path file, RequirementsParser.Parsed parsed) {
+        List<Finding> out = new ArrayList<>();
+        for (RequirementsParser.Problem p : parsed.problems()) {
+            if (p.file().equals(file)) {
+                out.add(new Finding(DepsRules.UNREADABLE, Severity.MALFORMED, p.text(), p.line()));
+            }
+        }
+        indexes(parsed.indexes(), file, out);
+        boolean extra = parsed.indexes().stream().anyMatch(RequirementsParser.IndexSetting::extra);
+        for (Requirement r : parsed.requirements()) {
+            if (!r.file().equals(file)) {
+                continue; // reported with the file that holds it
+            }
+            int line = r.line();
+            if (r.reference().isPresent()) {
+                // Under --strict-lockfile a direct reference is only acceptable with a sha256 of what it fetches.
+                boolean locked = r.hashes().stream().anyMatch(h -> h.startsWith("sha256:"));
+                out.add(new Finding(strictLockfile && !locked ? DepsRules.NOT_LOCKED : DepsRules.DIRECT_REFERENCE,
+                        strictLockfile && !locked ? Severity.UNKNOWN : Severity.INFO, "direct reference "
+                        + r.reference().get() + " bypasses the index and its checks", line));
+            }
+            if (r.name().isEmpty()) {
+                continue;
+            }
+            String name = r.name().get();
+            typosquats.flatMap(t -> t.suspectedTarget(name)).ifPresent(target -> out.add(new Finding(DepsRules.TYPOSQUAT,
+                    Severity.DANGEROUS, name + " looks like a typosquat of the popular project '" + target + "'", line)));
+            feed.flatMap(f -> f.match(name, r.pinnedVersion().orElse(null), null)).ifPresent(why ->
+                    out.add(new Finding(DepsRules.MALICIOUS, Severity.DANGEROUS, name + " is known-malicious: " + why,
+                            line)));
+            if (extra && reservations.flatMap(o -> o.reservation(name)).isPresent()) {
+                out.add(new Finding(DepsRules.INDEX_CONFUSION, Severity.DANGEROUS, name + " is reserved for an "
+                        + "internal index, but --extra-index-url makes pip merge every index and take the highest "
+                        + "version: a public upload of " + name + " would win", line));
+            }
+            if (r.reference().isEmpty() && !r.pinned()) {
+                out.add(new Finding(strictLockfile ? DepsRules.NOT_LOCKED : DepsRules.UNPINNED,
+                        strictLockfile ? Severity.UNKNOWN : Severity.INFO,
+                        name + (r.specifier().isEmpty() ? " has no version specifier" : " is not pinned (" + r.specifier()
+                                + ")"), line));
+            } else if (r.reference().isEmpty() && r.hashes().stream().noneMatch(h -> h.startsWith("sha256:"))) {
+                out.add(strictLockfile
+                        ? new Finding(DepsRules.NOT_LOCKED, Severity.UNKNOWN, name + " is pinned without a sha256 "
+                                + "--hash", line)
+                        : new Finding(DepsRules.UNHASHED, Severity.INFO, name + " has no --hash, so a changed file "
+                                + "would install unnoticed (use pip's --require-hashes)", line));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Audits requirements files and pip configuration files found in a tree. Each finding is filed under the
+     * file and line it is about, including files reached only through {@code -r}; a file reached twice is
+     * reported once.
+     */
+    public Map<Path, List<Finding>> audit(List<Path> requirementsFiles, List<Path> pipConfigs) {
+        Map<Path, Set<Finding>> byFile = new LinkedHashMap<>();
+        for (Path f : requirementsFiles) {
+            byFile.computeIfAbsent(f, k -> new LinkedHashSet<>());
+            RequirementsParser.Parsed parsed;
+            try {
+                parsed = RequirementsParser.parse(f);
+            } catch (IOException | UncheckedIOException e) {
+                byFile.get(f).add(new Finding(DepsRules.UNREADABLE, Severity.MALFORMED, "cannot read: " + e.getMessage()));
+                continue;
+            }
+            Set<Path> touched = new LinkedHashSet<>();
+            parsed.requirements().forEach(r -> touched.add(r.file()));
+            parsed.indexes().forEach(i -> touched.add(i.file()));
+            parsed.problems().forEach(p -> touched.add(p.file()));
+            touched.add(f);
+            for (Path t : touched) {
+                byFile.computeIfAbsent(t, k -> new LinkedHashSet<>()).addAll(requirements(t, parsed));
+            }
+        }
+        for (Path f : pipConfigs) {
+            Set<Finding> found = byFile.computeIfAbsent(f, k -> new LinkedHashSet<>());
+            try {
+                found.addAll(indexes(PipConf.indexes(f), f, new ArrayList<>()));
+            } catch (IOException | UncheckedIOException e) {
+                found.add(new Finding(DepsRules.UNREADABLE, Severity.MALFORMED, "cannot read: " + e.getMessage()));
+            }
+        }
+        Map<Path, List<Finding>> out = new LinkedHashMap<>();
+        byFile.forEach((k, v) -> out.put(k, v.stream().sorted(java.util.Comparator.comparingInt(Finding::line)).toList()));
+        return out;
+    }
+
+    /** Findings for index settings (requirements files and pip configuration). */
+    public List<Finding> indexes(List<RequirementsParser.IndexSetting> settings, Path file,
+            List<Finding> out) {
+        for (RequirementsParser.IndexSetting s : settings) {
+            if (!s.file().equals(file)) {
+                continue;
+            }
+            URI u;
+            try {
+                u = URI.create(s.url());
+            } catch (IllegalArgumentException e) {
+                out.add(new Finding(DepsRules.UNREADABLE, Severity.MALFORMED, "not a URL: " + s.url(), s.line()));
+                continue;
+            }
+            if ("http".equalsIgnoreCase(u.getScheme()) && !isLoopback(u.getHost())) {
+                out.add(new Finding(DepsRules.INSECURE_INDEX, Severity.UNKNOWN, "index " + s.url()
+                        + " is plain http: anyone on the path can change what installs", s.line()));
+            }
+            if (s.extra()) {
+                out.add(new Finding(DepsRules.INDEX_CONFUSION, Severity.INFO, "--extra-index-url " + s.url()
+                        + ": pip merges indexes and takes the highest version from any; use one index (dualtrack) "
+                        + "that routes each name to one origin", s.line()));
+            }
+        }
+        return out;
+    }
+
+    private static boolean isLoopback(String host) {
+        return host != null && (host.equals("localhost") || host.startsWith("127.") || host.equals("[::1]"));
+    }
+}

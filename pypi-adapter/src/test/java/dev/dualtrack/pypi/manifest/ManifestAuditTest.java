@@ -1,0 +1,157 @@
+package dev.dualtrack.pypi.manifest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.dualtrack.config.ConfigLoader;
+import dev.dualtrack.config.PypiConfig;
+import dev.dualtrack.scanner.Finding;
+import dev.dualtrack.scanner.Severity;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The dependency audit on files shaped like the ones pip users write (pip's requirements-file reference). */
+class ManifestAuditTest {
+    static final String SHA = "sha256:" + "ab".repeat(32);
+
+    static Optional<PypiConfig> config(Path feed) throws Exception {
+        return Optional.of(ConfigLoader.parse("t", """
+                pypi:
+                  upstreams:
+                    - {name: corp, url: 'https://corp.example/simple/', internal: true}
+                    - {name: pypi, url: 'https://pypi.org/simple/'}
+                  reserved: [{namespace: acme, upstream: corp}]
+                  malicious-feed: {path: '%s'}
+                """.formatted(feed)).pypi());
+    }
+
+    static String rules(List<Finding> fs) {
+        return String.join(",", fs.stream().map(f -> f.line() + ":" + f.rule()).toList());
+    }
+
+    static List<Finding> audit(ManifestAudit audit, Path file) {
+        return audit.audit(List.of(file), List.of()).get(file);
+    }
+
+    @Test
+    void requirementsFileFindingsCarryTheirLine(@TempDir Path dir) throws Exception {
+        Path feed = Files.createDirectories(dir.resolve("feed/osv/malicious/pypi/evilpkg"));
+        Files.writeString(feed.resolve("MAL-2025-1.json"), """
+                {"id":"MAL-2025-1","affected":[{"package":{"ecosystem":"PyPI","name":"evilpkg"},"versions":["1.0"]}]}""");
+        Path req = dir.resolve("requirements.txt");
+        Files.writeString(req, """
+                # pinned and hashed: nothing to say
+                torch==2.1.0 \\
+                    --hash=%s
+                --extra-index-url https://pypi.org/simple
+                requets==2.31.0 --hash=%s
+                numpy>=1.24
+                Acme_Utils==1.0 --hash=%s
+                EvilPkg==1.0 --hash=%s
+                git+https://github.com/x/y.git#egg=y
+                scipy   # no version at all
+                """.formatted(SHA, SHA, SHA, SHA));
+        List<Finding> fs = audit(ManifestAudit.fromConfig(config(dir.resolve("feed")), false), req);
+        assertThat(rules(fs)).isEqualTo("4:deps.index-confusion,5:deps.typosquat,6:deps.unpinned,"
+                + "7:deps.index-confusion,8:deps.malicious,9:deps.direct-reference,10:deps.unpinned");
+        assertThat(fs.get(3).detail()).contains("acme-utils is reserved for an internal index");
+        assertThat(fs.get(3).severity()).isEqualTo(Severity.DANGEROUS);
+        assertThat(fs.get(0).severity()).isEqualTo(Severity.INFO);
+        assertThat(fs.get(4).detail()).contains("MAL-2025-1");
+        assertThat(fs.get(6).detail()).isEqualTo("scipy has no version specifier");
+    }
+
+    @Test
+    void withoutAnExtraIndexAReservedNameIsNotExposed(@TempDir Path dir) throws Exception {
+        Path req = dir.resolve("requirements.txt");
+        Files.writeString(req, "--index-url https://dualtrack.corp/simple\nacme-utils==1.0 --hash=" + SHA + "\n");
+        assertThat(audit(ManifestAudit.fromConfig(config(dir), false), req)).isEmpty();
+    }
+
+    @Test
+    void includesAreFollowedAndReportedUnderTheirOwnFile(@TempDir Path dir) throws Exception {
+        Files.createDirectories(dir.resolve("sub"));
+        Path req = dir.resolve("requirements.txt");
+        Path base = dir.resolve("sub/base.in");
+        Files.writeString(req, "-r sub/base.in\n-c constraints.txt\n-r missing.txt\n");
+        Files.writeString(base, "\n--index-url=http://mirror.example/simple\npandas==2.0.0\nthis is not valid!!\n");
+        Files.writeString(dir.resolve("constraints.txt"), "anything-goes\n");
+        Map<Path, List<Finding>> all = ManifestAudit.fromConfig(Optional.empty(), false)
+                .audit(List.of(req), List.of());
+        assertThat(rules(all.get(req))).isEqualTo("3:deps.unreadable");
+        assertThat(all.get(req).get(0).detail()).isEqualTo("included file missing.txt does not exist");
+        assertThat(rules(all.get(base))).isEqualTo("2:deps.insecure-index,3:deps.unhashed,4:deps.unreadable");
+        assertThat(all).doesNotContainKey(dir.resolve("constraints.txt"));
+    }
+
+    @Test
+    void includeCyclesEndAndLoopbackHttpIsAllowed(@TempDir Path dir) throws Exception {
+        Path a = dir.resolve("requirements.txt");
+        Files.writeString(a, "-r requirements-dev.txt\n-i http://127.0.0.1:8080/simple\n");
+        Files.writeString(dir.resolve("requirements-dev.txt"), "-r requirements.txt\n");
+        assertThat(ManifestAudit.fromConfig(Optional.empty(), false).audit(List.of(a), List.of()).values())
+                .allSatisfy(fs -> assertThat(fs).isEmpty());
+    }
+
+    @Test
+    void strictLockfileRequiresAPinAndASha256ForEveryRequirement(@TempDir Path dir) throws Exception {
+        Path req = dir.resolve("requirements.txt");
+        Files.writeString(req, """
+                torch==2.1.0 --hash=%s
+                numpy==1.26.4
+                scipy~=1.11
+                six==1.16.0 --hash=md5:0123456789abcdef0123456789abcdef
+                https://example.com/pkg-1.0.tar.gz
+                https://example.com/other-1.0.tar.gz --hash=%s
+                """.formatted(SHA, SHA));
+        List<Finding> fs = audit(ManifestAudit.fromConfig(Optional.empty(), true), req);
+        assertThat(rules(fs)).isEqualTo("2:deps.not-locked,3:deps.not-locked,4:deps.not-locked,"
+                + "5:deps.not-locked,6:deps.direct-reference");
+        assertThat(fs.subList(0, 4)).allSatisfy(f -> assertThat(f.severity()).isEqualTo(Severity.UNKNOWN));
+        assertThat(fs.get(4).severity()).isEqualTo(Severity.INFO);
+        // Without the flag the same file only warns.
+        assertThat(audit(ManifestAudit.fromConfig(Optional.empty(), false), req))
+                .allSatisfy(f -> assertThat(f.severity()).isEqualTo(Severity.INFO));
+    }
+
+    @Test
+    void pipConfigIndexesWithContinuationLines(@TempDir Path dir) throws Exception {
+        Path conf = dir.resolve("pip.conf");
+        Files.writeString(conf, """
+                [global]
+                timeout = 60
+                index-url = https://dualtrack.corp/simple
+                extra-index-url =
+                    http://mirror.example/simple
+                    https://pypi.org/simple
+                [freeze]
+                index-url = http://ignored.example/simple
+                """);
+        List<Finding> fs = ManifestAudit.fromConfig(Optional.empty(), false).audit(List.of(), List.of(conf)).get(conf);
+        assertThat(rules(fs)).isEqualTo("5:deps.insecure-index,5:deps.index-confusion,6:deps.index-confusion");
+    }
+
+    @Test
+    void aFileThatIsNotUtf8IsUnreadableNotIgnored(@TempDir Path dir) throws Exception {
+        Path req = dir.resolve("requirements.txt");
+        Files.write(req, new byte[] {'a', '=', '=', '1', (byte) 0xff, '\n'});
+        List<Finding> fs = audit(ManifestAudit.fromConfig(Optional.empty(), false), req);
+        assertThat(fs).extracting(Finding::rule).containsExactly("deps.unreadable");
+        assertThat(fs.get(0).severity()).isEqualTo(Severity.MALFORMED);
+    }
+
+    @Test
+    void manifestsAreRecognisedByName() {
+        assertThat(ManifestKind.of(Path.of("a/requirements.txt"))).isEqualTo(ManifestKind.REQUIREMENTS);
+        assertThat(ManifestKind.of(Path.of("requirements-dev.txt"))).isEqualTo(ManifestKind.REQUIREMENTS);
+        assertThat(ManifestKind.of(Path.of("dev-requirements.txt"))).isEqualTo(ManifestKind.REQUIREMENTS);
+        assertThat(ManifestKind.of(Path.of("constraints.txt"))).isEqualTo(ManifestKind.REQUIREMENTS);
+        assertThat(ManifestKind.of(Path.of("pip.ini"))).isEqualTo(ManifestKind.PIP_CONFIG);
+        assertThat(ManifestKind.of(Path.of("notes.txt"))).isEqualTo(ManifestKind.OTHER);
+        assertThat(ManifestKind.of(Path.of("model.bin"))).isEqualTo(ManifestKind.OTHER);
+    }
+}
