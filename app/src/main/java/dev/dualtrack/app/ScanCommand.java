@@ -4,6 +4,10 @@ import dev.dualtrack.config.DualtrackConfig;
 import dev.dualtrack.pypi.manifest.ManifestAudit;
 import dev.dualtrack.pypi.manifest.ManifestKind;
 import dev.dualtrack.scanner.Finding;
+import dev.dualtrack.scanner.Severity;
+import dev.dualtrack.scanner.lfs.LfsAudit;
+import dev.dualtrack.scanner.lfs.LfsPointer;
+import dev.dualtrack.scanner.lfs.LfsRules;
 import dev.dualtrack.scanner.FileScanner;
 import dev.dualtrack.scanner.ScanPolicy;
 import dev.dualtrack.scanner.ScanReport;
@@ -145,7 +149,15 @@ final class ScanCommand implements Callable<Integer> {
     private void walk(Path root, ScanPolicy policy, List<Result> results, Progress progress) throws IOException {
         Path realRoot = root.toRealPath();
         Path base = Files.isDirectory(root) ? root : root.getParent() == null ? Path.of("") : root.getParent();
+        LfsAudit lfs = new LfsAudit(LfsAudit.findGitDir(Files.isDirectory(root) ? root : base));
         Files.walkFileTree(root, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
+                // git's own store: its LFS objects are reached through their pointers, the rest is history.
+                return dir.getFileName() != null && dir.getFileName().toString().equals(".git") && !dir.equals(root)
+                        ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
+            }
+
             @Override
             public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
                 if (attrs.isSymbolicLink()) {
@@ -169,7 +181,7 @@ final class ScanCommand implements Callable<Integer> {
                     case PIP_CONFIG -> pipConfigs.put(key, shown);
                     default -> {
                         walked.put(key, shown);
-                        results.add(scan(file, shown, policy));
+                        results.add(scanWithLfs(file, shown, policy, lfs));
                     }
                 }
                 progress.tick(shown);
@@ -210,6 +222,37 @@ final class ScanCommand implements Callable<Integer> {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** Git LFS files get their own checks; a pointer whose object is present is scanned as that object. */
+    private static Result scanWithLfs(Path file, String shown, ScanPolicy policy, LfsAudit lfs) throws IOException {
+        String name = file.getFileName().toString();
+        if (name.equals(".lfsconfig") || name.equals(".gitattributes")) {
+            String text = Files.readString(file, java.nio.charset.StandardCharsets.UTF_8);
+            List<Finding> found = name.equals(".lfsconfig") ? lfs.lfsconfig(text) : LfsAudit.gitattributes(text);
+            String kind = name.substring(1);
+            return new Result(shown, kind, sha256(file), new ScanReport(kind, found));
+        }
+        if (Files.size(file) < LfsPointer.MAX_BYTES) {
+            byte[] content = Files.readAllBytes(file);
+            if (LfsPointer.looksLikePointer(content)) {
+                LfsPointer pointer;
+                try {
+                    pointer = LfsPointer.parse(content);
+                } catch (IllegalArgumentException e) {
+                    return new Result(shown, "lfs-pointer", sha256(file), new ScanReport("lfs-pointer", List.of(
+                            new Finding(LfsRules.INVALID_POINTER, Severity.MALFORMED, e.getMessage()))));
+                }
+                List<Finding> found = lfs.pointer(pointer);
+                Optional<Path> object = lfs.objectOf(pointer);
+                if (!found.isEmpty() || object.isEmpty()) {
+                    return new Result(shown, "lfs-pointer", sha256(file), new ScanReport("lfs-pointer", found));
+                }
+                Result r = scan(object.get(), shown, policy);
+                return new Result(shown, r.format(), r.sha256(), r.report());
+            }
+        }
+        return scan(file, shown, policy);
     }
 
     static Result scan(Path file, String shown, ScanPolicy policy) throws IOException {

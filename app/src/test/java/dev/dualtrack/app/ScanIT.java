@@ -111,4 +111,31 @@ class ScanIT {
         assertThat(strict.exit()).isEqualTo(1);
         assertThat(strict.out()).contains("line 1: deps.not-locked: numpy is pinned without a sha256 --hash");
     }
+
+    @Test
+    void lfsPointersAreScannedAsTheirObjectsAndCheckedAgainstThem(@TempDir Path dir) throws Exception {
+        String oid = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(EVIL));
+        Path git = Files.createDirectories(dir.resolve(".git"));
+        Files.writeString(git.resolve("config"), "[remote \"origin\"]\n\turl = https://huggingface.co/acme/bert\n");
+        Path objects = Files.createDirectories(git.resolve("lfs/objects/" + oid.substring(0, 2) + "/" + oid.substring(2, 4)));
+        Files.write(objects.resolve(oid), EVIL);
+        String pointer = "version https://git-lfs.github.com/spec/v1\noid sha256:" + oid + "\nsize " + EVIL.length + "\n";
+        Files.writeString(dir.resolve("pytorch_model.bin"), pointer);
+        Files.writeString(dir.resolve("absent.bin"), pointer.replace(oid, "c".repeat(64)));
+        Files.writeString(dir.resolve(".gitattributes"), "*.bin filter=lfs diff=lfs merge=lfs -text\n");
+        Files.writeString(dir.resolve(".lfsconfig"), "[lfs]\n\turl = https://lfs.attacker.example/\n");
+        Run r = run("scan", dir.toString());
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.out()).contains("BLOCK pytorch_model.bin [pickle]", "hf.pickle.dangerous-import",
+                "ok    absent.bin [lfs-pointer]", "(warn) lfs.object-missing",
+                "ok    .gitattributes [gitattributes]", "(warn) line 1: lfs.pickle-weights",
+                "BLOCK .lfsconfig [lfsconfig]", "line 2: lfs.foreign-endpoint", "4 files, 2 blocked, 2 allowed")
+                .doesNotContain(".git/");
+        // The object swapped for a clean pickle of the same length: the pointer no longer matches.
+        byte[] other = EVIL.clone();
+        other[1] = 'n';
+        Files.write(objects.resolve(oid), other);
+        assertThat(run("scan", dir.resolve("pytorch_model.bin").toString()).out())
+                .contains("BLOCK", "lfs.pointer-mismatch", "hashes to sha256:");
+    }
 }
