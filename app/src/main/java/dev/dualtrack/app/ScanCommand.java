@@ -177,7 +177,7 @@ final class ScanCommand implements Callable<Integer> {
                 String shown = root.equals(file) ? file.toString() : base.relativize(file).toString();
                 Path key = file.toAbsolutePath().normalize();
                 switch (ManifestKind.of(file)) {
-                    case REQUIREMENTS -> requirementsFiles.put(key, shown);
+                    case REQUIREMENTS, PROJECT_OR_LOCK -> requirementsFiles.put(key, shown);
                     case PIP_CONFIG -> pipConfigs.put(key, shown);
                     default -> {
                         walked.put(key, shown);
@@ -210,7 +210,7 @@ final class ScanCommand implements Callable<Integer> {
             if (shown == null) {
                 shown = file.startsWith(cwd) ? cwd.relativize(file).toString() : file.toString();
             }
-            String kind = pipConfigs.containsKey(file) ? "pip-config" : "requirements";
+            String kind = ManifestKind.label(file);
             out.add(new Result(shown, kind, sha256(file), new ScanReport(kind, e.getValue())));
         }
         return out;

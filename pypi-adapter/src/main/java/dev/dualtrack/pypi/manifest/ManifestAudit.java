@@ -69,7 +69,7 @@ public final class ManifestAudit {
             }
         }
         indexes(parsed.indexes(), file, out);
-        boolean extra = parsed.indexes().stream().anyMatch(RequirementsParser.IndexSetting::extra);
+
         for (Requirement r : parsed.requirements()) {
             if (!r.file().equals(file)) {
                 continue; // reported with the file that holds it
@@ -77,7 +77,8 @@ public final class ManifestAudit {
             int line = r.line();
             if (r.reference().isPresent()) {
                 // Under --strict-lockfile a direct reference is only acceptable with a sha256 of what it fetches.
-                boolean locked = r.hashes().stream().anyMatch(h -> h.startsWith("sha256:"));
+                // A project's declared direct reference is its lockfile's to pin (see uncovered).
+                boolean locked = parsed.declared() || r.hashes().stream().anyMatch(h -> h.startsWith("sha256:"));
                 out.add(new Finding(strictLockfile && !locked ? DepsRules.NOT_LOCKED : DepsRules.DIRECT_REFERENCE,
                         strictLockfile && !locked ? Severity.UNKNOWN : Severity.INFO, "direct reference "
                         + r.reference().get() + " bypasses the index and its checks", line));
@@ -91,10 +92,13 @@ public final class ManifestAudit {
             feed.flatMap(f -> f.match(name, r.pinnedVersion().orElse(null), null)).ifPresent(why ->
                     out.add(new Finding(DepsRules.MALICIOUS, Severity.DANGEROUS, name + " is known-malicious: " + why,
                             line)));
-            if (extra && reservations.flatMap(o -> o.reservation(name)).isPresent()) {
+            if (parsed.merged() && r.index().isEmpty() && reservations.flatMap(o -> o.reservation(name)).isPresent()) {
                 out.add(new Finding(DepsRules.INDEX_CONFUSION, Severity.DANGEROUS, name + " is reserved for an "
-                        + "internal index, but --extra-index-url makes pip merge every index and take the highest "
-                        + "version: a public upload of " + name + " would win", line));
+                        + "internal index, but " + mergeCause(file) + ": a public upload of " + name + " would win",
+                        line));
+            }
+            if (parsed.declared()) {
+                continue; // ranges are a project's business; its lockfile is held to pins and hashes
             }
             if (r.reference().isEmpty() && !r.pinned()) {
                 out.add(new Finding(strictLockfile ? DepsRules.NOT_LOCKED : DepsRules.UNPINNED,
@@ -103,10 +107,12 @@ public final class ManifestAudit {
                                 + ")"), line));
             } else if (r.reference().isEmpty() && r.hashes().stream().noneMatch(h -> h.startsWith("sha256:"))) {
                 out.add(strictLockfile
-                        ? new Finding(DepsRules.NOT_LOCKED, Severity.UNKNOWN, name + " is pinned without a sha256 "
-                                + "--hash", line)
-                        : new Finding(DepsRules.UNHASHED, Severity.INFO, name + " has no --hash, so a changed file "
-                                + "would install unnoticed (use pip's --require-hashes)", line));
+                        ? new Finding(DepsRules.NOT_LOCKED, Severity.UNKNOWN, name + " is pinned without a sha256"
+                                + (ManifestKind.of(file) == ManifestKind.REQUIREMENTS ? " --hash" : ""), line)
+                        : new Finding(DepsRules.UNHASHED, Severity.INFO, name + (ManifestKind.of(file)
+                                == ManifestKind.REQUIREMENTS ? " has no --hash, so a changed file would install "
+                                + "unnoticed (use pip's --require-hashes)" : " is locked without a hash, so a changed "
+                                + "file would install unnoticed"), line));
             }
         }
         return out;
@@ -119,11 +125,14 @@ public final class ManifestAudit {
      */
     public Map<Path, List<Finding>> audit(List<Path> requirementsFiles, List<Path> pipConfigs) {
         Map<Path, Set<Finding>> byFile = new LinkedHashMap<>();
+        Map<Path, RequirementsParser.Parsed> all = new LinkedHashMap<>();
         for (Path f : requirementsFiles) {
             byFile.computeIfAbsent(f, k -> new LinkedHashSet<>());
             RequirementsParser.Parsed parsed;
             try {
-                parsed = RequirementsParser.parse(f);
+                parsed = ManifestKind.of(f) == ManifestKind.PROJECT_OR_LOCK ? TomlManifests.parse(f)
+                        : RequirementsParser.parse(f);
+                all.put(f, parsed);
             } catch (IOException | UncheckedIOException e) {
                 byFile.get(f).add(new Finding(DepsRules.UNREADABLE, Severity.MALFORMED, "cannot read: " + e.getMessage()));
                 continue;
@@ -137,6 +146,13 @@ public final class ManifestAudit {
                 byFile.computeIfAbsent(t, k -> new LinkedHashSet<>()).addAll(requirements(t, parsed));
             }
         }
+        if (strictLockfile) {
+            all.forEach((f, parsed) -> {
+                if (parsed.declared()) {
+                    byFile.get(f).addAll(uncovered(f, parsed, all));
+                }
+            });
+        }
         for (Path f : pipConfigs) {
             Set<Finding> found = byFile.computeIfAbsent(f, k -> new LinkedHashSet<>());
             try {
@@ -148,6 +164,37 @@ public final class ManifestAudit {
         Map<Path, List<Finding>> out = new LinkedHashMap<>();
         byFile.forEach((k, v) -> out.put(k, v.stream().sorted(java.util.Comparator.comparingInt(Finding::line)).toList()));
         return out;
+    }
+
+    /** Under --strict-lockfile: declared requirements no lockfile beside the project pins with a sha256. */
+    private static List<Finding> uncovered(Path project, RequirementsParser.Parsed declared,
+            Map<Path, RequirementsParser.Parsed> all) {
+        Set<String> locked = new java.util.HashSet<>();
+        all.forEach((f, p) -> {
+            if (!p.declared() && java.util.Objects.equals(f.getParent(), project.getParent())) {
+                p.requirements().stream().filter(r -> r.hashes().stream().anyMatch(h -> h.startsWith("sha256:")))
+                        .forEach(r -> r.name().ifPresent(locked::add));
+            }
+        });
+        List<Finding> out = new ArrayList<>();
+        for (Requirement r : declared.requirements()) {
+            if (r.file().equals(project) && r.name().isPresent() && !locked.contains(r.name().get())) {
+                out.add(new Finding(DepsRules.NOT_LOCKED, Severity.UNKNOWN, r.name().get() + " is not pinned with a "
+                        + "sha256 by any lockfile beside " + project.getFileName(), r.line()));
+            }
+        }
+        return out;
+    }
+
+    private static String mergeCause(Path file) {
+        String n = String.valueOf(file.getFileName());
+        if (n.equals("pyproject.toml") || n.equals("poetry.lock")) {
+            return "it is not tied to one source (source = \"...\"), so PyPI can answer for it too";
+        }
+        if (n.equals("uv.lock")) {
+            return "index-strategy lets uv take it from any index";
+        }
+        return "--extra-index-url makes pip merge every index and take the highest version";
     }
 
     /** Findings for index settings (requirements files and pip configuration). */
@@ -164,13 +211,16 @@ public final class ManifestAudit {
                 out.add(new Finding(DepsRules.UNREADABLE, Severity.MALFORMED, "not a URL: " + s.url(), s.line()));
                 continue;
             }
-            if ("http".equalsIgnoreCase(u.getScheme()) && !isLoopback(u.getHost())) {
+            if (s.tlsUnverified()) {
+                out.add(new Finding(DepsRules.INSECURE_INDEX, Severity.UNKNOWN, "index " + s.url() + " has verify_ssl "
+                        + "= false: without certificate checks anyone on the path can change what installs", s.line()));
+            } else if ("http".equalsIgnoreCase(u.getScheme()) && !isLoopback(u.getHost())) {
                 out.add(new Finding(DepsRules.INSECURE_INDEX, Severity.UNKNOWN, "index " + s.url()
                         + " is plain http: anyone on the path can change what installs", s.line()));
             }
             if (s.extra()) {
-                out.add(new Finding(DepsRules.INDEX_CONFUSION, Severity.INFO, "--extra-index-url " + s.url()
-                        + ": pip merges indexes and takes the highest version from any; use one index (dualtrack) "
+                out.add(new Finding(DepsRules.INDEX_CONFUSION, Severity.INFO, "extra index " + s.url()
+                        + ": when indexes are merged the highest version from any wins; use one index (dualtrack) "
                         + "that routes each name to one origin", s.line()));
             }
         }

@@ -9,8 +9,21 @@ public enum ManifestKind {
     REQUIREMENTS,
     /** {@code pip.conf} (Unix) or {@code pip.ini} (Windows). */
     PIP_CONFIG,
+    /** pyproject.toml, poetry.lock, uv.lock, Pipfile.lock. */
+    PROJECT_OR_LOCK,
     /** Anything else: the model scan's business. */
     OTHER;
+
+    /** The format label reports show: {@code requirements}, {@code pyproject}, {@code uv-lock}, … */
+    public static String label(Path file) {
+        String n = String.valueOf(file.getFileName()).toLowerCase(Locale.ROOT);
+        return switch (of(file)) {
+            case REQUIREMENTS -> "requirements";
+            case PIP_CONFIG -> "pip-config";
+            case PROJECT_OR_LOCK -> n.equals("pyproject.toml") ? "pyproject" : n.replace('.', '-');
+            case OTHER -> "requirements"; // a file reached through -r, whatever its name
+        };
+    }
 
     public static ManifestKind of(Path file) {
         Path name = file.getFileName();
@@ -18,6 +31,9 @@ public enum ManifestKind {
             return OTHER;
         }
         String n = name.toString().toLowerCase(Locale.ROOT);
+        if (n.equals("pyproject.toml") || n.equals("poetry.lock") || n.equals("uv.lock") || n.equals("pipfile.lock")) {
+            return PROJECT_OR_LOCK;
+        }
         if (n.equals("pip.conf") || n.equals("pip.ini")) {
             return PIP_CONFIG;
         }

@@ -11,9 +11,10 @@ import java.util.Optional;
  * @param specifier the version specifier as written ({@code ==1.2}, {@code >=2}), empty when none
  * @param hashes    {@code --hash=sha256:...} values
  * @param reference the URL, VCS or path for direct references
+ * @param index     the one index or source the manifest ties this requirement to, if it does
  */
 public record Requirement(Path file, int line, Optional<String> name, String specifier, List<String> hashes,
-        Optional<String> reference) {
+        Optional<String> reference, Optional<String> index) {
 
     /** Pinned to exactly one version ({@code ==X} without wildcards, or {@code ===X}). */
     public boolean pinned() {

@@ -25,8 +25,16 @@ public final class RequirementsParser {
             + "(\\(?\\s*(?:(?:~=|===|==|!=|<=|>=|<|>)\\s*[A-Za-z0-9.*+!_-]+\\s*,?\\s*)*\\)?)\\s*"
             + "(@\\s*(\\S+))?\\s*(;.*)?$");
 
-    /** Everything a requirements file (and the files it includes) says. */
-    public record Parsed(List<Requirement> requirements, List<IndexSetting> indexes, List<Problem> problems) {
+    /**
+     * Everything a manifest (and the files it includes) says. {@code declared}: the requirements are a project's
+     * declared ranges (pyproject.toml), which a lockfile pins, so they are not held to pins and hashes themselves.
+     */
+    public record Parsed(List<Requirement> requirements, List<IndexSetting> indexes, List<Problem> problems,
+            boolean declared, boolean merged) {
+        /** A requirements file: pip merges indexes as soon as there is an extra one. */
+        public Parsed(List<Requirement> requirements, List<IndexSetting> indexes, List<Problem> problems) {
+            this(requirements, indexes, problems, false, indexes.stream().anyMatch(IndexSetting::extra));
+        }
     }
 
     /** A line pip would reject, or an include that cannot be followed. */
@@ -34,7 +42,10 @@ public final class RequirementsParser {
     }
 
     /** An index URL and where it was set. */
-    public record IndexSetting(Path file, int line, String url, boolean extra) {
+    public record IndexSetting(Path file, int line, String url, boolean extra, boolean tlsUnverified) {
+        public IndexSetting(Path file, int line, String url, boolean extra) {
+            this(file, line, url, extra, false);
+        }
     }
 
     private RequirementsParser() {
@@ -128,7 +139,7 @@ public final class RequirementsParser {
             Matcher m = NAMED.matcher(r);
             Optional<String> name = m.matches() && m.group(5) != null ? Optional.of(ProjectName.normalize(m.group(1)))
                     : Optional.empty();
-            reqs.add(new Requirement(file, line, name, "", hashes, Optional.of(name.isPresent() ? m.group(5) : r)));
+            reqs.add(new Requirement(file, line, name, "", hashes, Optional.of(name.isPresent() ? m.group(5) : r), Optional.empty()));
             return;
         }
         Matcher m = NAMED.matcher(r);
@@ -138,7 +149,18 @@ public final class RequirementsParser {
         }
         Optional<String> ref = Optional.ofNullable(m.group(5));
         reqs.add(new Requirement(file, line, Optional.of(ProjectName.normalize(m.group(1))),
-                m.group(3) == null ? "" : m.group(3).strip(), hashes, ref));
+                m.group(3) == null ? "" : m.group(3).strip(), hashes, ref, Optional.empty()));
+    }
+
+    /** A PEP 508 requirement string ({@code name[extra] >=1,<2 ; marker} or {@code name @ url}), if it is one. */
+    static Optional<Requirement> pep508(Path file, int line, String text) {
+        Matcher m = NAMED.matcher(text.strip());
+        if (!m.matches()) {
+            return Optional.empty();
+        }
+        return Optional.of(new Requirement(file, line, Optional.of(ProjectName.normalize(m.group(1))),
+                m.group(3) == null ? "" : m.group(3).strip(), List.of(), Optional.ofNullable(m.group(5)),
+                Optional.empty()));
     }
 
     private static String value(List<String> tokens, String first) {

@@ -153,5 +153,86 @@ class ManifestAuditTest {
         assertThat(ManifestKind.of(Path.of("pip.ini"))).isEqualTo(ManifestKind.PIP_CONFIG);
         assertThat(ManifestKind.of(Path.of("notes.txt"))).isEqualTo(ManifestKind.OTHER);
         assertThat(ManifestKind.of(Path.of("model.bin"))).isEqualTo(ManifestKind.OTHER);
+        assertThat(ManifestKind.of(Path.of("Pipfile.lock"))).isEqualTo(ManifestKind.PROJECT_OR_LOCK);
+        assertThat(ManifestKind.label(Path.of("uv.lock"))).isEqualTo("uv-lock");
+        assertThat(ManifestKind.label(Path.of("pyproject.toml"))).isEqualTo("pyproject");
+    }
+
+    /** The sample manifests (test resources, written in each tool's real layout) copied into {@code dir}. */
+    static Path samples(Path dir) throws Exception {
+        for (String n : List.of("pyproject.toml", "poetry.lock", "uv.lock", "Pipfile.lock")) {
+            try (var in = ManifestAuditTest.class.getResourceAsStream("/manifests/" + n)) {
+                Files.copy(in, dir.resolve(n));
+            }
+        }
+        return dir;
+    }
+
+    static Optional<PypiConfig> reservingAcme() throws Exception {
+        return Optional.of(ConfigLoader.parse("t", """
+                pypi:
+                  upstreams:
+                    - {name: corp, url: 'https://corp.example/simple/', internal: true}
+                    - {name: pypi, url: 'https://pypi.org/simple/'}
+                  reserved: [{namespace: acme, upstream: corp}]
+                """).pypi());
+    }
+
+    static Map<Path, List<Finding>> auditSamples(Path dir, boolean strict) throws Exception {
+        samples(dir);
+        List<Path> files = List.of("pyproject.toml", "poetry.lock", "uv.lock", "Pipfile.lock").stream()
+                .map(dir::resolve).toList();
+        return ManifestAudit.fromConfig(reservingAcme(), strict).audit(files, List.of());
+    }
+
+    @Test
+    void pyprojectPep621PoetryAndUvSections(@TempDir Path dir) throws Exception {
+        List<Finding> fs = auditSamples(dir, false).get(dir.resolve("pyproject.toml"));
+        assertThat(rules(fs)).isEqualTo("7:deps.typosquat,9:deps.direct-reference,19:deps.index-confusion,"
+                + "20:deps.direct-reference,24:deps.index-confusion,32:deps.insecure-index,32:deps.index-confusion");
+        // acme-core is tied to the corp source and acme-utils to an index: neither is exposed; acme-data is.
+        assertThat(fs.get(2).detail()).startsWith("acme-data is reserved").contains("source = ");
+        assertThat(fs.get(2).severity()).isEqualTo(Severity.DANGEROUS);
+        // Declared ranges are not held to pins: no deps.unpinned for torch>=2.1 or numpy = "^1.26".
+        assertThat(fs).extracting(Finding::rule).doesNotContain("deps.unpinned", "deps.unhashed");
+    }
+
+    @Test
+    void lockfilesOfPoetryUvAndPipenv(@TempDir Path dir) throws Exception {
+        Map<Path, List<Finding>> all = auditSamples(dir, false);
+        assertThat(rules(all.get(dir.resolve("poetry.lock"))))
+                .isEqualTo("15:deps.insecure-index,15:deps.unhashed,28:deps.direct-reference");
+        assertThat(rules(all.get(dir.resolve("uv.lock")))).isEqualTo("21:deps.typosquat,21:deps.unhashed");
+        List<Finding> pipenv = all.get(dir.resolve("Pipfile.lock"));
+        assertThat(rules(pipenv)).isEqualTo("13:deps.insecure-index,26:deps.unhashed,31:deps.direct-reference");
+        assertThat(pipenv.get(0).detail()).contains("verify_ssl = false");
+    }
+
+    @Test
+    void strictLockfileWantsEveryDeclaredDependencyPinnedWithASha256BesideIt(@TempDir Path dir) throws Exception {
+        Map<Path, List<Finding>> all = auditSamples(dir, true);
+        List<Finding> project = all.get(dir.resolve("pyproject.toml"));
+        // numpy (poetry.lock), torch (uv.lock) and certifi-free names: only those with a sha256 somewhere are covered.
+        assertThat(project).filteredOn(f -> f.rule().equals("deps.not-locked")).extracting(Finding::detail)
+                .allSatisfy(d -> assertThat(d).contains("is not pinned with a sha256 by any lockfile beside pyproject.toml"))
+                .noneMatch(d -> d.startsWith("numpy ") || d.startsWith("torch "))
+                .anyMatch(d -> d.startsWith("acme-data "));
+        assertThat(rules(all.get(dir.resolve("poetry.lock")))).contains("15:deps.not-locked");
+    }
+
+    @Test
+    void aManifestTheToolWouldRejectIsUnreadable(@TempDir Path dir) throws Exception {
+        Path p = dir.resolve("pyproject.toml");
+        Files.writeString(p, "[project\ndependencies = [\"torch\"]\n");
+        Path lock = dir.resolve("Pipfile.lock");
+        Files.writeString(lock, "{\"default\": ");
+        Map<Path, List<Finding>> all = ManifestAudit.fromConfig(Optional.empty(), false).audit(List.of(p, lock), List.of());
+        assertThat(all.get(p)).extracting(Finding::rule).containsExactly("deps.unreadable");
+        assertThat(all.get(p).get(0).detail()).startsWith("not valid TOML");
+        assertThat(all.get(lock).get(0).detail()).startsWith("not valid JSON");
+        Path pep508 = Files.createDirectories(dir.resolve("sub")).resolve("pyproject.toml");
+        Files.writeString(pep508, "[project]\nname = \"x\"\ndependencies = [\"torch >= >= 2\"]\n");
+        assertThat(rules(ManifestAudit.fromConfig(Optional.empty(), false).audit(List.of(pep508), List.of())
+                .get(pep508))).isEqualTo("3:deps.unreadable");
     }
 }
