@@ -33,6 +33,7 @@ public final class ManifestAudit {
     private final Optional<TyposquatDetector> typosquats;
     private final Optional<MaliciousFeed> feed;
     private final boolean strictLockfile;
+    static final String INTERNAL_ERROR = "dualtrack could not take this file apart (a bug; please report it): ";
 
     public ManifestAudit(Optional<OriginRules> reservations, Optional<TyposquatDetector> typosquats,
             Optional<MaliciousFeed> feed, boolean strictLockfile) {
@@ -135,6 +136,10 @@ public final class ManifestAudit {
                 all.put(f, parsed);
             } catch (IOException | UncheckedIOException e) {
                 byFile.get(f).add(new Finding(DepsRules.UNREADABLE, Severity.MALFORMED, "cannot read: " + e.getMessage()));
+                continue;
+            } catch (RuntimeException e) {
+                // Fail closed: a manifest dualtrack could not take apart is refused, never passed.
+                byFile.get(f).add(new Finding(DepsRules.UNREADABLE, Severity.MALFORMED, INTERNAL_ERROR + e));
                 continue;
             }
             Set<Path> touched = new LinkedHashSet<>();

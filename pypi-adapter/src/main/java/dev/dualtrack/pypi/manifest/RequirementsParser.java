@@ -101,7 +101,13 @@ public final class RequirementsParser {
                 problems.add(new Problem(file, line, first + " without a file"));
                 return;
             }
-            Path inc = file.resolveSibling(target).normalize();
+            Path inc;
+            try {
+                inc = file.resolveSibling(target).normalize();
+            } catch (java.nio.file.InvalidPathException e) {
+                problems.add(new Problem(file, line, "included file " + target + " is not a valid path"));
+                return;
+            }
             if (!Files.isRegularFile(inc)) {
                 problems.add(new Problem(file, line, "included file " + target + " does not exist"));
                 return;

@@ -38,8 +38,9 @@ public final class GitConfig {
                 }
                 String h = t.substring(1, close).strip();
                 int q = h.indexOf('"');
+                int end = h.lastIndexOf('"') > q ? h.lastIndexOf('"') : h.length();
                 section = q < 0 ? h.toLowerCase(Locale.ROOT)
-                        : h.substring(0, q).strip().toLowerCase(Locale.ROOT) + "." + h.substring(q + 1, h.lastIndexOf('"'));
+                        : h.substring(0, q).strip().toLowerCase(Locale.ROOT) + "." + h.substring(q + 1, end);
                 t = t.substring(close + 1).strip();
                 if (t.isEmpty()) {
                     continue;

@@ -114,4 +114,21 @@ class ScannerFuzzTest {
             findings.addAll(r.findings());
         });
     }
+
+    /** LFS pointers and git config: a malformed pointer is an IllegalArgumentException with a reason, nothing else. */
+    @FuzzTest(maxDuration = "1m")
+    void lfs(FuzzedDataProvider data) {
+        String config = data.consumeString(400);
+        byte[] pointer = data.consumeRemainingAsBytes();
+        dev.dualtrack.scanner.lfs.GitConfig.parse(config).last("lfs.url");
+        dev.dualtrack.scanner.lfs.LfsAudit.gitattributes(config);
+        new dev.dualtrack.scanner.lfs.LfsAudit(java.util.Optional.empty()).lfsconfig(config);
+        try {
+            dev.dualtrack.scanner.lfs.LfsPointer p = dev.dualtrack.scanner.lfs.LfsPointer.parse(pointer);
+            assertThat(p.sha256()).hasSize(64);
+            assertThat(p.size()).isNotNegative();
+        } catch (IllegalArgumentException e) {
+            assertThat(e.getMessage()).isNotBlank();
+        }
+    }
 }
