@@ -138,4 +138,36 @@ class ScanIT {
         assertThat(run("scan", dir.resolve("pytorch_model.bin").toString()).out())
                 .contains("BLOCK", "lfs.pointer-mismatch", "hashes to sha256:");
     }
+
+    @Test
+    void strictLockfileChecksAProjectAgainstItsUvLock(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("pyproject.toml"), """
+                [project]
+                name = "demo"
+                version = "1.0"
+                dependencies = ["numpy>=1.26", "six"]
+                """);
+        Files.writeString(dir.resolve("uv.lock"), """
+                version = 1
+
+                [[package]]
+                name = "demo"
+                version = "1.0"
+                source = { editable = "." }
+
+                [[package]]
+                name = "numpy"
+                version = "1.26.4"
+                source = { registry = "https://pypi.org/simple" }
+                sdist = { url = "https://files.pythonhosted.org/packages/numpy-1.26.4.tar.gz", hash = "sha256:%s", size = 15786129 }
+                """.formatted("2a".repeat(32)));
+        Run lenient = run("scan", dir.toString());
+        assertThat(lenient.exit()).isZero();
+        assertThat(lenient.out()).contains("ok    pyproject.toml [pyproject]", "ok    uv.lock [uv-lock]");
+        Run strict = run("scan", "--strict-lockfile", dir.toString());
+        assertThat(strict.exit()).isEqualTo(1);
+        assertThat(strict.out()).contains("BLOCK pyproject.toml [pyproject]",
+                "line 4: deps.not-locked: six is not pinned with a sha256 by any lockfile beside pyproject.toml")
+                .doesNotContain("numpy is not pinned");
+    }
 }

@@ -18,15 +18,17 @@ import org.junit.jupiter.api.io.TempDir;
 class ManifestAuditTest {
     static final String SHA = "sha256:" + "ab".repeat(32);
 
+    /** An internal index that owns the acme namespace, and PyPI. */
+    static final String CORP_AND_PYPI = """
+            pypi:
+              upstreams:
+                - {name: corp, url: 'https://corp.example/simple/', internal: true}
+                - {name: pypi, url: 'https://pypi.org/simple/'}
+              reserved: [{namespace: acme, upstream: corp}]
+            """;
+
     static Optional<PypiConfig> config(Path feed) throws Exception {
-        return Optional.of(ConfigLoader.parse("t", """
-                pypi:
-                  upstreams:
-                    - {name: corp, url: 'https://corp.example/simple/', internal: true}
-                    - {name: pypi, url: 'https://pypi.org/simple/'}
-                  reserved: [{namespace: acme, upstream: corp}]
-                  malicious-feed: {path: '%s'}
-                """.formatted(feed)).pypi());
+        return Optional.of(ConfigLoader.parse("t", CORP_AND_PYPI + "  malicious-feed: {path: '" + feed + "'}\n").pypi());
     }
 
     static String rules(List<Finding> fs) {
@@ -169,13 +171,7 @@ class ManifestAuditTest {
     }
 
     static Optional<PypiConfig> reservingAcme() throws Exception {
-        return Optional.of(ConfigLoader.parse("t", """
-                pypi:
-                  upstreams:
-                    - {name: corp, url: 'https://corp.example/simple/', internal: true}
-                    - {name: pypi, url: 'https://pypi.org/simple/'}
-                  reserved: [{namespace: acme, upstream: corp}]
-                """).pypi());
+        return Optional.of(ConfigLoader.parse("t", CORP_AND_PYPI).pypi());
     }
 
     static Map<Path, List<Finding>> auditSamples(Path dir, boolean strict) throws Exception {
