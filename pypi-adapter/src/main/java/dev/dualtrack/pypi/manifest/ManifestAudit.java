@@ -90,9 +90,15 @@ public final class ManifestAudit {
             String name = r.name().get();
             typosquats.flatMap(t -> t.suspectedTarget(name)).ifPresent(target -> out.add(new Finding(DepsRules.TYPOSQUAT,
                     Severity.DANGEROUS, name + " looks like a typosquat of the popular project '" + target + "'", line)));
-            feed.flatMap(f -> f.match(name, r.pinnedVersion().orElse(null), null)).ifPresent(why ->
-                    out.add(new Finding(DepsRules.MALICIOUS, Severity.DANGEROUS, name + " is known-malicious: " + why,
-                            line)));
+            // By name and version, then by each locked file's sha256 (a record may list only hashes).
+            Optional<String> malicious = feed.flatMap(f -> f.match(name, r.pinnedVersion().orElse(null), null));
+            for (String h : r.hashes()) {
+                if (malicious.isEmpty() && h.startsWith("sha256:")) {
+                    malicious = feed.flatMap(f -> f.match(name, null, h.substring("sha256:".length())));
+                }
+            }
+            malicious.ifPresent(why -> out.add(new Finding(DepsRules.MALICIOUS, Severity.DANGEROUS,
+                    name + " is known-malicious: " + why, line)));
             if (parsed.merged() && r.index().isEmpty() && reservations.flatMap(o -> o.reservation(name)).isPresent()) {
                 out.add(new Finding(DepsRules.INDEX_CONFUSION, Severity.DANGEROUS, name + " is reserved for an "
                         + "internal index, but " + mergeCause(file) + ": a public upload of " + name + " would win",

@@ -43,7 +43,8 @@ class ManifestAuditTest {
     void requirementsFileFindingsCarryTheirLine(@TempDir Path dir) throws Exception {
         Path feed = Files.createDirectories(dir.resolve("feed/osv/malicious/pypi/evilpkg"));
         Files.writeString(feed.resolve("MAL-2025-1.json"), """
-                {"id":"MAL-2025-1","affected":[{"package":{"ecosystem":"PyPI","name":"evilpkg"},"versions":["1.0"]}]}""");
+                {"id":"MAL-2025-1","affected":[{"package":{"ecosystem":"PyPI","name":"evilpkg"},"versions":["1.0"]}],
+                 "database_specific":{"indicators":{"package_integrity":{"sha256":"%s"}}}}""".formatted("f".repeat(64)));
         Path req = dir.resolve("requirements.txt");
         Files.writeString(req, """
                 # pinned and hashed: nothing to say
@@ -56,15 +57,17 @@ class ManifestAuditTest {
                 EvilPkg==1.0 --hash=%s
                 git+https://github.com/x/y.git#egg=y
                 scipy   # no version at all
-                """.formatted(SHA, SHA, SHA, SHA));
+                renamed-evil==3.0 --hash=sha256:%s
+                """.formatted(SHA, SHA, SHA, SHA, "f".repeat(64)));
         List<Finding> fs = audit(ManifestAudit.fromConfig(config(dir.resolve("feed")), false), req);
         assertThat(rules(fs)).isEqualTo("4:deps.index-confusion,5:deps.typosquat,6:deps.unpinned,"
-                + "7:deps.index-confusion,8:deps.malicious,9:deps.direct-reference,10:deps.unpinned");
+                + "7:deps.index-confusion,8:deps.malicious,9:deps.direct-reference,10:deps.unpinned,11:deps.malicious");
         assertThat(fs.get(3).detail()).contains("acme-utils is reserved for an internal index");
         assertThat(fs.get(3).severity()).isEqualTo(Severity.DANGEROUS);
         assertThat(fs.get(0).severity()).isEqualTo(Severity.INFO);
         assertThat(fs.get(4).detail()).contains("MAL-2025-1");
         assertThat(fs.get(6).detail()).isEqualTo("scipy has no version specifier");
+        assertThat(fs.get(7).detail()).contains("lists this file's sha256");
     }
 
     @Test
