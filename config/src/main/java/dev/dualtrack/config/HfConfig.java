@@ -26,7 +26,7 @@ public record HfConfig(
         }
     }
 
-    /** Repo allow and deny lists of {@code org/name} patterns, where {@code *} matches within one segment. */
+    /** Repo allow and deny lists of {@code org/name} patterns: {@code *} matches within one segment, a lone {@code *} every repo. */
     public record Repos(@Default("['*']") List<String> allow, @Default("[]") List<String> deny) {
     }
 
