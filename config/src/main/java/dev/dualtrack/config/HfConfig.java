@@ -26,7 +26,10 @@ public record HfConfig(
         }
     }
 
-    /** Repo allow and deny lists of {@code org/name} patterns: {@code *} matches within one segment, a lone {@code *} every repo. */
+    /**
+     * Repo allow and deny lists of {@code org/name} patterns: {@code *} matches within one segment, and a lone
+     * {@code *} matches every repo.
+     */
     public record Repos(@Default("['*']") List<String> allow, @Default("[]") List<String> deny) {
     }
 
