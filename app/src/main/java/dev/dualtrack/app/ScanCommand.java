@@ -105,12 +105,18 @@ final class ScanCommand implements Callable<Integer> {
                 }
                 walk(root, policy, results, progress);
             }
-            List<Result> manifests = auditManifests();
-            // A file reached through -r is a manifest whatever its name: its model-scan entry gives way.
-            java.util.Set<String> audited = new java.util.HashSet<>();
-            manifests.forEach(m -> audited.add(m.path()));
-            results.removeIf(r -> audited.contains(r.path()));
-            results.addAll(manifests);
+            // A file reached through -r is a manifest whatever its name, but only if its content is plain: a model
+            // file's verdict always stands, and the manifest reading of it gives way.
+            java.util.Map<String, Result> byPath = new java.util.HashMap<>();
+            results.forEach(r -> byPath.put(r.path(), r));
+            for (Result m : auditManifests()) {
+                Result asModel = byPath.get(m.path());
+                if (asModel == null) {
+                    results.add(m);
+                } else if (plainOther(asModel)) {
+                    results.set(results.indexOf(asModel), m);
+                }
+            }
         } catch (IOException e) {
             err.println("dualtrack: " + e.getMessage());
             return Main.EXIT_USAGE;
@@ -176,12 +182,19 @@ final class ScanCommand implements Callable<Integer> {
                 }
                 String shown = root.equals(file) ? file.toString() : base.relativize(file).toString();
                 Path key = file.toAbsolutePath().normalize();
-                switch (ManifestKind.of(file)) {
-                    case REQUIREMENTS, PROJECT_OR_LOCK -> requirementsFiles.put(key, shown);
-                    case PIP_CONFIG -> pipConfigs.put(key, shown);
-                    default -> {
-                        walked.put(key, shown);
-                        results.add(scanWithLfs(file, shown, policy, lfs));
+                ManifestKind kind = ManifestKind.of(file);
+                if (kind == ManifestKind.OTHER) {
+                    walked.put(key, shown);
+                    results.add(scanWithLfs(file, shown, policy, lfs));
+                } else {
+                    // Content decides before the name: a pickle called requirements.txt is judged as a pickle.
+                    Result asModel = scan(file, shown, policy);
+                    if (!plainOther(asModel)) {
+                        results.add(asModel);
+                    } else if (kind == ManifestKind.PIP_CONFIG) {
+                        pipConfigs.put(key, shown);
+                    } else {
+                        requirementsFiles.put(key, shown);
                     }
                 }
                 progress.tick(shown);
@@ -224,11 +237,17 @@ final class ScanCommand implements Callable<Integer> {
         }
     }
 
+    /** Content no model-format reader claims and no finding: text, which a manifest reading may take over. */
+    private static boolean plainOther(Result r) {
+        return r.format().equals("other") && r.report().findings().isEmpty();
+    }
+
     /** Git LFS files get their own checks; a pointer whose object is present is scanned as that object. */
     private static Result scanWithLfs(Path file, String shown, ScanPolicy policy, LfsAudit lfs) throws IOException {
         String name = file.getFileName().toString();
         if (name.equals(".lfsconfig") || name.equals(".gitattributes")) {
-            String text = Files.readString(file, java.nio.charset.StandardCharsets.UTF_8);
+            // Decoded leniently, as git reads config bytes: a stray byte must not abort the whole scan.
+            String text = new String(Files.readAllBytes(file), java.nio.charset.StandardCharsets.UTF_8);
             List<Finding> found = name.equals(".lfsconfig") ? lfs.lfsconfig(text) : LfsAudit.gitattributes(text);
             String kind = name.substring(1);
             return new Result(shown, kind, sha256(file), new ScanReport(kind, found));

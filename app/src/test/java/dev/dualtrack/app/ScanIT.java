@@ -170,4 +170,18 @@ class ScanIT {
                 "line 4: deps.not-locked: six is not pinned with a sha256 by any lockfile beside pyproject.toml")
                 .doesNotContain("numpy is not pinned");
     }
+
+    @Test
+    void contentDecidesBeforeTheName(@TempDir Path dir) throws Exception {
+        // A pickle named like a manifest is judged as a pickle, and a model file included with -r keeps its verdict.
+        Files.write(dir.resolve("requirements.txt"), EVIL);
+        Files.createDirectories(dir.resolve("sub"));
+        Files.writeString(dir.resolve("sub/requirements-dev.txt"), "-r model.bin\n");
+        Files.write(dir.resolve("sub/model.bin"), EVIL);
+        Run r = run("scan", dir.toString());
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.out()).contains("BLOCK requirements.txt [pickle]", "BLOCK sub/model.bin [pickle]",
+                "ok    sub/requirements-dev.txt [requirements]", "3 files, 2 blocked, 1 allowed")
+                .doesNotContain("[requirements]\n      (warn)");
+    }
 }

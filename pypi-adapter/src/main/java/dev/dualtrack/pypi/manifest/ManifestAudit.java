@@ -170,6 +170,8 @@ public final class ManifestAudit {
                 found.addAll(indexes(PipConf.indexes(f), f, new ArrayList<>()));
             } catch (IOException | UncheckedIOException e) {
                 found.add(new Finding(DepsRules.UNREADABLE, Severity.MALFORMED, "cannot read: " + e.getMessage()));
+            } catch (RuntimeException e) {
+                found.add(new Finding(DepsRules.UNREADABLE, Severity.MALFORMED, INTERNAL_ERROR + e));
             }
         }
         Map<Path, List<Finding>> out = new LinkedHashMap<>();
