@@ -14,7 +14,7 @@ import java.util.List;
 
 /**
  * The whole proxy as {@code serve} runs it: the shared runtime, the metric series primed for both tracks, and
- * the routes. Routes for {@code /pypi} and {@code /hf} join here as their adapters land.
+ * the routes of both tracks: {@code /pypi} and {@code /hf}.
  */
 final class DualtrackServer implements AutoCloseable {
     private final ProxyRuntime runtime;
@@ -30,6 +30,7 @@ final class DualtrackServer implements AutoCloseable {
             primeMetrics(runtime, config);
             Router router = runtime.newRouter();
             router.add("/pypi", pypi(runtime, config));
+            router.add("/hf", dev.dualtrack.hf.HfRoute.create(runtime, dev.dualtrack.config.Secrets.environment()));
             runtime.start(router);
             return new DualtrackServer(runtime);
         } catch (InterruptedException | RuntimeException e) {

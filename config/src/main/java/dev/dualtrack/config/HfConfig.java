@@ -7,14 +7,18 @@ import java.util.Optional;
 /**
  * Track 2: the Hugging Face Hub behind {@code /hf}. Redirects are followed by dualtrack itself and only to
  * {@code redirect-hosts}; the upstream token, if any, comes from the environment variable {@code token-env}.
+ * Files larger than {@code max-file-size} are refused before any byte; the default is the 50 GB (10^9) beyond
+ * which huggingface_hub itself will not download over plain HTTP.
  */
 public record HfConfig(
         @Default("https://huggingface.co") URI upstream,
-        @Default("[cdn-lfs.hf.co, cdn-lfs-us-1.hf.co, cdn-lfs-eu-1.hf.co, cas-bridge.xethub.hf.co]")
+        @Default("[cdn-lfs.hf.co, cdn-lfs-us-1.hf.co, cdn-lfs-eu-1.hf.co, cas-bridge.xethub.hf.co,"
+                + " us.aws.cdn.hf.co, eu.aws.cdn.hf.co]")
         List<String> redirectHosts,
         Repos repos,
         @Default("false") boolean enforceSafetensors,
         Pickle pickle,
+        @Default("50GB") DataSize maxFileSize,
         Optional<String> tokenEnv) {
 
     public HfConfig {

@@ -16,10 +16,13 @@ public final class HfRules {
     public static final String ENFORCE_SAFETENSORS = "hf.enforce-safetensors";
     public static final String TORCHSCRIPT = "hf.torchscript";
     public static final String REPO_DENIED = "hf.repo-denied";
+    /** A regular (non-LFS) file whose bytes do not hash to the git blob id the Hub gave as its ETag. */
+    public static final String BLOB_OID_MISMATCH = "hf.blob-oid-mismatch";
+    public static final String FILE_TOO_LARGE = "hf.file-too-large";
 
     public static final List<String> ALL = List.of(PICKLE_DANGEROUS_IMPORT, PICKLE_UNKNOWN_IMPORT, PICKLE_MALFORMED,
             ZIP_INCONSISTENT, LFS_OID_MISMATCH, REDIRECT_HOST, SAFETENSORS_INVALID, ENFORCE_SAFETENSORS, TORCHSCRIPT,
-            REPO_DENIED);
+            REPO_DENIED, BLOB_OID_MISMATCH, FILE_TOO_LARGE);
 
     private HfRules() {
     }

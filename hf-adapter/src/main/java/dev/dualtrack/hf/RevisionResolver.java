@@ -118,7 +118,7 @@ public final class RevisionResolver {
         return URLEncoder.encode(rev, StandardCharsets.UTF_8).replace("+", "%20");
     }
 
-    private static String fingerprint(String authorization) {
+    static String fingerprint(String authorization) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
                     .digest(authorization.getBytes(StandardCharsets.UTF_8)));

@@ -1,36 +1,67 @@
 package dev.dualtrack.hf;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dualtrack.proxy.testing.BodySource;
 import dev.dualtrack.proxy.testing.ScriptedOrigin;
 import dev.dualtrack.proxy.testing.ScriptedOrigin.Script;
 import java.io.IOException;
+import java.net.URI;
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 
 /**
- * A Hugging Face Hub for tests, answering with the headers of the captures in hf-protocol.md §1.3: LFS files are
- * a 302 from the Hub to a separate CDN origin carrying {@code X-Linked-Etag} (the sha256), {@code X-Linked-Size},
- * {@code X-Repo-Commit} and the Xet headers and Link rels; regular files are a relative 307 to
- * {@code /api/resolve-cache/...}. The CDN can serve other bytes than the Hub announces (tampering).
+ * A Hugging Face Hub for tests, answering with the headers of the captures in hf-protocol.md §1.3 and the
+ * shapes of §1.6:
+ * <ul>
+ *   <li>LFS files are a 302 from the Hub to a separate CDN origin, carrying {@code X-Linked-Etag} (the sha256),
+ *       {@code X-Linked-Size}, {@code X-Repo-Commit}, a weak {@code ETag}, and the Xet headers and Link rels.
+ *       The CDN can serve other bytes than the Hub announced (tampering).</li>
+ *   <li>Regular files are a relative 307 to {@code /api/resolve-cache/...}, whose answer has the git blob id as
+ *       its ETag.</li>
+ *   <li>Repo info ({@code siblings}, {@code sha}), {@code /tree} with {@code xetHash} and absolute
+ *       {@code Link rel="next"} pages, {@code /paths-info} for form and JSON bodies; unknown files are a 404
+ *       with {@code X-Error-Code: EntryNotFound}.</li>
+ * </ul>
  */
 public final class FakeHub implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     private final ScriptedOrigin hub = new ScriptedOrigin();
     private final ScriptedOrigin cdn = new ScriptedOrigin();
     private final String repo;
     private final String commit;
-    private final List<String> treeEntries = new ArrayList<>();
+    /** path → tree entry, in insertion order. */
+    private final Map<String, ObjectNode> entries = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>());
+    private volatile int pageSize = 1000;
 
     public FakeHub(String repo, String commit) throws IOException {
         this.repo = repo;
         this.commit = commit;
-        String info = "{\"_id\":\"65f0\",\"id\":\"" + repo + "\",\"sha\":\"" + commit + "\",\"private\":false}";
         for (String rev : new String[] {"main", commit}) {
-            hub.on("/api/models/" + repo + "/revision/" + rev, json(info));
+            hub.onRequest("/api/models/" + repo + "/revision/" + rev, req -> json(info()));
+            hub.onRequest("/api/models/" + repo + "/tree/" + rev, req -> tree(rev, req.pathAndQuery()));
+            hub.onRequest("/api/models/" + repo + "/paths-info/" + rev, req -> pathsInfo(req));
         }
-        publishTree();
+        hub.onRequest("/api/models/" + repo, req -> json(info()));
+        hub.otherwise(this::missing);
+    }
+
+    /** The Hub's 404s: a file not in the repo (with the commit, for the client's negative cache), or no repo. */
+    private Script missing(ScriptedOrigin.Request req) {
+        if (req.pathAndQuery().startsWith("/" + repo + "/resolve/")) {
+            return Script.status(404).header("X-Error-Code", "EntryNotFound").header("X-Repo-Commit", commit)
+                    .header("X-Error-Message", "Entry not found");
+        }
+        return Script.status(401).header("X-Error-Code", "RepoNotFound").header("X-Error-Message",
+                "Repository not found");
     }
 
     public ScriptedOrigin hub() {
@@ -41,55 +72,140 @@ public final class FakeHub implements AutoCloseable {
         return cdn;
     }
 
+    public String repo() {
+        return repo;
+    }
+
+    public String commit() {
+        return commit;
+    }
+
+    /** Splits {@code /tree} answers into pages of {@code n} entries linked by {@code Link: rel="next"}. */
+    public FakeHub pageSize(int n) {
+        this.pageSize = n;
+        return this;
+    }
+
     /** An LFS file: the Hub announces {@code announced}, the CDN serves {@code served}. */
     public FakeHub lfsFile(String path, byte[] announced, byte[] served) {
         String sha = sha256(announced);
         String cdnPath = "/repos/" + sha.substring(0, 2) + "/" + sha.substring(2, 4) + "/" + sha;
         cdn.on(cdnPath, Script.ok(BodySource.of(served)).header("ETag", "\"" + sha + "\"")
                 .header("Accept-Ranges", "bytes"));
+        return lfsRedirect(path, announced, cdn.uri(cdnPath + "?X-Amz-Expires=3600&X-Amz-Signature=abc"));
+    }
+
+    /** An LFS file the Hub sends to {@code location}, which may be any host (an off-hub redirect). */
+    public FakeHub lfsRedirect(String path, byte[] announced, URI location) {
+        String sha = sha256(announced);
         for (String rev : new String[] {"main", commit}) {
-            hub.on("/" + repo + "/resolve/" + rev + "/" + path,
-                    Script.redirect(302, cdn.uri(cdnPath + "?X-Amz-Expires=3600&X-Amz-Signature=abc").toString())
-                            .header("X-Repo-Commit", commit).header("X-Linked-Etag", "\"" + sha + "\"")
-                            .header("X-Linked-Size", Long.toString(announced.length))
-                            .header("ETag", "W/\"391-uHvU\"").header("X-Xet-Hash", "f".repeat(64))
-                            .header("Link", "<" + hub.uri("/api/models/" + repo + "/xet-read-token/" + commit)
-                                    + ">; rel=\"xet-auth\", <https://cas-server.xethub.hf.co/v1/reconstructions/"
-                                    + "f".repeat(64) + ">; rel=\"xet-reconstruction-info\""));
+            hub.on("/" + repo + "/resolve/" + rev + "/" + path, Script.redirect(302, location.toString())
+                    .header("X-Repo-Commit", commit).header("X-Linked-Etag", "\"" + sha + "\"")
+                    .header("X-Linked-Size", Long.toString(announced.length))
+                    .header("ETag", "W/\"391-uHvU\"").header("X-Xet-Hash", "f".repeat(64))
+                    .header("Access-Control-Expose-Headers", "X-Repo-Commit,X-Linked-Size,X-Linked-ETag,X-Xet-Hash")
+                    .header("Link", "<" + hub.uri("/api/models/" + repo + "/xet-read-token/" + commit)
+                            + ">; rel=\"xet-auth\", <https://cas-server.xethub.hf.co/v1/reconstructions/"
+                            + "f".repeat(64) + ">; rel=\"xet-reconstruction-info\""));
         }
-        treeEntries.add("{\"type\":\"file\",\"oid\":\"" + "a".repeat(40) + "\",\"size\":" + announced.length
-                + ",\"path\":\"" + path + "\",\"xetHash\":\"" + "f".repeat(64) + "\",\"lfs\":{\"oid\":\"" + sha
-                + "\",\"size\":" + announced.length + ",\"pointerSize\":134}}");
-        publishTree();
+        ObjectNode e = entry(path, "a".repeat(40), announced.length);
+        e.put("xetHash", "f".repeat(64));
+        e.putObject("lfs").put("oid", sha).put("size", announced.length).put("pointerSize", 134);
+        entries.put(path, e);
         return this;
     }
 
     /** A regular (git) file, reached through the Hub's relative 307 to resolve-cache. */
     public FakeHub regularFile(String path, byte[] bytes) {
-        String blob = gitBlobSha1(bytes);
+        return regularFile(path, bytes, bytes);
+    }
+
+    /** A regular file whose resolve-cache answer serves {@code served} under the blob id of {@code announced}. */
+    public FakeHub regularFile(String path, byte[] announced, byte[] served) {
+        String blob = gitBlobSha1(announced);
         String cachePath = "/api/resolve-cache/models/" + repo + "/" + commit + "/" + path;
-        hub.on(cachePath, Script.ok(BodySource.of(bytes)).header("X-Repo-Commit", commit)
-                .header("ETag", "\"" + blob + "\""));
+        hub.on(cachePath, Script.ok(BodySource.of(served)).header("X-Repo-Commit", commit)
+                .header("ETag", "\"" + blob + "\"").header("Content-Type", "text/plain; charset=utf-8"));
         for (String rev : new String[] {"main", commit}) {
             hub.on("/" + repo + "/resolve/" + rev + "/" + path, Script.redirect(307, cachePath + "?%2F" + repo
-                    + "%2Fresolve%2F" + rev + "%2F" + path + "=&etag=%22" + blob + "%22"));
+                    + "%2Fresolve%2F" + rev + "%2F" + path + "=&etag=%22" + blob + "%22")
+                    .header("X-Repo-Commit", commit));
         }
-        treeEntries.add("{\"type\":\"file\",\"oid\":\"" + blob + "\",\"size\":" + bytes.length + ",\"path\":\""
-                + path + "\"}");
-        publishTree();
+        entries.put(path, entry(path, blob, announced.length));
         return this;
     }
 
-    private void publishTree() {
-        String body = "[" + String.join(",", treeEntries) + "]";
-        for (String rev : new String[] {"main", commit}) {
-            hub.on("/api/models/" + repo + "/tree/" + rev, json(body));
+    private ObjectNode entry(String path, String oid, long size) {
+        return JSON.createObjectNode().put("type", "file").put("oid", oid).put("size", size).put("path", path);
+    }
+
+    private String info() {
+        ObjectNode info = JSON.createObjectNode().put("_id", "65f0c0ffee").put("id", repo).put("modelId", repo)
+                .put("sha", commit).put("private", false).put("gated", false).put("disabled", false)
+                .put("pipeline_tag", "fill-mask").put("downloads", 1).put("likes", 0)
+                .put("lastModified", "2026-11-01T10:00:00.000Z");
+        ArrayNode siblings = info.putArray("siblings");
+        snapshot().forEach(e -> siblings.addObject().put("rfilename", e.path("path").asText()));
+        return info.toString();
+    }
+
+    private List<ObjectNode> snapshot() {
+        synchronized (entries) {
+            return new ArrayList<>(entries.values());
         }
+    }
+
+    private Script tree(String rev, String pathAndQuery) {
+        List<ObjectNode> all = snapshot();
+        int from = 0;
+        String query = pathAndQuery.contains("?") ? pathAndQuery.substring(pathAndQuery.indexOf('?') + 1) : "";
+        for (String kv : query.split("&")) {
+            if (kv.startsWith("cursor=")) {
+                from = Integer.parseInt(kv.substring("cursor=".length()));
+            }
+        }
+        int to = Math.min(all.size(), from + pageSize);
+        ArrayNode page = JSON.createArrayNode();
+        all.subList(from, to).forEach(page::add);
+        Script s = json(page.toString());
+        if (to < all.size()) {
+            s.header("Link", "<" + hub.uri("/api/models/" + repo + "/tree/" + rev + "?recursive=true&expand=false"
+                    + "&cursor=" + to) + ">; rel=\"next\"");
+        }
+        return s;
+    }
+
+    /** huggingface_hub posts a form ({@code paths=a&paths=b}); the JS client posts JSON ({@code {"paths":[...]}}). */
+    private Script pathsInfo(ScriptedOrigin.Request req) {
+        List<String> paths = new ArrayList<>();
+        String body = new String(req.body(), StandardCharsets.UTF_8);
+        if (String.valueOf(req.headers().get("content-type")).startsWith("application/json")) {
+            try {
+                JSON.readTree(body).path("paths").forEach(p -> paths.add(p.asText()));
+            } catch (IOException e) {
+                return Script.status(400);
+            }
+        } else {
+            for (String kv : body.split("&")) {
+                if (kv.startsWith("paths=")) {
+                    paths.add(URLDecoder.decode(kv.substring("paths=".length()), StandardCharsets.UTF_8));
+                }
+            }
+        }
+        ArrayNode out = JSON.createArrayNode();
+        for (String p : paths) {
+            JsonNode e = entries.get(p);
+            if (e != null) {
+                out.add(e.deepCopy());
+            }
+        }
+        return json(out.toString());
     }
 
     private static Script json(String body) {
         return Script.ok(BodySource.of(body.getBytes(StandardCharsets.UTF_8)))
-                .header("Content-Type", "application/json; charset=utf-8");
+                .header("Content-Type", "application/json; charset=utf-8")
+                .header("RateLimit", "\"api\";r=499;t=300");
     }
 
     public static String sha256(byte[] b) {
@@ -97,7 +213,7 @@ public final class FakeHub implements AutoCloseable {
     }
 
     /** Git's blob id: sha1 of {@code "blob <size>\0"} and the bytes, which the Hub uses as a regular file's ETag. */
-    static String gitBlobSha1(byte[] b) {
+    public static String gitBlobSha1(byte[] b) {
         byte[] head = ("blob " + b.length + "\0").getBytes(StandardCharsets.US_ASCII);
         byte[] all = new byte[head.length + b.length];
         System.arraycopy(head, 0, all, 0, head.length);

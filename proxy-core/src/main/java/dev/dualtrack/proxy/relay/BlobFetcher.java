@@ -145,8 +145,12 @@ public final class BlobFetcher {
         serve(ex, spec, attempt + 1);
     }
 
+    /**
+     * The head of a cached answer: what the adapter adds when it has no upstream head to copy (the Hub adapter's
+     * commit and linked ETag), then the type and the hash.
+     */
     private static HttpHeaders cachedHeaders(FetchSpec spec, String sha) {
-        HttpHeaders h = new DefaultHttpHeaders();
+        HttpHeaders h = new DefaultHttpHeaders().add(spec.clientHeaders().apply(new DefaultHttpHeaders()));
         h.set(HttpHeaderNames.CONTENT_TYPE, spec.contentType());
         h.set(HttpHeaderNames.ETAG, "\"" + sha + "\"");
         return h;

@@ -14,6 +14,23 @@ public interface RedirectPolicy {
     /** Follow nothing: a 3xx is a failure. */
     RedirectPolicy NONE = target -> false;
 
+    /**
+     * Follows redirects within the origin; a redirect to any other host is not followed and not a failure: it
+     * is handed to the listener as the response, so the caller can read its headers (the Hub's HEAD contract is
+     * on the 302 to its CDN) and judge its Location itself.
+     */
+    RedirectPolicy STOP_AT_OTHER_HOSTS = new RedirectPolicy() {
+        @Override
+        public boolean allows(URI target) {
+            return false;
+        }
+
+        @Override
+        public String toString() {
+            return "STOP_AT_OTHER_HOSTS";
+        }
+    };
+
     boolean allows(URI target);
 
     /** Allows targets on the given hosts (case-insensitive, optionally {@code host:port}) over https or http. */

@@ -109,7 +109,7 @@ final class UpstreamFetch implements UpstreamExchange {
             target += "?" + uri.getRawQuery();
         }
         FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, request.method(), target,
-                Unpooled.EMPTY_BUFFER);
+                request.body().length == 0 ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(request.body()));
         req.headers().add(headers);
         req.headers().set(HttpHeaderNames.HOST, hostHeader(uri));
         // Hashes are of the bytes as published: never let a compressing upstream change them.
@@ -118,8 +118,8 @@ final class UpstreamFetch implements UpstreamExchange {
         if (!req.headers().contains(HttpHeaderNames.USER_AGENT)) {
             req.headers().set(HttpHeaderNames.USER_AGENT, "dualtrack/0.1");
         }
-        HttpUtil.setContentLength(req, 0);
-        if (request.method() == HttpMethod.GET || request.method() == HttpMethod.HEAD) {
+        HttpUtil.setContentLength(req, request.body().length);
+        if (request.body().length == 0 && (request.method() == HttpMethod.GET || request.method() == HttpMethod.HEAD)) {
             req.headers().remove(HttpHeaderNames.CONTENT_LENGTH);
         }
         sentAtNanos = System.nanoTime();
@@ -182,6 +182,10 @@ final class UpstreamFetch implements UpstreamExchange {
         client.metrics().upstreamRequest(uri.getHost(), status, Duration.ofNanos(System.nanoTime() - sentAtNanos));
         keepAlive = HttpUtil.isKeepAlive(head);
         if (isRedirect(status) && head.headers().contains(HttpHeaderNames.LOCATION)) {
+            if (request.redirects() == RedirectPolicy.STOP_AT_OTHER_HOSTS && !staysOnOrigin(head)) {
+                listener.onResponse(head, this);
+                return;
+            }
             URI target = redirectTarget(head.headers().get(HttpHeaderNames.LOCATION));
             if (target == null) {
                 return;
@@ -192,6 +196,16 @@ final class UpstreamFetch implements UpstreamExchange {
             return;
         }
         listener.onResponse(head, this);
+    }
+
+    /** Whether a redirect stays on this origin; a Location that is not a usable URL is left to redirectTarget. */
+    private boolean staysOnOrigin(HttpResponse head) {
+        try {
+            URI target = uri.resolve(new URI(head.headers().get(HttpHeaderNames.LOCATION)));
+            return target.getScheme() == null || target.getHost() == null || origin(target).equals(origin(uri));
+        } catch (URISyntaxException | IllegalArgumentException e) {
+            return true;
+        }
     }
 
     private URI redirectTarget(String location) {

@@ -8,10 +8,16 @@ import java.util.Objects;
 
 /**
  * One request to an upstream. Headers given here are sent to the first host only: when a redirect leads to
- * another host, {@code Authorization} and {@code Cookie} are dropped, so a Hub token never reaches a CDN.
+ * another host, {@code Authorization} and {@code Cookie} are dropped, so a Hub token never reaches a CDN. A
+ * {@code body} (small, in memory: a POSTed query such as the Hub's paths-info) goes with its Content-Length.
  */
-public record UpstreamRequest(HttpMethod method, URI uri, HttpHeaders headers, RedirectPolicy redirects) {
+public record UpstreamRequest(HttpMethod method, URI uri, HttpHeaders headers, RedirectPolicy redirects, byte[] body) {
+    public UpstreamRequest(HttpMethod method, URI uri, HttpHeaders headers, RedirectPolicy redirects) {
+        this(method, uri, headers, redirects, new byte[0]);
+    }
+
     public UpstreamRequest {
+        Objects.requireNonNull(body, "body");
         Objects.requireNonNull(method, "method");
         Objects.requireNonNull(uri, "uri");
         Objects.requireNonNull(headers, "headers");
@@ -27,6 +33,6 @@ public record UpstreamRequest(HttpMethod method, URI uri, HttpHeaders headers, R
     }
 
     public UpstreamRequest withRedirects(RedirectPolicy policy) {
-        return new UpstreamRequest(method, uri, headers, policy);
+        return new UpstreamRequest(method, uri, headers, policy, body);
     }
 }

@@ -44,6 +44,8 @@ public final class ScriptedOrigin implements AutoCloseable {
         return t;
     });
     private final Map<String, Script> scripts = new ConcurrentHashMap<>();
+    private final Map<String, java.util.function.Function<Request, Script>> dynamic = new ConcurrentHashMap<>();
+    private volatile java.util.function.Function<Request, Script> fallback = req -> Script.status(404);
     private final Map<String, AtomicInteger> requests = new ConcurrentHashMap<>();
     private final List<Map<String, String>> requestHeaders = new CopyOnWriteArrayList<>();
     private final AtomicInteger clientAborts = new AtomicInteger();
@@ -57,6 +59,20 @@ public final class ScriptedOrigin implements AutoCloseable {
 
     public void on(String path, Script script) {
         scripts.put(path, script);
+    }
+
+    /** A request as the origin saw it: method, path with query, lower-case headers, and the body. */
+    public record Request(String method, String pathAndQuery, Map<String, String> headers, byte[] body) {
+    }
+
+    /** Answers {@code path} with a script chosen per request (for endpoints whose answer depends on the body). */
+    public void onRequest(String path, java.util.function.Function<Request, Script> answer) {
+        dynamic.put(path, answer);
+    }
+
+    /** Answers every path that has no script (by default a plain 404). */
+    public void otherwise(java.util.function.Function<Request, Script> answer) {
+        fallback = answer;
     }
 
     public URI uri(String pathAndQuery) {
@@ -111,11 +127,17 @@ public final class ScriptedOrigin implements AutoCloseable {
                 String path = headers.get(":path");
                 int q = path.indexOf('?');
                 String bare = q < 0 ? path : path.substring(0, q);
+                byte[] body = new byte[0];
+                if (headers.containsKey("content-length")) {
+                    body = in.readNBytes(Integer.parseInt(headers.get("content-length")));
+                }
                 requestHeaders.add(headers);
                 requests.computeIfAbsent(bare, k -> new AtomicInteger()).incrementAndGet();
-                Script script = scripts.get(bare);
+                Request request = new Request(headers.get(":method"), path, headers, body);
+                java.util.function.Function<Request, Script> answer = dynamic.get(bare);
+                Script script = answer != null ? answer.apply(request) : scripts.get(bare);
                 if (script == null) {
-                    script = Script.status(404);
+                    script = fallback.apply(request);
                 }
                 if (!respond(socket, out, script, headers.get(":method").equals("HEAD"))) {
                     return;
@@ -253,6 +275,8 @@ public final class ScriptedOrigin implements AutoCloseable {
             case 200 -> "OK";
             case 302 -> "Found";
             case 307 -> "Temporary Redirect";
+            case 401 -> "Unauthorized";
+            case 403 -> "Forbidden";
             case 404 -> "Not Found";
             case 500 -> "Internal Server Error";
             default -> "Status";

@@ -1,0 +1,93 @@
+package dev.dualtrack.hf;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.dualtrack.proxy.upstream.BodyCollector;
+import dev.dualtrack.proxy.upstream.RedirectPolicy;
+import dev.dualtrack.proxy.upstream.UpstreamClient;
+import dev.dualtrack.proxy.upstream.UpstreamException;
+import dev.dualtrack.proxy.upstream.UpstreamRequest;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+/**
+ * Asks the Hub what a file at a commit is: {@code HEAD /{prefix}{repo}/resolve/{commit}/{path}}, following its
+ * relative 307 to resolve-cache (regular files) but stopping at the 302 to a CDN (LFS files), because the
+ * contract (X-Repo-Commit, X-Linked-Etag = sha256, X-Linked-Size) is on that 302. Answers are kept for the
+ * metadata TTL per credential: a file at a commit never changes, but access to it can.
+ */
+public final class FileMetaLookup {
+    /** Headers of a Hub refusal that clients act on: the exception class, its message, the commit. */
+    static final String[] ERROR_HEADERS = {"X-Error-Code", "X-Error-Message", "X-Repo-Commit"};
+
+    /** What the Hub said of a file. */
+    public sealed interface Answer permits Found, Refused {
+    }
+
+    public record Found(FileMeta meta) implements Answer {
+    }
+
+    /** The Hub's refusal (its status and error headers), or 502 when its answer could not be used. */
+    public record Refused(int status, HttpHeaders errorHeaders, String reason) implements Answer {
+    }
+
+    private record Key(String url, String credential) {
+    }
+
+    private final UpstreamClient client;
+    private final Cache<Key, FileMeta> known;
+
+    public FileMetaLookup(UpstreamClient client, Duration ttl) {
+        this.client = client;
+        this.known = Caffeine.newBuilder().maximumSize(100_000).expireAfterWrite(ttl).build();
+    }
+
+    /** @param authorization sent to the Hub host only (the client drops it on a cross-host redirect) */
+    public CompletableFuture<Answer> lookup(URI resolveUrl, Optional<String> authorization, EventLoop loop) {
+        Key key = new Key(resolveUrl.toString(), authorization.map(RevisionResolver::fingerprint).orElse(""));
+        FileMeta cached = known.getIfPresent(key);
+        if (cached != null) {
+            return CompletableFuture.completedFuture(new Found(cached));
+        }
+        HttpHeaders headers = new DefaultHttpHeaders();
+        authorization.ifPresent(a -> headers.set("Authorization", a));
+        UpstreamRequest head = new UpstreamRequest(HttpMethod.HEAD, resolveUrl, headers,
+                RedirectPolicy.STOP_AT_OTHER_HOSTS);
+        return BodyCollector.fetch(client, loop, head, 64 << 10).handle((r, error) -> {
+            if (error != null) {
+                Throwable cause = error instanceof CompletionException ? error.getCause() : error;
+                int status = cause instanceof UpstreamException u && u.kind() == UpstreamException.Kind.TIMEOUT
+                        ? 504 : 502;
+                return new Refused(status, new DefaultHttpHeaders(), "the Hub could not be asked about the file: "
+                        + cause.getMessage());
+            }
+            boolean redirect = r.status() >= 300 && r.status() < 400;
+            if (r.status() != 200 && !redirect) {
+                HttpHeaders pass = new DefaultHttpHeaders();
+                for (String h : ERROR_HEADERS) {
+                    if (r.headers().contains(h)) {
+                        pass.set(h, r.headers().get(h));
+                    }
+                }
+                return new Refused(r.status(), pass, "the Hub answered " + r.status() + " for the file");
+            }
+            try {
+                FileMeta meta = FileMeta.fromUpstream(r.status(), r.headers());
+                if (redirect && meta.location().isEmpty()) {
+                    return new Refused(502, new DefaultHttpHeaders(), "the Hub redirected without a Location");
+                }
+                known.put(key, meta);
+                return new Found(meta);
+            } catch (IllegalArgumentException bad) {
+                return new Refused(502, new DefaultHttpHeaders(), bad.getMessage());
+            }
+        });
+    }
+}

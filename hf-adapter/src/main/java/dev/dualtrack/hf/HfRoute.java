@@ -1,0 +1,380 @@
+package dev.dualtrack.hf;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.dualtrack.config.HfConfig;
+import dev.dualtrack.proxy.ops.DecisionRecorder;
+import dev.dualtrack.proxy.relay.BlobFetcher;
+import dev.dualtrack.proxy.relay.FetchSpec;
+import dev.dualtrack.proxy.relay.Inspector;
+import dev.dualtrack.proxy.relay.ScannerInspector;
+import dev.dualtrack.proxy.server.Exchange;
+import dev.dualtrack.proxy.server.Route;
+import dev.dualtrack.proxy.upstream.BodyCollector;
+import dev.dualtrack.proxy.upstream.RedirectPolicy;
+import dev.dualtrack.proxy.upstream.UpstreamClient;
+import dev.dualtrack.proxy.upstream.UpstreamException;
+import dev.dualtrack.proxy.upstream.UpstreamRequest;
+import dev.dualtrack.scanner.ScanPolicy;
+import dev.dualtrack.scanner.Verdict;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletionException;
+
+/**
+ * Track 2's routes under {@code /hf}; clients set {@code HF_ENDPOINT=http://HOST:PORT/hf}.
+ *
+ * <table>
+ *   <caption>Routes</caption>
+ *   <tr><td>{@code /api/{models,datasets}/{repo}[/revision/{rev}]}</td><td>repo info, Xet keys and known-blocked
+ *       siblings removed</td></tr>
+ *   <tr><td>{@code /api/.../tree/{rev}[/{path}]}</td><td>the listing, the same, with its next-page
+ *       {@code Link} rewritten onto dualtrack</td></tr>
+ *   <tr><td>{@code POST /api/.../paths-info/{rev}}</td><td>the same for the form and JSON bodies</td></tr>
+ *   <tr><td>{@code HEAD|GET /[datasets/]{repo}/resolve/{rev}/{path}}</td><td>the file: the revision pinned to its
+ *       commit, the Hub's HEAD contract answered by dualtrack, the bytes fetched by dualtrack (never a client
+ *       redirect), verified against the LFS sha256 or the git blob id, and scanned as they stream</td></tr>
+ *   <tr><td>{@code /api/.../xet-read-token/...}</td><td>refused: every byte goes through dualtrack</td></tr>
+ * </table>
+ */
+public final class HfRoute implements Route {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Metadata answers are small; a listing page of a large repo stays well under this. */
+    private static final int MAX_API_BYTES = 64 << 20;
+    /** Hub headers worth passing on with API answers: rate limits and the request id for support. */
+    private static final List<String> PASSED_HEADERS = List.of("RateLimit", "RateLimit-Policy", "Retry-After",
+            "X-Request-Id", "X-Total-Count", "X-Error-Code", "X-Error-Message", "X-Repo-Commit");
+
+    private final URI hub;
+    private final RepoPatterns repos;
+    private final RedirectPolicy cdnHosts;
+    private final long maxFileSize;
+    private final ScanPolicy scanPolicy;
+    private final Optional<String> upstreamToken;
+    private final UpstreamClient client;
+    private final RevisionResolver revisions;
+    private final FileMetaLookup files;
+    private final BlobFetcher fetcher;
+    private final DecisionRecorder recorder;
+    private final ListingFilter listings;
+
+    public HfRoute(HfConfig config, ScanPolicy scanPolicy, Optional<String> upstreamToken, UpstreamClient client,
+            RevisionResolver revisions, FileMetaLookup files, BlobFetcher fetcher, DecisionRecorder recorder) {
+        this.hub = config.upstream();
+        this.repos = new RepoPatterns(config.repos().allow(), config.repos().deny());
+        this.cdnHosts = RedirectPolicy.toHosts(new HashSet<>(config.redirectHosts()));
+        this.maxFileSize = config.maxFileSize().bytes();
+        this.scanPolicy = scanPolicy;
+        this.upstreamToken = upstreamToken;
+        this.client = client;
+        this.revisions = revisions;
+        this.files = files;
+        this.fetcher = fetcher;
+        this.recorder = recorder;
+        this.listings = new ListingFilter(fetcher::knownVerdict);
+    }
+
+    /** The route as {@code serve} runs it: policy from the config's {@code hf} section, the token from the environment. */
+    public static HfRoute create(dev.dualtrack.proxy.ProxyRuntime runtime, dev.dualtrack.config.Secrets secrets) {
+        HfConfig hf = runtime.config().hf();
+        java.time.Duration ttl = runtime.config().cache().metadataTtl();
+        Optional<String> token = hf.tokenEnv().flatMap(secrets::get);
+        return new HfRoute(hf, scanPolicy(hf), token, runtime.upstream(),
+                new RevisionResolver(runtime.upstream(), hf.upstream(), token, ttl),
+                new FileMetaLookup(runtime.upstream(), ttl), runtime.fetcher(), runtime.recorder());
+    }
+
+    /** The scanner's policy from the {@code hf} section: the pickle profile, extra imports, enforce-safetensors. */
+    public static ScanPolicy scanPolicy(HfConfig hf) {
+        List<String> profiles = hf.pickle().profile().equals("weights-only") ? List.of()
+                : List.of(hf.pickle().profile());
+        return ScanPolicy.defaults()
+                .withImports(dev.dualtrack.scanner.pickle.ImportPolicy.of(profiles, hf.pickle().extraAllowed()))
+                .withEnforceSafetensors(hf.enforceSafetensors());
+    }
+
+    @Override
+    public void handle(Exchange ex) {
+        String raw = ex.uri();
+        int q = raw.indexOf('?');
+        String rawPath = (q < 0 ? raw : raw.substring(0, q)).substring("/hf".length());
+        HubPath p = HubPath.parse(rawPath);
+        switch (p.kind()) {
+            case XET_READ_TOKEN -> HubRefusals.answer(ex, HttpResponseStatus.FORBIDDEN, "dualtrack serves Hub files "
+                    + "over HTTP only, so that every byte is verified and scanned; Xet is not available through it",
+                    null);
+            case UNKNOWN, RESOLVE_CACHE -> HubRefusals.answer(ex, HttpResponseStatus.NOT_FOUND, "dualtrack does not "
+                    + "serve this Hub route: " + ex.path(), null);
+            default -> {
+                boolean post = ex.method().equals(HttpMethod.POST);
+                boolean read = ex.method().equals(HttpMethod.GET) || ex.method().equals(HttpMethod.HEAD);
+                if (p.kind() == HubPath.Kind.PATHS_INFO ? !post : !read) {
+                    HubRefusals.answer(ex, HttpResponseStatus.METHOD_NOT_ALLOWED, "the Hub is read-only through "
+                            + "dualtrack", null);
+                    return;
+                }
+                if (!repos.permits(p.repo())) {
+                    Verdict v = Verdict.block(HfRules.REPO_DENIED, p.type().apiSegment + " repo " + p.repo()
+                            + " is not allowed by hf.repos");
+                    recorder.blocked(subject(ex, p, ""), v);
+                    HubRefusals.INSTANCE.refuse(ex, v);
+                    return;
+                }
+                if (p.kind() == HubPath.Kind.RESOLVE) {
+                    resolve(ex, p);
+                } else {
+                    api(ex, p, rawPath, q < 0 ? "" : raw.substring(q));
+                }
+            }
+        }
+    }
+
+    // ---- API: repo info, tree, paths-info -----------------------------------------------------------------------
+
+    private void api(Exchange ex, HubPath p, String rawPath, String query) {
+        HttpHeaders headers = new DefaultHttpHeaders().set(HttpHeaderNames.ACCEPT, "application/json");
+        authorization(ex).ifPresent(a -> headers.set(HttpHeaderNames.AUTHORIZATION, a));
+        byte[] body = new byte[0];
+        HttpMethod method = ex.method().equals(HttpMethod.HEAD) ? HttpMethod.GET : ex.method();
+        if (method.equals(HttpMethod.POST)) {
+            body = ex.body();
+            String type = ex.headers().get(HttpHeaderNames.CONTENT_TYPE);
+            headers.set(HttpHeaderNames.CONTENT_TYPE, type == null ? "application/x-www-form-urlencoded" : type);
+        }
+        URI upstream = URI.create(base(hub) + rawPath + query);
+        BodyCollector.fetch(client, ex.eventLoop(), new UpstreamRequest(method, upstream, headers,
+                RedirectPolicy.NONE, body), MAX_API_BYTES).whenComplete((r, error) -> {
+                    if (error != null) {
+                        upstreamFailed(ex, error);
+                    } else {
+                        answerApi(ex, p, upstream, r);
+                    }
+                });
+    }
+
+    private void answerApi(Exchange ex, HubPath p, URI upstream, BodyCollector.Response r) {
+        HttpHeaders out = passed(r.headers());
+        if (r.status() != 200) {
+            // The Hub's own refusal (404 RepoNotFound, 401 gated…): status, error headers and body as they were.
+            String type = r.headers().get(HttpHeaderNames.CONTENT_TYPE);
+            ex.respond(HttpResponseStatus.valueOf(r.status()), type == null ? "application/json" : type, r.body(), out);
+            return;
+        }
+        JsonNode json;
+        try {
+            json = JSON.readTree(r.body());
+        } catch (java.io.IOException | RuntimeException e) {
+            HubRefusals.answer(ex, HttpResponseStatus.BAD_GATEWAY, "the Hub's answer is not JSON", null);
+            return;
+        }
+        List<ListingFilter.Hidden> hidden;
+        if (p.kind() == HubPath.Kind.REPO_INFO) {
+            hidden = listings.filterRepoInfo(json, p.type(), p.repo());
+        } else {
+            Optional<String> commit = p.rev().filter(rev -> rev.matches("[0-9a-f]{40}"));
+            hidden = listings.filterEntries(json, p.type(), p.repo(), commit);
+        }
+        recordHidden(ex, p, hidden);
+        String link = r.headers().get("Link");
+        if (link != null) {
+            PaginationLinks.rewrite(link, hub, proxyBase(ex)).ifPresent(l -> out.set("Link", l));
+        }
+        try {
+            ex.respond(HttpResponseStatus.OK, "application/json; charset=utf-8", JSON.writeValueAsBytes(json), out);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** One count and one audit line per rule and listing, as for PyPI pages. */
+    private void recordHidden(Exchange ex, HubPath p, List<ListingFilter.Hidden> hidden) {
+        Map<String, List<ListingFilter.Hidden>> byRule = new java.util.LinkedHashMap<>();
+        hidden.forEach(h -> byRule.computeIfAbsent(h.verdict().rule(), k -> new java.util.ArrayList<>()).add(h));
+        byRule.forEach((rule, hs) -> recorder.blocked(new DecisionRecorder.Subject(ex.clientAddress(), "hf",
+                p.type().resolvePrefix + p.repo(), hs.get(0).path(), ""), Verdict.block(rule, "hid "
+                + hs.size() + " file(s) from the listing, " + hs.get(0).path()
+                + (hs.size() > 1 ? " and " + (hs.size() - 1) + " more" : "") + ": " + hs.get(0).verdict().reason())));
+    }
+
+    // ---- files ----------------------------------------------------------------------------------------------
+
+    private void resolve(Exchange ex, HubPath p) {
+        Optional<String> auth = authorization(ex);
+        Optional<String> clientAuth = Optional.ofNullable(ex.headers().get(HttpHeaderNames.AUTHORIZATION));
+        revisions.resolve(p.type(), p.repo(), p.rev().orElseThrow(), clientAuth, ex.eventLoop())
+                .thenCompose(res -> {
+                    if (res instanceof RevisionResolver.Refused refused) {
+                        return java.util.concurrent.CompletableFuture.<FileMetaLookup.Answer>completedFuture(
+                                new FileMetaLookup.Refused(refused.status(), refused.errorHeaders(), refused.reason()));
+                    }
+                    String commit = ((RevisionResolver.Commit) res).sha();
+                    return files.lookup(resolveUrl(p, commit), auth, ex.eventLoop());
+                })
+                .whenCompleteAsync((answer, error) -> {
+                    if (error != null) {
+                        upstreamFailed(ex, error);
+                    } else if (answer instanceof FileMetaLookup.Refused refused) {
+                        HubRefusals.answer(ex, statusOf(refused.status()), refused.errorHeaders().contains(
+                                "X-Error-Message") ? refused.errorHeaders().get("X-Error-Message") : refused.reason(),
+                                refused.errorHeaders());
+                    } else {
+                        serveFile(ex, p, ((FileMetaLookup.Found) answer).meta(), auth);
+                    }
+                }, ex.eventLoop());
+    }
+
+    private void serveFile(Exchange ex, HubPath p, FileMeta meta, Optional<String> auth) {
+        DecisionRecorder.Subject subject = subject(ex, p, meta.lfsSha256().orElse(""));
+        Optional<Verdict> refusal = refusal(meta, p);
+        if (refusal.isPresent()) {
+            recorder.blocked(subject, refusal.get());
+            HubRefusals.INSTANCE.refuse(ex, refusal.get());
+            return;
+        }
+        meta.lfsSha256().ifPresent(sha -> listings.learn(p.type(), p.repo(), meta.commit(), p.path(), sha));
+        if (ex.isHead()) {
+            Optional<Verdict> known = meta.lfsSha256().flatMap(fetcher::knownVerdict).filter(Verdict::blocked);
+            if (known.isPresent()) {
+                recorder.blocked(subject, known.get());
+                HubRefusals.INSTANCE.refuse(ex, known.get());
+                return;
+            }
+            // The HEAD contract with the file's own size: Content-Length is the file's, not this empty body's.
+            FullHttpResponse head = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
+                    Unpooled.EMPTY_BUFFER);
+            head.headers().add(meta.clientHeaders()).set(HttpHeaderNames.CONTENT_TYPE, "application/octet-stream");
+            ex.respond(head);
+            return;
+        }
+        HttpHeaders headers = new DefaultHttpHeaders();
+        auth.ifPresent(a -> headers.set(HttpHeaderNames.AUTHORIZATION, a));
+        Optional<String> blobId = meta.lfsSha256().isPresent() ? Optional.empty() : Optional.of(meta.etag());
+        FetchSpec spec = FetchSpec.builder(subject, new UpstreamRequest(HttpMethod.GET, resolveUrl(p, meta.commit()),
+                        headers, cdnHosts))
+                .expectedSha256(meta.lfsSha256())
+                .inspector(() -> inspector(p, meta, blobId))
+                .hashMismatchRule(HfRules.LFS_OID_MISMATCH)
+                .redirectRule(HfRules.REDIRECT_HOST)
+                .refusals(HubRefusals.INSTANCE)
+                .clientHeaders(upstream -> fileHeaders(meta))
+                .contentType("application/octet-stream")
+                .build();
+        fetcher.serve(ex, spec);
+    }
+
+    /** What policy says before any byte: size, where the bytes would come from, whether they can be verified. */
+    private Optional<Verdict> refusal(FileMeta meta, HubPath p) {
+        if (meta.size() > maxFileSize) {
+            return Optional.of(Verdict.block(HfRules.FILE_TOO_LARGE, p.path() + " is " + meta.size()
+                    + " bytes, over hf.max-file-size (" + maxFileSize + ")"));
+        }
+        if (meta.location().isPresent()) {
+            URI target;
+            try {
+                target = hub.resolve(new URI(meta.location().get()));
+            } catch (java.net.URISyntaxException | IllegalArgumentException e) {
+                return Optional.of(Verdict.block(HfRules.REDIRECT_HOST, "the Hub redirected " + p.path()
+                        + " to an unreadable Location"));
+            }
+            if (!cdnHosts.allows(target)) {
+                return Optional.of(Verdict.block(HfRules.REDIRECT_HOST, "the Hub redirected " + p.path() + " to host '"
+                        + target.getHost() + "', which is not in hf.redirect-hosts"));
+            }
+            if (meta.lfsSha256().isEmpty()) {
+                return Optional.of(Verdict.block(HfRules.LFS_OID_MISMATCH, p.path() + " is served from " + target.getHost()
+                        + " but the Hub announced no sha256 for it (X-Linked-Etag), so its bytes cannot be verified"));
+            }
+        } else if (meta.lfsSha256().isEmpty() && !meta.etag().matches("[0-9a-f]{40}")) {
+            return Optional.of(Verdict.block(HfRules.BLOB_OID_MISMATCH, "the Hub gave " + p.path() + " neither an "
+                    + "LFS sha256 nor a git blob id, so its bytes cannot be verified"));
+        }
+        return Optional.empty();
+    }
+
+    private Inspector inspector(HubPath p, FileMeta meta, Optional<String> blobId) {
+        String name = p.path().substring(p.path().lastIndexOf('/') + 1);
+        Inspector scan = new ScannerInspector(scanPolicy, name);
+        return blobId.<Inspector>map(oid -> new GitBlobCheck(scan, oid, meta.size())).orElse(scan);
+    }
+
+    /** The file response's head: the HEAD contract (commit, ETag, linked ETag and size); the relay adds lengths. */
+    private static HttpHeaders fileHeaders(FileMeta meta) {
+        HttpHeaders h = meta.clientHeaders();
+        h.remove(HttpHeaderNames.CONTENT_LENGTH);
+        h.remove(HttpHeaderNames.ACCEPT_RANGES);
+        return h;
+    }
+
+    // ---- helpers ----------------------------------------------------------------------------------------------
+
+    private URI resolveUrl(HubPath p, String commit) {
+        StringBuilder b = new StringBuilder(base(hub)).append('/').append(p.type().resolvePrefix).append(p.repo())
+                .append("/resolve/").append(commit);
+        for (String segment : p.path().split("/")) {
+            b.append('/').append(URLEncoder.encode(segment, StandardCharsets.UTF_8).replace("+", "%20"));
+        }
+        return URI.create(b.toString());
+    }
+
+    /** The client's own token goes to the Hub host (only); without one, the configured upstream token. */
+    private Optional<String> authorization(Exchange ex) {
+        return Optional.ofNullable(ex.headers().get(HttpHeaderNames.AUTHORIZATION))
+                .or(() -> upstreamToken.map(t -> "Bearer " + t));
+    }
+
+    private static DecisionRecorder.Subject subject(Exchange ex, HubPath p, String sha256) {
+        return new DecisionRecorder.Subject(ex.clientAddress(), "hf", p.type().resolvePrefix + p.repo(), p.path(),
+                sha256);
+    }
+
+    /** Where this client reaches the track, for absolute links: its own Host header, as it addressed us. */
+    private static String proxyBase(Exchange ex) {
+        String host = ex.headers().get(HttpHeaderNames.HOST, "localhost");
+        return "http://" + host + "/hf";
+    }
+
+    private static HttpHeaders passed(HttpHeaders upstream) {
+        HttpHeaders h = new DefaultHttpHeaders();
+        for (String name : PASSED_HEADERS) {
+            if (upstream.contains(name)) {
+                h.set(name, upstream.get(name));
+            }
+        }
+        return h;
+    }
+
+    private static HttpResponseStatus statusOf(int status) {
+        return status >= 400 && status < 600 ? HttpResponseStatus.valueOf(status) : HttpResponseStatus.BAD_GATEWAY;
+    }
+
+    private static void upstreamFailed(Exchange ex, Throwable error) {
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        if (ex.isDone() || ex.headSent()) {
+            return;
+        }
+        if (cause instanceof UpstreamException u) {
+            HubRefusals.INSTANCE.upstreamFailed(ex, u);
+        } else {
+            HubRefusals.answer(ex, HttpResponseStatus.BAD_GATEWAY, "dualtrack failed to ask the Hub: " + cause, null);
+        }
+    }
+
+    private static String base(URI hub) {
+        String s = hub.toString();
+        return s.endsWith("/") ? s.substring(0, s.length() - 1) : s;
+    }
+}

@@ -1,0 +1,345 @@
+package dev.dualtrack.hf;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.dualtrack.config.ConfigLoader;
+import dev.dualtrack.config.DualtrackConfig;
+import dev.dualtrack.config.Secrets;
+import dev.dualtrack.proxy.ProxyRuntime;
+import dev.dualtrack.proxy.ops.AuditLog;
+import dev.dualtrack.proxy.testing.BodySource;
+import dev.dualtrack.proxy.testing.LeakCheckExtension;
+import dev.dualtrack.proxy.testing.RawHttpClient;
+import dev.dualtrack.proxy.testing.ScriptedOrigin;
+import dev.dualtrack.proxy.testing.ScriptedOrigin.Script;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The Hub track through the real proxy, against {@link FakeHub} (a Hub origin and a CDN origin reached by 302). */
+@ExtendWith(LeakCheckExtension.class)
+class HfRouteTest {
+    static final String COMMIT = "8b2b98c00a6b4d291155e4890773ca8f769aee53";
+    static final String R = "/hf/acme/bert/resolve/main/";
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    static Path data;
+    static FakeHub hub;
+    static ScriptedOrigin elsewhere;
+    static ProxyRuntime runtime;
+    static final List<String> audit = new CopyOnWriteArrayList<>();
+    static byte[] safetensors;
+    static byte[] checkpoint;
+    static byte[] evilPickle;
+    static byte[] bigTampered;
+    static final byte[] CONFIG = "{\"model_type\":\"bert\"}\n".getBytes(StandardCharsets.UTF_8);
+
+    static byte[] corpus(String path) throws Exception {
+        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
+            Path f = p.resolveSibling("shared").resolve("corpus").resolve(path);
+            if (Files.exists(f)) {
+                return Files.readAllBytes(f);
+            }
+        }
+        throw new IllegalStateException("no shared/corpus/" + path);
+    }
+
+    @BeforeAll
+    static void start() throws Exception {
+        safetensors = corpus("real/hf_tiny_bert_st/model.safetensors");
+        checkpoint = corpus("real/hf_tiny_bert_bin/pytorch_model.bin");
+        evilPickle = corpus("picklescan/data/malicious11.pkl");
+        byte[] trailing = Arrays.copyOf(safetensors, safetensors.length + 16);
+        java.io.ByteArrayOutputStream generated = new java.io.ByteArrayOutputStream();
+        BodySource.generated(600_000, 7).write(generated, 0, 600_000);
+        bigTampered = generated.toByteArray();
+        byte[] bigAnnounced = bigTampered.clone();
+        bigAnnounced[bigAnnounced.length - 1] ^= 1;
+        // The CDN serves a genuine file where the Hub announced another (the CDN is keyed by the announced oid).
+        byte[] tamperedAnnounced = safetensors.clone();
+        tamperedAnnounced[tamperedAnnounced.length - 1] ^= 1;
+        elsewhere = new ScriptedOrigin();
+        elsewhere.on("/payload", Script.ok(BodySource.of(evilPickle)));
+        hub = new FakeHub("acme/bert", COMMIT)
+                .lfsFile("model.safetensors", safetensors, safetensors)
+                .lfsFile("pytorch_model.bin", checkpoint, checkpoint)
+                .lfsFile("evil.bin", evilPickle, evilPickle)
+                .lfsFile("tampered.safetensors", tamperedAnnounced, safetensors)
+                .lfsFile("big.vocab", bigAnnounced, bigTampered)
+                .lfsFile("broken.safetensors", trailing, trailing)
+                .lfsRedirect("offhub.bin", evilPickle, URI.create("http://localhost:" + elsewhere.port() + "/payload"))
+                .regularFile("config.json", CONFIG)
+                .regularFile("modeling.py", "x = 1\n".getBytes(StandardCharsets.UTF_8),
+                        "import os; os.system('id')\n".getBytes(StandardCharsets.UTF_8));
+        DualtrackConfig config = ConfigLoader.parse("test", """
+                listen: {port: 0}
+                cache: {dir: '%s'}
+                relay: {hold: 16KiB, hold-whole-below: 256KiB}
+                hf:
+                  upstream: '%s'
+                  redirect-hosts: ['127.0.0.1:%d']
+                  repos: {allow: ['*'], deny: ['evil-org/*']}
+                  max-file-size: 1MiB
+                  token-env: HF_UPSTREAM
+                """.formatted(data, hub.hub().uri(""), hub.cdn().port()));
+        runtime = ProxyRuntime.create(config, AuditLog.inMemory(true, audit::add), Clock.systemUTC());
+        runtime.start(runtime.newRouter().add("/hf", HfRoute.create(runtime,
+                Secrets.of(Map.of("HF_UPSTREAM", "hf_upstream_token")))));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        runtime.close();
+        hub.close();
+        elsewhere.close();
+    }
+
+    static RawHttpClient.Response get(String target, String... headers) throws Exception {
+        return RawHttpClient.get(runtime.port(), target, headers);
+    }
+
+    static RawHttpClient.Response head(String target, String... headers) throws Exception {
+        try (RawHttpClient c = new RawHttpClient(runtime.port())) {
+            return c.request("HEAD", target, true, headers);
+        }
+    }
+
+    static HttpResponse<String> post(String target, String contentType, String body) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + runtime.port()
+                        + target)).header("Content-Type", contentType).POST(HttpRequest.BodyPublishers.ofString(body))
+                .build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    static List<String> paths(JsonNode listing) {
+        List<String> out = new ArrayList<>();
+        listing.forEach(e -> out.add(e.path("path").asText()));
+        return out;
+    }
+
+    @Test
+    void headAnswersTheHubContractItselfWithoutARedirectOrXet() throws Exception {
+        RawHttpClient.Response r = head(R + "model.safetensors");
+        assertThat(r.status()).isEqualTo(200);
+        String sha = FakeHub.sha256(safetensors);
+        assertThat(r.headers()).containsEntry("x-repo-commit", COMMIT).containsEntry("etag", "\"" + sha + "\"")
+                .containsEntry("x-linked-etag", "\"" + sha + "\"")
+                .containsEntry("x-linked-size", Integer.toString(safetensors.length))
+                .containsEntry("content-length", Integer.toString(safetensors.length))
+                .doesNotContainKeys("location", "x-xet-hash", "link");
+        // The branch was pinned: the Hub was asked for the file at the commit, never at "main".
+        assertThat(hub.hub().requests("/acme/bert/resolve/" + COMMIT + "/model.safetensors")).isPositive();
+        assertThat(hub.hub().requests("/acme/bert/resolve/main/model.safetensors")).isZero();
+    }
+
+    @Test
+    void aSafetensorsModelAndACleanCheckpointDownloadWholeAndVerified() throws Exception {
+        RawHttpClient.Response st = get(R + "model.safetensors");
+        assertThat(st.status()).as(st.text()).isEqualTo(200);
+        assertThat(st.complete()).isTrue();
+        assertThat(st.bodySha256()).isEqualTo(FakeHub.sha256(safetensors));
+        assertThat(st.headers()).containsEntry("x-repo-commit", COMMIT)
+                .containsEntry("x-linked-etag", "\"" + FakeHub.sha256(safetensors) + "\"");
+        RawHttpClient.Response pt = get(R + "pytorch_model.bin");
+        assertThat(pt.status()).isEqualTo(200);
+        assertThat(pt.body()).isEqualTo(checkpoint);
+        // A second download comes from the verified cache: the CDN is not asked again.
+        String sha = FakeHub.sha256(checkpoint);
+        String cdnPath = "/repos/" + sha.substring(0, 2) + "/" + sha.substring(2, 4) + "/" + sha;
+        int before = hub.cdn().requests(cdnPath);
+        RawHttpClient.Response again = get(R + "pytorch_model.bin");
+        assertThat(again.body()).isEqualTo(checkpoint);
+        assertThat(again.headers()).containsEntry("x-repo-commit", COMMIT);
+        assertThat(hub.cdn().requests(cdnPath)).isEqualTo(before);
+    }
+
+    @Test
+    void aRangeProbeGetsItsByteAndTheTotalSize() throws Exception {
+        RawHttpClient.Response r = get(R + "model.safetensors", "Range: bytes=0-0",
+                "Accept: application/vnd.xet-fileinfo+json, */*");
+        assertThat(r.status()).isEqualTo(206);
+        assertThat(r.headers()).containsEntry("content-range", "bytes 0-0/" + safetensors.length);
+        assertThat(r.headers().get("content-type")).doesNotContain("xet");
+        assertThat(r.body()).containsExactly(safetensors[0]);
+    }
+
+    @Test
+    void aMaliciousPickleIsRefusedAndThenRefusedBeforeAnyUpstreamByte() throws Exception {
+        RawHttpClient.Response first = get(R + "evil.bin");
+        assertThat(first.status()).isEqualTo(403);
+        assertThat(first.headers().get("x-error-message")).contains("hf.pickle.dangerous-import");
+        assertThat(JSON.readTree(first.body()).path("error").asText()).contains("hf.pickle.dangerous-import");
+        String sha = FakeHub.sha256(evilPickle);
+        String cdnPath = "/repos/" + sha.substring(0, 2) + "/" + sha.substring(2, 4) + "/" + sha;
+        int fetched = hub.cdn().requests(cdnPath);
+        RawHttpClient.Response second = get(R + "evil.bin");
+        assertThat(second.status()).isEqualTo(403);
+        assertThat(second.headers()).containsEntry("x-dualtrack-rule", "hf.pickle.dangerous-import");
+        assertThat(head(R + "evil.bin").status()).isEqualTo(403);
+        assertThat(hub.cdn().requests(cdnPath)).isEqualTo(fetched);
+        // Known now: hidden from listings, and the hiding is counted.
+        JsonNode tree = JSON.readTree(get("/hf/api/models/acme/bert/tree/" + COMMIT + "?recursive=true").body());
+        assertThat(paths(tree)).contains("model.safetensors").doesNotContain("evil.bin");
+        JsonNode info = JSON.readTree(get("/hf/api/models/acme/bert/revision/main").body());
+        List<String> siblings = new ArrayList<>();
+        info.path("siblings").forEach(s -> siblings.add(s.path("rfilename").asText()));
+        assertThat(siblings).contains("config.json").doesNotContain("evil.bin");
+        assertThat(runtime.metrics().scrape())
+                .containsPattern("dualtrack_blocked_total\\{rule=\"hf.pickle.dangerous-import\",track=\"hf\"} [2-9]");
+        assertThat(audit).anySatisfy(line -> assertThat(line).contains("\"track\":\"hf\"", "acme/bert", "evil.bin",
+                sha, "hf.pickle.dangerous-import"));
+    }
+
+    @Test
+    void aTamperedLfsFileNeverCompletes() throws Exception {
+        RawHttpClient.Response small = get(R + "tampered.safetensors");
+        assertThat(small.status()).isEqualTo(403);
+        assertThat(small.headers().get("x-error-message")).contains("hf.lfs-oid-mismatch");
+        // Larger than hold-whole-below: it streams, and the held tail is never sent.
+        RawHttpClient.Response big = get(R + "big.vocab");
+        assertThat(big.status() == 200 && big.complete()).isFalse();
+        assertThat(big.bodyLength()).isLessThan(bigTampered.length);
+        assertThat(runtime.metrics().scrape())
+                .containsPattern("dualtrack_blocked_total\\{rule=\"hf.lfs-oid-mismatch\",track=\"hf\"} [2-9]");
+    }
+
+    @Test
+    void aRegularFileIsVerifiedAgainstItsGitBlobId() throws Exception {
+        RawHttpClient.Response ok = get(R + "config.json");
+        assertThat(ok.status()).isEqualTo(200);
+        assertThat(ok.body()).isEqualTo(CONFIG);
+        assertThat(ok.headers()).containsEntry("etag", "\"" + FakeHub.gitBlobSha1(CONFIG) + "\"");
+        RawHttpClient.Response swapped = get(R + "modeling.py");
+        assertThat(swapped.status()).isEqualTo(403);
+        assertThat(swapped.headers().get("x-error-message")).contains("hf.blob-oid-mismatch");
+    }
+
+    @Test
+    void anOffHubRedirectIsRefusedAndTheOtherHostNeverAsked() throws Exception {
+        RawHttpClient.Response r = get(R + "offhub.bin");
+        assertThat(r.status()).isEqualTo(403);
+        assertThat(r.headers().get("x-error-message")).contains("hf.redirect-host", "localhost");
+        assertThat(head(R + "offhub.bin").status()).isEqualTo(403);
+        assertThat(elsewhere.requests("/payload")).isZero();
+    }
+
+    @Test
+    void anInvalidSafetensorsFileIsRefused() throws Exception {
+        RawHttpClient.Response r = get(R + "broken.safetensors");
+        assertThat(r.status()).isEqualTo(403);
+        assertThat(r.headers().get("x-error-message")).contains("hf.safetensors");
+    }
+
+    @Test
+    void filesOverTheSizeLimitAreRefusedBeforeAnyByte() throws Exception {
+        byte[] huge = new byte[2 << 20];
+        hub.lfsFile("huge.safetensors", huge, huge);
+        RawHttpClient.Response r = get(R + "huge.safetensors");
+        assertThat(r.status()).isEqualTo(403);
+        assertThat(r.headers()).containsEntry("x-dualtrack-rule", "hf.file-too-large");
+    }
+
+    @Test
+    void treePagesLoseXetAndLinkBackToDualtrack() throws Exception {
+        hub.pageSize(3);
+        try {
+            List<String> all = new ArrayList<>();
+            String next = "/hf/api/models/acme/bert/tree/" + COMMIT + "?recursive=true&expand=false";
+            int pages = 0;
+            while (next != null) {
+                RawHttpClient.Response page = get(next);
+                assertThat(page.status()).isEqualTo(200);
+                assertThat(page.text()).doesNotContain("xetHash");
+                all.addAll(paths(JSON.readTree(page.body())));
+                String link = page.headers().get("link");
+                if (link == null) {
+                    next = null;
+                } else {
+                    assertThat(link).startsWith("<http://localhost/hf/api/models/acme/bert/tree/").endsWith("rel=\"next\"");
+                    next = link.substring("<http://localhost".length(), link.indexOf('>'));
+                }
+                pages++;
+            }
+            assertThat(pages).isGreaterThan(2);
+            assertThat(all).contains("model.safetensors", "config.json", "pytorch_model.bin");
+        } finally {
+            hub.pageSize(1000);
+        }
+    }
+
+    @Test
+    void pathsInfoWorksWithTheFormAndTheJsonBody() throws Exception {
+        HttpResponse<String> form = post("/hf/api/models/acme/bert/paths-info/main",
+                "application/x-www-form-urlencoded", "paths=model.safetensors&paths=config.json&expand=false");
+        assertThat(form.statusCode()).isEqualTo(200);
+        assertThat(paths(JSON.readTree(form.body()))).containsExactly("model.safetensors", "config.json");
+        assertThat(form.body()).doesNotContain("xetHash");
+        HttpResponse<String> json = post("/hf/api/models/acme/bert/paths-info/" + COMMIT, "application/json",
+                "{\"paths\":[\"model.safetensors\"],\"expand\":true}");
+        JsonNode entry = JSON.readTree(json.body()).get(0);
+        assertThat(entry.path("lfs").path("oid").asText()).isEqualTo(FakeHub.sha256(safetensors));
+        assertThat(entry.has("xetHash")).isFalse();
+    }
+
+    @Test
+    void xetTokensAreRefusedAndDeniedReposNeverReachTheHub() throws Exception {
+        RawHttpClient.Response xet = get("/hf/api/models/acme/bert/xet-read-token/" + COMMIT);
+        assertThat(xet.status()).isEqualTo(403);
+        assertThat(xet.headers().get("x-error-message")).contains("Xet");
+        RawHttpClient.Response denied = get("/hf/evil-org/model/resolve/main/model.safetensors");
+        assertThat(denied.status()).isEqualTo(403);
+        assertThat(denied.headers()).containsEntry("x-dualtrack-rule", "hf.repo-denied");
+        assertThat(get("/hf/api/models/evil-org/model").status()).isEqualTo(403);
+        assertThat(hub.hub().requestHeaders()).noneMatch(h -> h.get(":path").contains("evil-org"));
+        assertThat(get("/hf/spaces/acme/app/resolve/main/app.py").status()).isEqualTo(404);
+    }
+
+    @Test
+    void hubErrorsKeepTheirCodesSoClientsRaiseTheRightException() throws Exception {
+        RawHttpClient.Response missing = head(R + "no-such-file.bin");
+        assertThat(missing.status()).isEqualTo(404);
+        assertThat(missing.headers()).containsEntry("x-error-code", "EntryNotFound")
+                .containsEntry("x-repo-commit", COMMIT);
+        RawHttpClient.Response noRepo = get("/hf/api/models/acme/unknown/revision/main");
+        assertThat(noRepo.status()).isEqualTo(401);
+        assertThat(noRepo.headers()).containsEntry("x-error-code", "RepoNotFound");
+    }
+
+    @Test
+    void theUpstreamTokenGoesToTheHubAndNoTokenToTheCdn() throws Exception {
+        get(R + "model.safetensors", "Authorization: Bearer hf_client");
+        get("/hf/api/models/acme/bert/tree/main");
+        List<Map<String, String>> toHub = hub.hub().requestHeaders();
+        assertThat(toHub).anySatisfy(h -> assertThat(h).containsEntry("authorization", "Bearer hf_client"));
+        assertThat(toHub).anySatisfy(h -> assertThat(h).containsEntry("authorization", "Bearer hf_upstream_token"));
+        assertThat(hub.cdn().requestHeaders()).isNotEmpty()
+                .allSatisfy(h -> assertThat(h).doesNotContainKey("authorization"));
+    }
+
+    @Test
+    void theScanPolicyFollowsTheHfSection() throws Exception {
+        DualtrackConfig strict = ConfigLoader.parse("t", """
+                hf: {enforce-safetensors: true, pickle: {profile: numpy-object, extra-allowed: [collections.OrderedDict]}}
+                """);
+        var policy = HfRoute.scanPolicy(strict.hf());
+        assertThat(policy.enforceSafetensors()).isTrue();
+        assertThat(HfRoute.scanPolicy(ConfigLoader.parse("t", "").hf()).enforceSafetensors()).isFalse();
+    }
+}
