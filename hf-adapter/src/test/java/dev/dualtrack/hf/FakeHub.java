@@ -34,8 +34,10 @@ import java.util.Map;
 public final class FakeHub implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final ScriptedOrigin hub = new ScriptedOrigin();
-    private final ScriptedOrigin cdn = new ScriptedOrigin();
+    private final ScriptedOrigin hub;
+    private final ScriptedOrigin cdn;
+    /** Whether this fake owns the origins (another repo on the same fake Hub does not). */
+    private final boolean owner;
     private final String repo;
     private final String commit;
     /** path → tree entry, in insertion order. */
@@ -43,6 +45,18 @@ public final class FakeHub implements AutoCloseable {
     private volatile int pageSize = 1000;
 
     public FakeHub(String repo, String commit) throws IOException {
+        this(new ScriptedOrigin(), new ScriptedOrigin(), true, repo, commit);
+    }
+
+    /** Another repo on the same Hub and CDN. */
+    public FakeHub anotherRepo(String otherRepo, String otherCommit) {
+        return new FakeHub(hub, cdn, false, otherRepo, otherCommit);
+    }
+
+    private FakeHub(ScriptedOrigin hub, ScriptedOrigin cdn, boolean owner, String repo, String commit) {
+        this.hub = hub;
+        this.cdn = cdn;
+        this.owner = owner;
         this.repo = repo;
         this.commit = commit;
         for (String rev : new String[] {"main", commit}) {
@@ -51,12 +65,14 @@ public final class FakeHub implements AutoCloseable {
             hub.onRequest("/api/models/" + repo + "/paths-info/" + rev, req -> pathsInfo(req));
         }
         hub.onRequest("/api/models/" + repo, req -> json(info()));
-        hub.otherwise(this::missing);
+        if (owner) {
+            hub.otherwise(this::missing);
+        }
     }
 
     /** The Hub's 404s: a file not in the repo (with the commit, for the client's negative cache), or no repo. */
     private Script missing(ScriptedOrigin.Request req) {
-        if (req.pathAndQuery().startsWith("/" + repo + "/resolve/")) {
+        if (req.pathAndQuery().contains("/resolve/")) {
             return Script.status(404).header("X-Error-Code", "EntryNotFound").header("X-Repo-Commit", commit)
                     .header("X-Error-Message", "Entry not found");
         }
@@ -231,6 +247,9 @@ public final class FakeHub implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
+        if (!owner) {
+            return;
+        }
         hub.close();
         cdn.close();
     }

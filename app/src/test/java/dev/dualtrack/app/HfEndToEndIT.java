@@ -1,0 +1,372 @@
+package dev.dualtrack.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.dualtrack.hf.FakeHub;
+import dev.dualtrack.proxy.testing.ScriptedOrigin;
+import dev.dualtrack.proxy.testing.ScriptedOrigin.Script;
+import dev.dualtrack.proxy.testing.BodySource;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The real {@code @huggingface/hub} npm client and the real huggingface_hub (from the machine's wheel mirror),
+ * against the real dualtrack process in front of {@link FakeHub}: a Hub origin, and a CDN origin it sends LFS
+ * files to with a 302, with Xet headers. Two repos: {@code acme/tiny-bert} is clean, {@code mallory/bad}
+ * holds one of each refusal.
+ */
+class HfEndToEndIT {
+    static final String CLEAN = "acme/tiny-bert";
+    static final String BAD = "mallory/bad";
+    static final String CLEAN_COMMIT = "1111111111111111111111111111111111111111";
+    static final String BAD_COMMIT = "2222222222222222222222222222222222222222";
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    static Path dir;
+    static FakeHub clean;
+    static FakeHub bad;
+    static ScriptedOrigin elsewhere;
+    static Process proxy;
+    static int port;
+    static Path node;
+    static Path python;
+    static Map<String, byte[]> cleanFiles;
+    static byte[] evil;
+    static byte[] bigTampered;
+
+    static byte[] corpus(String path) throws Exception {
+        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
+            Path f = p.resolveSibling("shared").resolve("corpus").resolve(path);
+            if (Files.exists(f)) {
+                return Files.readAllBytes(f);
+            }
+        }
+        throw new IllegalStateException("no shared/corpus/" + path);
+    }
+
+    /** A valid safetensors file of one U8 tensor of {@code n} bytes. */
+    static byte[] safetensors(int n, long seed) {
+        String header = "{\"w\":{\"dtype\":\"U8\",\"shape\":[" + n + "],\"data_offsets\":[0," + n + "]}}";
+        header += " ".repeat((8 - header.length() % 8) % 8);
+        byte[] h = header.getBytes(StandardCharsets.US_ASCII);
+        byte[] out = new byte[8 + h.length + n];
+        java.nio.ByteBuffer.wrap(out).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(h.length);
+        System.arraycopy(h, 0, out, 8, h.length);
+        java.util.Random r = new java.util.Random(seed);
+        for (int i = 8 + h.length; i < out.length; i++) {
+            out[i] = (byte) r.nextInt();
+        }
+        return out;
+    }
+
+    @BeforeAll
+    static void start() throws Exception {
+        cleanFiles = new java.util.LinkedHashMap<>();
+        cleanFiles.put("config.json", corpus("real/hf_tiny_bert_st/config.json"));
+        cleanFiles.put("model.safetensors", corpus("real/hf_tiny_bert_st/model.safetensors"));
+        cleanFiles.put("pytorch_model.bin", corpus("real/hf_tiny_bert_bin/pytorch_model.bin"));
+        cleanFiles.put("big.safetensors", safetensors(12 << 20, 1));
+        clean = new FakeHub(CLEAN, CLEAN_COMMIT).pageSize(2)
+                .regularFile("config.json", cleanFiles.get("config.json"))
+                .lfsFile("model.safetensors", cleanFiles.get("model.safetensors"), cleanFiles.get("model.safetensors"))
+                .lfsFile("pytorch_model.bin", cleanFiles.get("pytorch_model.bin"), cleanFiles.get("pytorch_model.bin"))
+                .lfsFile("big.safetensors", cleanFiles.get("big.safetensors"), cleanFiles.get("big.safetensors"));
+
+        evil = corpus("picklescan/data/malicious11.pkl");
+        byte[] st = cleanFiles.get("model.safetensors");
+        byte[] tamperedAnnounced = st.clone();
+        tamperedAnnounced[tamperedAnnounced.length - 1] ^= 1;
+        byte[] bigAnnounced = safetensors(12 << 20, 2);
+        bigTampered = bigAnnounced.clone();
+        bigTampered[bigTampered.length - 1] ^= 1; // still valid safetensors: only the hash can tell
+        elsewhere = new ScriptedOrigin();
+        elsewhere.on("/payload.bin", Script.ok(BodySource.of(evil)));
+        bad = clean.anotherRepo(BAD, BAD_COMMIT)
+                .lfsFile("evil.bin", evil, evil)
+                .lfsFile("tampered.safetensors", tamperedAnnounced, st)
+                .lfsFile("big-tampered.safetensors", bigAnnounced, bigTampered)
+                .lfsRedirect("offhub.bin", "offhub".getBytes(StandardCharsets.UTF_8),
+                        URI.create("http://localhost:" + elsewhere.port() + "/payload.bin"))
+                .lfsFile("broken.safetensors", Arrays.copyOf(st, st.length + 8), Arrays.copyOf(st, st.length + 8));
+
+        Path cfg = dir.resolve("dualtrack.yaml");
+        Files.writeString(cfg, """
+                listen: {port: 0}
+                cache: {dir: '%s'}
+                audit: {output: '%s'}
+                hf:
+                  upstream: '%s'
+                  redirect-hosts: ['127.0.0.1:%d']
+                """.formatted(dir.resolve("data"), dir.resolve("audit.log"), clean.hub().uri(""), clean.cdn().port()));
+        proxy = CliIT.start("serve", "--config", cfg.toString());
+        BufferedReader lines = new BufferedReader(new InputStreamReader(proxy.getInputStream(), StandardCharsets.UTF_8));
+        Pattern listening = Pattern.compile("listening on http://127\\.0\\.0\\.1:(\\d+)");
+        for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+            Matcher m = listening.matcher(line);
+            if (m.find()) {
+                port = Integer.parseInt(m.group(1));
+                break;
+            }
+        }
+        assertThat(port).as("dualtrack started").isPositive();
+        Thread drain = new Thread(() -> {
+            try {
+                lines.transferTo(java.io.Writer.nullWriter());
+            } catch (java.io.IOException ignored) {
+                // process ended
+            }
+        });
+        drain.setDaemon(true);
+        drain.start();
+        node = installNodeClient();
+        python = installPythonClient();
+    }
+
+    /** npm installs the published client once per build tree (target/), as a user would. */
+    static Path installNodeClient() throws Exception {
+        Path work = Path.of("target", "hf-e2e-npm").toAbsolutePath();
+        Files.createDirectories(work);
+        if (!Files.exists(work.resolve("node_modules/@huggingface/hub/package.json"))) {
+            Files.writeString(work.resolve("package.json"), "{\"name\":\"hf-e2e\",\"private\":true,\"type\":\"module\"}");
+            Result r = run(work, Map.of(), "npm", "install", "--no-audit", "--no-fund", "@huggingface/hub@2");
+            assertThat(r.exit()).as(r.out()).isZero();
+        }
+        Files.copy(HfEndToEndIT.class.getResourceAsStream("/hf/hub-client.mjs"), work.resolve("hub-client.mjs"),
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        return work;
+    }
+
+    /** huggingface_hub from the machine's local wheel mirror ({@code /opt/pypi}), in a fresh venv. */
+    static Path installPythonClient() throws Exception {
+        Path venv = dir.resolve("venv");
+        assertThat(run(dir, Map.of(), "python3", "-m", "venv", venv.toString()).exit()).isZero();
+        Result r = run(dir, Map.of(), venv.resolve("bin/pip").toString(), "install", "--no-cache-dir",
+                "--index-url", "file:///opt/pypi/simple", "--extra-index-url", "file:///opt/pypi-more/simple",
+                "huggingface_hub");
+        assertThat(r.exit()).as("huggingface_hub from /opt/pypi: " + r.out()).isZero();
+        Path script = dir.resolve("hub_client.py");
+        Files.copy(HfEndToEndIT.class.getResourceAsStream("/hf/hub_client.py"), script);
+        return venv.resolve("bin/python");
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (proxy != null) {
+            proxy.destroy();
+            proxy.waitFor(30, TimeUnit.SECONDS);
+        }
+        clean.close();
+        elsewhere.close();
+    }
+
+    record Result(int exit, String out) {
+        JsonNode json() {
+            String[] lines = out.strip().split("\n");
+            try {
+                return JSON.readTree(lines[lines.length - 1]);
+            } catch (java.io.IOException e) {
+                throw new UncheckedIOException(out, e);
+            }
+        }
+    }
+
+    static Result run(Path cwd, Map<String, String> extraEnv, String... cmd) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(cwd.toFile()).redirectErrorStream(true);
+        Map<String, String> env = pb.environment();
+        env.put("PIP_CONFIG_FILE", "/dev/null");
+        env.remove("PIP_FIND_LINKS");
+        env.remove("PIP_INDEX_URL");
+        env.remove("PIP_EXTRA_INDEX_URL");
+        env.put("PIP_DISABLE_PIP_VERSION_CHECK", "1");
+        env.remove("HF_TOKEN");
+        env.putAll(extraEnv);
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(300, TimeUnit.SECONDS)).isTrue();
+        return new Result(p.exitValue(), out);
+    }
+
+    static String hubUrl() {
+        return "http://127.0.0.1:" + port + "/hf";
+    }
+
+    static JsonNode js(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("node", "hub-client.mjs"));
+        cmd.add(args[0]);
+        cmd.add(hubUrl());
+        cmd.addAll(Arrays.asList(args).subList(1, args.length));
+        return run(node, Map.of(), cmd.toArray(String[]::new)).json();
+    }
+
+    static JsonNode py(Path home, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(python.toString(), dir.resolve("hub_client.py").toString()));
+        cmd.addAll(Arrays.asList(args));
+        return run(dir, Map.of("HF_ENDPOINT", hubUrl(), "HF_HOME", home.toString(), "HF_HUB_DISABLE_TELEMETRY", "1",
+                "HF_HUB_ETAG_TIMEOUT", "60", "HF_HUB_DOWNLOAD_TIMEOUT", "60"), cmd.toArray(String[]::new)).json();
+    }
+
+    static String cdnPath(byte[] announced) {
+        String sha = FakeHub.sha256(announced);
+        return "/repos/" + sha.substring(0, 2) + "/" + sha.substring(2, 4) + "/" + sha;
+    }
+
+    /** Every complete blob in a client's cache folder (names without {@code .incomplete}). */
+    static List<Path> completeBlobs(Path cache) throws Exception {
+        if (!Files.exists(cache)) {
+            return List.of();
+        }
+        try (Stream<Path> s = Files.walk(cache)) {
+            return s.filter(Files::isRegularFile).filter(p -> p.getParent().getFileName().toString().equals("blobs"))
+                    .filter(p -> !p.getFileName().toString().endsWith(".incomplete")).toList();
+        }
+    }
+
+    static String audit() throws Exception {
+        Thread.sleep(300);
+        return Files.readString(dir.resolve("audit.log"));
+    }
+
+    static String metrics() throws Exception {
+        return new String(URI.create("http://127.0.0.1:" + port + "/metrics").toURL().openStream().readAllBytes(),
+                StandardCharsets.UTF_8);
+    }
+
+    // ---- @huggingface/hub ------------------------------------------------------------------------------------
+
+    @Test
+    void jsDownloadFileGetsTheCleanFilesWithTheirHashes() throws Exception {
+        for (String file : List.of("model.safetensors", "pytorch_model.bin", "config.json", "big.safetensors")) {
+            JsonNode r = js("download", CLEAN, file);
+            assertThat(r.path("ok").asBoolean()).as(file + ": " + r).isTrue();
+            assertThat(r.path("sha256").asText()).as(file).isEqualTo(FakeHub.sha256(cleanFiles.get(file)));
+        }
+    }
+
+    @Test
+    void jsListFilesFollowsPagesThroughDualtrackAndSeesNoXet() throws Exception {
+        JsonNode r = js("list", CLEAN);
+        assertThat(r.path("ok").asBoolean()).as(r.toString()).isTrue();
+        List<String> paths = new ArrayList<>();
+        r.path("paths").forEach(p -> paths.add(p.asText()));
+        assertThat(paths).containsExactlyInAnyOrderElementsOf(cleanFiles.keySet());
+        assertThat(r.path("xet").asBoolean()).isFalse();
+    }
+
+    @Test
+    void jsSnapshotDownloadFillsTheCacheWithVerifiedFiles() throws Exception {
+        Path cache = dir.resolve("js-cache-clean");
+        JsonNode r = js("snapshot", CLEAN, "", cache.toString());
+        assertThat(r.path("ok").asBoolean()).as(r.toString()).isTrue();
+        Path folder = Path.of(r.path("folder").asText());
+        assertThat(folder.getFileName().toString()).isEqualTo(CLEAN_COMMIT);
+        for (Map.Entry<String, byte[]> f : cleanFiles.entrySet()) {
+            assertThat(FakeHub.sha256(Files.readAllBytes(folder.resolve(f.getKey())))).as(f.getKey())
+                    .isEqualTo(FakeHub.sha256(f.getValue()));
+        }
+    }
+
+    @Test
+    void jsRefusalsNeverCompleteInTheClientsCache() throws Exception {
+        Map<String, String> expected = Map.of(
+                "evil.bin", "hf.pickle.dangerous-import",
+                "tampered.safetensors", "hf.lfs-oid-mismatch",
+                "offhub.bin", "hf.redirect-host",
+                "broken.safetensors", "hf.safetensors.invalid");
+        Path cache = dir.resolve("js-cache-bad");
+        for (Map.Entry<String, String> e : expected.entrySet()) {
+            JsonNode r = js("cache-file", BAD, e.getKey(), cache.toString());
+            assertThat(r.path("ok").asBoolean()).as(e.getKey() + ": " + r).isFalse();
+            // The rule, or, when another test already got the verdict, the file is hidden from paths-info.
+            assertThat(r.path("error").asText()).as(e.getKey()).containsAnyOf(e.getValue(),
+                    "cannot get path info for " + e.getKey());
+        }
+        // Larger than relay.hold-whole-below: it streams, and the held tail never reaches the client.
+        JsonNode big = js("cache-file", BAD, "big-tampered.safetensors", cache.toString());
+        assertThat(big.path("ok").asBoolean()).as(big.toString()).isFalse();
+        assertThat(completeBlobs(cache)).isEmpty();
+        assertThat(elsewhere.requests("/payload.bin")).isZero();
+        // A snapshot of the repo fails rather than completing with any of them.
+        JsonNode snap = js("snapshot", BAD, "", dir.resolve("js-cache-bad-snapshot").toString());
+        assertThat(snap.path("ok").asBoolean()).as(snap.toString()).isFalse();
+        assertThat(completeBlobs(dir.resolve("js-cache-bad-snapshot"))).isEmpty();
+    }
+
+    @Test
+    void aSecondRequestForTheMaliciousFileIsRefusedBeforeAnyUpstreamByte() throws Exception {
+        JsonNode first = js("download", BAD, "evil.bin");
+        assertThat(first.path("error").asText()).contains("hf.pickle.dangerous-import");
+        int fetched = clean.cdn().requests(cdnPath(evil));
+        assertThat(fetched).isPositive();
+        JsonNode second = js("download", BAD, "evil.bin");
+        assertThat(second.path("ok").asBoolean()).isFalse();
+        assertThat(second.path("status").asInt()).isEqualTo(403);
+        assertThat(second.path("error").asText()).contains("hf.pickle.dangerous-import");
+        assertThat(clean.cdn().requests(cdnPath(evil))).isEqualTo(fetched);
+        // Known now, it is gone from the listing too.
+        JsonNode list = js("list", BAD);
+        assertThat(list.path("paths").toString()).doesNotContain("evil.bin").contains("tampered.safetensors");
+    }
+
+    @Test
+    void blocksShowInMetricsUnderTheHfTrackAndInTheAuditLog() throws Exception {
+        js("download", BAD, "evil.bin");
+        js("download", BAD, "offhub.bin");
+        String m = metrics();
+        for (String rule : List.of("hf.pickle.dangerous-import", "hf.redirect-host")) {
+            assertThat(m).containsPattern("dualtrack_blocked_total\\{rule=\"" + rule.replace(".", "\\.")
+                    + "\",track=\"hf\"} [1-9]");
+        }
+        String log = audit();
+        assertThat(log).contains("\"track\":\"hf\"", "\"artifact\":\"" + BAD + "\"", "\"file\":\"evil.bin\"",
+                "\"sha256\":\"" + FakeHub.sha256(evil) + "\"", "\"rule\":\"hf.pickle.dangerous-import\"");
+    }
+
+    // ---- huggingface_hub ----------------------------------------------------------------------------------
+
+    @Test
+    void pythonHfHubDownloadAndSnapshotGetVerifiedFiles() throws Exception {
+        Path home = dir.resolve("py-home-clean");
+        JsonNode one = py(home, "download", CLEAN, "pytorch_model.bin");
+        assertThat(one.path("ok").asBoolean()).as(one.toString()).isTrue();
+        assertThat(one.path("sha256").asText()).isEqualTo(FakeHub.sha256(cleanFiles.get("pytorch_model.bin")));
+        JsonNode snap = py(home, "snapshot", CLEAN);
+        assertThat(snap.path("ok").asBoolean()).as(snap.toString()).isTrue();
+        for (Map.Entry<String, byte[]> f : cleanFiles.entrySet()) {
+            assertThat(snap.path("files").path(f.getKey()).asText()).as(f.getKey())
+                    .isEqualTo(FakeHub.sha256(f.getValue()));
+        }
+    }
+
+    @Test
+    void pythonRefusalsNeverCompleteInTheClientsCache() throws Exception {
+        Path home = dir.resolve("py-home-bad");
+        for (String file : List.of("evil.bin", "tampered.safetensors", "offhub.bin", "broken.safetensors",
+                "big-tampered.safetensors")) {
+            JsonNode r = py(home, "download", BAD, file);
+            assertThat(r.path("ok").asBoolean()).as(file + ": " + r).isFalse();
+        }
+        assertThat(py(home, "download", BAD, "evil.bin").path("error").asText())
+                .contains("hf.pickle.dangerous-import");
+        assertThat(completeBlobs(home)).isEmpty();
+    }
+}
