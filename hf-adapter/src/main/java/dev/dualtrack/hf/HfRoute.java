@@ -189,7 +189,10 @@ public final class HfRoute implements Route {
             hidden = listings.filterEntries(json, p.type(), p.repo(), commit);
         }
         recordHidden(ex, p, hidden);
-        String link = r.headers().get("Link");
+        // The Hub's Link may also carry the Xet rels: they go before the rest is rewritten onto dualtrack.
+        HttpHeaders upstreamHeaders = new DefaultHttpHeaders().add(r.headers());
+        XetStripping.stripResponse(upstreamHeaders);
+        String link = upstreamHeaders.get("Link");
         if (link != null) {
             PaginationLinks.rewrite(link, hub, proxyBase(ex)).ifPresent(l -> out.set("Link", l));
         }

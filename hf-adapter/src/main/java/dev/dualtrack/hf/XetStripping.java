@@ -16,7 +16,6 @@ import java.util.Locale;
  * {@code xetHash}; see the notes, hf-protocol.md rule 4).
  */
 public final class XetStripping {
-    static final String XET_ACCEPT = "application/vnd.xet-fileinfo+json";
     private static final List<String> XET_LINK_RELS = List.of("xet-auth", "xet-reconstruction-info");
 
     private XetStripping() {
@@ -47,24 +46,6 @@ public final class XetStripping {
                 h.set("link", String.join(", ", kept));
             }
         }
-    }
-
-    /**
-     * Request {@code Accept}: the Xet file-info type is removed (the JS client asks for it on its probe); what
-     * remains, or {@code *}{@code /*}, goes upstream.
-     */
-    public static String stripAccept(String accept) {
-        if (accept == null) {
-            return null;
-        }
-        List<String> kept = new ArrayList<>();
-        for (String part : accept.split(",")) {
-            String type = part.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
-            if (!type.equals(XET_ACCEPT) && !part.isBlank()) {
-                kept.add(part.strip());
-            }
-        }
-        return kept.isEmpty() ? "*/*" : String.join(", ", kept);
     }
 
     /** JSON bodies ({@code /tree}, {@code /paths-info}, repo info): every {@code xetHash} key, at any depth. */

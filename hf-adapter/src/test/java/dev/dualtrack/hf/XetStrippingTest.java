@@ -28,15 +28,6 @@ class XetStrippingTest {
     }
 
     @Test
-    void theXetAcceptTypeIsRemoved() {
-        assertThat(XetStripping.stripAccept("application/vnd.xet-fileinfo+json, */*")).isEqualTo("*/*");
-        assertThat(XetStripping.stripAccept("application/vnd.xet-fileinfo+json")).isEqualTo("*/*");
-        assertThat(XetStripping.stripAccept("application/json;q=0.9, APPLICATION/VND.XET-FILEINFO+JSON;q=1"))
-                .isEqualTo("application/json;q=0.9");
-        assertThat(XetStripping.stripAccept(null)).isNull();
-    }
-
-    @Test
     void xetHashKeysGoAtAnyDepth() throws Exception {
         ObjectMapper json = new ObjectMapper();
         JsonNode tree = json.readTree("""

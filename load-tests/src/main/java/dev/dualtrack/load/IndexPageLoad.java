@@ -11,7 +11,6 @@ import dev.dualtrack.pypi.OriginRules;
 import dev.dualtrack.pypi.ProjectResolver;
 import dev.dualtrack.pypi.PypiRoute;
 import dev.dualtrack.pypi.policy.PackagePolicy;
-import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -82,9 +81,8 @@ public final class IndexPageLoad {
             Files.setPosixFilePermissions(www, open);
             Files.setPosixFilePermissions(www.resolve("page.json"),
                     java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
-            int nginxPort = freePort();
-            Process nginx = startNginx(dir, www, nginxPort);
-            try {
+            int nginxPort = Nginx.freePort();
+            try (Nginx nginx = Nginx.start(dir, "  server { listen 127.0.0.1:" + nginxPort + "; root " + www + "; }")) {
                 String nginxUrl = "http://127.0.0.1:" + nginxPort + "/page.json";
                 List<double[]> ours = new ArrayList<>();
                 List<double[]> theirs = new ArrayList<>();
@@ -98,10 +96,6 @@ public final class IndexPageLoad {
                         served.length, seconds, runs);
                 report("nginx static file (reference)", theirs, theirs);
                 report("dualtrack /pypi/simple/ (cached)", ours, theirs);
-            } finally {
-                nginx.destroy();
-                new ProcessBuilder("nginx", "-p", dir.toString(), "-c", dir.resolve("nginx.conf").toString(), "-s", "stop")
-                        .start().waitFor();
             }
         } finally {
             upstream.stop(0);
@@ -122,35 +116,6 @@ public final class IndexPageLoad {
                     .append(",\"upload-time\":\"2024-01-01T00:00:00.000000Z\",\"yanked\":false}");
         }
         return sb.append("]}").toString().getBytes(StandardCharsets.UTF_8);
-    }
-
-    private static int freePort() throws IOException {
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
-    private static Process startNginx(Path dir, Path www, int port) throws Exception {
-        Files.createDirectories(dir.resolve("logs"));
-        Files.writeString(dir.resolve("nginx.conf"), """
-                worker_processes 1;
-                daemon off;
-                pid %s/nginx.pid;
-                error_log %s/logs/error.log;
-                events { worker_connections 1024; }
-                http {
-                  access_log off;
-                  sendfile on;
-                  tcp_nopush on;
-                  keepalive_requests 100000;
-                  types { application/vnd.pypi.simple.v1+json json; }
-                  server { listen 127.0.0.1:%d; root %s; }
-                }
-                """.formatted(dir, dir, port, www));
-        Process p = new ProcessBuilder("nginx", "-p", dir.toString(), "-c", dir.resolve("nginx.conf").toString())
-                .redirectErrorStream(true).start();
-        Thread.sleep(500);
-        return p;
     }
 
     /** {requests/s, p99 ms}. */

@@ -93,7 +93,7 @@ public final class RelayThroughput {
         return speeds;
     }
 
-    private static double curl(String url, long size) throws Exception {
+    static double curl(String url, long size) throws Exception {
         String out = run("curl", "-sS", "-o", "/dev/null", "-w", "%{http_code} %{size_download} %{time_total}", url);
         String[] f = out.trim().split(" ");
         if (!f[0].equals("200") || Long.parseLong(f[1]) != size) {
@@ -128,7 +128,7 @@ public final class RelayThroughput {
         }
     }
 
-    private static String run(String... cmd) throws Exception {
+    static String run(String... cmd) throws Exception {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (p.waitFor() != 0) {

@@ -1,0 +1,210 @@
+package dev.dualtrack.load;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.dualtrack.config.ConfigLoader;
+import dev.dualtrack.config.DualtrackConfig;
+import dev.dualtrack.config.Secrets;
+import dev.dualtrack.hf.HfRoute;
+import dev.dualtrack.proxy.ProxyRuntime;
+import dev.dualtrack.proxy.ops.AuditLog;
+import java.io.OutputStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * The Hub track's streaming cost: one 2 GiB safetensors file downloaded through dualtrack's {@code /hf} route
+ * (revision pinned, HEAD contract from a fake Hub, the 302 to a CDN followed, every byte hashed against the
+ * announced LFS sha256 and inspected by the safetensors validator, tail held), reported as a ratio to nginx
+ * reverse-proxying the same file from the same origin in the same run. Then the cached re-download, served from
+ * dualtrack's verified blob cache, against nginx serving the file from disk.
+ *
+ * <pre>
+ * apt-get install -y nginx curl
+ * ./mvnw -q -B -pl load-tests -am install -DskipTests
+ * ./mvnw -q -B -pl load-tests exec:exec@hf-stream [-Dsize.mib=2048] [-Druns=3]
+ * </pre>
+ *
+ * The JVM runs with -Xmx256m (the exec configuration); the peak heap after each phase is reported from the heap
+ * pools' peak usage. Client: curl in its own process; origin: sendfile; nginx: one worker.
+ */
+public final class HfStreamThroughput {
+    private static final String REPO = "bench/big-model";
+    private static final String COMMIT = "0123456789abcdef0123456789abcdef01234567";
+
+    private HfStreamThroughput() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        long size = Long.getLong("size.mib", 2048) << 20;
+        int runs = Integer.getInteger("runs", 3);
+        Path dir = Files.createTempDirectory("dualtrack-hf-bench");
+        Path www = Files.createDirectories(dir.resolve("www"));
+        Path file = www.resolve("model.safetensors");
+        System.out.printf("writing a %d MiB safetensors file to %s%n", size >> 20, file);
+        writeSafetensors(file, size);
+        String sha = RelayThroughput.run("sha256sum", file.toString()).split("\\s+")[0];
+        openForNginx(dir, www, file);
+
+        try (FileOrigin cdn = new FileOrigin(file)) {
+            HttpServer hub = fakeHub(cdn.port(), sha, size);
+            int nginxPort = Nginx.freePort();
+            String servers = """
+                      server {
+                        listen 127.0.0.1:%d;
+                        root %s;
+                        location /proxy-streaming/ { proxy_pass http://127.0.0.1:%d/; proxy_buffering off; }
+                        location /proxy-buffered/ { proxy_pass http://127.0.0.1:%d/; }
+                      }
+                    """.formatted(nginxPort, www, cdn.port(), cdn.port());
+            DualtrackConfig config = ConfigLoader.parse("bench", """
+                    listen: {port: 0}
+                    cache: {dir: '%s', max-size: 64GiB}
+                    audit: {output: '%s'}
+                    hf:
+                      upstream: 'http://127.0.0.1:%d'
+                      redirect-hosts: ['127.0.0.1:%d']
+                      max-file-size: 64GiB
+                    """.formatted(dir.resolve("cache"), dir.resolve("audit.log"), hub.getAddress().getPort(), cdn.port()));
+            try (Nginx nginx = Nginx.start(dir.resolve("nginx"), servers);
+                    ProxyRuntime rt = ProxyRuntime.create(config, AuditLog.open(dir.resolve("audit.log").toString(), false),
+                            Clock.systemUTC())) {
+                rt.start(rt.newRouter().add("/hf", HfRoute.create(rt, Secrets.of(java.util.Map.of()))));
+                String ours = "http://127.0.0.1:" + rt.port() + "/hf/" + REPO + "/resolve/main/model.safetensors";
+                String base = "http://127.0.0.1:" + nginxPort;
+                List<Double> nginxStreaming = new ArrayList<>();
+                List<Double> nginxBuffered = new ArrayList<>();
+                List<Double> uncached = new ArrayList<>();
+                List<Double> nginxDisk = new ArrayList<>();
+                List<Double> cached = new ArrayList<>();
+                resetPeaks();
+                for (int i = 0; i < runs; i++) {
+                    nginxStreaming.add(RelayThroughput.curl(base + "/proxy-streaming/model.safetensors", size));
+                    nginxBuffered.add(RelayThroughput.curl(base + "/proxy-buffered/model.safetensors", size));
+                    // A fresh blob cache each run: the bytes come from the CDN, hashed and inspected on the way.
+                    RelayThroughput.run("rm", "-rf", dir.resolve("cache/blobs").toString());
+                    uncached.add(RelayThroughput.curl(ours, size));
+                }
+                long uncachedPeak = heapPeak();
+                RelayThroughput.curl(ours, size); // fills the cache
+                resetPeaks();
+                for (int i = 0; i < runs; i++) {
+                    nginxDisk.add(RelayThroughput.curl(base + "/model.safetensors", size));
+                    cached.add(RelayThroughput.curl(ours, size));
+                }
+                long cachedPeak = heapPeak();
+                String audit = Files.readString(dir.resolve("audit.log"));
+                if (audit.contains("\"decision\":\"block\"")) {
+                    throw new IllegalStateException("the benchmark file was blocked: " + audit);
+                }
+
+                System.out.printf("%nfile: %d MiB safetensors, runs: %d, cores: %d, max heap %d MiB%n", size >> 20,
+                        runs, Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20);
+                double ref = median(nginxStreaming);
+                report("nginx proxy, proxy_buffering off (ref)", nginxStreaming, ref);
+                report("nginx proxy, proxy_buffering on", nginxBuffered, ref);
+                report("dualtrack /hf uncached, hashed+scanned", uncached, ref);
+                System.out.printf("  peak heap during uncached runs: %d MiB%n", uncachedPeak >> 20);
+                double disk = median(nginxDisk);
+                report("nginx static file (ref for cached)", nginxDisk, disk);
+                report("dualtrack /hf cached re-download", cached, disk);
+                System.out.printf("  peak heap during cached runs: %d MiB%n", cachedPeak >> 20);
+            } finally {
+                hub.stop(0);
+            }
+        } finally {
+            RelayThroughput.run("rm", "-rf", dir.toString());
+        }
+    }
+
+    /**
+     * The Hub's side: the revision, and the resolve answer with its HEAD contract, a 302 to the CDN (HEAD and
+     * GET alike, as huggingface.co answers).
+     */
+    private static HttpServer fakeHub(int cdnPort, String sha, long size) throws java.io.IOException {
+        HttpServer hub = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
+        byte[] revision = ("{\"id\":\"" + REPO + "\",\"sha\":\"" + COMMIT + "\"}").getBytes(StandardCharsets.UTF_8);
+        hub.createContext("/api/models/" + REPO + "/revision/", ex -> {
+            ex.getResponseHeaders().set("Content-Type", "application/json");
+            ex.sendResponseHeaders(200, revision.length);
+            ex.getResponseBody().write(revision);
+            ex.close();
+        });
+        hub.createContext("/" + REPO + "/resolve/", ex -> {
+            var h = ex.getResponseHeaders();
+            h.set("Location", "http://127.0.0.1:" + cdnPort + "/repos/ab/cd/" + sha + "?X-Amz-Signature=bench");
+            h.set("X-Repo-Commit", COMMIT);
+            h.set("X-Linked-Etag", "\"" + sha + "\"");
+            h.set("X-Linked-Size", Long.toString(size));
+            h.set("ETag", "W/\"391-bench\"");
+            ex.sendResponseHeaders(302, -1);
+            ex.close();
+        });
+        hub.start();
+        return hub;
+    }
+
+    /** One U8 tensor filling the file: a valid safetensors file of exactly {@code size} bytes. */
+    static void writeSafetensors(Path file, long size) throws java.io.IOException {
+        String header = "";
+        for (int pad = 0; pad < 64; pad++) {
+            long data = size - 8 - (64 + pad);
+            String h = "{\"weight\":{\"dtype\":\"U8\",\"shape\":[" + data + "],\"data_offsets\":[0," + data + "]}}";
+            if (h.length() <= 64 + pad) {
+                header = h + " ".repeat(64 + pad - h.length());
+                break;
+            }
+        }
+        byte[] head = header.getBytes(StandardCharsets.US_ASCII);
+        SplittableRandom r = new SplittableRandom(2026);
+        byte[] block = new byte[1 << 20];
+        try (OutputStream out = Files.newOutputStream(file)) {
+            out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(head.length).array());
+            out.write(head);
+            for (long done = 8 + head.length; done < size; done += block.length) {
+                r.nextBytes(block);
+                out.write(block, 0, (int) Math.min(block.length, size - done));
+            }
+        }
+    }
+
+    /** nginx's worker runs unprivileged: it must be able to read the file. */
+    private static void openForNginx(Path dir, Path www, Path file) throws java.io.IOException {
+        var open = java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x");
+        Files.setPosixFilePermissions(dir, open);
+        Files.setPosixFilePermissions(www, open);
+        Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+    }
+
+    private static void resetPeaks() {
+        System.gc();
+        ManagementFactory.getMemoryPoolMXBeans().forEach(MemoryPoolMXBean::resetPeakUsage);
+    }
+
+    private static long heapPeak() {
+        return ManagementFactory.getMemoryPoolMXBeans().stream().filter(p -> p.getType() == MemoryType.HEAP)
+                .mapToLong(p -> p.getPeakUsage().getUsed()).sum();
+    }
+
+    private static void report(String what, List<Double> runs, double reference) {
+        System.out.printf("%-42s median %6.0f MB/s  (runs %s)  ratio %.2f%n", what, median(runs),
+                Arrays.toString(runs.stream().mapToLong(Math::round).toArray()), median(runs) / reference);
+    }
+
+    private static double median(List<Double> xs) {
+        double[] a = xs.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        return a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
+    }
+}
