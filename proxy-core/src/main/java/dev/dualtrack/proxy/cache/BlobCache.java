@@ -39,6 +39,13 @@ import java.util.stream.Stream;
  */
 public final class BlobCache {
     private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
+    /** Blocking commits (fsync, rename): daemon threads, created on demand and ended when idle. */
+    private static final java.util.concurrent.ExecutorService COMMITS = java.util.concurrent.Executors
+            .newCachedThreadPool(r -> {
+                Thread t = new Thread(r, "dualtrack-blob-commit");
+                t.setDaemon(true);
+                return t;
+            });
 
     private final Path blobs;
     private final Path tmp;
@@ -229,6 +236,21 @@ public final class BlobCache {
 
         public long written() {
             return written;
+        }
+
+        /**
+         * {@link #commit} on a thread for blocking file work: an fsync of a large blob takes about a second per
+         * 2 GiB here, which must not stall an event loop and every connection on it. Completes when the blob is
+         * visible (or exceptionally, with the partial file deleted).
+         */
+        public java.util.concurrent.CompletableFuture<Void> commitAsync(String sha256) {
+            return java.util.concurrent.CompletableFuture.runAsync(() -> {
+                try {
+                    commit(sha256);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }, COMMITS);
         }
 
         /** Makes the blob visible under {@code sha256}: fsync, atomic rename, directory fsync, then eviction. */

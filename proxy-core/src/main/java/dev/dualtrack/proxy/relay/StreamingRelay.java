@@ -73,6 +73,8 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
     private final Inspector inspector;
 
     private Exchange client;
+    /** The client connection's event loop, where everything here runs (the client may leave; the loop stays). */
+    private final io.netty.channel.EventLoop loop;
     private UpstreamExchange upstream;
     private TailHold hold;
     private BlobCache.Writer writer;
@@ -93,6 +95,7 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
     StreamingRelay(Exchange client, FetchSpec spec, RelayConfig relay, boolean prefetch, BlobCache cache,
             Cache<String, Verdict> verdicts, DecisionRecorder recorder, Consumer<FetchOutcome> onOutcome) {
         this.client = client;
+        this.loop = client.eventLoop();
         this.spec = spec;
         this.relay = relay;
         this.prefetch = prefetch;
@@ -398,23 +401,17 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
         client.sendHead(head);
     }
 
+    /**
+     * The body is verified: the client gets its held tail at once, and the blob is committed to the cache off the
+     * event loop (an fsync). The flight settles only once the blob is committed, so a request that arrives
+     * meanwhile waits for it and is then served from disk, never from a half-committed cache.
+     */
     private void finishAllowed(String sha, Verdict verdict) {
         finished = true;
-        if (writer != null) {
-            try {
-                writer.commit(sha);
-            } catch (IOException e) {
-                LOG.warn("cache commit failed for {}: {}", sha, e.toString());
-            }
-            writer = null;
-        }
         for (var f : verdict.findings()) {
             recorder.warned(spec.subject().withSha256(sha), f.rule(), f.detail());
         }
         recorder.allowed(spec.subject().withSha256(sha));
-        // Settle the flight before the client sees its last byte, so a request that follows this response can
-        // never join a flight that is already over.
-        onOutcome.accept(FetchOutcome.allowed(sha));
         if (client != null) {
             if (!client.headSent()) {
                 sendHead(hold.received());
@@ -425,6 +422,18 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
             }
         }
         hold.close();
+        BlobCache.Writer committing = writer;
+        writer = null;
+        if (committing == null) {
+            onOutcome.accept(FetchOutcome.allowed(sha));
+            return;
+        }
+        committing.commitAsync(sha).whenCompleteAsync((ok, error) -> {
+            if (error != null) {
+                LOG.warn("cache commit failed for {}: {}", sha, error.toString());
+            }
+            onOutcome.accept(FetchOutcome.allowed(sha));
+        }, loop);
     }
 
     /** Refuses a body whose hash is known (or that has none): counted and audited now (G5). */

@@ -167,6 +167,8 @@ class RelayFaultsTest {
             for (int i = 0; i < 4; i++) {
                 RawHttpClient.Response r = RawHttpClient.get(proxy.port(), "/files/x?url=" + own.uri("/a"));
                 assertThat(r.status()).isEqualTo(200);
+                // Each request its own fetch: wait until this one's cache commit has settled its flight.
+                Awaits.until(() -> proxy.runtime().fetcher().inFlight() == 0);
             }
             assertThat(own.requests("/a")).isEqualTo(4);
             // Event loops each have their own pool, so up to one connection per loop.

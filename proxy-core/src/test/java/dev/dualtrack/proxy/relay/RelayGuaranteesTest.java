@@ -178,7 +178,8 @@ class RelayGuaranteesTest {
         RawHttpClient.Response first = RawHttpClient.get(proxy.port(), "/files/cached?sha256=" + sha);
         assertThat(first.status()).isEqualTo(200);
         assertThat(first.complete()).isTrue();
-        assertThat(proxy.runtime().blobCache().contains(sha)).isTrue();
+        // The commit (an fsync) runs off the event loop after the client has its last byte.
+        Awaits.until(() -> proxy.runtime().blobCache().contains(sha));
 
         RawHttpClient.Response whole = RawHttpClient.get(proxy.port(), "/files/cached?sha256=" + sha);
         assertThat(whole.bodySha256()).isEqualTo(sha);
