@@ -30,6 +30,39 @@ class CliIT {
         return new ProcessBuilder(cmd).redirectErrorStream(true).start();
     }
 
+    /**
+     * Starts {@code serve} on {@code config} (which listens on port 0) and returns the port it reports; the rest
+     * of its output is read and dropped, so the process never blocks on a full pipe.
+     */
+    static Served serve(Path config) throws Exception {
+        Process p = start("serve", "--config", config.toString());
+        BufferedReader lines = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        Pattern listening = Pattern.compile("listening on http://127\\.0\\.0\\.1:(\\d+)");
+        int port = -1;
+        for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+            Matcher m = listening.matcher(line);
+            if (m.find()) {
+                port = Integer.parseInt(m.group(1));
+                break;
+            }
+        }
+        assertThat(port).as("dualtrack started").isPositive();
+        Thread drain = new Thread(() -> {
+            try {
+                lines.transferTo(java.io.Writer.nullWriter());
+            } catch (java.io.IOException ignored) {
+                // process ended
+            }
+        });
+        drain.setDaemon(true);
+        drain.start();
+        return new Served(p, port);
+    }
+
+    /** A running {@code serve} process and its port. */
+    record Served(Process process, int port) {
+    }
+
     static String finish(Process p) throws Exception {
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
         return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -5,11 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.dualtrack.hf.FakeHub;
+import dev.dualtrack.proxy.testing.BodySource;
 import dev.dualtrack.proxy.testing.ScriptedOrigin;
 import dev.dualtrack.proxy.testing.ScriptedOrigin.Script;
-import dev.dualtrack.proxy.testing.BodySource;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
+import dev.dualtrack.scanner.Corpus;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -20,8 +19,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -54,16 +51,6 @@ class HfEndToEndIT {
     static byte[] evil;
     static byte[] bigTampered;
 
-    static byte[] corpus(String path) throws Exception {
-        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            Path f = p.resolveSibling("shared").resolve("corpus").resolve(path);
-            if (Files.exists(f)) {
-                return Files.readAllBytes(f);
-            }
-        }
-        throw new IllegalStateException("no shared/corpus/" + path);
-    }
-
     /** A valid safetensors file of one U8 tensor of {@code n} bytes. */
     static byte[] safetensors(int n, long seed) {
         String header = "{\"w\":{\"dtype\":\"U8\",\"shape\":[" + n + "],\"data_offsets\":[0," + n + "]}}";
@@ -82,9 +69,9 @@ class HfEndToEndIT {
     @BeforeAll
     static void start() throws Exception {
         cleanFiles = new java.util.LinkedHashMap<>();
-        cleanFiles.put("config.json", corpus("real/hf_tiny_bert_st/config.json"));
-        cleanFiles.put("model.safetensors", corpus("real/hf_tiny_bert_st/model.safetensors"));
-        cleanFiles.put("pytorch_model.bin", corpus("real/hf_tiny_bert_bin/pytorch_model.bin"));
+        cleanFiles.put("config.json", Corpus.read("real/hf_tiny_bert_st/config.json"));
+        cleanFiles.put("model.safetensors", Corpus.read("real/hf_tiny_bert_st/model.safetensors"));
+        cleanFiles.put("pytorch_model.bin", Corpus.read("real/hf_tiny_bert_bin/pytorch_model.bin"));
         cleanFiles.put("big.safetensors", safetensors(12 << 20, 1));
         clean = new FakeHub(CLEAN, CLEAN_COMMIT).pageSize(2)
                 .regularFile("config.json", cleanFiles.get("config.json"))
@@ -92,7 +79,7 @@ class HfEndToEndIT {
                 .lfsFile("pytorch_model.bin", cleanFiles.get("pytorch_model.bin"), cleanFiles.get("pytorch_model.bin"))
                 .lfsFile("big.safetensors", cleanFiles.get("big.safetensors"), cleanFiles.get("big.safetensors"));
 
-        evil = corpus("picklescan/data/malicious11.pkl");
+        evil = Corpus.read("picklescan/data/malicious11.pkl");
         byte[] st = cleanFiles.get("model.safetensors");
         byte[] tamperedAnnounced = st.clone();
         tamperedAnnounced[tamperedAnnounced.length - 1] ^= 1;
@@ -118,26 +105,9 @@ class HfEndToEndIT {
                   upstream: '%s'
                   redirect-hosts: ['127.0.0.1:%d']
                 """.formatted(dir.resolve("data"), dir.resolve("audit.log"), clean.hub().uri(""), clean.cdn().port()));
-        proxy = CliIT.start("serve", "--config", cfg.toString());
-        BufferedReader lines = new BufferedReader(new InputStreamReader(proxy.getInputStream(), StandardCharsets.UTF_8));
-        Pattern listening = Pattern.compile("listening on http://127\\.0\\.0\\.1:(\\d+)");
-        for (String line = lines.readLine(); line != null; line = lines.readLine()) {
-            Matcher m = listening.matcher(line);
-            if (m.find()) {
-                port = Integer.parseInt(m.group(1));
-                break;
-            }
-        }
-        assertThat(port).as("dualtrack started").isPositive();
-        Thread drain = new Thread(() -> {
-            try {
-                lines.transferTo(java.io.Writer.nullWriter());
-            } catch (java.io.IOException ignored) {
-                // process ended
-            }
-        });
-        drain.setDaemon(true);
-        drain.start();
+        CliIT.Served served = CliIT.serve(cfg);
+        proxy = served.process();
+        port = served.port();
         node = installNodeClient();
         python = installPythonClient();
     }
@@ -147,8 +117,10 @@ class HfEndToEndIT {
         Path work = Path.of("target", "hf-e2e-npm").toAbsolutePath();
         Files.createDirectories(work);
         if (!Files.exists(work.resolve("node_modules/@huggingface/hub/package.json"))) {
-            Files.writeString(work.resolve("package.json"), "{\"name\":\"hf-e2e\",\"private\":true,\"type\":\"module\"}");
-            Result r = run(work, Map.of(), "npm", "install", "--no-audit", "--no-fund", "@huggingface/hub@2");
+            Files.writeString(work.resolve("package.json"),
+                    "{\"name\":\"hf-e2e\",\"private\":true,\"type\":\"module\"}");
+            ClientTools.Result r = ClientTools.run(work, Map.of(),
+                    List.of("npm", "install", "--no-audit", "--no-fund", "@huggingface/hub@2"));
             assertThat(r.exit()).as(r.out()).isZero();
         }
         Files.copy(HfEndToEndIT.class.getResourceAsStream("/hf/hub-client.mjs"), work.resolve("hub-client.mjs"),
@@ -159,10 +131,10 @@ class HfEndToEndIT {
     /** huggingface_hub from the machine's local wheel mirror ({@code /opt/pypi}), in a fresh venv. */
     static Path installPythonClient() throws Exception {
         Path venv = dir.resolve("venv");
-        assertThat(run(dir, Map.of(), "python3", "-m", "venv", venv.toString()).exit()).isZero();
-        Result r = run(dir, Map.of(), venv.resolve("bin/pip").toString(), "install", "--no-cache-dir",
-                "--index-url", "file:///opt/pypi/simple", "--extra-index-url", "file:///opt/pypi-more/simple",
-                "huggingface_hub");
+        assertThat(ClientTools.run(dir, Map.of(), List.of("python3", "-m", "venv", venv.toString())).exit()).isZero();
+        ClientTools.Result r = ClientTools.run(dir, Map.of(), List.of(venv.resolve("bin/pip").toString(), "install",
+                "--no-cache-dir", "--index-url", "file:///opt/pypi/simple", "--extra-index-url",
+                "file:///opt/pypi-more/simple", "huggingface_hub"));
         assertThat(r.exit()).as("huggingface_hub from /opt/pypi: " + r.out()).isZero();
         Path script = dir.resolve("hub_client.py");
         Files.copy(HfEndToEndIT.class.getResourceAsStream("/hf/hub_client.py"), script);
@@ -179,31 +151,14 @@ class HfEndToEndIT {
         elsewhere.close();
     }
 
-    record Result(int exit, String out) {
-        JsonNode json() {
-            String[] lines = out.strip().split("\n");
-            try {
-                return JSON.readTree(lines[lines.length - 1]);
-            } catch (java.io.IOException e) {
-                throw new UncheckedIOException(out, e);
-            }
+    /** The JSON line a client script printed last. */
+    static JsonNode json(ClientTools.Result r) {
+        String[] lines = r.out().strip().split("\n");
+        try {
+            return JSON.readTree(lines[lines.length - 1]);
+        } catch (java.io.IOException e) {
+            throw new UncheckedIOException(r.out(), e);
         }
-    }
-
-    static Result run(Path cwd, Map<String, String> extraEnv, String... cmd) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(cwd.toFile()).redirectErrorStream(true);
-        Map<String, String> env = pb.environment();
-        env.put("PIP_CONFIG_FILE", "/dev/null");
-        env.remove("PIP_FIND_LINKS");
-        env.remove("PIP_INDEX_URL");
-        env.remove("PIP_EXTRA_INDEX_URL");
-        env.put("PIP_DISABLE_PIP_VERSION_CHECK", "1");
-        env.remove("HF_TOKEN");
-        env.putAll(extraEnv);
-        Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(300, TimeUnit.SECONDS)).isTrue();
-        return new Result(p.exitValue(), out);
     }
 
     static String hubUrl() {
@@ -215,14 +170,14 @@ class HfEndToEndIT {
         cmd.add(args[0]);
         cmd.add(hubUrl());
         cmd.addAll(Arrays.asList(args).subList(1, args.length));
-        return run(node, Map.of(), cmd.toArray(String[]::new)).json();
+        return json(ClientTools.run(node, Map.of(), cmd));
     }
 
     static JsonNode py(Path home, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(python.toString(), dir.resolve("hub_client.py").toString()));
         cmd.addAll(Arrays.asList(args));
-        return run(dir, Map.of("HF_ENDPOINT", hubUrl(), "HF_HOME", home.toString(), "HF_HUB_DISABLE_TELEMETRY", "1",
-                "HF_HUB_ETAG_TIMEOUT", "60", "HF_HUB_DOWNLOAD_TIMEOUT", "60"), cmd.toArray(String[]::new)).json();
+        return json(ClientTools.run(dir, Map.of("HF_ENDPOINT", hubUrl(), "HF_HOME", home.toString(),
+                "HF_HUB_DISABLE_TELEMETRY", "1", "HF_HUB_ETAG_TIMEOUT", "60", "HF_HUB_DOWNLOAD_TIMEOUT", "60"), cmd));
     }
 
     static String cdnPath(byte[] announced) {

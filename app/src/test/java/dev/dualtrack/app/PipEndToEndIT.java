@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.dualtrack.pypi.FakeIndex;
 import dev.dualtrack.pypi.WheelBuilder;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,8 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -76,26 +72,9 @@ class PipEndToEndIT {
                   min-release-age: {age: 72h, action: block}
                 """.formatted(dir.resolve("data"), dir.resolve("audit.log"), internal.simpleUrl(), pypi.simpleUrl(),
                 dir.resolve("osv")));
-        proxy = CliIT.start("serve", "--config", cfg.toString());
-        BufferedReader lines = new BufferedReader(new InputStreamReader(proxy.getInputStream(), StandardCharsets.UTF_8));
-        Pattern listening = Pattern.compile("listening on http://127\\.0\\.0\\.1:(\\d+)");
-        for (String line = lines.readLine(); line != null; line = lines.readLine()) {
-            Matcher m = listening.matcher(line);
-            if (m.find()) {
-                port = Integer.parseInt(m.group(1));
-                break;
-            }
-        }
-        assertThat(port).as("dualtrack started").isPositive();
-        Thread drain = new Thread(() -> {
-            try {
-                lines.transferTo(java.io.Writer.nullWriter());
-            } catch (java.io.IOException ignored) {
-                // process ended
-            }
-        });
-        drain.setDaemon(true);
-        drain.start();
+        CliIT.Served served = CliIT.serve(cfg);
+        proxy = served.process();
+        port = served.port();
         venv = dir.resolve("venv");
         assertThat(run(List.of("python3", "-m", "venv", venv.toString())).exit()).isZero();
     }
@@ -110,25 +89,11 @@ class PipEndToEndIT {
         pypi.close();
     }
 
-    record Result(int exit, String out) {
+    static ClientTools.Result run(List<String> cmd) throws Exception {
+        return ClientTools.run(Path.of("."), Map.of(), cmd);
     }
 
-    static Result run(List<String> cmd) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-        Map<String, String> env = pb.environment();
-        // Neutralise this machine's pip configuration: the test must use dualtrack and nothing else.
-        env.put("PIP_CONFIG_FILE", "/dev/null");
-        env.remove("PIP_FIND_LINKS");
-        env.remove("PIP_INDEX_URL");
-        env.remove("PIP_EXTRA_INDEX_URL");
-        env.put("PIP_DISABLE_PIP_VERSION_CHECK", "1");
-        Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(180, TimeUnit.SECONDS)).isTrue();
-        return new Result(p.exitValue(), out);
-    }
-
-    static Result pip(String... args) throws Exception {
+    static ClientTools.Result pip(String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(venv.resolve("bin/pip").toString(), "install", "--no-cache-dir",
                 "--index-url", "http://127.0.0.1:" + port + "/pypi/simple/"));
         cmd.addAll(List.of(args));
@@ -136,7 +101,7 @@ class PipEndToEndIT {
     }
 
     static String version(String module) throws Exception {
-        Result r = run(List.of(venv.resolve("bin/python").toString(), "-c", "import " + module
+        ClientTools.Result r = run(List.of(venv.resolve("bin/python").toString(), "-c", "import " + module
                 + "; print(" + module + ".VERSION)"));
         return r.out().trim();
     }
@@ -145,10 +110,10 @@ class PipEndToEndIT {
     void aPublicPackageThatDependsOnAnInternalNameGetsTheInternalVersion() throws Exception {
         Path other = dir.resolve("venv-deps");
         assertThat(run(List.of("python3", "-m", "venv", other.toString())).exit()).isZero();
-        Result r = run(List.of(other.resolve("bin/pip").toString(), "install", "--no-cache-dir", "--index-url",
+        ClientTools.Result r = run(List.of(other.resolve("bin/pip").toString(), "install", "--no-cache-dir", "--index-url",
                 "http://127.0.0.1:" + port + "/pypi/simple/", "report-tool"));
         assertThat(r.exit()).as(r.out()).isZero();
-        Result v = run(List.of(other.resolve("bin/python").toString(), "-c",
+        ClientTools.Result v = run(List.of(other.resolve("bin/python").toString(), "-c",
                 "import acme_utils, report_tool; print(acme_utils.VERSION, report_tool.VERSION)"));
         assertThat(v.out().trim()).isEqualTo("internal-1.0 public-3.0");
         assertThat(pypi.pageRequests("acme-utils")).isZero();
@@ -156,7 +121,7 @@ class PipEndToEndIT {
 
     @Test
     void pipInstallsTheInternalPackageNotPypisHigherVersionAndPypiIsNeverAsked() throws Exception {
-        Result r = pip("acme-utils", "tinylib");
+        ClientTools.Result r = pip("acme-utils", "tinylib");
         assertThat(r.exit()).as(r.out()).isZero();
         assertThat(version("acme_utils")).isEqualTo("internal-1.0");
         assertThat(version("tinylib")).isEqualTo("public-1.0");
@@ -172,12 +137,12 @@ class PipEndToEndIT {
 
     @Test
     void typosquatsMaliciousAndTooYoungReleasesAreRefused() throws Exception {
-        Result typo = pip("reqeusts");
+        ClientTools.Result typo = pip("reqeusts");
         assertThat(typo.exit()).as(typo.out()).isNotZero();
-        Result evil = pip("evilpkg==1.0");
+        ClientTools.Result evil = pip("evilpkg==1.0");
         assertThat(evil.exit()).as(evil.out()).isNotZero();
         assertThat(evil.out()).contains("No matching distribution found for evilpkg==1.0");
-        Result fresh = pip("freshpkg");
+        ClientTools.Result fresh = pip("freshpkg");
         assertThat(fresh.exit()).as(fresh.out()).isNotZero();
         Thread.sleep(300);
         String log = audit();
@@ -199,7 +164,7 @@ class PipEndToEndIT {
         Files.writeString(req, "tinylib==1.0 --hash=sha256:" + FakeIndex.sha256(wheel) + "\n");
         Path other = dir.resolve("venv-hashes");
         assertThat(run(List.of("python3", "-m", "venv", other.toString())).exit()).isZero();
-        Result r = run(List.of(other.resolve("bin/pip").toString(), "install", "--no-cache-dir", "--require-hashes",
+        ClientTools.Result r = run(List.of(other.resolve("bin/pip").toString(), "install", "--no-cache-dir", "--require-hashes",
                 "--index-url", "http://127.0.0.1:" + port + "/pypi/simple/", "-r", req.toString()));
         assertThat(r.exit()).as(r.out()).isZero();
     }
@@ -229,15 +194,10 @@ class PipEndToEndIT {
                 requires = ["poetry-core"]
                 build-backend = "poetry.core.masonry.api"
                 """.formatted(port));
-        List<String> cmd = List.of("poetry", "lock", "--no-interaction", "--directory", project.toString());
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).directory(project.toFile());
-        pb.environment().put("HOME", dir.resolve("poetry-home").toString());
-        pb.environment().put("POETRY_CACHE_DIR", dir.resolve("poetry-cache").toString());
-        pb.environment().put("POETRY_VIRTUALENVS_IN_PROJECT", "true");
-        Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(300, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).as(out).isZero();
+        ClientTools.Result lockRun = ClientTools.run(project, Map.of("HOME", dir.resolve("poetry-home").toString(),
+                "POETRY_CACHE_DIR", dir.resolve("poetry-cache").toString(), "POETRY_VIRTUALENVS_IN_PROJECT", "true"),
+                List.of("poetry", "lock", "--no-interaction", "--directory", project.toString()));
+        assertThat(lockRun.exit()).as(lockRun.out()).isZero();
         String lock = Files.readString(project.resolve("poetry.lock"));
         assertThat(lock).contains("name = \"acme-utils\"\nversion = \"1.0\"", "name = \"tinylib\"")
                 .doesNotContain("99.0");
@@ -246,7 +206,7 @@ class PipEndToEndIT {
 
     @Test
     void pipFailsOnAFileWhoseBytesDoNotMatchTheIndex() throws Exception {
-        Result r = pip("dualtrack-tamper-demo");
+        ClientTools.Result r = pip("dualtrack-tamper-demo");
         assertThat(r.exit()).as(r.out()).isNotZero();
         assertThat(run(List.of(venv.resolve("bin/python").toString(), "-c", "import dualtrack_tamper_demo")).exit())
                 .isNotZero();

@@ -88,7 +88,7 @@ public final class HfRoute implements Route {
         this.listings = new ListingFilter(fetcher::knownVerdict);
     }
 
-    /** The route as {@code serve} runs it: policy from the config's {@code hf} section, the token from the environment. */
+    /** The route as {@code serve} runs it: policy from the config's {@code hf} section, the token from the env. */
     public static HfRoute create(dev.dualtrack.proxy.ProxyRuntime runtime, dev.dualtrack.config.Secrets secrets) {
         HfConfig hf = runtime.config().hf();
         java.time.Duration ttl = runtime.config().cache().metadataTtl();
@@ -225,11 +225,21 @@ public final class HfRoute implements Route {
                                 new FileMetaLookup.Refused(refused.status(), refused.errorHeaders(), refused.reason()));
                     }
                     String commit = ((RevisionResolver.Commit) res).sha();
+                    // Known verdicts first: a listing may already have told us this file's sha256.
+                    Optional<String> oid = listings.knownOid(p.type(), p.repo(), commit, p.path());
+                    Optional<Verdict> known = oid.flatMap(fetcher::knownVerdict).filter(Verdict::blocked);
+                    if (known.isPresent()) {
+                        return java.util.concurrent.CompletableFuture.<FileMetaLookup.Answer>completedFuture(
+                                new FileMetaLookup.KnownBlock(oid.get(), known.get()));
+                    }
                     return files.lookup(resolveUrl(p, commit), auth, ex.eventLoop());
                 })
                 .whenCompleteAsync((answer, error) -> {
                     if (error != null) {
                         upstreamFailed(ex, error);
+                    } else if (answer instanceof FileMetaLookup.KnownBlock block) {
+                        recorder.blocked(subject(ex, p, block.sha256()), block.verdict());
+                        HubRefusals.INSTANCE.refuse(ex, block.verdict());
                     } else if (answer instanceof FileMetaLookup.Refused refused) {
                         HubRefusals.answer(ex, statusOf(refused.status()), refused.errorHeaders().contains(
                                 "X-Error-Message") ? refused.errorHeaders().get("X-Error-Message") : refused.reason(),
@@ -298,7 +308,8 @@ public final class HfRoute implements Route {
                         + target.getHost() + "', which is not in hf.redirect-hosts"));
             }
             if (meta.lfsSha256().isEmpty()) {
-                return Optional.of(Verdict.block(HfRules.LFS_OID_MISMATCH, p.path() + " is served from " + target.getHost()
+                return Optional.of(Verdict.block(HfRules.LFS_OID_MISMATCH, p.path() + " is served from "
+                        + target.getHost()
                         + " but the Hub announced no sha256 for it (X-Linked-Etag), so its bytes cannot be verified"));
             }
         } else if (meta.lfsSha256().isEmpty() && !meta.etag().matches("[0-9a-f]{40}")) {

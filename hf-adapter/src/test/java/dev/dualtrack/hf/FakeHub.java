@@ -40,31 +40,40 @@ public final class FakeHub implements AutoCloseable {
     private final boolean owner;
     private final String repo;
     private final String commit;
+    /** {@code models} or {@code datasets}: the API segment; the resolve prefix follows from it. */
+    private final String type;
     /** path → tree entry, in insertion order. */
-    private final Map<String, ObjectNode> entries = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>());
+    private final Map<String, ObjectNode> entries =
+            java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>());
     private volatile int pageSize = 1000;
 
     public FakeHub(String repo, String commit) throws IOException {
-        this(new ScriptedOrigin(), new ScriptedOrigin(), true, repo, commit);
+        this(new ScriptedOrigin(), new ScriptedOrigin(), true, "models", repo, commit);
     }
 
-    /** Another repo on the same Hub and CDN. */
+    /** Another model repo on the same Hub and CDN. */
     public FakeHub anotherRepo(String otherRepo, String otherCommit) {
-        return new FakeHub(hub, cdn, false, otherRepo, otherCommit);
+        return new FakeHub(hub, cdn, false, "models", otherRepo, otherCommit);
     }
 
-    private FakeHub(ScriptedOrigin hub, ScriptedOrigin cdn, boolean owner, String repo, String commit) {
+    /** A dataset repo on the same Hub and CDN ({@code /api/datasets/...}, {@code /datasets/{repo}/resolve/...}). */
+    public FakeHub dataset(String otherRepo, String otherCommit) {
+        return new FakeHub(hub, cdn, false, "datasets", otherRepo, otherCommit);
+    }
+
+    private FakeHub(ScriptedOrigin hub, ScriptedOrigin cdn, boolean owner, String type, String repo, String commit) {
         this.hub = hub;
         this.cdn = cdn;
         this.owner = owner;
+        this.type = type;
         this.repo = repo;
         this.commit = commit;
         for (String rev : new String[] {"main", commit}) {
-            hub.onRequest("/api/models/" + repo + "/revision/" + rev, req -> json(info()));
-            hub.onRequest("/api/models/" + repo + "/tree/" + rev, req -> tree(rev, req.pathAndQuery()));
-            hub.onRequest("/api/models/" + repo + "/paths-info/" + rev, req -> pathsInfo(req));
+            hub.onRequest("/api/" + type + "/" + repo + "/revision/" + rev, req -> json(info()));
+            hub.onRequest("/api/" + type + "/" + repo + "/tree/" + rev, req -> tree(rev, req.pathAndQuery()));
+            hub.onRequest("/api/" + type + "/" + repo + "/paths-info/" + rev, req -> pathsInfo(req));
         }
-        hub.onRequest("/api/models/" + repo, req -> json(info()));
+        hub.onRequest("/api/" + type + "/" + repo, req -> json(info()));
         if (owner) {
             hub.otherwise(this::missing);
         }
@@ -115,12 +124,12 @@ public final class FakeHub implements AutoCloseable {
     public FakeHub lfsRedirect(String path, byte[] announced, URI location) {
         String sha = sha256(announced);
         for (String rev : new String[] {"main", commit}) {
-            hub.on("/" + repo + "/resolve/" + rev + "/" + path, Script.redirect(302, location.toString())
+            hub.on(resolvePrefix() + repo + "/resolve/" + rev + "/" + path, Script.redirect(302, location.toString())
                     .header("X-Repo-Commit", commit).header("X-Linked-Etag", "\"" + sha + "\"")
                     .header("X-Linked-Size", Long.toString(announced.length))
                     .header("ETag", "W/\"391-uHvU\"").header("X-Xet-Hash", "f".repeat(64))
                     .header("Access-Control-Expose-Headers", "X-Repo-Commit,X-Linked-Size,X-Linked-ETag,X-Xet-Hash")
-                    .header("Link", "<" + hub.uri("/api/models/" + repo + "/xet-read-token/" + commit)
+                    .header("Link", "<" + hub.uri("/api/" + type + "/" + repo + "/xet-read-token/" + commit)
                             + ">; rel=\"xet-auth\", <https://cas-server.xethub.hf.co/v1/reconstructions/"
                             + "f".repeat(64) + ">; rel=\"xet-reconstruction-info\""));
         }
@@ -139,16 +148,21 @@ public final class FakeHub implements AutoCloseable {
     /** A regular file whose resolve-cache answer serves {@code served} under the blob id of {@code announced}. */
     public FakeHub regularFile(String path, byte[] announced, byte[] served) {
         String blob = gitBlobSha1(announced);
-        String cachePath = "/api/resolve-cache/models/" + repo + "/" + commit + "/" + path;
+        String cachePath = "/api/resolve-cache/" + type + "/" + repo + "/" + commit + "/" + path;
         hub.on(cachePath, Script.ok(BodySource.of(served)).header("X-Repo-Commit", commit)
                 .header("ETag", "\"" + blob + "\"").header("Content-Type", "text/plain; charset=utf-8"));
         for (String rev : new String[] {"main", commit}) {
-            hub.on("/" + repo + "/resolve/" + rev + "/" + path, Script.redirect(307, cachePath + "?%2F" + repo
+            hub.on(resolvePrefix() + repo + "/resolve/" + rev + "/" + path, Script.redirect(307, cachePath
+                    + "?%2F" + repo
                     + "%2Fresolve%2F" + rev + "%2F" + path + "=&etag=%22" + blob + "%22")
                     .header("X-Repo-Commit", commit));
         }
         entries.put(path, entry(path, blob, announced.length));
         return this;
+    }
+
+    private String resolvePrefix() {
+        return type.equals("models") ? "/" : "/datasets/";
     }
 
     private ObjectNode entry(String path, String oid, long size) {
@@ -185,7 +199,7 @@ public final class FakeHub implements AutoCloseable {
         all.subList(from, to).forEach(page::add);
         Script s = json(page.toString());
         if (to < all.size()) {
-            s.header("Link", "<" + hub.uri("/api/models/" + repo + "/tree/" + rev + "?recursive=true&expand=false"
+            s.header("Link", "<" + hub.uri("/api/" + type + "/" + repo + "/tree/" + rev + "?recursive=true&expand=false"
                     + "&cursor=" + to) + ">; rel=\"next\"");
         }
         return s;

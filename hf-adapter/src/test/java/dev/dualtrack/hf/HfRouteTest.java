@@ -14,12 +14,12 @@ import dev.dualtrack.proxy.testing.LeakCheckExtension;
 import dev.dualtrack.proxy.testing.RawHttpClient;
 import dev.dualtrack.proxy.testing.ScriptedOrigin;
 import dev.dualtrack.proxy.testing.ScriptedOrigin.Script;
+import dev.dualtrack.scanner.Corpus;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -52,21 +52,11 @@ class HfRouteTest {
     static byte[] bigTampered;
     static final byte[] CONFIG = "{\"model_type\":\"bert\"}\n".getBytes(StandardCharsets.UTF_8);
 
-    static byte[] corpus(String path) throws Exception {
-        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            Path f = p.resolveSibling("shared").resolve("corpus").resolve(path);
-            if (Files.exists(f)) {
-                return Files.readAllBytes(f);
-            }
-        }
-        throw new IllegalStateException("no shared/corpus/" + path);
-    }
-
     @BeforeAll
     static void start() throws Exception {
-        safetensors = corpus("real/hf_tiny_bert_st/model.safetensors");
-        checkpoint = corpus("real/hf_tiny_bert_bin/pytorch_model.bin");
-        evilPickle = corpus("picklescan/data/malicious11.pkl");
+        safetensors = Corpus.read("real/hf_tiny_bert_st/model.safetensors");
+        checkpoint = Corpus.read("real/hf_tiny_bert_bin/pytorch_model.bin");
+        evilPickle = Corpus.read("picklescan/data/malicious11.pkl");
         byte[] trailing = Arrays.copyOf(safetensors, safetensors.length + 16);
         java.io.ByteArrayOutputStream generated = new java.io.ByteArrayOutputStream();
         BodySource.generated(600_000, 7).write(generated, 0, 600_000);
@@ -82,13 +72,17 @@ class HfRouteTest {
                 .lfsFile("model.safetensors", safetensors, safetensors)
                 .lfsFile("pytorch_model.bin", checkpoint, checkpoint)
                 .lfsFile("evil.bin", evilPickle, evilPickle)
+                .lfsFile("copy-of-evil.bin", evilPickle, evilPickle)
                 .lfsFile("tampered.safetensors", tamperedAnnounced, safetensors)
                 .lfsFile("big.vocab", bigAnnounced, bigTampered)
                 .lfsFile("broken.safetensors", trailing, trailing)
-                .lfsRedirect("offhub.bin", evilPickle, URI.create("http://localhost:" + elsewhere.port() + "/payload"))
+                .lfsRedirect("offhub.bin", "announced elsewhere".getBytes(StandardCharsets.UTF_8),
+                        URI.create("http://localhost:" + elsewhere.port() + "/payload"))
                 .regularFile("config.json", CONFIG)
                 .regularFile("modeling.py", "x = 1\n".getBytes(StandardCharsets.UTF_8),
                         "import os; os.system('id')\n".getBytes(StandardCharsets.UTF_8));
+        hub.dataset("acme/squad", "3".repeat(40)).regularFile("README.md", CONFIG)
+                .lfsFile("data/train.safetensors", safetensors, safetensors);
         DualtrackConfig config = ConfigLoader.parse("test", """
                 listen: {port: 0}
                 cache: {dir: '%s'}
@@ -272,7 +266,8 @@ class HfRouteTest {
                 if (link == null) {
                     next = null;
                 } else {
-                    assertThat(link).startsWith("<http://localhost/hf/api/models/acme/bert/tree/").endsWith("rel=\"next\"");
+                    assertThat(link).startsWith("<http://localhost/hf/api/models/acme/bert/tree/")
+                            .endsWith("rel=\"next\"");
                     next = link.substring("<http://localhost".length(), link.indexOf('>'));
                 }
                 pages++;
@@ -334,9 +329,58 @@ class HfRouteTest {
     }
 
     @Test
+    void aFileWhoseOidAListingTaughtUsIsRefusedWithoutAskingTheHub() throws Exception {
+        assertThat(get(R + "evil.bin").status()).isEqualTo(403);
+        // The tree at the commit lists copy-of-evil.bin with the same oid: from then on it is known.
+        get("/hf/api/models/acme/bert/tree/" + COMMIT + "?recursive=true");
+        RawHttpClient.Response copy = get("/hf/acme/bert/resolve/" + COMMIT + "/copy-of-evil.bin");
+        assertThat(copy.status()).isEqualTo(403);
+        assertThat(copy.headers()).containsEntry("x-dualtrack-rule", "hf.pickle.dangerous-import");
+        assertThat(hub.hub().requests("/acme/bert/resolve/" + COMMIT + "/copy-of-evil.bin")).isZero();
+    }
+
+    @Test
+    void datasetsAreServedAndAuditedUnderTheirPrefix() throws Exception {
+        RawHttpClient.Response head = head("/hf/datasets/acme/squad/resolve/main/data/train.safetensors");
+        assertThat(head.status()).isEqualTo(200);
+        assertThat(head.headers()).containsEntry("x-repo-commit", "3".repeat(40));
+        RawHttpClient.Response file = get("/hf/datasets/acme/squad/resolve/main/data/train.safetensors");
+        assertThat(file.status()).isEqualTo(200);
+        assertThat(file.bodySha256()).isEqualTo(FakeHub.sha256(safetensors));
+        assertThat(get("/hf/datasets/acme/squad/resolve/main/README.md").body()).isEqualTo(CONFIG);
+        JsonNode tree = JSON.readTree(get("/hf/api/datasets/acme/squad/tree/main").body());
+        assertThat(paths(tree)).containsExactly("README.md", "data/train.safetensors");
+        assertThat(hub.hub().requests("/datasets/acme/squad/resolve/" + "3".repeat(40) + "/data/train.safetensors"))
+                .isPositive();
+    }
+
+    @Test
+    void enforceSafetensorsRefusesPickleWeightsInFlight() throws Exception {
+        DualtrackConfig strict = ConfigLoader.parse("strict", """
+                listen: {port: 0}
+                cache: {dir: '%s'}
+                hf:
+                  upstream: '%s'
+                  redirect-hosts: ['127.0.0.1:%d']
+                  enforce-safetensors: true
+                """.formatted(data.resolve("strict"), hub.hub().uri(""), hub.cdn().port()));
+        try (ProxyRuntime rt = ProxyRuntime.create(strict, AuditLog.inMemory(true, l -> { }), Clock.systemUTC())) {
+            rt.start(rt.newRouter().add("/hf", HfRoute.create(rt, Secrets.of(Map.of()))));
+            RawHttpClient.Response pt = RawHttpClient.get(rt.port(), R + "pytorch_model.bin");
+            assertThat(pt.status()).isEqualTo(403);
+            assertThat(pt.headers()).containsEntry("x-dualtrack-rule", "hf.enforce-safetensors");
+            RawHttpClient.Response st = RawHttpClient.get(rt.port(), R + "model.safetensors");
+            assertThat(st.status()).isEqualTo(200);
+            assertThat(st.bodySha256()).isEqualTo(FakeHub.sha256(safetensors));
+        }
+    }
+
+    @Test
     void theScanPolicyFollowsTheHfSection() throws Exception {
         DualtrackConfig strict = ConfigLoader.parse("t", """
-                hf: {enforce-safetensors: true, pickle: {profile: numpy-object, extra-allowed: [collections.OrderedDict]}}
+                hf:
+                  enforce-safetensors: true
+                  pickle: {profile: numpy-object, extra-allowed: [collections.OrderedDict]}
                 """);
         var policy = HfRoute.scanPolicy(strict.hf());
         assertThat(policy.enforceSafetensors()).isTrue();

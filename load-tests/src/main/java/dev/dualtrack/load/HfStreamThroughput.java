@@ -77,10 +77,11 @@ public final class HfStreamThroughput {
                       upstream: 'http://127.0.0.1:%d'
                       redirect-hosts: ['127.0.0.1:%d']
                       max-file-size: 64GiB
-                    """.formatted(dir.resolve("cache"), dir.resolve("audit.log"), hub.getAddress().getPort(), cdn.port()));
+                    """.formatted(dir.resolve("cache"), dir.resolve("audit.log"), hub.getAddress().getPort(),
+                    cdn.port()));
             try (Nginx nginx = Nginx.start(dir.resolve("nginx"), servers);
-                    ProxyRuntime rt = ProxyRuntime.create(config, AuditLog.open(dir.resolve("audit.log").toString(), false),
-                            Clock.systemUTC())) {
+                    ProxyRuntime rt = ProxyRuntime.create(config,
+                            AuditLog.open(dir.resolve("audit.log").toString(), false), Clock.systemUTC())) {
                 rt.start(rt.newRouter().add("/hf", HfRoute.create(rt, Secrets.of(java.util.Map.of()))));
                 String ours = "http://127.0.0.1:" + rt.port() + "/hf/" + REPO + "/resolve/main/model.safetensors";
                 String base = "http://127.0.0.1:" + nginxPort;

@@ -8,8 +8,8 @@ import dev.dualtrack.proxy.testing.RawHttpClient;
 import dev.dualtrack.proxy.testing.ScriptedOrigin;
 import dev.dualtrack.proxy.testing.ScriptedOrigin.Script;
 import dev.dualtrack.proxy.testing.TestProxy;
+import dev.dualtrack.scanner.Corpus;
 import dev.dualtrack.scanner.ScanPolicy;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -24,16 +24,6 @@ class ScannerInFlightTest {
     static Path data;
     static ScriptedOrigin origin;
     static TestProxy proxy;
-
-    static byte[] corpus(String path) throws Exception {
-        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            Path f = p.resolveSibling("shared").resolve("corpus").resolve(path);
-            if (Files.exists(f)) {
-                return Files.readAllBytes(f);
-            }
-        }
-        throw new IllegalStateException("no shared/corpus/" + path);
-    }
 
     @BeforeAll
     static void start() throws Exception {
@@ -50,7 +40,7 @@ class ScannerInFlightTest {
 
     @Test
     void aCleanTorchCheckpointStreamsThroughWhole() throws Exception {
-        byte[] ok = corpus("real/hf_tiny_bert_bin/pytorch_model.bin");
+        byte[] ok = Corpus.read("real/hf_tiny_bert_bin/pytorch_model.bin");
         origin.on("/pytorch_model.bin", Script.ok(BodySource.of(ok)).chunkSize(4096));
         RawHttpClient.Response r = RawHttpClient.get(proxy.port(), "/files/pytorch_model.bin");
         assertThat(r.status()).isEqualTo(200);
@@ -60,7 +50,7 @@ class ScannerInFlightTest {
 
     @Test
     void aMaliciousPickleIsRefusedBeforeTheClientHoldsIt() throws Exception {
-        byte[] evil = corpus("picklescan/data/malicious11.pkl");
+        byte[] evil = Corpus.read("picklescan/data/malicious11.pkl");
         origin.on("/evil.pkl", Script.ok(BodySource.of(evil)));
         RawHttpClient.Response r = RawHttpClient.get(proxy.port(), "/files/evil.pkl");
         assertThat(r.status()).isEqualTo(403);
@@ -69,7 +59,7 @@ class ScannerInFlightTest {
 
     @Test
     void aZipWhoseCentralDirectoryDisagreesNeverCompletes() throws Exception {
-        byte[] bad = corpus("picklescan/data/malicious1_central_directory.zip");
+        byte[] bad = Corpus.read("picklescan/data/malicious1_central_directory.zip");
         origin.on("/cd.zip", Script.ok(BodySource.of(bad)).chunkSize(512));
         RawHttpClient.Response r = RawHttpClient.get(proxy.port(), "/files/cd.zip");
         assertThat(r.status() == 200 && r.complete()).isFalse();

@@ -1,0 +1,39 @@
+package dev.dualtrack.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs the real clients the end-to-end tests drive (pip, poetry, node, huggingface_hub) with this machine's own
+ * package settings neutralised: its pip config adds local mirrors, and the tests must use dualtrack and nothing
+ * else.
+ */
+final class ClientTools {
+    private ClientTools() {
+    }
+
+    /** What a command printed (stdout and stderr together) and its exit code. */
+    record Result(int exit, String out) {
+    }
+
+    static Result run(Path cwd, Map<String, String> extraEnv, List<String> cmd) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(cwd.toFile()).redirectErrorStream(true);
+        Map<String, String> env = pb.environment();
+        env.put("PIP_CONFIG_FILE", "/dev/null");
+        env.remove("PIP_FIND_LINKS");
+        env.remove("PIP_INDEX_URL");
+        env.remove("PIP_EXTRA_INDEX_URL");
+        env.put("PIP_DISABLE_PIP_VERSION_CHECK", "1");
+        env.remove("HF_TOKEN");
+        env.putAll(extraEnv);
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(300, TimeUnit.SECONDS)).as(String.join(" ", cmd)).isTrue();
+        return new Result(p.exitValue(), out);
+    }
+}
