@@ -19,10 +19,13 @@ final class GitBlobCheck implements Inspector {
     private final String expectedOid;
     private final long size;
     private final MessageDigest sha1;
+    private final java.util.function.BiConsumer<String, Verdict> blocked;
     private long seen;
 
-    GitBlobCheck(Inspector inner, String expectedOid, long size) {
+    /** @param blocked told the blob id and the verdict when the scanner blocks these bytes */
+    GitBlobCheck(Inspector inner, String expectedOid, long size, java.util.function.BiConsumer<String, Verdict> blocked) {
         this.inner = inner;
+        this.blocked = blocked;
         this.expectedOid = expectedOid;
         this.size = size;
         try {
@@ -44,6 +47,10 @@ final class GitBlobCheck implements Inspector {
     public Verdict finish() {
         Verdict scanned = inner.finish();
         if (scanned.blocked()) {
+            if (seen == size) {
+                // Only a complete body has a blob id: remember the verdict under the id of these very bytes.
+                blocked.accept(HexFormat.of().formatHex(sha1.digest()), scanned);
+            }
             return scanned;
         }
         String actual = HexFormat.of().formatHex(sha1.digest());

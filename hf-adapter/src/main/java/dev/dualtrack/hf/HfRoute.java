@@ -71,9 +71,15 @@ public final class HfRoute implements Route {
     private final BlobFetcher fetcher;
     private final DecisionRecorder recorder;
     private final ListingFilter listings;
+    /**
+     * Blocking verdicts of regular (non-LFS) files by git blob id: the relay's verdict cache is keyed by sha256,
+     * which the Hub never announces for these files, so this is how they too are known before any byte.
+     */
+    private final com.github.benmanes.caffeine.cache.Cache<String, Verdict> blobIdVerdicts;
 
     public HfRoute(HfConfig config, ScanPolicy scanPolicy, Optional<String> upstreamToken, UpstreamClient client,
-            RevisionResolver revisions, FileMetaLookup files, BlobFetcher fetcher, DecisionRecorder recorder) {
+            RevisionResolver revisions, FileMetaLookup files, BlobFetcher fetcher, DecisionRecorder recorder,
+            com.github.benmanes.caffeine.cache.Cache<String, Verdict> blobIdVerdicts) {
         this.hub = config.upstream();
         this.repos = new RepoPatterns(config.repos().allow(), config.repos().deny());
         this.cdnHosts = RedirectPolicy.toHosts(new HashSet<>(config.redirectHosts()));
@@ -85,7 +91,8 @@ public final class HfRoute implements Route {
         this.files = files;
         this.fetcher = fetcher;
         this.recorder = recorder;
-        this.listings = new ListingFilter(fetcher::knownVerdict);
+        this.blobIdVerdicts = blobIdVerdicts;
+        this.listings = new ListingFilter(fetcher::knownVerdict, this::knownByBlobId);
     }
 
     /** The route as {@code serve} runs it: policy from the config's {@code hf} section, the token from the env. */
@@ -95,7 +102,8 @@ public final class HfRoute implements Route {
         Optional<String> token = hf.tokenEnv().flatMap(secrets::get);
         return new HfRoute(hf, scanPolicy(hf), token, runtime.upstream(),
                 new RevisionResolver(runtime.upstream(), hf.upstream(), token, ttl),
-                new FileMetaLookup(runtime.upstream(), ttl), runtime.fetcher(), runtime.recorder());
+                new FileMetaLookup(runtime.upstream(), ttl), runtime.fetcher(), runtime.recorder(),
+                runtime.caches().verdicts("hf-blob-id-verdicts"));
     }
 
     /** The scanner's policy from the {@code hf} section: the pickle profile, extra imports, enforce-safetensors. */
@@ -259,13 +267,16 @@ public final class HfRoute implements Route {
             return;
         }
         meta.lfsSha256().ifPresent(sha -> listings.learn(p.type(), p.repo(), meta.commit(), p.path(), sha));
+        // An LFS file's verdict is found by the fetcher (GET) from its sha256; a regular file's by its blob id.
+        Optional<Verdict> known = meta.lfsSha256().isPresent()
+                ? meta.lfsSha256().flatMap(fetcher::knownVerdict).filter(Verdict::blocked)
+                : knownByBlobId(meta.etag());
+        if (known.isPresent() && (ex.isHead() || meta.lfsSha256().isEmpty())) {
+            recorder.blocked(subject, known.get());
+            HubRefusals.INSTANCE.refuse(ex, known.get());
+            return;
+        }
         if (ex.isHead()) {
-            Optional<Verdict> known = meta.lfsSha256().flatMap(fetcher::knownVerdict).filter(Verdict::blocked);
-            if (known.isPresent()) {
-                recorder.blocked(subject, known.get());
-                HubRefusals.INSTANCE.refuse(ex, known.get());
-                return;
-            }
             // The HEAD contract with the file's own size: Content-Length is the file's, not this empty body's.
             FullHttpResponse head = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
                     Unpooled.EMPTY_BUFFER);
@@ -322,7 +333,12 @@ public final class HfRoute implements Route {
     private Inspector inspector(HubPath p, FileMeta meta, Optional<String> blobId) {
         String name = p.path().substring(p.path().lastIndexOf('/') + 1);
         Inspector scan = new ScannerInspector(scanPolicy, name);
-        return blobId.<Inspector>map(oid -> new GitBlobCheck(scan, oid, meta.size())).orElse(scan);
+        return blobId.<Inspector>map(oid -> new GitBlobCheck(scan, oid, meta.size(), blobIdVerdicts::put))
+                .orElse(scan);
+    }
+
+    private Optional<Verdict> knownByBlobId(String oid) {
+        return Optional.ofNullable(blobIdVerdicts.getIfPresent(oid)).filter(Verdict::blocked);
     }
 
     /** The file response's head: the HEAD contract (commit, ETag, linked ETag and size); the relay adds lengths. */

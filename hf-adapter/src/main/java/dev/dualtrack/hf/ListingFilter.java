@@ -27,11 +27,17 @@ final class ListingFilter {
     }
 
     private final Function<String, Optional<Verdict>> verdictOf;
+    private final Function<String, Optional<Verdict>> verdictOfBlobId;
     /** {@code type/repo@commit:path} → LFS sha256, learnt from listings and HEAD answers. */
     private final Cache<String, String> oids = Caffeine.newBuilder().maximumSize(200_000).build();
 
-    ListingFilter(Function<String, Optional<Verdict>> verdictOf) {
+    /**
+     * @param verdictOf       the verdict cached for an LFS file's sha256
+     * @param verdictOfBlobId the verdict cached for a regular file's git blob id
+     */
+    ListingFilter(Function<String, Optional<Verdict>> verdictOf, Function<String, Optional<Verdict>> verdictOfBlobId) {
         this.verdictOf = verdictOf;
+        this.verdictOfBlobId = verdictOfBlobId;
     }
 
     void learn(HubPath.RepoType type, String repo, String commit, String path, String sha256) {
@@ -57,11 +63,16 @@ final class ListingFilter {
             JsonNode e = it.next();
             String path = e.path("path").asText("");
             String sha = e.path("lfs").path("oid").asText("");
-            if (!sha.matches("[0-9a-f]{64}")) {
+            String blobId = e.path("oid").asText("");
+            Optional<Verdict> v;
+            if (sha.matches("[0-9a-f]{64}")) {
+                commit.ifPresent(c -> learn(type, repo, c, path, sha));
+                v = verdictOf.apply(sha).filter(Verdict::blocked);
+            } else if (!e.has("lfs") && blobId.matches("[0-9a-f]{40}")) {
+                v = verdictOfBlobId.apply(blobId).filter(Verdict::blocked);
+            } else {
                 continue;
             }
-            commit.ifPresent(c -> learn(type, repo, c, path, sha));
-            Optional<Verdict> v = verdictOf.apply(sha).filter(Verdict::blocked);
             if (v.isPresent()) {
                 hidden.add(new Hidden(path, v.get()));
                 it.remove();
@@ -82,9 +93,16 @@ final class ListingFilter {
             JsonNode s = it.next();
             String path = s.path("rfilename").asText("");
             String sha = s.path("lfs").path("sha256").asText("");
+            String blobId = s.path("blobId").asText("");
+            if (sha.matches("[0-9a-f]{64}") && !commit.isEmpty()) {
+                learn(type, repo, commit, path, sha);
+            }
             Optional<String> oid = sha.matches("[0-9a-f]{64}") ? Optional.of(sha)
                     : commit.isEmpty() ? Optional.empty() : knownOid(type, repo, commit, path);
             Optional<Verdict> v = oid.flatMap(verdictOf).filter(Verdict::blocked);
+            if (v.isEmpty() && !s.has("lfs") && blobId.matches("[0-9a-f]{40}")) {
+                v = verdictOfBlobId.apply(blobId).filter(Verdict::blocked);
+            }
             if (v.isPresent()) {
                 hidden.add(new Hidden(path, v.get()));
                 it.remove();

@@ -84,8 +84,9 @@ class HfFuzzTest {
         if (json == null) {
             return;
         }
-        ListingFilter filter = new ListingFilter(sha -> sha.startsWith("0") ? Optional.of(Verdict.block("r", "x"))
-                : Optional.empty());
+        java.util.function.Function<String, Optional<Verdict>> someBlocked = id -> id.startsWith("0")
+                ? Optional.of(Verdict.block("r", "x")) : Optional.empty();
+        ListingFilter filter = new ListingFilter(someBlocked, someBlocked);
         if (repoInfo) {
             filter.filterRepoInfo(json, HubPath.RepoType.MODEL, "a/b");
         } else {

@@ -79,6 +79,7 @@ class HfRouteTest {
                 .lfsRedirect("offhub.bin", "announced elsewhere".getBytes(StandardCharsets.UTF_8),
                         URI.create("http://localhost:" + elsewhere.port() + "/payload"))
                 .regularFile("config.json", CONFIG)
+                .regularFile("tokenizer.pkl", evilPickle)
                 .regularFile("modeling.py", "x = 1\n".getBytes(StandardCharsets.UTF_8),
                         "import os; os.system('id')\n".getBytes(StandardCharsets.UTF_8));
         hub.dataset("acme/squad", "3".repeat(40)).regularFile("README.md", CONFIG)
@@ -337,6 +338,21 @@ class HfRouteTest {
         assertThat(copy.status()).isEqualTo(403);
         assertThat(copy.headers()).containsEntry("x-dualtrack-rule", "hf.pickle.dangerous-import");
         assertThat(hub.hub().requests("/acme/bert/resolve/" + COMMIT + "/copy-of-evil.bin")).isZero();
+    }
+
+    @Test
+    void aMaliciousRegularFileIsKnownByItsBlobIdAfterwards() throws Exception {
+        RawHttpClient.Response first = get(R + "tokenizer.pkl");
+        assertThat(first.status()).isEqualTo(403);
+        assertThat(first.headers()).containsEntry("x-dualtrack-rule", "hf.pickle.dangerous-import");
+        String cachePath = "/api/resolve-cache/models/acme/bert/" + COMMIT + "/tokenizer.pkl";
+        int asked = hub.hub().requests(cachePath);
+        RawHttpClient.Response second = get(R + "tokenizer.pkl");
+        assertThat(second.status()).isEqualTo(403);
+        assertThat(head(R + "tokenizer.pkl").status()).isEqualTo(403);
+        assertThat(hub.hub().requests(cachePath)).isEqualTo(asked);
+        JsonNode tree = JSON.readTree(get("/hf/api/models/acme/bert/tree/main").body());
+        assertThat(paths(tree)).contains("config.json").doesNotContain("tokenizer.pkl");
     }
 
     @Test
