@@ -44,6 +44,14 @@ public final class BlobFetcher {
     private final DecisionRecorder recorder;
     private final ProxyMetrics metrics;
     private final SingleFlight<FetchOutcome> flights = new SingleFlight<>();
+    /**
+     * Announced hashes whose bytes just failed to match, for a short while. A client whose download was cut
+     * short at the tail retries at once (huggingface_hub resumes with a Range, five times): it then gets a clean
+     * 403 naming the rule instead of another cut. Short, because a CDN fault may be transient and the file itself
+     * good; the verdict cache is for what the bytes are, and these bytes were never what was announced.
+     */
+    private final Cache<String, Verdict> recentMismatches = com.github.benmanes.caffeine.cache.Caffeine.newBuilder()
+            .maximumSize(10_000).expireAfterWrite(java.time.Duration.ofSeconds(60)).build();
 
     public BlobFetcher(RelayConfig relay, boolean prefetch, BlobCache cache, Cache<String, Verdict> verdicts,
             UpstreamClient upstream, DecisionRecorder recorder) {
@@ -69,6 +77,9 @@ public final class BlobFetcher {
         if (spec.expectedSha256().isPresent()) {
             String sha = spec.expectedSha256().get();
             Verdict known = verdicts.getIfPresent(sha);
+            if (known == null || !known.blocked()) {
+                known = recentMismatches.getIfPresent(sha);
+            }
             if (known != null && known.blocked()) {
                 metrics.cacheHit("verdict");
                 recorder.blocked(spec.subject().withSha256(sha), known);
@@ -93,8 +104,12 @@ public final class BlobFetcher {
     }
 
     private void lead(Exchange ex, FetchSpec spec, SingleFlight.Flight<FetchOutcome> flight) {
-        StreamingRelay relayer = new StreamingRelay(ex, spec, relay, prefetch, cache, verdicts, recorder,
-                flight::complete);
+        StreamingRelay relayer = new StreamingRelay(ex, spec, relay, prefetch, cache, verdicts, recorder, outcome -> {
+            if (outcome.kind() == FetchOutcome.Kind.BLOCKED && outcome.verdict().rule().equals(spec.hashMismatchRule())) {
+                spec.expectedSha256().ifPresent(sha -> recentMismatches.put(sha, outcome.verdict()));
+            }
+            flight.complete(outcome);
+        });
         upstream.fetch(ex.eventLoop(), spec.upstream(), relayer);
     }
 

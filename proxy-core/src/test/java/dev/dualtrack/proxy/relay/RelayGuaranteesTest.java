@@ -152,7 +152,7 @@ class RelayGuaranteesTest {
     @MethodSource("modes")
     void hashMismatchNeverCompletes(RelayMode mode) throws Exception {
         BodySource src = BodySource.generated(mode == RelayMode.HOLD_UNTIL_VERDICT ? 200_000 : 1_500_000, 7);
-        String wrong = "0".repeat(64);
+        String wrong = "0".repeat(63) + mode.ordinal();
         origin.on("/tampered-" + mode, Script.ok(src));
         RawHttpClient.Response r = RawHttpClient.get(proxy.port(),
                 "/files/tampered-" + mode + "?mode=" + mode.name() + "&sha256=" + wrong);
@@ -164,6 +164,13 @@ class RelayGuaranteesTest {
             assertThat(r.bodyLength()).isLessThanOrEqualTo(src.length() - HOLD);
         }
         assertThat(proxy.runtime().blobCache().contains(src.sha256())).as("unverified bytes are never cached").isFalse();
+        // The client's retry, right after: a clean 403 naming the rule, without fetching the bad bytes again.
+        Awaits.until(() -> proxy.runtime().fetcher().inFlight() == 0);
+        RawHttpClient.Response retry = RawHttpClient.get(proxy.port(),
+                "/files/tampered-" + mode + "?mode=" + mode.name() + "&sha256=" + wrong, "Range: bytes=1000-");
+        assertThat(retry.status()).isEqualTo(403);
+        assertThat(retry.text()).contains("proxy.hash-mismatch");
+        assertThat(origin.requests("/tampered-" + mode)).isEqualTo(1);
     }
 
     static Stream<RelayMode> modes() {
