@@ -169,12 +169,12 @@ public final class HfRoute implements Route {
                     if (error != null) {
                         upstreamFailed(ex, error);
                     } else {
-                        answerApi(ex, p, upstream, r);
+                        answerApi(ex, p, r);
                     }
                 });
     }
 
-    private void answerApi(Exchange ex, HubPath p, URI upstream, BodyCollector.Response r) {
+    private void answerApi(Exchange ex, HubPath p, BodyCollector.Response r) {
         HttpHeaders out = passed(r.headers());
         if (r.status() != 200) {
             // The Hub's own refusal (404 RepoNotFound, 401 gated…): status, error headers and body as they were.
