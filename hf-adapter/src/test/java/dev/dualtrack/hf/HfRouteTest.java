@@ -58,9 +58,7 @@ class HfRouteTest {
         checkpoint = Corpus.read("real/hf_tiny_bert_bin/pytorch_model.bin");
         evilPickle = Corpus.read("picklescan/data/malicious11.pkl");
         byte[] trailing = Arrays.copyOf(safetensors, safetensors.length + 16);
-        java.io.ByteArrayOutputStream generated = new java.io.ByteArrayOutputStream();
-        BodySource.generated(600_000, 7).write(generated, 0, 600_000);
-        bigTampered = generated.toByteArray();
+        bigTampered = readAll(BodySource.generated(600_000, 7), 600_000);
         byte[] bigAnnounced = bigTampered.clone();
         bigAnnounced[bigAnnounced.length - 1] ^= 1;
         // The CDN serves a genuine file where the Hub announced another (the CDN is keyed by the announced oid).
@@ -163,6 +161,35 @@ class HfRouteTest {
         assertThat(again.body()).isEqualTo(checkpoint);
         assertThat(again.headers()).containsEntry("x-repo-commit", COMMIT);
         assertThat(hub.cdn().requests(cdnPath)).isEqualTo(before);
+    }
+
+    @Test
+    void concurrentDownloadsOfOneFileShareOneCdnFetch() throws Exception {
+        byte[] shared = readAll(BodySource.generated(900_000, 9), 900_000);
+        hub.lfsFile("shared.vocab", shared, shared);
+        String sha = FakeHub.sha256(shared);
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        try {
+            List<java.util.concurrent.Future<RawHttpClient.Response>> all = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                all.add(pool.submit(() -> get(R + "shared.vocab")));
+            }
+            for (var f : all) {
+                RawHttpClient.Response r = f.get(60, java.util.concurrent.TimeUnit.SECONDS);
+                assertThat(r.status()).isEqualTo(200);
+                assertThat(r.bodySha256()).isEqualTo(sha);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(hub.cdn().requests("/repos/" + sha.substring(0, 2) + "/" + sha.substring(2, 4) + "/" + sha))
+                .isEqualTo(1);
+    }
+
+    static byte[] readAll(BodySource b, int n) throws Exception {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(n);
+        b.write(out, 0, n);
+        return out.toByteArray();
     }
 
     @Test
