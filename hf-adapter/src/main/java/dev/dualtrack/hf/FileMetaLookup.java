@@ -2,6 +2,7 @@ package dev.dualtrack.hf;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.dualtrack.proxy.cache.SingleFlight;
 import dev.dualtrack.proxy.upstream.BodyCollector;
 import dev.dualtrack.proxy.upstream.RedirectPolicy;
 import dev.dualtrack.proxy.upstream.UpstreamClient;
@@ -50,6 +51,7 @@ public final class FileMetaLookup {
 
     private final UpstreamClient client;
     private final Cache<Key, FileMeta> known;
+    private final SingleFlight<Answer> asking = new SingleFlight<>();
 
     public FileMetaLookup(UpstreamClient client, Duration ttl) {
         this.client = client;
@@ -67,7 +69,13 @@ public final class FileMetaLookup {
         authorization.ifPresent(a -> headers.set("Authorization", a));
         UpstreamRequest head = new UpstreamRequest(HttpMethod.HEAD, resolveUrl, headers,
                 RedirectPolicy.STOP_AT_OTHER_HOSTS);
-        return BodyCollector.fetch(client, loop, head, 64 << 10).handle((r, error) -> {
+        // One question to the Hub per file and credential at a time: a snapshot of one model by fifty CI jobs
+        // spends one request of the shared rate limit, not fifty.
+        SingleFlight.Flight<Answer> flight = asking.join(key.url() + "\u0000" + key.credential());
+        if (!flight.leader()) {
+            return flight.result();
+        }
+        BodyCollector.fetch(client, loop, head, 64 << 10).handle((r, error) -> {
             if (error != null) {
                 Throwable cause = error instanceof CompletionException ? error.getCause() : error;
                 int status = cause instanceof UpstreamException u && u.kind() == UpstreamException.Kind.TIMEOUT
@@ -95,6 +103,8 @@ public final class FileMetaLookup {
             } catch (IllegalArgumentException bad) {
                 return new Refused(502, new DefaultHttpHeaders(), bad.getMessage());
             }
-        });
+        }).whenComplete((answer, bug) -> flight.complete(bug == null ? answer
+                : new Refused(502, new DefaultHttpHeaders(), "reading the Hub's answer failed: " + bug)));
+        return flight.result();
     }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.dualtrack.proxy.cache.SingleFlight;
 import dev.dualtrack.proxy.upstream.BodyCollector;
 import dev.dualtrack.proxy.upstream.RedirectPolicy;
 import dev.dualtrack.proxy.upstream.UpstreamClient;
@@ -55,6 +56,8 @@ public final class RevisionResolver {
     private final URI hub;
     private final Optional<String> upstreamToken;
     private final Cache<Key, String> commits;
+    /** Concurrent resolutions of one revision with one credential share one request. */
+    private final SingleFlight<Resolution> asking = new SingleFlight<>();
 
     public RevisionResolver(UpstreamClient client, URI hub, Optional<String> upstreamToken, Duration ttl) {
         this.client = client;
@@ -83,7 +86,11 @@ public final class RevisionResolver {
         HttpHeaders headers = new DefaultHttpHeaders().set("Accept", "application/json");
         auth.ifPresent(a -> headers.set("Authorization", a));
         UpstreamRequest req = new UpstreamRequest(HttpMethod.GET, url, headers, RedirectPolicy.NONE);
-        return BodyCollector.fetch(client, loop, req, MAX_BYTES).handle((r, error) -> {
+        SingleFlight.Flight<Resolution> flight = asking.join(key.toString());
+        if (!flight.leader()) {
+            return flight.result();
+        }
+        BodyCollector.fetch(client, loop, req, MAX_BYTES).handle((r, error) -> {
             if (error != null) {
                 Throwable cause = error instanceof CompletionException ? error.getCause() : error;
                 return new Refused(502, new DefaultHttpHeaders(), "the Hub could not be asked for " + repo + "@"
@@ -110,7 +117,9 @@ public final class RevisionResolver {
                 return new Refused(502, new DefaultHttpHeaders(), "the Hub's revision answer for " + repo + "@" + rev
                         + " is not JSON");
             }
-        });
+        }).whenComplete((resolution, bug) -> flight.complete(bug == null ? resolution
+                : new Refused(502, new DefaultHttpHeaders(), "reading the Hub's revision answer failed: " + bug)));
+        return flight.result();
     }
 
     /** As huggingface_hub quotes a revision: one segment, {@code /} and spaces encoded. */

@@ -184,6 +184,11 @@ class HfRouteTest {
         }
         assertThat(hub.cdn().requests("/repos/" + sha.substring(0, 2) + "/" + sha.substring(2, 4) + "/" + sha))
                 .isEqualTo(1);
+        // ... and one HEAD to the Hub about it, plus the one GET: the shared rate limit is spent once.
+        String resolve = "/acme/bert/resolve/" + COMMIT + "/shared.vocab";
+        assertThat(hub.hub().requestHeaders().stream().filter(h -> h.get(":path").equals(resolve)
+                && h.get(":method").equals("HEAD")).count()).isEqualTo(1);
+        assertThat(hub.hub().requests(resolve)).isEqualTo(2);
     }
 
     static byte[] readAll(BodySource b, int n) throws Exception {

@@ -110,4 +110,18 @@ class RevisionResolverTest {
         assertThat(RevisionResolver.pathSegment("refs/pr/3")).isEqualTo("refs%2Fpr%2F3");
         assertThat(RevisionResolver.pathSegment("my tag")).isEqualTo("my%20tag");
     }
+
+    @Test
+    void concurrentResolutionsShareOneRequest() throws Exception {
+        hub.on("/api/models/acme/busy/revision/main", json("{\"sha\":\"" + SHA + "\"}").delayHeaders(200));
+        RevisionResolver r = new RevisionResolver(client, hub.uri(""), Optional.empty(), Duration.ofMinutes(1));
+        java.util.List<java.util.concurrent.CompletableFuture<RevisionResolver.Resolution>> all = new java.util.ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            all.add(r.resolve(HubPath.RepoType.MODEL, "acme/busy", "main", Optional.empty(), (EventLoop) group.next()));
+        }
+        for (var f : all) {
+            assertThat(f.get(10, TimeUnit.SECONDS)).isEqualTo(new Commit(SHA));
+        }
+        assertThat(hub.requests("/api/models/acme/busy/revision/main")).isEqualTo(1);
+    }
 }
