@@ -2,15 +2,11 @@ package dev.dualtrack.proxy.upstream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.dualtrack.config.ConfigLoader;
-import dev.dualtrack.proxy.ops.ProxyMetrics;
-import dev.dualtrack.proxy.server.ProxyServer;
 import dev.dualtrack.proxy.testing.BodySource;
 import dev.dualtrack.proxy.testing.LeakCheckExtension;
 import dev.dualtrack.proxy.testing.ScriptedOrigin;
 import dev.dualtrack.proxy.testing.ScriptedOrigin.Script;
-import io.netty.channel.EventLoop;
-import io.netty.channel.EventLoopGroup;
+import dev.dualtrack.proxy.testing.UpstreamHarness;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import java.nio.charset.StandardCharsets;
@@ -25,25 +21,22 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(LeakCheckExtension.class)
 class UpstreamRequestShapesTest {
     ScriptedOrigin hub;
-    EventLoopGroup group;
-    UpstreamClient client;
+    UpstreamHarness upstream;
 
     @BeforeEach
     void start() throws Exception {
         hub = new ScriptedOrigin();
-        group = ProxyServer.newWorkerGroup(1);
-        client = new UpstreamClient(ConfigLoader.parse("t", "").upstreamClient(), new ProxyMetrics());
+        upstream = new UpstreamHarness();
     }
 
     @AfterEach
     void stop() throws Exception {
-        client.close();
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        upstream.close();
         hub.close();
     }
 
     BodyCollector.Response fetch(UpstreamRequest r) throws Exception {
-        return BodyCollector.fetch(client, (EventLoop) group.next(), r, 1 << 20).get(10, TimeUnit.SECONDS);
+        return BodyCollector.fetch(upstream.client(), upstream.loop(), r, 1 << 20).get(10, TimeUnit.SECONDS);
     }
 
     @Test
