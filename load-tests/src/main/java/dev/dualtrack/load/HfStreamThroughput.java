@@ -34,8 +34,11 @@ import java.util.SplittableRandom;
  * <pre>
  * apt-get install -y nginx curl
  * ./mvnw -q -B -pl load-tests -am install -DskipTests
- * ./mvnw -q -B -pl load-tests exec:exec@hf-stream [-Dsize.mib=2048] [-Druns=3]
+ * ./mvnw -q -B -pl load-tests exec:exec@hf-stream [-Dsize.mib=2048] [-Druns=3] [-Dcache.write=false]
  * </pre>
+ *
+ * With {@code -Dcache.write=false} the cache is smaller than the file, so nothing is written to disk: the
+ * difference from the default run is what writing the cache costs (the cached re-download is then skipped).
  *
  * The JVM runs with -Xmx256m (the exec configuration); the peak heap after each phase is reported from the heap
  * pools' peak usage. Client: curl in its own process; origin: sendfile; nginx: one worker.
@@ -50,6 +53,7 @@ public final class HfStreamThroughput {
     public static void main(String[] args) throws Exception {
         long size = Long.getLong("size.mib", 2048) << 20;
         int runs = Integer.getInteger("runs", 3);
+        boolean cacheWrite = Boolean.parseBoolean(System.getProperty("cache.write", "true"));
         Path dir = Files.createTempDirectory("dualtrack-hf-bench");
         Path www = Files.createDirectories(dir.resolve("www"));
         Path file = www.resolve("model.safetensors");
@@ -71,13 +75,14 @@ public final class HfStreamThroughput {
                     """.formatted(nginxPort, www, cdn.port(), cdn.port());
             DualtrackConfig config = ConfigLoader.parse("bench", """
                     listen: {port: 0}
-                    cache: {dir: '%s', max-size: 64GiB}
+                    cache: {dir: '%s', max-size: %s}
                     audit: {output: '%s'}
                     hf:
                       upstream: 'http://127.0.0.1:%d'
                       redirect-hosts: ['127.0.0.1:%d']
                       max-file-size: 64GiB
-                    """.formatted(dir.resolve("cache"), dir.resolve("audit.log"), hub.getAddress().getPort(),
+                    """.formatted(dir.resolve("cache"), cacheWrite ? "64GiB" : (size >> 21) + "MiB",
+                    dir.resolve("audit.log"), hub.getAddress().getPort(),
                     cdn.port()));
             try (Nginx nginx = Nginx.start(dir.resolve("nginx"), servers);
                     ProxyRuntime rt = ProxyRuntime.create(config,
@@ -99,9 +104,11 @@ public final class HfStreamThroughput {
                     uncached.add(RelayThroughput.curl(ours, size));
                 }
                 long uncachedPeak = heapPeak();
-                RelayThroughput.curl(ours, size); // fills the cache
+                if (cacheWrite) {
+                    RelayThroughput.curl(ours, size); // fills the cache
+                }
                 resetPeaks();
-                for (int i = 0; i < runs; i++) {
+                for (int i = 0; i < runs && cacheWrite; i++) {
                     nginxDisk.add(RelayThroughput.curl(base + "/model.safetensors", size));
                     cached.add(RelayThroughput.curl(ours, size));
                 }
@@ -116,12 +123,15 @@ public final class HfStreamThroughput {
                 double ref = median(nginxStreaming);
                 report("nginx proxy, proxy_buffering off (ref)", nginxStreaming, ref);
                 report("nginx proxy, proxy_buffering on", nginxBuffered, ref);
-                report("dualtrack /hf uncached, hashed+scanned", uncached, ref);
+                report("dualtrack /hf uncached, hashed+scanned" + (cacheWrite ? "" : ", no cache write"), uncached,
+                        ref);
                 System.out.printf("  peak heap during uncached runs: %d MiB%n", uncachedPeak >> 20);
-                double disk = median(nginxDisk);
-                report("nginx static file (ref for cached)", nginxDisk, disk);
-                report("dualtrack /hf cached re-download", cached, disk);
-                System.out.printf("  peak heap during cached runs: %d MiB%n", cachedPeak >> 20);
+                if (cacheWrite) {
+                    double disk = median(nginxDisk);
+                    report("nginx static file (ref for cached)", nginxDisk, disk);
+                    report("dualtrack /hf cached re-download", cached, disk);
+                    System.out.printf("  peak heap during cached runs: %d MiB%n", cachedPeak >> 20);
+                }
             } finally {
                 hub.stop(0);
             }
