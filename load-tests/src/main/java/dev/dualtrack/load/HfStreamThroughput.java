@@ -95,6 +95,10 @@ public final class HfStreamThroughput {
                 List<Double> uncached = new ArrayList<>();
                 List<Double> nginxDisk = new ArrayList<>();
                 List<Double> cached = new ArrayList<>();
+                // One unmeasured pass of each path first: the JIT, the page cache and nginx's temp files warm up.
+                RelayThroughput.curl(base + "/proxy-streaming/model.safetensors", size);
+                RelayThroughput.curl(base + "/proxy-buffered/model.safetensors", size);
+                RelayThroughput.curl(ours, size);
                 resetPeaks();
                 for (int i = 0; i < runs; i++) {
                     nginxStreaming.add(RelayThroughput.curl(base + "/proxy-streaming/model.safetensors", size));

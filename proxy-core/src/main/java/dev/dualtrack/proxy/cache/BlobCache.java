@@ -39,10 +39,10 @@ import java.util.stream.Stream;
  */
 public final class BlobCache {
     private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
-    /** Blocking commits (fsync, rename): daemon threads, created on demand and ended when idle. */
-    private static final java.util.concurrent.ExecutorService COMMITS = java.util.concurrent.Executors
+    /** Blocking file work (queued writes, fsync, rename): daemon threads, created on demand, ended when idle. */
+    private static final java.util.concurrent.ExecutorService FILE_IO = java.util.concurrent.Executors
             .newCachedThreadPool(r -> {
-                Thread t = new Thread(r, "dualtrack-blob-commit");
+                Thread t = new Thread(r, "dualtrack-blob-io");
                 t.setDaemon(true);
                 return t;
             });
@@ -107,6 +107,15 @@ public final class BlobCache {
 
     public long maxBytes() {
         return maxBytes;
+    }
+
+    /**
+     * Starts a new blob written off the caller's thread, in order; the caller must commit or abort it.
+     *
+     * @param drained run when a caller told {@link QueuedBlobWriter#full} may read again
+     */
+    public QueuedBlobWriter newQueuedWriter(Runnable drained) throws IOException {
+        return new QueuedBlobWriter(newWriter(), FILE_IO, drained);
     }
 
     /** Starts a new blob; the caller must {@link Writer#commit} or {@link Writer#abort} it. */
@@ -236,21 +245,6 @@ public final class BlobCache {
 
         public long written() {
             return written;
-        }
-
-        /**
-         * {@link #commit} on a thread for blocking file work: an fsync of a large blob takes about a second per
-         * 2 GiB here, which must not stall an event loop and every connection on it. Completes when the blob is
-         * visible (or exceptionally, with the partial file deleted).
-         */
-        public java.util.concurrent.CompletableFuture<Void> commitAsync(String sha256) {
-            return java.util.concurrent.CompletableFuture.runAsync(() -> {
-                try {
-                    commit(sha256);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            }, COMMITS);
         }
 
         /** Makes the blob visible under {@code sha256}: fsync, atomic rename, directory fsync, then eviction. */

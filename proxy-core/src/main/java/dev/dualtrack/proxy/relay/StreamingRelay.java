@@ -3,6 +3,7 @@ package dev.dualtrack.proxy.relay;
 import com.github.benmanes.caffeine.cache.Cache;
 import dev.dualtrack.config.RelayConfig;
 import dev.dualtrack.proxy.cache.BlobCache;
+import dev.dualtrack.proxy.cache.QueuedBlobWriter;
 import dev.dualtrack.proxy.ops.DecisionRecorder;
 import dev.dualtrack.proxy.ops.ProxyMetrics;
 import dev.dualtrack.proxy.server.ByteRange;
@@ -36,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * exit: every path ends in finishAllowed(), block() or fail(), each of which sets `finished`, cancels or
  * completes the upstream, settles the cache writer and reports one FetchOutcome.
  *
- * Per chunk, in this order: hash, inspect, write to the cache temp file, add to the hold, release what the
+ * Per chunk, in this order: hash, inspect, queue for the cache temp file, add to the hold, release what the
  * release rule allows. Bytes are released only after the inspector has seen them (they were fed before being
  * added to the hold) and never from the last `hold` bytes or from the inspector's holdFrom() offset on.
  *
@@ -44,11 +45,13 @@ import org.slf4j.LoggerFactory;
  * bytes (a malicious pickle's GLOBAL is usually in its first kilobytes) is still a clean 403, even in stream
  * mode.
  *
- * Back-pressure: we ask the upstream for more only while the client's socket is writable; when it is not,
- * ServerHandler calls onClientWritable() once it drains. If the client leaves, the upstream is cancelled unless
- * cache.prefetch is on, in which case the relay keeps reading into the cache with no one to send to.
+ * Back-pressure: we ask the upstream for more only while the client's socket is writable and the cache write
+ * is not behind; ServerHandler calls onClientWritable() once the socket drains, the cache writer calls
+ * onDiskCaughtUp(). If the client leaves, the upstream is cancelled unless cache.prefetch is on, in which case
+ * the relay keeps reading into the cache with no one to send to.
  *
- * Everything runs on the client connection's event loop; the upstream fetch was started on the same loop.
+ * Everything runs on the client connection's event loop; the upstream fetch was started on the same loop. The
+ * only exception is file I/O: cache writes and the commit run in order on a file-I/O thread (QueuedBlobWriter).
  */
 
 /** Relays one upstream body to one client: hash, inspect, hold the tail, release, commit (DESIGN.md). */
@@ -77,7 +80,7 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
     private final io.netty.channel.EventLoop loop;
     private UpstreamExchange upstream;
     private TailHold hold;
-    private BlobCache.Writer writer;
+    private QueuedBlobWriter writer;
     private RelayMode mode;
     private HttpResponse upstreamHead;
     private long contentLength = -1;
@@ -167,7 +170,7 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
         hold = new TailHold(io.netty.buffer.ByteBufAllocator.DEFAULT);
         if (contentLength < 0 || contentLength <= cache.maxBytes()) {
             try {
-                writer = cache.newWriter();
+                writer = cache.newQueuedWriter(() -> loop.execute(this::onDiskCaughtUp));
             } catch (IOException e) {
                 LOG.warn("cannot cache {}: {}", spec.upstream().uri(), e.toString());
             }
@@ -220,13 +223,7 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
             return;
         }
         if (writer != null) {
-            try {
-                writer.write(content);
-            } catch (IOException e) {
-                LOG.warn("cache write failed for {}, serving without caching: {}", spec.upstream().uri(), e.toString());
-                writer.abort();
-                writer = null;
-            }
+            writer.write(content); // queued: the disk is written off this loop, in order
         }
         hold.add(content);
         if (mode == RelayMode.HOLD_UNTIL_VERDICT) {
@@ -342,8 +339,17 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
     // ---- the release rule and the endings ---------------------------------------------------------------------
 
     private void pull() {
+        if (writer != null && writer.full()) {
+            return; // the cache write is behind: read on when onDiskCaughtUp runs
+        }
         if (client == null || client.clientWritable() || mode == RelayMode.HOLD_UNTIL_VERDICT) {
             upstream.request();
+        }
+    }
+
+    private void onDiskCaughtUp() {
+        if (!finished && upstream != null) {
+            pull();
         }
     }
 
@@ -422,13 +428,13 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
             }
         }
         hold.close();
-        BlobCache.Writer committing = writer;
+        QueuedBlobWriter committing = writer;
         writer = null;
         if (committing == null) {
             onOutcome.accept(FetchOutcome.allowed(sha));
             return;
         }
-        committing.commitAsync(sha).whenCompleteAsync((ok, error) -> {
+        committing.commit(sha).whenCompleteAsync((ok, error) -> {
             if (error != null) {
                 LOG.warn("cache commit failed for {}: {}", sha, error.toString());
             }
