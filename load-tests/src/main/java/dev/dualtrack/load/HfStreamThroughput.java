@@ -104,12 +104,14 @@ public final class HfStreamThroughput {
                     nginxStreaming.add(RelayThroughput.curl(base + "/proxy-streaming/model.safetensors", size));
                     nginxBuffered.add(RelayThroughput.curl(base + "/proxy-buffered/model.safetensors", size));
                     // A fresh blob cache each run: the bytes come from the CDN, hashed and inspected on the way.
+                    RelayThroughput.awaitSettled(rt);
                     RelayThroughput.run("rm", "-rf", dir.resolve("cache/blobs").toString());
                     uncached.add(RelayThroughput.curl(ours, size));
                 }
                 long uncachedPeak = heapPeak();
                 if (cacheWrite) {
                     RelayThroughput.curl(ours, size); // fills the cache
+                    RelayThroughput.awaitSettled(rt);
                 }
                 resetPeaks();
                 for (int i = 0; i < runs && cacheWrite; i++) {

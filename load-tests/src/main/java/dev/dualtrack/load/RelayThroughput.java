@@ -85,12 +85,24 @@ public final class RelayThroughput {
                     UpstreamRequest.get(java.net.URI.create(upstream))).expectedSha256(sha).build()));
             rt.start(router);
             for (int i = 0; i < runs; i++) {
-                // A fresh cache each run: this measures the uncached path, not serving from disk.
+                // A fresh cache each run: this measures the uncached path, not serving from disk. The previous
+                // run's commit finishes after its client has the last byte: wait for it before deleting.
+                awaitSettled(rt);
                 run("rm", "-rf", data.resolve("blobs").toString());
                 speeds.add(curl("http://127.0.0.1:" + rt.port() + "/files/body.bin?run=" + i, size));
             }
         }
         return speeds;
+    }
+
+    /** Waits until no fetch is in flight, so every cache commit has landed. */
+    static void awaitSettled(ProxyRuntime rt) throws InterruptedException {
+        for (int i = 0; i < 600 && rt.fetcher().inFlight() > 0; i++) {
+            Thread.sleep(50);
+        }
+        if (rt.fetcher().inFlight() > 0) {
+            throw new IllegalStateException("a fetch is still in flight after 30 s");
+        }
     }
 
     static double curl(String url, long size) throws Exception {
