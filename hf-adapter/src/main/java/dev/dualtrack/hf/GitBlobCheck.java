@@ -47,10 +47,10 @@ final class GitBlobCheck implements Inspector {
     public Verdict finish() {
         Verdict scanned = inner.finish();
         if (scanned.blocked()) {
-            if (seen == size) {
-                // Only a complete body has a blob id: remember the verdict under the id of these very bytes.
-                blocked.accept(HexFormat.of().formatHex(sha1.digest()), scanned);
-            }
+            // A complete body: its own blob id. A body blocked early (the usual case: a pickle's GLOBAL comes
+            // first): the id the Hub announced for it, as the relay does with an announced sha256. Failing closed
+            // on that id is right, since these are the bytes the Hub serves under it.
+            blocked.accept(seen == size ? HexFormat.of().formatHex(sha1.digest()) : expectedOid, scanned);
             return scanned;
         }
         String actual = HexFormat.of().formatHex(sha1.digest());

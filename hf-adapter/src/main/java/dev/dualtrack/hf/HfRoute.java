@@ -53,6 +53,7 @@ import java.util.concurrent.CompletionException;
  */
 public final class HfRoute implements Route {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(HfRoute.class);
     /** Metadata answers are small; a listing page of a large repo stays well under this. */
     private static final int MAX_API_BYTES = 64 << 20;
     /** Hub headers worth passing on with API answers: rate limits and the request id for support. */
@@ -165,13 +166,13 @@ public final class HfRoute implements Route {
         }
         URI upstream = URI.create(base(hub) + rawPath + query);
         BodyCollector.fetch(client, ex.eventLoop(), new UpstreamRequest(method, upstream, headers,
-                RedirectPolicy.NONE, body), MAX_API_BYTES).whenComplete((r, error) -> {
+                RedirectPolicy.NONE, body), MAX_API_BYTES).whenComplete(guarded(ex, (r, error) -> {
                     if (error != null) {
                         upstreamFailed(ex, error);
                     } else {
                         answerApi(ex, p, r);
                     }
-                });
+                }));
     }
 
     private void answerApi(Exchange ex, HubPath p, BodyCollector.Response r) {
@@ -242,7 +243,7 @@ public final class HfRoute implements Route {
                     }
                     return files.lookup(resolveUrl(p, commit), auth, ex.eventLoop());
                 })
-                .whenCompleteAsync((answer, error) -> {
+                .whenCompleteAsync(guarded(ex, (answer, error) -> {
                     if (error != null) {
                         upstreamFailed(ex, error);
                     } else if (answer instanceof FileMetaLookup.KnownBlock block) {
@@ -255,7 +256,7 @@ public final class HfRoute implements Route {
                     } else {
                         serveFile(ex, p, ((FileMetaLookup.Found) answer).meta(), auth);
                     }
-                }, ex.eventLoop());
+                }), ex.eventLoop());
     }
 
     private void serveFile(Exchange ex, HubPath p, FileMeta meta, Optional<String> auth) {
@@ -350,6 +351,22 @@ public final class HfRoute implements Route {
     }
 
     // ---- helpers ----------------------------------------------------------------------------------------------
+
+    /**
+     * A callback that answers the client even when it throws: an exception in a CompletableFuture callback is
+     * otherwise lost, and the client would wait for an answer that never comes.
+     */
+    private static <T> java.util.function.BiConsumer<T, Throwable> guarded(Exchange ex,
+            java.util.function.BiConsumer<T, Throwable> body) {
+        return (value, error) -> {
+            try {
+                body.accept(value, error);
+            } catch (RuntimeException bug) {
+                LOG.error("hf route failed for {} {}", ex.method(), ex.uri(), bug);
+                ex.internalError(bug);
+            }
+        };
+    }
 
     private URI resolveUrl(HubPath p, String commit) {
         StringBuilder b = new StringBuilder(base(hub)).append('/').append(p.type().resolvePrefix).append(p.repo())

@@ -78,6 +78,7 @@ class HfRouteTest {
                         URI.create("http://localhost:" + elsewhere.port() + "/payload"))
                 .regularFile("config.json", CONFIG)
                 .regularFile("tokenizer.pkl", evilPickle)
+                .regularFile("vocab.pkl", bigEvilPickle())
                 .regularFile("modeling.py", "x = 1\n".getBytes(StandardCharsets.UTF_8),
                         "import os; os.system('id')\n".getBytes(StandardCharsets.UTF_8));
         hub.dataset("acme/squad", "3".repeat(40)).regularFile("README.md", CONFIG)
@@ -370,6 +371,34 @@ class HfRouteTest {
         assertThat(copy.status()).isEqualTo(403);
         assertThat(copy.headers()).containsEntry("x-dualtrack-rule", "hf.pickle.dangerous-import");
         assertThat(hub.hub().requests("/acme/bert/resolve/" + COMMIT + "/copy-of-evil.bin")).isZero();
+    }
+
+    /**
+     * {@code os.system("aaa…")} with a 600 KB argument: the GLOBAL is in the first bytes, so the scan blocks long
+     * before the body ends, and the file's own blob id is never computed.
+     */
+    static byte[] bigEvilPickle() {
+        byte[] arg = "a".repeat(600_000).getBytes(StandardCharsets.US_ASCII);
+        java.io.ByteArrayOutputStream p = new java.io.ByteArrayOutputStream();
+        p.writeBytes(new byte[] {(byte) 0x80, 2});
+        p.writeBytes("cos\nsystem\n".getBytes(StandardCharsets.US_ASCII));
+        p.write('X');
+        p.writeBytes(java.nio.ByteBuffer.allocate(4).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(arg.length)
+                .array());
+        p.writeBytes(arg);
+        p.writeBytes(new byte[] {(byte) 0x85, 'R', '.'});
+        return p.toByteArray();
+    }
+
+    @Test
+    void aRegularFileBlockedEarlyIsKnownByItsAnnouncedBlobId() throws Exception {
+        RawHttpClient.Response first = get(R + "vocab.pkl");
+        assertThat(first.status()).isEqualTo(403);
+        assertThat(first.headers()).containsEntry("x-dualtrack-rule", "hf.pickle.dangerous-import");
+        String cachePath = "/api/resolve-cache/models/acme/bert/" + COMMIT + "/vocab.pkl";
+        int asked = hub.hub().requests(cachePath);
+        assertThat(get(R + "vocab.pkl").status()).isEqualTo(403);
+        assertThat(hub.hub().requests(cachePath)).as("refused before any byte").isEqualTo(asked);
     }
 
     @Test

@@ -244,6 +244,22 @@ public final class Exchange {
      * Fails the response: before the head it is a plain 502-style close; after it, the connection is closed
      * without the rest of the body, so no client mistakes it for a complete transfer.
      */
+    /**
+     * A route's unexpected failure: a 500 while nothing went out, else the response is cut short. Never a
+     * success, and never a request left without an answer. Routes that answer from a callback call it there, where
+     * the server's own catch does not reach.
+     */
+    public void internalError(Throwable e) {
+        if (done) {
+            return;
+        }
+        if (headSent) {
+            abort("error");
+        } else {
+            respondText(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal error: " + e + "\n");
+        }
+    }
+
     public void abort(String outcomeLabel) {
         if (done) {
             return;

@@ -65,13 +65,7 @@ final class ServerHandler extends ChannelInboundHandlerAdapter {
                 router.dispatch(ex);
             } catch (RuntimeException e) {
                 LOG.error("route failed for {} {}", req.method(), req.uri(), e);
-                if (!ex.isDone()) {
-                    if (ex.headSent()) {
-                        ex.abort("error");
-                    } else {
-                        ex.respondText(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal error: " + e + "\n");
-                    }
-                }
+                ex.internalError(e);
             }
         } finally {
             req.release();
