@@ -45,7 +45,20 @@ final class DualtrackServer implements AutoCloseable {
                 runtime.caches().metadata("pypi-pages", dev.dualtrack.pypi.ProjectResolver::weigh));
         return new dev.dualtrack.pypi.PypiRoute(resolver, runtime.fetcher(), runtime.recorder(),
                 dev.dualtrack.pypi.policy.PackagePolicy.fromConfig(config.pypi(), Clock.systemUTC(),
-                        java.util.Optional.of(config.cache().dir().resolve("pypi-first-seen.tsv"))));
+                        java.util.Optional.of(firstSeenLedger(config))));
+    }
+
+    /**
+     * The first-seen ledger. Its earlier tab-separated form could be forged by a filename holding a newline, so
+     * it is not read: a ledger that may carry forged records would refuse genuine files for good.
+     */
+    private static java.nio.file.Path firstSeenLedger(DualtrackConfig config) {
+        java.nio.file.Path old = config.cache().dir().resolve("pypi-first-seen.tsv");
+        if (java.nio.file.Files.exists(old)) {
+            org.slf4j.LoggerFactory.getLogger(DualtrackServer.class).warn("{} is in the old, injectable format and "
+                    + "is no longer read; first-seen hashes start again in pypi-first-seen.jsonl", old);
+        }
+        return config.cache().dir().resolve("pypi-first-seen.jsonl");
     }
 
     private static void primeMetrics(ProxyRuntime runtime, DualtrackConfig config) {

@@ -26,16 +26,31 @@ public record PypiConfig(
         }
     }
 
-    /** One package index. {@code internal: true} reserves every project it serves (G2). */
+    /**
+     * One package index. {@code internal: true} reserves every project it serves (G2).
+     *
+     * <p>{@code file-hosts} lists where its pages may send file downloads, as {@code host} or {@code host:port}
+     * (https, or http when the index itself is http). The index's own origin is always allowed, and
+     * {@code pypi.org} implies {@code files.pythonhosted.org}. A link anywhere else (another port, a metadata
+     * address, a private network) is never fetched: pages are upstream answers, and upstream answers are not
+     * trusted to pick what dualtrack connects to.
+     */
     public record Upstream(
             String name,
             URI url,
             @Default("false") boolean internal,
-            Optional<Auth> auth) {
+            Optional<Auth> auth,
+            @Default("[]") List<String> fileHosts) {
         public Upstream {
             if (!name.matches("[a-z0-9][a-z0-9_-]*")) {
                 throw new IllegalArgumentException("upstream name '" + name
                         + "' must be lower-case letters, digits, '-' or '_'");
+            }
+            for (String h : fileHosts) {
+                if (!h.matches("(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?)(:[0-9]{1,5})?")) {
+                    throw new IllegalArgumentException("file-hosts entry '" + h + "' must be a host or host:port, "
+                            + "without a scheme, credentials or path");
+                }
             }
         }
     }

@@ -176,8 +176,18 @@ public final class RecordBinder {
         if (!scheme.equals("http") && !scheme.equals("https")) {
             throw new IllegalArgumentException("not an http or https URL: '" + text + "'");
         }
+        if (uri.getRawUserInfo() != null) {
+            // Never echoed: the point is that it holds a secret. Credentials belong in auth, read from the env.
+            throw new IllegalArgumentException("URL carries credentials (user:password@); remove them and use "
+                    + "auth: {bearer-env: VAR} or auth: {username-env: U, password-env: P}, which read them from the "
+                    + "environment");
+        }
         if (uri.getHost() == null || uri.getHost().isEmpty()) {
             throw new IllegalArgumentException("URL has no host: '" + text + "'");
+        }
+        if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
+            throw new IllegalArgumentException("URL has a query or fragment, which no upstream base URL takes: '"
+                    + text + "'");
         }
         return uri;
     }

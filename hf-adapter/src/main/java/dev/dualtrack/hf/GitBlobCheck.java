@@ -47,10 +47,12 @@ final class GitBlobCheck implements Inspector {
     public Verdict finish() {
         Verdict scanned = inner.finish();
         if (scanned.blocked()) {
-            // A complete body: its own blob id. A body blocked early (the usual case: a pickle's GLOBAL comes
-            // first): the id the Hub announced for it, as the relay does with an announced sha256. Failing closed
-            // on that id is right, since these are the bytes the Hub serves under it.
-            blocked.accept(seen == size ? HexFormat.of().formatHex(sha1.digest()) : expectedOid, scanned);
+            // Only a body read whole is remembered by blob id, its own. One blocked early (a pickle's GLOBAL comes
+            // first) is remembered by the fetcher for its location: the announced id is the Hub's word, and a repo
+            // could announce the id of another repo's clean file.
+            if (seen == size) {
+                blocked.accept(HexFormat.of().formatHex(sha1.digest()), scanned);
+            }
             return scanned;
         }
         String actual = HexFormat.of().formatHex(sha1.digest());

@@ -269,9 +269,11 @@ public final class HfRoute implements Route {
         }
         meta.lfsSha256().ifPresent(sha -> listings.learn(p.type(), p.repo(), meta.commit(), p.path(), sha));
         // An LFS file's verdict is found by the fetcher (GET) from its sha256; a regular file's by its blob id.
-        Optional<Verdict> known = meta.lfsSha256().isPresent()
+        Optional<Verdict> known = (meta.lfsSha256().isPresent()
                 ? meta.lfsSha256().flatMap(fetcher::knownVerdict).filter(Verdict::blocked)
-                : knownByBlobId(meta.etag());
+                : knownByBlobId(meta.etag()))
+                .or(() -> fetcher.knownAt(FetchSpec.locationKey("hf", p.type().resolvePrefix + p.repo(),
+                        meta.commit(), p.path())));
         if (known.isPresent() && (ex.isHead() || meta.lfsSha256().isEmpty())) {
             recorder.blocked(subject, known.get());
             HubRefusals.INSTANCE.refuse(ex, known.get());
@@ -291,6 +293,7 @@ public final class HfRoute implements Route {
         FetchSpec spec = FetchSpec.builder(subject, new UpstreamRequest(HttpMethod.GET, resolveUrl(p, meta.commit()),
                         headers, cdnHosts))
                 .expectedSha256(meta.lfsSha256())
+                .revision(meta.commit())
                 .inspector(() -> inspector(p, meta, blobId))
                 .hashMismatchRule(HfRules.LFS_OID_MISMATCH)
                 .redirectRule(HfRules.REDIRECT_HOST)

@@ -9,6 +9,7 @@ import dev.dualtrack.config.DualtrackConfig;
 import dev.dualtrack.config.Secrets;
 import dev.dualtrack.proxy.ProxyRuntime;
 import dev.dualtrack.proxy.ops.AuditLog;
+import dev.dualtrack.proxy.testing.Awaits;
 import dev.dualtrack.proxy.testing.BodySource;
 import dev.dualtrack.proxy.testing.LeakCheckExtension;
 import dev.dualtrack.proxy.testing.RawHttpClient;
@@ -390,14 +391,47 @@ class HfRouteTest {
         return p.toByteArray();
     }
 
+    /**
+     * Poisoning (hardening item 2): a repo announces the sha256 of a popular clean file and serves a malicious
+     * pickle in chunks, so the block comes early and the body's own hash is never learnt. The block must stay with
+     * that repo's file: the clean file elsewhere still downloads, and the audit line does not pin the malicious
+     * content on the clean hash.
+     */
     @Test
-    void aRegularFileBlockedEarlyIsKnownByItsAnnouncedBlobId() throws Exception {
+    void aPoisonedDownloadNeverBlocksTheCleanFileItsRepoAnnounced() throws Exception {
+        byte[] cleanBytes = "a popular, clean vocabulary\n".repeat(2000).getBytes(StandardCharsets.UTF_8);
+        String cleanSha = FakeHub.sha256(cleanBytes);
+        hub.lfsFile("popular.vocab", cleanBytes, cleanBytes);
+        hub.cdn().on("/mallory/payload", Script.ok(BodySource.of(bigEvilPickle())).chunked());
+        hub.anotherRepo("mallory/lookalike", "6".repeat(40)).lfsRedirect("popular.vocab", cleanBytes,
+                hub.cdn().uri("/mallory/payload"));
+        RawHttpClient.Response poisoned = get("/hf/mallory/lookalike/resolve/main/popular.vocab");
+        assertThat(poisoned.status()).isEqualTo(403);
+        assertThat(poisoned.headers()).containsEntry("x-dualtrack-rule", "hf.pickle.dangerous-import");
+        Awaits.until(() -> audit.stream().anyMatch(l -> l.contains("mallory/lookalike") && l.contains("\"block\"")));
+        assertThat(audit).filteredOn(l -> l.contains("mallory/lookalike") && l.contains("\"block\""))
+                .noneMatch(l -> l.contains(cleanSha));
+        // The attacker's file stays refused, before any CDN byte…
+        int payloadAsked = hub.cdn().requests("/mallory/payload");
+        assertThat(get("/hf/mallory/lookalike/resolve/main/popular.vocab").status()).isEqualTo(403);
+        assertThat(hub.cdn().requests("/mallory/payload")).isEqualTo(payloadAsked);
+        // …and the clean file with that hash is served to everyone else, and hidden from no listing.
+        assertThat(runtime.fetcher().knownVerdict(cleanSha)).isEmpty();
+        assertThat(get("/hf/api/models/acme/bert/tree/" + COMMIT).text()).contains("\"popular.vocab\"");
+        RawHttpClient.Response clean = get(R + "popular.vocab");
+        assertThat(clean.status()).isEqualTo(200);
+        assertThat(clean.bodySha256()).isEqualTo(cleanSha);
+    }
+
+    @Test
+    void aRegularFileBlockedEarlyIsKnownAtItsLocation() throws Exception {
         RawHttpClient.Response first = get(R + "vocab.pkl");
         assertThat(first.status()).isEqualTo(403);
         assertThat(first.headers()).containsEntry("x-dualtrack-rule", "hf.pickle.dangerous-import");
         String cachePath = "/api/resolve-cache/models/acme/bert/" + COMMIT + "/vocab.pkl";
         int asked = hub.hub().requests(cachePath);
-        assertThat(get(R + "vocab.pkl").status()).isEqualTo(403);
+        RawHttpClient.Response second = get(R + "vocab.pkl");
+        assertThat(second.status()).as(second.text()).isEqualTo(403);
         assertThat(hub.hub().requests(cachePath)).as("refused before any byte").isEqualTo(asked);
     }
 

@@ -5,6 +5,7 @@ import dev.dualtrack.config.PypiConfig;
 import dev.dualtrack.config.Secrets;
 import dev.dualtrack.pypi.simple.SimpleCodec;
 import dev.dualtrack.pypi.simple.SimplePage;
+import dev.dualtrack.proxy.cache.SingleFlight;
 import dev.dualtrack.proxy.upstream.BodyCollector;
 import dev.dualtrack.proxy.upstream.RedirectPolicy;
 import dev.dualtrack.proxy.upstream.UpstreamClient;
@@ -56,10 +57,15 @@ public final class ProjectResolver {
     private record Missing() implements Cached {
     }
 
+    /** A fetch that failed: shared with the flight's followers, never cached. */
+    private record Failure(Failed failed) implements Cached {
+    }
+
     private final OriginRules rules;
     private final UpstreamClient client;
     private final Secrets secrets;
     private final Cache<String, Cached> pages;
+    private final SingleFlight<Cached> flights = new SingleFlight<>();
     /**
      * Pages whose freshness ran out, kept with their validators for a day: the next fetch is a conditional GET,
      * and a 304 makes the old page fresh again without moving its bytes.
@@ -110,6 +116,31 @@ public final class ProjectResolver {
         if (cached instanceof Missing) {
             return next(project, candidates, i + 1, reserved, loop);
         }
+        // One fetch per (upstream, project) at a time: a crowd of first requests costs one page, in bytes
+        // upstream and in memory here.
+        SingleFlight.Flight<Cached> flight = flights.join(key);
+        if (flight.leader()) {
+            try {
+                fetchPage(u, project, key, loop).whenComplete((c, e) -> flight.complete(
+                        e == null ? c : new Failure(new Failed(u.name(), "internal error", false))));
+            } catch (RuntimeException e) {
+                flight.complete(new Failure(new Failed(u.name(), "internal error", false)));
+                throw e;
+            }
+        }
+        return flight.result().thenCompose(c -> {
+            if (c instanceof Page p) {
+                return CompletableFuture.<Resolution>completedFuture(new Found(u, p.page()));
+            }
+            if (c instanceof Failure f) {
+                return CompletableFuture.<Resolution>completedFuture(f.failed());
+            }
+            return next(project, candidates, i + 1, reserved, loop);
+        });
+    }
+
+    /** Fetches and parses one upstream's page, caching what it learns; never completes exceptionally. */
+    private CompletableFuture<Cached> fetchPage(PypiConfig.Upstream u, String project, String key, EventLoop loop) {
         URI pageUrl = URI.create(base(u) + project + "/");
         HttpHeaders headers = headersFor(u);
         Validated known = validators.getIfPresent(key);
@@ -122,23 +153,25 @@ public final class ProjectResolver {
             }
         }
         UpstreamRequest req = new UpstreamRequest(HttpMethod.GET, pageUrl, headers, RedirectPolicy.NONE);
-        return BodyCollector.fetch(client, loop, req, MAX_PAGE_BYTES).handle((r, error) -> {
+        return metadata(req, loop).handle((r, error) -> {
             if (error != null) {
                 Throwable cause = error instanceof java.util.concurrent.CompletionException ? error.getCause() : error;
                 boolean timeout = cause instanceof UpstreamException ue && ue.kind() == UpstreamException.Kind.TIMEOUT;
-                return CompletableFuture.<Resolution>completedFuture(new Failed(u.name(), cause.getMessage(), timeout));
+                String why = cause instanceof UpstreamException ue ? ue.kind().name().toLowerCase(java.util.Locale.ROOT)
+                        + ": " + cause.getMessage() : "internal error";
+                return new Failure(new Failed(u.name(), why, timeout));
             }
             if (r.status() == 304 && known != null) {
                 pages.put(key, new Page(known.page()));
-                return CompletableFuture.<Resolution>completedFuture(new Found(u, known.page()));
+                return new Page(known.page());
             }
             if (r.status() == 404 || r.status() == 410) {
-                pages.put(key, new Missing());
-                return next(project, candidates, i + 1, reserved, loop);
+                Missing m = new Missing();
+                pages.put(key, m);
+                return m;
             }
             if (r.status() != 200) {
-                return CompletableFuture.<Resolution>completedFuture(new Failed(u.name(),
-                        "answered " + r.status() + " for " + project, false));
+                return new Failure(new Failed(u.name(), "answered " + r.status() + " for " + project, false));
             }
             try {
                 SimplePage page = SimpleCodec.parse(r.body(), r.headers().get(HttpHeaderNames.CONTENT_TYPE), pageUrl,
@@ -149,11 +182,19 @@ public final class ProjectResolver {
                 if (etag != null || lastModified != null) {
                     validators.put(key, new Validated(page, etag, lastModified));
                 }
-                return CompletableFuture.<Resolution>completedFuture(new Found(u, page));
+                return new Page(page);
             } catch (SimpleCodec.UnreadablePageException e) {
-                return CompletableFuture.<Resolution>completedFuture(new Failed(u.name(), e.getMessage(), false));
+                return new Failure(new Failed(u.name(), e.getMessage(), false));
             }
-        }).thenCompose(f -> f);
+        });
+    }
+
+    /**
+     * A bounded metadata fetch (a page, an API answer): at most {@link #MAX_PAGE_BYTES}, and done within the
+     * client's metadata deadline however slowly the bytes trickle in.
+     */
+    public CompletableFuture<BodyCollector.Response> metadata(UpstreamRequest request, EventLoop loop) {
+        return BodyCollector.fetch(client, loop, request, MAX_PAGE_BYTES);
     }
 
     static String base(PypiConfig.Upstream u) {

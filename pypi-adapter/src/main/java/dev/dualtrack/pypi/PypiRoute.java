@@ -42,6 +42,9 @@ import java.util.Optional;
  * File URLs are stable and carry the exact filename as their last segment; clients are never sent upstream.
  */
 public final class PypiRoute implements Route {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PypiRoute.class);
+    private final java.util.concurrent.ConcurrentHashMap<String, FileOrigins> fileOrigins =
+            new java.util.concurrent.ConcurrentHashMap<>();
     private final ProjectResolver resolver;
     private final BlobFetcher fetcher;
     private final DecisionRecorder recorder;
@@ -92,19 +95,46 @@ public final class PypiRoute implements Route {
             ex.respondText(HttpResponseStatus.METHOD_NOT_ALLOWED, "the index is read-only\n");
             return;
         }
-        String rest = ex.path().substring("/pypi".length());
-        if (rest.equals("/simple") || rest.equals("/simple/")) {
-            index(ex);
-        } else if (rest.startsWith("/simple/")) {
-            project(ex, rest.substring("/simple/".length()));
-        } else if (rest.startsWith("/files/")) {
-            file(ex, rest.substring("/files/".length()));
-        } else if (rest.endsWith("/json")) {
-            jsonApi(ex, rest.substring(1, rest.length() - "/json".length()));
-        } else {
-            ex.respondText(HttpResponseStatus.NOT_FOUND, "not a PyPI route: " + ex.path()
-                    + " (use --index-url http://HOST:PORT/pypi/simple/)\n");
+        // The raw path, parsed and validated segment by segment: nothing decoded twice, nothing resolved.
+        String raw = ex.uri();
+        int q = raw.indexOf('?');
+        PypiPath p = PypiPath.parse((q < 0 ? raw : raw.substring(0, q)).substring("/pypi".length()));
+        switch (p.kind()) {
+            case INDEX -> index(ex);
+            case PROJECT -> project(ex, p);
+            case FILE, METADATA -> file(ex, p);
+            case JSON_API -> jsonApi(ex, p);
+            default -> ex.respondText(HttpResponseStatus.NOT_FOUND, "not a PyPI route, or not a valid project name, "
+                    + "version or distribution filename (use --index-url http://HOST:PORT/pypi/simple/)\n");
         }
+    }
+
+    /**
+     * A callback that answers the client even when it throws, on the client's event loop: an exception in a
+     * CompletableFuture callback is otherwise lost, and the client would wait for an answer that never comes.
+     */
+    private static <T> java.util.function.BiConsumer<T, Throwable> guarded(Exchange ex,
+            java.util.function.BiConsumer<T, Throwable> body) {
+        return (value, error) -> {
+            try {
+                body.accept(value, error);
+            } catch (RuntimeException | Error bug) {
+                LOG.error("pypi route failed for {} {}", ex.method(), ex.uri(), bug);
+                ex.internalError(bug);
+            }
+        };
+    }
+
+    /** Runs {@code body} on the exchange's loop once {@code f} completes, answering 500 if it throws. */
+    private static <T> void then(Exchange ex, java.util.concurrent.CompletionStage<T> f,
+            java.util.function.BiConsumer<T, Throwable> body) {
+        f.whenCompleteAsync(guarded(ex, body), ex.eventLoop());
+    }
+
+    /** What a client is told when an index could not be asked: never the upstream's own words or bytes. */
+    private static void lookupFailed(Exchange ex, Throwable error) {
+        LOG.warn("index lookup failed for {}: {}", ex.path(), error.toString());
+        ex.respondText(HttpResponseStatus.BAD_GATEWAY, "index lookup failed\n");
     }
 
     private static Optional<SimpleFormat> negotiate(Exchange ex) {
@@ -129,15 +159,9 @@ public final class PypiRoute implements Route {
                 new DefaultHttpHeaders().set(HttpHeaderNames.VARY, "Accept"));
     }
 
-    private void project(Exchange ex, String rest) {
-        boolean slash = rest.endsWith("/");
-        String name = slash ? rest.substring(0, rest.length() - 1) : rest;
-        if (name.isEmpty() || name.contains("/") || !ProjectName.isValid(name)) {
-            ex.respondText(HttpResponseStatus.NOT_FOUND, "not a valid project name: " + name + "\n");
-            return;
-        }
-        String normalized = ProjectName.normalize(name);
-        if (!slash || !normalized.equals(name)) {
+    private void project(Exchange ex, PypiPath p) {
+        String normalized = p.project();
+        if (!p.trailingSlash() || !normalized.equals(p.name())) {
             String q = ex.uri().contains("?") ? ex.uri().substring(ex.uri().indexOf('?')) : "";
             ex.respond(HttpResponseStatus.MOVED_PERMANENTLY, "text/plain; charset=utf-8", new byte[0],
                     new DefaultHttpHeaders().set(HttpHeaderNames.LOCATION, "/pypi/simple/" + normalized + "/" + q));
@@ -149,9 +173,9 @@ public final class PypiRoute implements Route {
             return;
         }
         // Resolution completes on this connection's event loop (a cache hit at once, a fetch from its listener).
-        resolver.resolve(normalized, ex.eventLoop()).whenComplete((res, error) -> {
+        then(ex, resolver.resolve(normalized, ex.eventLoop()), (res, error) -> {
             if (error != null) {
-                ex.respondText(HttpResponseStatus.BAD_GATEWAY, "index lookup failed: " + error + "\n");
+                lookupFailed(ex, error);
                 return;
             }
             if (!(res instanceof ProjectResolver.Found found)) {
@@ -200,25 +224,21 @@ public final class PypiRoute implements Route {
                 .replace("+", "%2B");
     }
 
-    private void file(Exchange ex, String rest) {
-        int slash = rest.indexOf('/');
-        if (slash <= 0 || slash == rest.length() - 1) {
-            ex.respondText(HttpResponseStatus.NOT_FOUND, "expected /pypi/files/<project>/<filename>\n");
-            return;
-        }
-        String project = ProjectName.normalize(rest.substring(0, slash));
-        String filename = rest.substring(slash + 1);
-        boolean metadata = filename.endsWith(".metadata");
-        String distribution = metadata ? filename.substring(0, filename.length() - ".metadata".length()) : filename;
-        resolver.resolve(project, ex.eventLoop()).whenCompleteAsync((res, error) -> {
+    private void file(Exchange ex, PypiPath p) {
+        String project = p.project();
+        boolean metadata = p.kind() == PypiPath.Kind.METADATA;
+        String distribution = p.filename();
+        String filename = metadata ? distribution + ".metadata" : distribution;
+        then(ex, resolver.resolve(project, ex.eventLoop()), (res, error) -> {
             if (error != null) {
-                ex.respondText(HttpResponseStatus.BAD_GATEWAY, "index lookup failed: " + error + "\n");
+                lookupFailed(ex, error);
                 return;
             }
             if (!(res instanceof ProjectResolver.Found found)) {
                 answerMissing(ex, project, res);
                 return;
             }
+            // Only a file the owning index's page lists, under exactly this name, is ever fetched.
             Optional<SimpleFile> f = found.page().file(distribution);
             if (f.isEmpty() || (metadata && f.get().coreMetadata().isEmpty())) {
                 ex.respondText(HttpResponseStatus.NOT_FOUND, "no file " + filename + " in project " + project + "\n");
@@ -249,10 +269,19 @@ public final class PypiRoute implements Route {
                 Refusals.PLAIN.refuse(ex, v);
                 return;
             }
-            URI source = URI.create(f.get().url() + (metadata ? ".metadata" : ""));
+            String link = f.get().url() + (metadata ? ".metadata" : "");
+            FileOrigins origins = origins(found.upstream());
+            Optional<String> offHost = origins.refusal(link);
+            if (offHost.isPresent()) {
+                Verdict v = Verdict.block(PypiRules.FILE_HOST, offHost.get());
+                recorder.blocked(subject, v);
+                Refusals.PLAIN.refuse(ex, v);
+                return;
+            }
+            URI source = URI.create(link);
             HttpHeaders headers = resolver.headersFor(found.upstream());
             headers.remove(HttpHeaderNames.ACCEPT);
-            if (!sameHost(source, found.upstream().url())) {
+            if (!origins.sendsCredentials(link)) {
                 headers.remove(HttpHeaderNames.AUTHORIZATION);
             }
             FetchSpec spec = FetchSpec.builder(subject, new UpstreamRequest(HttpMethod.GET, source, headers,
@@ -263,24 +292,23 @@ public final class PypiRoute implements Route {
                     .contentType(metadata ? "text/plain; charset=utf-8" : "application/octet-stream")
                     .build();
             fetcher.serve(ex, spec);
-        }, ex.eventLoop());
+        });
+    }
+
+    private FileOrigins origins(dev.dualtrack.config.PypiConfig.Upstream u) {
+        return fileOrigins.computeIfAbsent(u.name(), k -> new FileOrigins(u));
     }
 
     /** {@code /pypi/<project>/json} and {@code /pypi/<project>/<version>/json}. */
-    private void jsonApi(Exchange ex, String rest) {
-        String[] parts = rest.split("/");
-        if (parts.length < 1 || parts.length > 2 || !ProjectName.isValid(parts[0])) {
-            ex.respondText(HttpResponseStatus.NOT_FOUND, "expected /pypi/<project>/json\n");
-            return;
-        }
-        String project = ProjectName.normalize(parts[0]);
-        String version = parts.length == 2 ? parts[1] : null;
-        resolver.resolve(project, ex.eventLoop()).whenComplete((res, error) -> {
+    private void jsonApi(Exchange ex, PypiPath p) {
+        String project = p.project();
+        String version = p.version().orElse(null);
+        then(ex, resolver.resolve(project, ex.eventLoop()), (res, error) -> {
             if (error != null || !(res instanceof ProjectResolver.Found found)) {
                 if (error == null) {
                     answerMissing(ex, project, res);
                 } else {
-                    ex.respondText(HttpResponseStatus.BAD_GATEWAY, "index lookup failed: " + error + "\n");
+                    lookupFailed(ex, error);
                 }
                 return;
             }
@@ -299,13 +327,12 @@ public final class PypiRoute implements Route {
             }
             java.util.Set<String> allowed = new java.util.HashSet<>();
             policy.filter(project, found.page()).page().files().forEach(f -> allowed.add(f.filename()));
-            dev.dualtrack.proxy.upstream.BodyCollector.fetch(resolver.client(), ex.eventLoop(),
-                    new UpstreamRequest(HttpMethod.GET, URI.create(url.get()),
+            then(ex, resolver.metadata(new UpstreamRequest(HttpMethod.GET, URI.create(url.get()),
                             resolver.headersFor(found.upstream()).set(HttpHeaderNames.ACCEPT, "application/json"),
-                            RedirectPolicy.NONE), ProjectResolver.MAX_PAGE_BYTES)
-                    .whenComplete((r, e) -> {
+                            RedirectPolicy.NONE), ex.eventLoop()), (r, e) -> {
                         if (e != null) {
-                            ex.respondText(HttpResponseStatus.BAD_GATEWAY, "JSON API fetch failed: " + e.getMessage() + "\n");
+                            LOG.warn("JSON API fetch failed for {}: {}", project, e.toString());
+                            ex.respondText(HttpResponseStatus.BAD_GATEWAY, "JSON API fetch failed\n");
                         } else if (r.status() != 200) {
                             Refusals.PLAIN.upstreamStatus(ex, r.status(), "from the JSON API");
                         } else {
@@ -314,20 +341,17 @@ public final class PypiRoute implements Route {
                                         found.page().file(name).orElseThrow()));
                                 ex.respond(HttpResponseStatus.OK, "application/json", body, null);
                             } catch (java.io.IOException | RuntimeException bad) {
-                                ex.respondText(HttpResponseStatus.BAD_GATEWAY, "unreadable JSON API answer: "
-                                        + bad.getMessage() + "\n");
+                                LOG.warn("unreadable JSON API answer for {}: {}", project, bad.toString());
+                                ex.respondText(HttpResponseStatus.BAD_GATEWAY, "unreadable JSON API answer\n");
                             }
                         }
                     });
         });
     }
 
-    private static boolean sameHost(URI a, URI b) {
-        return a.getHost() != null && a.getHost().equalsIgnoreCase(b.getHost());
-    }
-
     private void answerMissing(Exchange ex, String project, ProjectResolver.Resolution res) {
         if (res instanceof ProjectResolver.Failed failed) {
+            // The reason is ours (a status, a timeout, an unreadable page), never the upstream's body.
             ex.respondText(failed.timeout() ? HttpResponseStatus.GATEWAY_TIMEOUT : HttpResponseStatus.BAD_GATEWAY,
                     "index '" + failed.upstream() + "' failed for " + project + ": " + failed.reason()
                             + " (its projects never fall through to later indexes)\n");

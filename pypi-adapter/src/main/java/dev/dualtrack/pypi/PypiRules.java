@@ -20,8 +20,16 @@ public final class PypiRules {
     /** An index redirected to a host it is not allowed to. */
     public static final String REDIRECT_HOST = "pypi.redirect-host";
 
+    /**
+     * An index entry is not what the simple API allows (a filename outside the distribution formats, a malformed
+     * sha256): hidden, never served, recorded or quoted as it was.
+     */
+    public static final String INVALID_ENTRY = "pypi.invalid-entry";
+    /** A file link points at a host, port or scheme not allowed for its index (SSRF, token leaks). */
+    public static final String FILE_HOST = "pypi.file-host";
+
     public static final List<String> ALL = List.of(RESERVED_NAME, TYPOSQUAT, MALICIOUS_FEED, MIN_RELEASE_AGE,
-            HASH_MISMATCH, REDIRECT_HOST);
+            HASH_MISMATCH, REDIRECT_HOST, INVALID_ENTRY, FILE_HOST);
 
     private PypiRules() {
     }

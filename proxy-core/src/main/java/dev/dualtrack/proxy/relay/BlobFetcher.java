@@ -45,13 +45,23 @@ public final class BlobFetcher {
     private final ProxyMetrics metrics;
     private final SingleFlight<FetchOutcome> flights = new SingleFlight<>();
     /**
-     * Announced hashes whose bytes just failed to match, for a short while. A client whose download was cut
-     * short at the tail retries at once (huggingface_hub resumes with a Range, five times): it then gets a clean
-     * 403 naming the rule instead of another cut. Short, because a CDN fault may be transient and the file itself
-     * good; the verdict cache is for what the bytes are, and these bytes were never what was announced.
+     * Locations ({@link FetchSpec#location()}) whose bytes just failed to match their announced hash, for a short
+     * while. A client whose download was cut short at the tail retries at once (huggingface_hub resumes with a
+     * Range, five times): it then gets a clean 403 naming the rule instead of another cut. Short, because a CDN
+     * fault may be transient and the file itself good.
+     *
+     * <p>Keyed by location, never by the announced hash: an attacker's repo may announce the hash of a popular
+     * clean file and serve other bytes, and that must not get the clean file refused everywhere else.
      */
     private final Cache<String, Verdict> recentMismatches = com.github.benmanes.caffeine.cache.Caffeine.newBuilder()
             .maximumSize(10_000).expireAfterWrite(java.time.Duration.ofSeconds(60)).build();
+    /**
+     * Locations whose bytes were blocked before their end, so that their hash was never learnt (a pickle's
+     * GLOBAL comes first; a chunked body is not drained). The next request for the same file at the same
+     * revision is refused before any byte; the same hash announced anywhere else is not.
+     */
+    private final Cache<String, Verdict> locationBlocks = com.github.benmanes.caffeine.cache.Caffeine.newBuilder()
+            .maximumSize(100_000).expireAfterWrite(java.time.Duration.ofHours(24)).build();
 
     public BlobFetcher(RelayConfig relay, boolean prefetch, BlobCache cache, Cache<String, Verdict> verdicts,
             UpstreamClient upstream, DecisionRecorder recorder) {
@@ -69,6 +79,15 @@ public final class BlobFetcher {
         return Optional.ofNullable(verdicts.getIfPresent(sha256.toLowerCase(java.util.Locale.ROOT)));
     }
 
+    /** A block remembered for a location ({@link FetchSpec#locationKey}) whose bytes were never seen whole. */
+    public Optional<Verdict> knownAt(String location) {
+        Verdict v = locationBlocks.getIfPresent(location);
+        if (v == null) {
+            v = recentMismatches.getIfPresent(location);
+        }
+        return Optional.ofNullable(v).filter(Verdict::blocked);
+    }
+
     public void serve(Exchange ex, FetchSpec spec) {
         serve(ex, spec, 1);
     }
@@ -78,7 +97,7 @@ public final class BlobFetcher {
             String sha = spec.expectedSha256().get();
             Verdict known = verdicts.getIfPresent(sha);
             if (known == null || !known.blocked()) {
-                known = recentMismatches.getIfPresent(sha);
+                known = knownAt(spec.location()).orElse(null);
             }
             if (known != null && known.blocked()) {
                 metrics.cacheHit("verdict");
@@ -95,6 +114,13 @@ public final class BlobFetcher {
             }
             metrics.cacheMiss("blob");
         }
+        Optional<Verdict> here = spec.expectedSha256().isPresent() ? Optional.empty() : knownAt(spec.location());
+        if (here.isPresent()) {
+            metrics.cacheHit("verdict");
+            recorder.blocked(spec.subject(), here.get());
+            spec.refusals().refuse(ex, here.get());
+            return;
+        }
         SingleFlight.Flight<FetchOutcome> flight = flights.join(spec.flightKey());
         if (flight.leader()) {
             lead(ex, spec, flight);
@@ -105,10 +131,12 @@ public final class BlobFetcher {
 
     private void lead(Exchange ex, FetchSpec spec, SingleFlight.Flight<FetchOutcome> flight) {
         StreamingRelay relayer = new StreamingRelay(ex, spec, relay, prefetch, cache, verdicts, recorder, outcome -> {
-            if (outcome.kind() == FetchOutcome.Kind.BLOCKED && outcome.verdict().rule().equals(spec.hashMismatchRule())) {
-                spec.expectedSha256().ifPresent(sha -> recentMismatches.put(sha, outcome.verdict()));
+            if (outcome.kind() == FetchOutcome.Kind.BLOCKED && !seenAsAnnounced(spec, outcome)) {
+                // Bytes never seen whole, or not the announced ones: what we know is about this location only.
+                (outcome.verdict().rule().equals(spec.hashMismatchRule()) ? recentMismatches : locationBlocks)
+                        .put(spec.location(), outcome.verdict());
             }
-            flight.complete(outcome);
+            flight.complete(outcome.at(spec.location()));
         });
         upstream.fetch(ex.eventLoop(), spec.upstream(), relayer);
     }
@@ -142,6 +170,12 @@ public final class BlobFetcher {
                     }
                 }
                 case BLOCKED -> {
+                    if (!outcome.location().equals(spec.location()) && !seenAsAnnounced(spec, outcome)) {
+                        // Another source announced the same hash, and its bytes were blocked before they could be
+                        // told apart from ours: say nothing about ours, fetch them.
+                        retry(ex, spec, attempt, "the shared download from another source was refused");
+                        return;
+                    }
                     recorder.blocked(spec.subject().withSha256(outcome.sha256()), outcome.verdict());
                     spec.refusals().refuse(ex, outcome.verdict());
                 }
@@ -150,6 +184,11 @@ public final class BlobFetcher {
                 default -> throw new IllegalStateException("unknown outcome " + outcome);
             }
         }, ex.eventLoop());
+    }
+
+    /** Whether a block is about bytes read whole that hash to what {@code spec} expects. */
+    private static boolean seenAsAnnounced(FetchSpec spec, FetchOutcome outcome) {
+        return !outcome.sha256().isEmpty() && spec.expectedSha256().filter(outcome.sha256()::equals).isPresent();
     }
 
     private void retry(Exchange ex, FetchSpec spec, int attempt, String why) {

@@ -30,7 +30,8 @@ public record FetchSpec(
         Optional<RelayMode> mode,
         Refusals refusals,
         Function<HttpHeaders, HttpHeaders> clientHeaders,
-        String contentType) {
+        String contentType,
+        String revision) {
 
     public FetchSpec {
         Objects.requireNonNull(subject, "subject");
@@ -45,6 +46,19 @@ public record FetchSpec(
 
     public String track() {
         return subject.track();
+    }
+
+    /**
+     * Where the file comes from: track, project or repo, revision (the Hub's commit; PyPI files never change)
+     * and path. What is learnt about bytes that were never seen whole (a block before the end, a hash mismatch)
+     * is remembered here, never under the hash the source announced: anyone may announce anyone's hash.
+     */
+    public String location() {
+        return locationKey(subject.track(), subject.artifact(), revision, subject.file());
+    }
+
+    public static String locationKey(String track, String artifact, String revision, String file) {
+        return track + "\u0000" + artifact + "\u0000" + revision + "\u0000" + file;
     }
 
     public static Builder builder(DecisionRecorder.Subject subject, UpstreamRequest upstream) {
@@ -75,6 +89,7 @@ public record FetchSpec(
         private Refusals refusals = Refusals.PLAIN;
         private Function<HttpHeaders, HttpHeaders> clientHeaders = FetchSpec::defaultClientHeaders;
         private String contentType = "application/octet-stream";
+        private String revision = "";
 
         private Builder(DecisionRecorder.Subject subject, UpstreamRequest upstream) {
             this.subject = subject;
@@ -126,9 +141,15 @@ public record FetchSpec(
             return this;
         }
 
+        /** The revision the file is served at, part of its {@link FetchSpec#location()}. */
+        public Builder revision(String r) {
+            this.revision = r;
+            return this;
+        }
+
         public FetchSpec build() {
             return new FetchSpec(subject, upstream, expectedSha256, inspector, hashMismatchRule, redirectRule, mode,
-                    refusals, clientHeaders, contentType);
+                    refusals, clientHeaders, contentType, revision);
         }
     }
 }

@@ -136,9 +136,11 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
         if (status != 200) {
             exchange.cancel();
             finished = true;
-            onOutcome.accept(FetchOutcome.upstreamStatus(status, head.status().reasonPhrase()));
+            // The standard phrase, not the upstream's: a reason phrase is free text an upstream chooses.
+            String phrase = HttpResponseStatus.valueOf(status).reasonPhrase();
+            onOutcome.accept(FetchOutcome.upstreamStatus(status, phrase));
             if (client != null) {
-                spec.refusals().upstreamStatus(client, status, head.status().reasonPhrase());
+                spec.refusals().upstreamStatus(client, status, phrase);
             }
             return;
         }
@@ -259,8 +261,8 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
             Verdict v = draining;
             draining = null;
             String actual = HexFormat.of().formatHex(sha256.digest());
+            // Read whole: the verdict is now about these bytes, under their own hash.
             verdicts.put(actual, v);
-            spec.expectedSha256().filter(e -> !e.equals(actual)).ifPresent(verdicts::invalidate);
             recorder.auditBlock(spec.subject().withSha256(actual), v);
             return;
         }
@@ -293,7 +295,7 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
     @Override
     public void onError(UpstreamException error) {
         if (draining != null) {
-            recorder.auditBlock(spec.subject(), draining);
+            recorder.auditBlock(spec.subject().withSha256(""), draining);
             draining = null;
             return;
         }
@@ -461,9 +463,9 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
     private void blockEarly(Verdict verdict) {
         finished = true;
         cleanUp();
-        // Provisionally under the announced hash, so the next request for it is refused at once; the drain
-        // below moves the verdict to the real hash if the bytes turn out not to match the announcement.
-        spec.expectedSha256().ifPresent(sha -> verdicts.put(sha, verdict));
+        // Nothing is recorded under the announced hash: these bytes were never seen whole, and anyone can
+        // announce anyone's hash. The fetcher remembers the block for this location; the drain below, when the
+        // body is drained, records it under the hash of the bytes actually read.
         recorder.countBlock(spec.subject(), verdict);
         onOutcome.accept(FetchOutcome.blocked("", verdict));
         answerBlocked(verdict);
@@ -475,7 +477,8 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
             if (upstream != null) {
                 upstream.cancel();
             }
-            recorder.auditBlock(spec.subject(), verdict);
+            // The content hash is unknown: the audit line says so rather than quote the announced one.
+            recorder.auditBlock(spec.subject().withSha256(""), verdict);
         }
     }
 

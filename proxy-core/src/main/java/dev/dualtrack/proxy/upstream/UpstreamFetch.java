@@ -35,6 +35,7 @@ import javax.net.ssl.SSLException;
  * the pooled channel is released exactly once.
  */
 final class UpstreamFetch implements UpstreamExchange {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(UpstreamFetch.class);
     private static final String HANDLER = "dualtrack-exchange";
 
     private final UpstreamClient client;
@@ -213,19 +214,19 @@ final class UpstreamFetch implements UpstreamExchange {
         try {
             target = uri.resolve(new URI(location));
         } catch (URISyntaxException | IllegalArgumentException e) {
-            fail(new UpstreamException(UpstreamException.Kind.PROTOCOL, origin(uri) + " redirected to a bad Location: "
-                    + location));
+            fail(new UpstreamException(UpstreamException.Kind.PROTOCOL, origin(uri) + " redirected to an unreadable "
+                    + "Location"));
             return null;
         }
         String scheme = target.getScheme() == null ? "" : target.getScheme().toLowerCase(Locale.ROOT);
         if ((!scheme.equals("http") && !scheme.equals("https")) || target.getHost() == null) {
             fail(new UpstreamException(UpstreamException.Kind.PROTOCOL, origin(uri)
-                    + " redirected to a non-http Location: " + location));
+                    + " redirected to a non-http Location"));
             return null;
         }
         if (++redirects > client.config().maxRedirects()) {
             fail(new UpstreamException(UpstreamException.Kind.PROTOCOL, "more than "
-                    + client.config().maxRedirects() + " redirects, last to " + target));
+                    + client.config().maxRedirects() + " redirects, last to " + origin(target)));
             return null;
         }
         boolean sameOrigin = origin(target).equals(origin(uri));
@@ -362,8 +363,11 @@ final class UpstreamFetch implements UpstreamExchange {
             if (msg instanceof HttpResponse head) {
                 if (head.decoderResult().isFailure()) {
                     ReferenceCountUtil.release(msg);
+                    // The decoder's message quotes the bytes it choked on: they are the upstream's, and go to
+                    // the debug log only, never into a message a client may see.
+                    LOG.debug("malformed response from {}", origin(uri), head.decoderResult().cause());
                     fail(new UpstreamException(UpstreamException.Kind.PROTOCOL, origin(uri)
-                            + " sent a malformed response: " + describe(head.decoderResult().cause())));
+                            + " sent a malformed response"));
                     return;
                 }
                 onHead(head);
@@ -371,8 +375,9 @@ final class UpstreamFetch implements UpstreamExchange {
             if (msg instanceof HttpContent content) {
                 if (content.decoderResult().isFailure()) {
                     content.release();
+                    LOG.debug("malformed body from {}", origin(uri), content.decoderResult().cause());
                     fail(new UpstreamException(UpstreamException.Kind.PROTOCOL, origin(uri)
-                            + " sent a malformed body: " + describe(content.decoderResult().cause())));
+                            + " sent a malformed body"));
                     return;
                 }
                 if (done && !draining) {

@@ -3,6 +3,7 @@ package dev.dualtrack.pypi.policy;
 import dev.dualtrack.config.PypiConfig;
 import dev.dualtrack.config.RuleAction;
 import dev.dualtrack.pypi.PypiRules;
+import dev.dualtrack.pypi.simple.DistributionFilename;
 import dev.dualtrack.pypi.simple.ProjectName;
 import dev.dualtrack.pypi.simple.SimpleFile;
 import dev.dualtrack.pypi.simple.SimplePage;
@@ -12,6 +13,7 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -88,6 +90,11 @@ public final class PackagePolicy {
     /** Decisions about one file (the first that blocks, else any warnings). */
     public List<Decision> file(String project, SimpleFile f) {
         List<Decision> out = new ArrayList<>();
+        // A hostile entry is refused before anything records or quotes it (the first-seen ledger, audit lines).
+        Optional<Decision> invalid = invalidEntry(f);
+        if (invalid.isPresent()) {
+            return List.of(invalid.get());
+        }
         if (firstSeen.isPresent() && f.sha256().isPresent()) {
             firstSeen.get().conflict(project, f.filename(), f.sha256().get()).ifPresent(first ->
                     out.add(new Decision(PypiRules.HASH_MISMATCH, RuleAction.BLOCK, f.filename() + " is announced with "
@@ -100,6 +107,31 @@ public final class PackagePolicy {
                         f.filename() + " is known-malicious: " + why))));
         age(project, f).ifPresent(out::add);
         return out;
+    }
+
+    private static final java.util.regex.Pattern SHA256 = java.util.regex.Pattern.compile("[0-9a-f]{64}");
+
+    /**
+     * An index entry that is not what the simple API allows: a filename no distribution format has, a sha256
+     * that is not 64 hex digits, a link that is not http(s). Such entries are hidden, never served or recorded.
+     */
+    static Optional<Decision> invalidEntry(SimpleFile f) {
+        if (DistributionFilename.classify(f.filename()) == DistributionFilename.Kind.INVALID) {
+            return Optional.of(new Decision(PypiRules.INVALID_ENTRY, RuleAction.BLOCK,
+                    DistributionFilename.describeInvalid(f.filename())));
+        }
+        Optional<String> sha = f.sha256();
+        if (sha.isPresent() && !SHA256.matcher(sha.get()).matches()) {
+            return Optional.of(new Decision(PypiRules.INVALID_ENTRY, RuleAction.BLOCK, f.filename()
+                    + " is announced with a sha256 that is not 64 lower-case hex digits: "
+                    + DistributionFilename.printable(sha.get())));
+        }
+        Optional<Map<String, String>> cm = f.coreMetadata();
+        if (cm.isPresent() && cm.get().containsKey("sha256") && !SHA256.matcher(cm.get().get("sha256")).matches()) {
+            return Optional.of(new Decision(PypiRules.INVALID_ENTRY, RuleAction.BLOCK, f.filename()
+                    + " announces core metadata with a malformed sha256"));
+        }
+        return Optional.empty();
     }
 
     private Optional<Decision> age(String project, SimpleFile f) {
@@ -140,6 +172,9 @@ public final class PackagePolicy {
         List<SimpleFile> kept = new ArrayList<>();
         List<Decision> hidden = new ArrayList<>();
         for (SimpleFile f : page.files()) {
+            if (DistributionFilename.classify(f.filename()) == DistributionFilename.Kind.LEGACY) {
+                continue; // eggs and installers: no current client reads them, and we do not serve them
+            }
             Optional<Decision> block = file(project, f).stream().filter(Decision::blocks).findFirst();
             if (block.isPresent()) {
                 hidden.add(block.get());
