@@ -355,20 +355,9 @@ public final class HfRoute implements Route {
 
     // ---- helpers ----------------------------------------------------------------------------------------------
 
-    /**
-     * A callback that answers the client even when it throws: an exception in a CompletableFuture callback is
-     * otherwise lost, and the client would wait for an answer that never comes.
-     */
     private static <T> java.util.function.BiConsumer<T, Throwable> guarded(Exchange ex,
             java.util.function.BiConsumer<T, Throwable> body) {
-        return (value, error) -> {
-            try {
-                body.accept(value, error);
-            } catch (RuntimeException bug) {
-                LOG.error("hf route failed for {} {}", ex.method(), ex.uri(), bug);
-                ex.internalError(bug);
-            }
-        };
+        return dev.dualtrack.proxy.server.Callbacks.guarded(ex, body);
     }
 
     private URI resolveUrl(HubPath p, String commit) {

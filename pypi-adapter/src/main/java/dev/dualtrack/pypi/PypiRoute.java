@@ -109,26 +109,9 @@ public final class PypiRoute implements Route {
         }
     }
 
-    /**
-     * A callback that answers the client even when it throws, on the client's event loop: an exception in a
-     * CompletableFuture callback is otherwise lost, and the client would wait for an answer that never comes.
-     */
-    private static <T> java.util.function.BiConsumer<T, Throwable> guarded(Exchange ex,
-            java.util.function.BiConsumer<T, Throwable> body) {
-        return (value, error) -> {
-            try {
-                body.accept(value, error);
-            } catch (RuntimeException | Error bug) {
-                LOG.error("pypi route failed for {} {}", ex.method(), ex.uri(), bug);
-                ex.internalError(bug);
-            }
-        };
-    }
-
-    /** Runs {@code body} on the exchange's loop once {@code f} completes, answering 500 if it throws. */
     private static <T> void then(Exchange ex, java.util.concurrent.CompletionStage<T> f,
             java.util.function.BiConsumer<T, Throwable> body) {
-        f.whenCompleteAsync(guarded(ex, body), ex.eventLoop());
+        dev.dualtrack.proxy.server.Callbacks.then(ex, f, body);
     }
 
     /** What a client is told when an index could not be asked: never the upstream's own words or bytes. */

@@ -256,7 +256,8 @@ public final class Exchange {
         if (headSent) {
             abort("error");
         } else {
-            respondText(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal error: " + e + "\n");
+            // The details are in the log: an exception message may quote URLs, paths or upstream text.
+            respondText(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal error\n");
         }
     }
 
