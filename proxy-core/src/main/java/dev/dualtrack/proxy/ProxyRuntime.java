@@ -13,7 +13,6 @@ import dev.dualtrack.proxy.server.ProxyServer;
 import dev.dualtrack.proxy.server.Router;
 import dev.dualtrack.proxy.upstream.UpstreamClient;
 import io.netty.channel.EventLoopGroup;
-import java.nio.file.Files;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,6 +47,9 @@ public final class ProxyRuntime implements AutoCloseable {
         this.audit = audit;
         this.metrics = new ProxyMetrics();
         this.recorder = new DecisionRecorder(metrics, audit, clock);
+        io.micrometer.core.instrument.FunctionCounter.builder("dualtrack.audit.dropped", audit, AuditLog::dropped)
+                .description("Audit lines dropped because the audit writer could not keep up")
+                .register(metrics.registry());
         this.blobs = new BlobCache(config.cache().dir(), config.cache().maxSize().bytes(), metrics);
         this.caches = new Caches(config.cache(), ticker, ForkJoinPool.commonPool(), metrics.registry());
         this.upstream = new UpstreamClient(config.upstreamClient(), metrics);
@@ -92,13 +94,21 @@ public final class ProxyRuntime implements AutoCloseable {
         return audit;
     }
 
-    /** A router with the operational endpoints already on it. */
+    /**
+     * Free space the cache disk must have for {@code /readyz}: enough for the queue of a few downloads to commit.
+     * Below it every verified download would fail at its commit, so traffic should go elsewhere.
+     */
+    public static final long READY_MIN_FREE = 256L << 20;
+
+    /** A router with the operational endpoints already on it ({@code /metrics} not, with admin.metrics-only). */
     public Router newRouter() {
-        return opsRoutes().addTo(new Router());
+        boolean metricsElsewhere = config.admin().map(dev.dualtrack.config.AdminConfig::metricsOnly).orElse(false);
+        return metricsElsewhere ? opsRoutes().addProbesTo(new Router()) : opsRoutes().addTo(new Router());
     }
 
     private OpsRoutes opsRoutes() {
-        return new OpsRoutes(metrics, () -> Files.isDirectory(config.cache().dir()) && Files.isWritable(config.cache().dir()));
+        return new OpsRoutes(metrics, () -> OpsRoutes.cacheUsable(config.cache().dir(),
+                Math.min(READY_MIN_FREE, config.cache().maxSize().bytes())));
     }
 
     /** Binds the main port (and the admin port, if configured) and starts serving. */

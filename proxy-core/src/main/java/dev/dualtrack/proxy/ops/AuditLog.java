@@ -13,7 +13,6 @@ import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -21,6 +20,10 @@ import java.util.function.Consumer;
  * The JSON-lines audit log. Each {@link AuditEvent} is one line, written by a single background thread so that
  * event loops never wait on a disk. Lines are flushed one by one: an audit trail that loses its last lines in a
  * crash is not worth much.
+ *
+ * <p>The queue is bounded ({@link #QUEUE_LINES} lines): a disk that cannot keep up, or a flood of blocks, must not
+ * grow the heap until the process dies. Lines that find the queue full are dropped and counted
+ * ({@code dualtrack_audit_dropped_total}); the block itself is still counted by its metric and still refused.
  */
 public final class AuditLog implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper()
@@ -32,17 +35,25 @@ public final class AuditLog implements AutoCloseable {
     private final boolean logAllows;
     private final ExecutorService writer;
     private final Consumer<String> tap;
+    private final java.util.concurrent.atomic.AtomicLong dropped = new java.util.concurrent.atomic.AtomicLong();
+    /** Lines waiting for the writer at most; a few seconds of a burst, a few MB of heap. */
+    public static final int QUEUE_LINES = 16_384;
 
     private AuditLog(OutputStream out, boolean ownsStream, boolean logAllows, Consumer<String> tap) {
+        this(out, ownsStream, logAllows, tap, QUEUE_LINES);
+    }
+
+    private AuditLog(OutputStream out, boolean ownsStream, boolean logAllows, Consumer<String> tap, int queueLines) {
         this.out = out;
         this.ownsStream = ownsStream;
         this.logAllows = logAllows;
         this.tap = tap;
-        this.writer = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "dualtrack-audit");
-            t.setDaemon(true);
-            return t;
-        });
+        this.writer = new java.util.concurrent.ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
+                new java.util.concurrent.ArrayBlockingQueue<>(queueLines), r -> {
+                    Thread t = new Thread(r, "dualtrack-audit");
+                    t.setDaemon(true);
+                    return t;
+                }, (task, pool) -> dropped.incrementAndGet());
     }
 
     /** {@code output} is {@code stdout} or a file path, appended to. */
@@ -66,6 +77,16 @@ public final class AuditLog implements AutoCloseable {
     /** An audit log that hands each line to {@code sink}, for tests. */
     public static AuditLog inMemory(boolean logAllows, Consumer<String> sink) {
         return new AuditLog(OutputStream.nullOutputStream(), false, logAllows, sink);
+    }
+
+    /** A test log whose queue holds {@code queueLines}, to see what happens when the writer falls behind. */
+    static AuditLog inMemory(boolean logAllows, Consumer<String> sink, int queueLines) {
+        return new AuditLog(OutputStream.nullOutputStream(), false, logAllows, sink, queueLines);
+    }
+
+    /** Lines dropped because the writer could not keep up. */
+    public long dropped() {
+        return dropped.get();
     }
 
     public boolean logsAllows() {
@@ -110,10 +131,26 @@ public final class AuditLog implements AutoCloseable {
     /** Waits for queued lines to be written. */
     public void flush() {
         try {
-            writer.submit(() -> { }).get(10, TimeUnit.SECONDS);
+            // A marker task: it may be dropped itself when the queue is full, so wait for room first.
+            java.util.concurrent.Future<?> marker;
+            while ((marker = submitMarker()) == null) {
+                Thread.sleep(5);
+            }
+            marker.get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new IllegalStateException("audit log did not flush", e);
         }
+    }
+
+    private java.util.concurrent.Future<?> submitMarker() {
+        java.util.concurrent.FutureTask<Void> t = new java.util.concurrent.FutureTask<>(() -> { }, null);
+        long before = dropped.get();
+        writer.execute(t);
+        if (dropped.get() != before) {
+            dropped.decrementAndGet();
+            return null;
+        }
+        return t;
     }
 
     @Override

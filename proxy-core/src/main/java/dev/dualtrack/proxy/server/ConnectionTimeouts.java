@@ -17,9 +17,14 @@ import java.util.concurrent.TimeUnit;
  *   <tr><td>IDLE: keep-alive, no request</td><td>idle-timeout</td><td>connections parked forever</td></tr>
  *   <tr><td>READING: part of a request arrived</td><td>request-header-timeout, from the first byte</td>
  *       <td>slowloris: headers sent a byte at a time</td></tr>
- *   <tr><td>BUSY: response in progress</td><td>write-stall-timeout while the socket stays unwritable</td>
- *       <td>clients that stop reading and pin an upstream fetch</td></tr>
+ *   <tr><td>BUSY: response in progress</td><td>write-stall-timeout while the socket stays unwritable, or
+ *       while a zero-copy file write makes no progress</td>
+ *       <td>clients that stop reading and pin an upstream fetch, or a cached file's descriptor</td></tr>
  * </table>
+ *
+ * <p>A file region (a cached blob sent with sendfile) never makes the channel unwritable: Netty counts it as
+ * zero pending bytes. Its progress is watched instead, through {@link #rawWriteStarted}, {@link #rawWriteProgress}
+ * and {@link #rawWriteDone}.
  */
 final class ConnectionTimeouts extends ChannelDuplexHandler {
     private enum State { IDLE, READING, BUSY }
@@ -32,6 +37,8 @@ final class ConnectionTimeouts extends ChannelDuplexHandler {
     private State state = State.IDLE;
     private long since;
     private long unwritableSince;
+    private boolean rawPending;
+    private long rawProgressAt;
     private ScheduledFuture<?> tick;
 
     ConnectionTimeouts(ListenConfig config) {
@@ -85,12 +92,27 @@ final class ConnectionTimeouts extends ChannelDuplexHandler {
         since = System.nanoTime();
     }
 
+    /** A zero-copy write began; until it is done, no progress for write-stall-timeout closes the connection. */
+    void rawWriteStarted() {
+        rawPending = true;
+        rawProgressAt = System.nanoTime();
+    }
+
+    void rawWriteProgress() {
+        rawProgressAt = System.nanoTime();
+    }
+
+    void rawWriteDone() {
+        rawPending = false;
+    }
+
     private void check(ChannelHandlerContext ctx) {
         long now = System.nanoTime();
         boolean expired = switch (state) {
             case IDLE -> now - since >= idleNanos;
             case READING -> now - since >= headerNanos;
-            case BUSY -> unwritableSince != 0 && now - unwritableSince >= stallNanos;
+            case BUSY -> (unwritableSince != 0 && now - unwritableSince >= stallNanos)
+                    || (rawPending && now - rawProgressAt >= stallNanos);
         };
         if (expired) {
             ctx.channel().close();

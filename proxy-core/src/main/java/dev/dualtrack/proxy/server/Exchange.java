@@ -45,6 +45,7 @@ public final class Exchange {
     private final QueryStringDecoder decoded;
     private final ProxyMetrics metrics;
     private final Runnable onDone;
+    private final ConnectionTimeouts timeouts;
 
     private String track = ProxyMetrics.TRACK_NONE;
     private String outcome;
@@ -53,7 +54,7 @@ public final class Exchange {
     private ResponseStream stream;
 
     Exchange(Channel channel, HttpMethod method, String uri, HttpHeaders headers, byte[] body, boolean keepAlive,
-            ProxyMetrics metrics, Runnable onDone) {
+            ProxyMetrics metrics, Runnable onDone, ConnectionTimeouts timeouts) {
         this.channel = channel;
         this.method = method;
         this.uri = uri;
@@ -63,6 +64,7 @@ public final class Exchange {
         this.decoded = new QueryStringDecoder(uri);
         this.metrics = metrics;
         this.onDone = onDone;
+        this.timeouts = timeouts;
     }
 
     public HttpMethod method() {
@@ -229,7 +231,25 @@ public final class Exchange {
             return channel.newSucceededFuture();
         }
         metrics.bytes(track, ProxyMetrics.Direction.CLIENT, length);
-        return channel.writeAndFlush(message);
+        if (timeouts == null) {
+            return channel.writeAndFlush(message);
+        }
+        // A file region never makes the socket unwritable, so a client that stops reading would hold the
+        // connection and the open file forever: its progress is what the write-stall timeout watches.
+        io.netty.channel.ChannelProgressivePromise p = channel.newProgressivePromise();
+        timeouts.rawWriteStarted();
+        p.addListener(new io.netty.channel.ChannelProgressiveFutureListener() {
+            @Override
+            public void operationProgressed(io.netty.channel.ChannelProgressiveFuture f, long progress, long total) {
+                timeouts.rawWriteProgress();
+            }
+
+            @Override
+            public void operationComplete(io.netty.channel.ChannelProgressiveFuture f) {
+                timeouts.rawWriteDone();
+            }
+        });
+        return channel.writeAndFlush(message, p);
     }
 
     /** Ends a streamed response successfully. */

@@ -20,7 +20,25 @@ public final class OpsRoutes {
 
     /** Adds the three endpoints to {@code router}. */
     public Router addTo(Router router) {
-        return router.add("/metrics", this::metrics).add("/healthz", this::health).add("/readyz", this::readiness);
+        return addProbesTo(router).add("/metrics", this::metrics);
+    }
+
+    /** Adds {@code /healthz} and {@code /readyz} only. */
+    public Router addProbesTo(Router router) {
+        return router.add("/healthz", this::health).add("/readyz", this::readiness);
+    }
+
+    /**
+     * Whether a cache directory can take writes: it exists, is writable, and its file store has at least
+     * {@code minFree} bytes left. A full disk fails every download at its commit, so it is not ready.
+     */
+    public static boolean cacheUsable(java.nio.file.Path dir, long minFree) {
+        try {
+            return java.nio.file.Files.isDirectory(dir) && java.nio.file.Files.isWritable(dir)
+                    && java.nio.file.Files.getFileStore(dir).getUsableSpace() >= minFree;
+        } catch (java.io.IOException e) {
+            return false;
+        }
     }
 
     private void metrics(Exchange ex) {

@@ -57,9 +57,14 @@ final class ServerHandler extends ChannelInboundHandlerAdapter {
                 rejectMalformed(ctx, req.decoderResult().cause());
                 return;
             }
+            String badHost = hostProblem(req);
+            if (badHost != null) {
+                rejectMalformed(ctx, new IllegalArgumentException(badHost));
+                return;
+            }
             Exchange ex = new Exchange(ctx.channel(), req.method(), req.uri(), req.headers().copy(),
                     ByteBufUtil.getBytes(req.content()), HttpUtil.isKeepAlive(req), metrics,
-                    () -> done(ctx));
+                    () -> done(ctx), timeouts);
             current = ex;
             try {
                 router.dispatch(ex);
@@ -70,6 +75,25 @@ final class ServerHandler extends ChannelInboundHandlerAdapter {
         } finally {
             req.release();
         }
+    }
+
+    private static final java.util.regex.Pattern HOST = java.util.regex.Pattern.compile(
+            "([A-Za-z0-9_]([A-Za-z0-9_.-]{0,251}[A-Za-z0-9_])?|\\[[0-9A-Fa-f:.]{2,45}\\])(:[0-9]{1,5})?");
+
+    /**
+     * RFC 9112 §3.2: an HTTP/1.1 request has exactly one Host, and a request with several, or with an invalid one,
+     * is answered 400. The value may end up in links we write (the Hub's next-page Link), so it is checked here,
+     * once, for every route.
+     */
+    static String hostProblem(FullHttpRequest req) {
+        java.util.List<String> hosts = req.headers().getAll(HttpHeaderNames.HOST);
+        if (hosts.size() > 1) {
+            return "more than one Host header";
+        }
+        if (hosts.isEmpty()) {
+            return req.protocolVersion().equals(HttpVersion.HTTP_1_0) ? null : "no Host header";
+        }
+        return HOST.matcher(hosts.get(0)).matches() ? null : "the Host header is not a host[:port]";
     }
 
     private void done(ChannelHandlerContext ctx) {
