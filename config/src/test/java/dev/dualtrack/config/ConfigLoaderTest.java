@@ -58,6 +58,25 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void credentialsInAnUpstreamUrlAreRefusedPointingToAuthWithoutEchoingThem() {
+        List<ConfigError> errors = errorsOf("pypi:\n  upstreams:\n    - {name: corp, url: 'http://user:hunter2@corp.example/"
+                + "simple/'}\nhf: {upstream: 'https://tok:abc@hub.example'}\n");
+        assertThat(errors).hasSize(2);
+        assertThat(errors).allSatisfy(e -> assertThat(e.toString()).contains("auth").doesNotContain("hunter2")
+                .doesNotContain("tok:abc"));
+        assertThat(errors.get(0).path()).isEqualTo("pypi.upstreams[0].url");
+    }
+
+    @Test
+    void fileHostsAreHostsOrHostPortsOnly() throws ConfigException {
+        assertThat(ConfigLoader.parse("test.yaml", "pypi:\n  upstreams:\n    - {name: corp, url: "
+                + "'https://corp.example/simple/', file-hosts: ['files.corp.example', 'cdn.corp.example:8443']}\n")
+                .pypi().upstreams().get(0).fileHosts()).containsExactly("files.corp.example", "cdn.corp.example:8443");
+        assertThat(errorsOf("pypi:\n  upstreams:\n    - {name: corp, url: 'https://corp.example/simple/', "
+                + "file-hosts: ['https://files.corp.example/']}\n")).hasSize(1);
+    }
+
+    @Test
     void wrongTypesAreErrorsWithTheirLocations() {
         List<ConfigError> errors = errorsOf("listen:\n  port: eighty\ncache:\n  prefetch: 1\n");
         assertThat(errors).extracting(ConfigError::toString).containsExactly(
