@@ -268,7 +268,8 @@ class PypiHardeningTest {
         RawHttpClient.Response r = get("/pypi/files/metadata-svc/metadata_svc-1.0-py3-none-any.whl");
         assertThat(r.status()).isEqualTo(403);
         assertThat(r.headers()).containsEntry("x-dualtrack-rule", "pypi.file-host");
-        assertThat(audit).anyMatch(l -> l.contains("pypi.file-host") && l.contains("metadata-svc"));
+        dev.dualtrack.proxy.testing.Awaits.until(() -> audit.stream()
+                .anyMatch(l -> l.contains("pypi.file-host") && l.contains("metadata-svc")));
     }
 
     @Test

@@ -155,8 +155,19 @@ public final class Exchange {
         respond(status, "text/plain; charset=utf-8", text.getBytes(StandardCharsets.UTF_8), null);
     }
 
+    /**
+     * Bodies above this are written in slices as the socket drains, not in one write: Netty copies a heap buffer
+     * into direct memory when it is written, so a crowd of clients of one 20 MB page would each cost 20 MB of
+     * direct memory at once. A slice at a time, each connection costs about its socket's high-water mark.
+     */
+    static final int SLICE = 64 * 1024;
+
     /** A complete response. {@code extra} headers may be null. For HEAD the body is left out, its length kept. */
     public void respond(HttpResponseStatus status, String contentType, byte[] content, HttpHeaders extra) {
+        if (content.length > 4 * SLICE && !isHead()) {
+            respondInSlices(status, contentType, content, extra);
+            return;
+        }
         FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
                 isHead() ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(content));
         if (extra != null) {
@@ -185,6 +196,41 @@ public final class Exchange {
         headSent = true;
         ChannelFuture f = channel.writeAndFlush(response);
         end(f);
+    }
+
+    private void respondInSlices(HttpResponseStatus status, String contentType, byte[] content, HttpHeaders extra) {
+        io.netty.handler.codec.http.DefaultHttpResponse head = new io.netty.handler.codec.http.DefaultHttpResponse(
+                HttpVersion.HTTP_1_1, status);
+        if (extra != null) {
+            head.headers().add(extra);
+        }
+        if (contentType != null) {
+            head.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
+        }
+        head.headers().set(HttpHeaderNames.CONTENT_LENGTH, content.length);
+        sendHead(head);
+        ResponseStream slices = new ResponseStream() {
+            private int sent;
+
+            @Override
+            public void onClientWritable() {
+                while (!done && sent < content.length && channel.isWritable()) {
+                    int n = Math.min(SLICE, content.length - sent);
+                    sendContent(Unpooled.wrappedBuffer(content, sent, n));
+                    sent += n;
+                }
+                if (!done && sent == content.length) {
+                    finish();
+                }
+            }
+
+            @Override
+            public void onClientGone() {
+                // nothing held: the array is shared, the slices are released by the channel
+            }
+        };
+        attach(slices);
+        slices.onClientWritable();
     }
 
     // ---- streamed responses -----------------------------------------------------------------------------------

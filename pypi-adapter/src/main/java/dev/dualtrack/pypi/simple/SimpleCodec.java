@@ -1,9 +1,6 @@
 package dev.dualtrack.pypi.simple;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -14,9 +11,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
-import org.jsoup.Jsoup;
-import org.jsoup.nodes.Document;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import org.jsoup.nodes.Element;
+import org.jsoup.parser.Parser;
+import org.jsoup.parser.StreamParser;
 
 /**
  * Reads project pages in either serialization and writes them back in either, with URLs rewritten. Parsing and
@@ -44,7 +43,13 @@ public final class SimpleCodec {
 
     // ---- parsing ------------------------------------------------------------------------------------------------
 
-    /** Parses an upstream page; relative URLs resolve against {@code pageUrl}. */
+    /**
+     * Parses an upstream page; relative URLs resolve against {@code pageUrl}. The page's own {@code name} is not
+     * trusted: the page is the one dualtrack asked for {@code project}, and that is its name.
+     *
+     * <p>Both serializations are read as streams, never as a tree or DOM: what stays in memory is the list of
+     * files, not a structure several times the page's size (a PyPI page can be tens of MB).
+     */
     public static SimplePage parse(byte[] body, String contentType, URI pageUrl, String project)
             throws UnreadablePageException {
         String ct = contentType == null ? "" : contentType.toLowerCase(java.util.Locale.ROOT);
@@ -52,86 +57,222 @@ public final class SimpleCodec {
     }
 
     static SimplePage parseJson(byte[] body, URI pageUrl, String project) throws UnreadablePageException {
-        JsonNode root;
-        try {
-            root = JSON.readTree(body);
-        } catch (IOException e) {
-            throw new UnreadablePageException("project page is not valid JSON: " + e.getMessage());
-        }
-        checkVersion(root.path("meta").path("api-version").asText("1.0"));
         List<SimpleFile> files = new ArrayList<>();
-        for (JsonNode f : root.path("files")) {
-            String filename = f.path("filename").asText(null);
-            String url = f.path("url").asText(null);
-            if (filename == null || url == null) {
-                throw new UnreadablePageException("a file entry lacks filename or url");
-            }
-            Map<String, String> hashes = new LinkedHashMap<>();
-            f.path("hashes").fields().forEachRemaining(e -> hashes.put(e.getKey(), e.getValue().asText()));
-            JsonNode y = f.path("yanked");
-            Optional<String> yanked = y.isTextual() ? Optional.of(y.asText())
-                    : y.asBoolean(false) ? Optional.of("") : Optional.empty();
-            JsonNode cm = f.has("core-metadata") ? f.get("core-metadata") : f.path("dist-info-metadata");
-            Optional<Map<String, String>> core = Optional.empty();
-            if (cm.isObject()) {
-                Map<String, String> h = new LinkedHashMap<>();
-                cm.fields().forEachRemaining(e -> h.put(e.getKey(), e.getValue().asText()));
-                core = Optional.of(h);
-            } else if (cm.asBoolean(false)) {
-                core = Optional.of(Map.of());
-            }
-            files.add(new SimpleFile(filename, pageUrl.resolve(url).toString(), hashes,
-                    Optional.ofNullable(f.path("requires-python").textValue()), yanked, core,
-                    f.path("size").isNumber() ? Optional.of(f.get("size").asLong()) : Optional.empty(),
-                    Optional.ofNullable(f.path("upload-time").textValue())));
-        }
         List<String> versions = new ArrayList<>();
-        root.path("versions").forEach(v -> versions.add(v.asText()));
-        return new SimplePage(ProjectName.normalize(root.path("name").asText(project)), files, versions);
+        try (JsonParser p = JSON.getFactory().createParser(body)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                throw new UnreadablePageException("project page is not a JSON object");
+            }
+            String apiVersion = "1.0";
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                JsonToken t = p.nextToken();
+                switch (field) {
+                    case "meta" -> {
+                        if (t != JsonToken.START_OBJECT) {
+                            p.skipChildren();
+                            continue;
+                        }
+                        while (p.nextToken() == JsonToken.FIELD_NAME) {
+                            String key = p.currentName();
+                            JsonToken v = p.nextToken();
+                            if (key.equals("api-version") && v.isScalarValue()) {
+                                apiVersion = p.getText();
+                            } else {
+                                p.skipChildren();
+                            }
+                        }
+                    }
+                    case "files" -> {
+                        if (t != JsonToken.START_ARRAY) {
+                            throw new UnreadablePageException("project page 'files' is not a list");
+                        }
+                        while (p.nextToken() != JsonToken.END_ARRAY) {
+                            files.add(jsonFile(p, pageUrl));
+                        }
+                    }
+                    case "versions" -> {
+                        if (t == JsonToken.START_ARRAY) {
+                            while (p.nextToken() != JsonToken.END_ARRAY) {
+                                if (p.currentToken().isScalarValue()) {
+                                    versions.add(p.getText());
+                                } else {
+                                    p.skipChildren();
+                                }
+                            }
+                        }
+                    }
+                    default -> p.skipChildren();
+                }
+            }
+            checkVersion(apiVersion);
+        } catch (UnreadablePageException e) {
+            throw e;
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            // Jackson quotes the bytes it choked on: they are the upstream's, so only the position is told.
+            com.fasterxml.jackson.core.JsonLocation at = e.getLocation();
+            throw new UnreadablePageException("project page is not valid JSON"
+                    + (at == null ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")"));
+        } catch (IOException e) {
+            throw new UnreadablePageException("project page could not be read");
+        }
+        return new SimplePage(ProjectName.normalize(project), files, versions);
+    }
+
+    /** One file object, the parser on its START_OBJECT; leaves it on the matching END_OBJECT. */
+    private static SimpleFile jsonFile(JsonParser p, URI pageUrl) throws IOException {
+        if (p.currentToken() != JsonToken.START_OBJECT) {
+            throw new UnreadablePageException("a file entry is not an object");
+        }
+        String filename = null;
+        String url = null;
+        Map<String, String> hashes = new LinkedHashMap<>();
+        Optional<String> requires = Optional.empty();
+        Optional<String> yanked = Optional.empty();
+        Optional<Map<String, String>> core = null;
+        Optional<Map<String, String>> distInfo = Optional.empty();
+        Optional<Long> size = Optional.empty();
+        Optional<String> uploaded = Optional.empty();
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String key = p.currentName();
+            JsonToken v = p.nextToken();
+            switch (key) {
+                case "filename" -> filename = v == JsonToken.VALUE_STRING ? p.getText() : null;
+                case "url" -> url = v == JsonToken.VALUE_STRING ? p.getText() : null;
+                case "hashes" -> {
+                    if (v == JsonToken.START_OBJECT) {
+                        while (p.nextToken() == JsonToken.FIELD_NAME) {
+                            String alg = p.currentName();
+                            JsonToken h = p.nextToken();
+                            if (h.isScalarValue()) {
+                                hashes.put(alg, p.getText());
+                            } else {
+                                p.skipChildren();
+                            }
+                        }
+                    } else {
+                        p.skipChildren();
+                    }
+                }
+                case "requires-python" -> requires = v == JsonToken.VALUE_STRING ? Optional.of(p.getText())
+                        : Optional.empty();
+                case "yanked" -> yanked = v == JsonToken.VALUE_STRING ? Optional.of(p.getText())
+                        : v == JsonToken.VALUE_TRUE ? Optional.of("") : Optional.empty();
+                case "core-metadata" -> core = metadataHashes(p, v);
+                case "dist-info-metadata" -> distInfo = metadataHashes(p, v);
+                case "size" -> size = v == JsonToken.VALUE_NUMBER_INT ? Optional.of(p.getLongValue()) : Optional.empty();
+                case "upload-time" -> uploaded = v == JsonToken.VALUE_STRING ? Optional.of(p.getText())
+                        : Optional.empty();
+                default -> p.skipChildren();
+            }
+        }
+        if (filename == null || url == null) {
+            throw new UnreadablePageException("a file entry lacks filename or url");
+        }
+        return new SimpleFile(filename, resolve(pageUrl, url), hashes, requires, yanked,
+                core != null ? core : distInfo, size, uploaded);
+    }
+
+    /** PEP 658/714 metadata: {@code true}, {@code false} or a hashes object. */
+    private static Optional<Map<String, String>> metadataHashes(JsonParser p, JsonToken v) throws IOException {
+        if (v == JsonToken.START_OBJECT) {
+            Map<String, String> h = new LinkedHashMap<>();
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String alg = p.currentName();
+                if (p.nextToken().isScalarValue()) {
+                    h.put(alg, p.getText());
+                } else {
+                    p.skipChildren();
+                }
+            }
+            return Optional.of(h);
+        }
+        p.skipChildren();
+        return v == JsonToken.VALUE_TRUE ? Optional.of(Map.of()) : Optional.empty();
+    }
+
+    /**
+     * A link made absolute. One that does not resolve is kept as written: it is then refused when a client asks
+     * for that file (it is no http(s) URL), rather than making the whole page unreadable.
+     */
+    private static String resolve(URI pageUrl, String link) {
+        try {
+            return pageUrl.resolve(new URI(link)).toString();
+        } catch (java.net.URISyntaxException | IllegalArgumentException e) {
+            return link;
+        }
     }
 
     static SimplePage parseHtml(byte[] body, URI pageUrl, String project) throws UnreadablePageException {
-        Document doc = Jsoup.parse(new String(body, StandardCharsets.UTF_8), pageUrl.toString());
-        Element meta = doc.selectFirst("meta[name=pypi:repository-version]");
-        if (meta != null) {
-            checkVersion(meta.attr("content"));
-        }
         List<SimpleFile> files = new ArrayList<>();
-        for (Element a : doc.select("a[href]")) {
-            String href = a.absUrl("href");
-            if (href.isEmpty()) {
-                throw new UnreadablePageException("a link has an unresolvable href: " + a.attr("href"));
+        java.io.Reader reader = new java.io.InputStreamReader(new java.io.ByteArrayInputStream(body),
+                StandardCharsets.UTF_8);
+        try (StreamParser stream = new StreamParser(Parser.htmlParser()).parse(reader, pageUrl.toString())) {
+            Element e;
+            while ((e = stream.selectNext("*")) != null) {
+                if (e.nameIs("meta") && e.attr("name").equals("pypi:repository-version")) {
+                    checkVersion(e.attr("content"));
+                } else if (e.nameIs("a") && e.hasAttr("href")) {
+                    files.add(htmlFile(e, pageUrl));
+                }
+                if (e.closest("a") == e || e.closest("a") == null) {
+                    // Done with it and with what came before it: a streamed document keeps what is not removed,
+                    // so without this it grows with the page (and every removal gets slower).
+                    drop(e);
+                }
             }
-            URI u = URI.create(href);
-            Map<String, String> hashes = new LinkedHashMap<>();
-            if (u.getRawFragment() != null && u.getRawFragment().contains("=")) {
-                String[] kv = u.getRawFragment().split("=", 2);
-                hashes.put(kv[0], kv[1]);
+        } catch (UnreadablePageException e) {
+            throw e;
+        } catch (java.io.UncheckedIOException | IOException e) {
+            if (e instanceof UnreadablePageException u) {
+                throw u;
             }
-            String path = u.getRawPath() == null ? "" : u.getRawPath();
-            String filename = a.text().isBlank() ? java.net.URLDecoder.decode(path.substring(path.lastIndexOf('/') + 1),
-                    StandardCharsets.UTF_8) : a.text().trim();
-            String noFragment = href.contains("#") ? href.substring(0, href.indexOf('#')) : href;
-            Optional<String> yanked = a.hasAttr("data-yanked") ? Optional.of(a.attr("data-yanked")) : Optional.empty();
-            String cmAttr = a.hasAttr("data-core-metadata") ? a.attr("data-core-metadata")
-                    : a.hasAttr("data-dist-info-metadata") ? a.attr("data-dist-info-metadata") : null;
-            Optional<Map<String, String>> core = Optional.empty();
-            if (cmAttr != null && !cmAttr.equalsIgnoreCase("false")) {
-                core = Optional.of(cmAttr.contains("=") ? Map.of(cmAttr.split("=", 2)[0], cmAttr.split("=", 2)[1])
-                        : Map.of());
-            }
-            Optional<String> requires = a.hasAttr("data-requires-python")
-                    ? Optional.of(a.attr("data-requires-python")) : Optional.empty();
-            files.add(new SimpleFile(filename, noFragment, hashes, requires, yanked, core, Optional.empty(),
-                    Optional.empty()));
+            throw new UnreadablePageException("project page could not be read as HTML");
         }
         return new SimplePage(ProjectName.normalize(project), files, List.of());
+    }
+
+    /** Removes a completed node and its earlier siblings (all complete: the parser has moved past them). */
+    private static void drop(org.jsoup.nodes.Node done) {
+        for (org.jsoup.nodes.Node n = done; n != null; ) {
+            org.jsoup.nodes.Node before = n.previousSibling();
+            n.remove();
+            n = before;
+        }
+    }
+
+    private static SimpleFile htmlFile(Element a, URI pageUrl) {
+        String raw = a.attr("href");
+        String href = resolve(pageUrl, raw.trim());
+        Map<String, String> hashes = new LinkedHashMap<>();
+        String fragment = href.contains("#") ? href.substring(href.indexOf('#') + 1) : null;
+        if (fragment != null && fragment.contains("=")) {
+            String[] kv = fragment.split("=", 2);
+            hashes.put(kv[0], kv[1]);
+        }
+        String noFragment = href.contains("#") ? href.substring(0, href.indexOf('#')) : href;
+        String path = noFragment.contains("?") ? noFragment.substring(0, noFragment.indexOf('?')) : noFragment;
+        String filename = a.text().isBlank() ? java.net.URLDecoder.decode(path.substring(path.lastIndexOf('/') + 1),
+                StandardCharsets.UTF_8) : a.text().trim();
+        Optional<String> yanked = a.hasAttr("data-yanked") ? Optional.of(a.attr("data-yanked")) : Optional.empty();
+        String cmAttr = a.hasAttr("data-core-metadata") ? a.attr("data-core-metadata")
+                : a.hasAttr("data-dist-info-metadata") ? a.attr("data-dist-info-metadata") : null;
+        Optional<Map<String, String>> core = Optional.empty();
+        if (cmAttr != null && !cmAttr.equalsIgnoreCase("false")) {
+            core = Optional.of(cmAttr.contains("=") ? Map.of(cmAttr.split("=", 2)[0], cmAttr.split("=", 2)[1])
+                    : Map.of());
+        }
+        Optional<String> requires = a.hasAttr("data-requires-python")
+                ? Optional.of(a.attr("data-requires-python")) : Optional.empty();
+        return new SimpleFile(filename, noFragment, hashes, requires, yanked, core, Optional.empty(),
+                Optional.empty());
     }
 
     private static void checkVersion(String version) throws UnreadablePageException {
         String major = version.contains(".") ? version.substring(0, version.indexOf('.')) : version;
         if (!major.equals("1")) {
-            throw new UnreadablePageException("simple API version " + version + " is not one dualtrack reads");
+            throw new UnreadablePageException("simple API version "
+                    + (version.matches("[0-9.]{1,16}") ? version : "(unreadable)") + " is not one dualtrack reads");
         }
     }
 
@@ -142,49 +283,68 @@ public final class SimpleCodec {
         return format.json() ? renderJson(page, urlFor) : renderHtml(page, urlFor);
     }
 
+    /** Written straight to bytes with a generator: no tree of the page is built (a page may be tens of MB). */
     static byte[] renderJson(SimplePage page, Function<SimpleFile, String> urlFor) {
-        ObjectNode root = JSON.createObjectNode();
         boolean sizes = page.files().stream().allMatch(f -> f.size().isPresent());
-        root.putObject("meta").put("api-version", sizes ? SimpleFormat.API_VERSION : "1.0");
-        root.put("name", page.name());
-        ArrayNode files = root.putArray("files");
-        LinkedHashSet<String> versions = new LinkedHashSet<>(page.versions());
-        for (SimpleFile f : page.files()) {
-            ObjectNode n = files.addObject();
-            n.put("filename", f.filename());
-            n.put("url", urlFor.apply(f));
-            ObjectNode h = n.putObject("hashes");
-            f.hashes().forEach(h::put);
-            f.requiresPython().ifPresent(r -> n.put("requires-python", r));
-            if (f.yanked().isPresent()) {
-                if (f.yanked().get().isEmpty()) {
-                    n.put("yanked", true);
-                } else {
-                    n.put("yanked", f.yanked().get());
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(256 + page.files().size() * 400);
+        try (com.fasterxml.jackson.core.JsonGenerator g = JSON.getFactory().createGenerator(out)) {
+            g.writeStartObject();
+            g.writeObjectFieldStart("meta");
+            g.writeStringField("api-version", sizes ? SimpleFormat.API_VERSION : "1.0");
+            g.writeEndObject();
+            g.writeStringField("name", page.name());
+            g.writeArrayFieldStart("files");
+            for (SimpleFile f : page.files()) {
+                g.writeStartObject();
+                g.writeStringField("filename", f.filename());
+                g.writeStringField("url", urlFor.apply(f));
+                g.writeObjectFieldStart("hashes");
+                for (Map.Entry<String, String> h : f.hashes().entrySet()) {
+                    g.writeStringField(h.getKey(), h.getValue());
                 }
-            } else {
-                n.put("yanked", false);
-            }
-            if (f.coreMetadata().isPresent()) {
-                if (f.coreMetadata().get().isEmpty()) {
-                    n.put("core-metadata", true);
-                } else {
-                    ObjectNode cm = n.putObject("core-metadata");
-                    f.coreMetadata().get().forEach(cm::put);
+                g.writeEndObject();
+                if (f.requiresPython().isPresent()) {
+                    g.writeStringField("requires-python", f.requiresPython().get());
                 }
+                if (f.yanked().isEmpty()) {
+                    g.writeBooleanField("yanked", false);
+                } else if (f.yanked().get().isEmpty()) {
+                    g.writeBooleanField("yanked", true);
+                } else {
+                    g.writeStringField("yanked", f.yanked().get());
+                }
+                if (f.coreMetadata().isPresent()) {
+                    if (f.coreMetadata().get().isEmpty()) {
+                        g.writeBooleanField("core-metadata", true);
+                    } else {
+                        g.writeObjectFieldStart("core-metadata");
+                        for (Map.Entry<String, String> h : f.coreMetadata().get().entrySet()) {
+                            g.writeStringField(h.getKey(), h.getValue());
+                        }
+                        g.writeEndObject();
+                    }
+                }
+                if (f.size().isPresent()) {
+                    g.writeNumberField("size", f.size().get());
+                }
+                if (f.uploadTime().isPresent()) {
+                    g.writeStringField("upload-time", f.uploadTime().get());
+                }
+                g.writeEndObject();
             }
-            f.size().ifPresent(s -> n.put("size", s));
-            f.uploadTime().ifPresent(t -> n.put("upload-time", t));
-        }
-        if (sizes) {
-            ArrayNode v = root.putArray("versions");
-            versions.forEach(v::add);
-        }
-        try {
-            return JSON.writeValueAsBytes(root);
+            g.writeEndArray();
+            if (sizes) {
+                g.writeArrayFieldStart("versions");
+                for (String v : new LinkedHashSet<>(page.versions())) {
+                    g.writeString(v);
+                }
+                g.writeEndArray();
+            }
+            g.writeEndObject();
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
+        return out.toByteArray();
     }
 
     static byte[] renderHtml(SimplePage page, Function<SimpleFile, String> urlFor) {

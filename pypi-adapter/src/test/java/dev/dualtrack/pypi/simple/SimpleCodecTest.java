@@ -89,6 +89,38 @@ class SimpleCodecTest {
     }
 
     @Test
+    void unreadablePagesAreReportedWithoutQuotingTheUpstreamsBytes() {
+        assertThatThrownBy(() -> SimpleCodec.parse("SSH-2.0-OpenSSH secret-banner".getBytes(StandardCharsets.UTF_8),
+                "application/vnd.pypi.simple.v1+json", PAGE, "demo")).isInstanceOf(
+                SimpleCodec.UnreadablePageException.class).message().doesNotContain("secret").doesNotContain("SSH");
+        assertThatThrownBy(() -> SimpleCodec.parse("{\"meta\":{\"api-version\":\"9.<script>\"}}".getBytes(
+                StandardCharsets.UTF_8), "application/json", PAGE, "demo")).message().doesNotContain("<script>");
+    }
+
+    @Test
+    void theUpstreamsNameForThePageIsNotTrustedAndBadLinksStayForTheRouteToRefuse() throws Exception {
+        String page = "{\"meta\":{\"api-version\":\"1.1\"},\"name\":\"../../evil\",\"files\":[{\"filename\":"
+                + "\"demo-1.0.tar.gz\",\"url\":\"http://exa mple/demo-1.0.tar.gz\",\"hashes\":{}}]}";
+        SimplePage p = SimpleCodec.parse(page.getBytes(StandardCharsets.UTF_8), "application/json", PAGE, "demo");
+        assertThat(p.name()).isEqualTo("demo");
+        assertThat(p.files().get(0).url()).isEqualTo("http://exa mple/demo-1.0.tar.gz");
+    }
+
+    @Test
+    void largeHtmlPagesAreStreamed() throws Exception {
+        StringBuilder html = new StringBuilder("<html><body>");
+        for (int i = 0; i < 20_000; i++) {
+            html.append("<a href=\"/p/demo-1.").append(i).append(".tar.gz#sha256=").append(SHA).append("\">demo-1.")
+                    .append(i).append(".tar.gz</a><br/>\n");
+        }
+        SimplePage p = SimpleCodec.parse(html.append("</body></html>").toString().getBytes(StandardCharsets.UTF_8),
+                "text/html", PAGE, "demo");
+        assertThat(p.files()).hasSize(20_000);
+        assertThat(p.files().get(19_999).filename()).isEqualTo("demo-1.19999.tar.gz");
+        assertThat(p.files().get(19_999).sha256()).contains(SHA);
+    }
+
+    @Test
     void aMajorVersionWeDoNotImplementIsRefused() {
         assertThatThrownBy(() -> SimpleCodec.parse("{\"meta\":{\"api-version\":\"2.0\"},\"files\":[]}"
                 .getBytes(StandardCharsets.UTF_8), "application/vnd.pypi.simple.v1+json", PAGE, "demo"))
