@@ -56,6 +56,7 @@ class PypiHardeningTest {
     static Thread plaintextThread;
     static ProxyRuntime runtime;
     static final List<String> audit = new CopyOnWriteArrayList<>();
+    static final java.util.concurrent.ExecutorService POOL = java.util.concurrent.Executors.newFixedThreadPool(50);
 
     @BeforeAll
     static void start() throws Exception {
@@ -105,10 +106,22 @@ class PypiHardeningTest {
                 FakeIndex.sha256(TINY)), entry("newline-2.0-py3-none-any.whl", pypi.origin()
                 .uri("/packages/newline-2.0-py3-none-any.whl").toString(), FakeIndex.sha256(TINY))));
         pypi.origin().on("/packages/newline-2.0-py3-none-any.whl", Script.ok(BodySource.of(TINY)));
+        // A page trickled a byte every 300 ms: each byte resets the read timeout, the deadline still ends it.
+        byte[] slow = ("{\"meta\":{\"api-version\":\"1.1\"},\"name\":\"trickle\",\"files\":[]}")
+                .getBytes(StandardCharsets.UTF_8);
+        pypi.origin().on("/simple/trickle/", Script.ok(BodySource.of(slow)).chunkSize(1).dribble(300)
+                .header("Content-Type", "application/vnd.pypi.simple.v1+json"));
+        // A page slow enough that a crowd of first requests arrives while it is being fetched.
+        pypiPage("crowd", List.of(entry("crowd-1.0-py3-none-any.whl", pypi.origin()
+                .uri("/packages/crowd-1.0-py3-none-any.whl").toString(), FakeIndex.sha256(TINY))));
+        pypi.origin().on("/simple/crowd/", Script.ok(BodySource.of(("{\"meta\":{\"api-version\":\"1.1\"},"
+                + "\"name\":\"crowd\",\"files\":[]}").getBytes(StandardCharsets.UTF_8))).delayHeaders(500)
+                .header("Content-Type", "application/vnd.pypi.simple.v1+json"));
 
         DualtrackConfig config = ConfigLoader.parse("test", """
                 listen: {port: 0}
                 cache: {dir: '%s', metadata-ttl: 200ms}
+                upstream-client: {metadata-deadline: 2s, read-timeout: 5s}
                 pypi:
                   upstreams:
                     - {name: internal, url: '%s', internal: true, auth: {bearer-env: INTERNAL_TOKEN},
@@ -211,6 +224,35 @@ class PypiHardeningTest {
             assertThat(get("/pypi/simple/" + name + "/").status()).as(name).isEqualTo(404);
         }
         assertThat(askedPaths()).noneMatch(p -> p.contains("lead") || p.contains("trail") || p.contains("ace"));
+    }
+
+    // ---- 7 and 9. pages: one flight, a deadline ---------------------------------------------------------------
+
+    @Test
+    void aCrowdOfFirstRequestsForOnePageCostsOneUpstreamFetch() throws Exception {
+        List<java.util.concurrent.CompletableFuture<Integer>> crowd = new java.util.ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            crowd.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return get("/pypi/simple/crowd/").status();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }, POOL));
+        }
+        for (var f : crowd) {
+            assertThat(f.get()).isEqualTo(200);
+        }
+        assertThat(pypi.pageRequests("crowd")).isEqualTo(1);
+    }
+
+    @Test
+    void aTrickledPageEndsAtTheMetadataDeadline() throws Exception {
+        long t0 = System.nanoTime();
+        RawHttpClient.Response r = get("/pypi/simple/trickle/");
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertThat(r.status()).isEqualTo(504);
+        assertThat(ms).as("ended by the 2 s deadline, not after the whole trickle").isLessThan(10_000);
     }
 
     // ---- 2. a mismatch is about its source, not the announced hash ------------------------------------------
