@@ -24,10 +24,16 @@ class CliIT {
     static final Path JAR = Path.of(System.getProperty("dualtrack.jar", "target/dualtrack.jar"));
 
     static Process start(String... args) throws Exception {
+        return start(java.util.Map.of(), args);
+    }
+
+    static Process start(java.util.Map<String, String> env, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m", "-jar", JAR.toString()));
         cmd.addAll(List.of(args));
-        return new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().putAll(env);
+        return pb.start();
     }
 
     /**
@@ -35,14 +41,20 @@ class CliIT {
      * of its output is read and dropped, so the process never blocks on a full pipe.
      */
     static Served serve(Path config) throws Exception {
-        Process p = start("serve", "--config", config.toString());
+        return serve(config, java.util.Map.of());
+    }
+
+    static Served serve(Path config, java.util.Map<String, String> env) throws Exception {
+        Process p = start(env, "serve", "--config", config.toString());
         BufferedReader lines = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-        Pattern listening = Pattern.compile("listening on http://127\\.0\\.0\\.1:(\\d+)");
+        Pattern listening = Pattern.compile("listening on http://127\\.0\\.0\\.1:(\\d+)( \\(admin on port (\\d+)\\))?");
         int port = -1;
+        int admin = -1;
         for (String line = lines.readLine(); line != null; line = lines.readLine()) {
             Matcher m = listening.matcher(line);
             if (m.find()) {
                 port = Integer.parseInt(m.group(1));
+                admin = m.group(3) == null ? -1 : Integer.parseInt(m.group(3));
                 break;
             }
         }
@@ -56,11 +68,15 @@ class CliIT {
         });
         drain.setDaemon(true);
         drain.start();
-        return new Served(p, port);
+        return new Served(p, port, admin);
     }
 
-    /** A running {@code serve} process and its port. */
-    record Served(Process process, int port) {
+    /** A running {@code serve} process, its port, and its admin port (-1 without one). */
+    record Served(Process process, int port, int adminPort) {
+        void stop() throws InterruptedException {
+            process.destroy();
+            process.waitFor(30, TimeUnit.SECONDS);
+        }
     }
 
     static String finish(Process p) throws Exception {

@@ -15,6 +15,10 @@ import java.time.Duration;
  *   <tr><td>idle-timeout</td><td>60s</td><td>a keep-alive connection with no request: closed</td></tr>
  *   <tr><td>write-stall-timeout</td><td>60s</td><td>a client that reads nothing for this long: closed</td></tr>
  * </table>
+ *
+ * <p>{@code public-url} is where clients reach dualtrack ({@code https://dualtrack.corp.example}); links dualtrack
+ * writes into answers (the Hub's next-page {@code Link}) start with it. Without it they use the request's Host
+ * header, which the server has checked to be a plain host[:port].
  */
 public record ListenConfig(
         @Default("127.0.0.1") String host,
@@ -25,7 +29,8 @@ public record ListenConfig(
         @Default("15s") Duration requestHeaderTimeout,
         @Default("60s") Duration idleTimeout,
         @Default("60s") Duration writeStallTimeout,
-        @Default("0") int ioThreads) {
+        @Default("0") int ioThreads,
+        java.util.Optional<java.net.URI> publicUrl) {
 
     public ListenConfig {
         Checks.port(port, "port");

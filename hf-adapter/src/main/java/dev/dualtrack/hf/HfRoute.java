@@ -72,6 +72,7 @@ public final class HfRoute implements Route {
     private final BlobFetcher fetcher;
     private final DecisionRecorder recorder;
     private final ListingFilter listings;
+    private Optional<URI> publicUrl = Optional.empty();
     /**
      * Blocking verdicts of regular (non-LFS) files by git blob id: the relay's verdict cache is keyed by sha256,
      * which the Hub never announces for these files, so this is how they too are known before any byte.
@@ -101,10 +102,12 @@ public final class HfRoute implements Route {
         HfConfig hf = runtime.config().hf();
         java.time.Duration ttl = runtime.config().cache().metadataTtl();
         Optional<String> token = hf.tokenEnv().flatMap(secrets::get);
-        return new HfRoute(hf, scanPolicy(hf), token, runtime.upstream(),
+        HfRoute route = new HfRoute(hf, scanPolicy(hf), token, runtime.upstream(),
                 new RevisionResolver(runtime.upstream(), hf.upstream(), token, ttl),
                 new FileMetaLookup(runtime.upstream(), ttl), runtime.fetcher(), runtime.recorder(),
                 runtime.caches().verdicts("hf-blob-id-verdicts"));
+        route.publicUrl = runtime.config().listen().publicUrl();
+        return route;
     }
 
     /** The scanner's policy from the {@code hf} section: the pickle profile, extra imports, enforce-safetensors. */
@@ -203,7 +206,7 @@ public final class HfRoute implements Route {
         XetStripping.stripResponse(upstreamHeaders);
         String link = upstreamHeaders.get("Link");
         if (link != null) {
-            PaginationLinks.rewrite(link, hub, proxyBase(ex)).ifPresent(l -> out.set("Link", l));
+            PaginationLinks.rewrite(link, hub, proxyBase(ex, publicUrl)).ifPresent(l -> out.set("Link", l));
         }
         try {
             ex.respond(HttpResponseStatus.OK, "application/json; charset=utf-8", JSON.writeValueAsBytes(json), out);
@@ -381,7 +384,12 @@ public final class HfRoute implements Route {
     }
 
     /** Where this client reaches the track, for absolute links: its own Host header, as it addressed us. */
-    private static String proxyBase(Exchange ex) {
+    private static String proxyBase(Exchange ex, Optional<URI> publicUrl) {
+        if (publicUrl.isPresent()) {
+            String base = publicUrl.get().toString();
+            return (base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + "/hf";
+        }
+        // The server accepted only a single, plain host[:port] Host header (ServerHandler).
         String host = ex.headers().get(HttpHeaderNames.HOST, "localhost");
         return "http://" + host + "/hf";
     }
