@@ -174,7 +174,7 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
             try {
                 writer = cache.newQueuedWriter(() -> loop.execute(this::onDiskCaughtUp));
             } catch (IOException e) {
-                LOG.warn("cannot cache {}: {}", spec.upstream().uri(), e.toString());
+                LOG.warn("cannot cache {}: {}", dev.dualtrack.proxy.upstream.Urls.redact(spec.upstream().uri()), e.toString());
             }
         }
         exchange.request();
@@ -546,7 +546,7 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
     }
 
     private Verdict inspectorError(RuntimeException e) {
-        LOG.warn("inspector {} failed on {}", inspector.name(), spec.upstream().uri(), e);
+        LOG.warn("inspector {} failed on {}", inspector.name(), dev.dualtrack.proxy.upstream.Urls.redact(spec.upstream().uri()), e);
         return Verdict.block(ProxyRules.INSPECTOR_ERROR, inspector.name() + " failed: " + e);
     }
 }
