@@ -114,6 +114,9 @@ public final class PageFlood {
                     live.get() >> 20, Runtime.getRuntime().maxMemory() >> 20);
         } finally {
             upstream.stop(0);
+            try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
         }
     }
 
