@@ -2,14 +2,10 @@ package dev.dualtrack.app;
 
 import dev.dualtrack.config.DualtrackConfig;
 import dev.dualtrack.config.PypiConfig;
-import dev.dualtrack.hf.HfRules;
 import dev.dualtrack.proxy.ProxyRuntime;
 import dev.dualtrack.proxy.ops.AuditLog;
-import dev.dualtrack.proxy.relay.ProxyRules;
 import dev.dualtrack.proxy.server.Router;
-import dev.dualtrack.pypi.PypiRules;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -61,15 +57,18 @@ final class DualtrackServer implements AutoCloseable {
         return config.cache().dir().resolve("pypi-first-seen.jsonl");
     }
 
+    /** Every rule that can fire on a track gets its series at zero, from the registry (increase() sees the first). */
     private static void primeMetrics(ProxyRuntime runtime, DualtrackConfig config) {
-        List<String> pypiRules = new ArrayList<>(PypiRules.ALL);
-        pypiRules.addAll(ProxyRules.ALL);
+        List<String> pypiRules = ids("pypi");
         List<String> pypiHosts = config.pypi().upstreams().stream().map(PypiConfig.Upstream::url)
                 .map(java.net.URI::getHost).distinct().toList();
         runtime.metrics().prime("pypi", pypiRules, pypiHosts);
-        List<String> hfRules = new ArrayList<>(HfRules.ALL);
-        hfRules.addAll(ProxyRules.ALL);
-        runtime.metrics().prime("hf", hfRules, List.of(config.hf().upstream().getHost()));
+        runtime.metrics().prime("hf", ids("hf"), List.of(config.hf().upstream().getHost()));
+    }
+
+    private static List<String> ids(String track) {
+        return dev.dualtrack.config.policy.RuleRegistry.firingOn(track).stream()
+                .map(dev.dualtrack.config.policy.Rule::id).toList();
     }
 
     int port() {

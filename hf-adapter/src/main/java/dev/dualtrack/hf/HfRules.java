@@ -1,7 +1,5 @@
 package dev.dualtrack.hf;
 
-import java.util.List;
-
 /**
  * The stable rule ids of track 2 (see {@code PypiRules} for the contract: ids are never renamed).
  */
@@ -20,9 +18,6 @@ public final class HfRules {
     public static final String BLOB_OID_MISMATCH = "hf.blob-oid-mismatch";
     public static final String FILE_TOO_LARGE = "hf.file-too-large";
 
-    public static final List<String> ALL = List.of(PICKLE_DANGEROUS_IMPORT, PICKLE_UNKNOWN_IMPORT, PICKLE_MALFORMED,
-            ZIP_INCONSISTENT, LFS_OID_MISMATCH, REDIRECT_HOST, SAFETENSORS_INVALID, ENFORCE_SAFETENSORS, TORCHSCRIPT,
-            REPO_DENIED, BLOB_OID_MISMATCH, FILE_TOO_LARGE);
 
     private HfRules() {
     }

@@ -1,10 +1,9 @@
 package dev.dualtrack.pypi;
 
-import java.util.List;
-
 /**
- * The stable rule ids of track 1. They are the {@code rule} label of {@code dualtrack_blocked_total} and of
- * audit lines; alert rules and users match on them, so an id is never renamed, only added.
+ * The stable rule ids of track 1, each listed in {@code RuleRegistry} (a test holds the two together). They are
+ * the {@code rule} label of {@code dualtrack_blocked_total} and of audit lines; alert rules and users match on
+ * them, so an id is never renamed, only added.
  */
 public final class PypiRules {
     /** A name reserved for an internal index was asked of another index (dependency confusion, G2). */
@@ -28,8 +27,6 @@ public final class PypiRules {
     /** A file link points at a host, port or scheme not allowed for its index (SSRF, token leaks). */
     public static final String FILE_HOST = "pypi.file-host";
 
-    public static final List<String> ALL = List.of(RESERVED_NAME, TYPOSQUAT, MALICIOUS_FEED, MIN_RELEASE_AGE,
-            HASH_MISMATCH, REDIRECT_HOST, INVALID_ENTRY, FILE_HOST);
 
     private PypiRules() {
     }

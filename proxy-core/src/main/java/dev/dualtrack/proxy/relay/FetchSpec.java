@@ -83,8 +83,8 @@ public record FetchSpec(
         private final UpstreamRequest upstream;
         private Optional<String> expectedSha256 = Optional.empty();
         private Supplier<Inspector> inspector = Inspector::none;
-        private String hashMismatchRule = "proxy.hash-mismatch";
-        private String redirectRule = "proxy.redirect-host";
+        private String hashMismatchRule = ProxyRules.HASH_MISMATCH;
+        private String redirectRule = ProxyRules.REDIRECT_HOST;
         private Optional<RelayMode> mode = Optional.empty();
         private Refusals refusals = Refusals.PLAIN;
         private Function<HttpHeaders, HttpHeaders> clientHeaders = FetchSpec::defaultClientHeaders;

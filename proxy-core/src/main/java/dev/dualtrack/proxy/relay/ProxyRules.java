@@ -1,7 +1,5 @@
 package dev.dualtrack.proxy.relay;
 
-import java.util.List;
-
 /**
  * Rule ids the relay itself blocks under, on either track (G3: a failure to inspect is a block, never a pass).
  */
@@ -11,7 +9,11 @@ public final class ProxyRules {
     /** A verdict needed more held-back bytes than {@code relay.max-hold} (or a held body outgrew its bound). */
     public static final String HOLD_LIMIT = "proxy.hold-limit";
 
-    public static final List<String> ALL = List.of(INSPECTOR_ERROR, HOLD_LIMIT);
+    /** The default hash-mismatch rule of a fetch whose adapter names none of its own. */
+    public static final String HASH_MISMATCH = "proxy.hash-mismatch";
+    /** The default redirect rule of a fetch whose adapter names none of its own. */
+    public static final String REDIRECT_HOST = "proxy.redirect-host";
+
 
     private ProxyRules() {
     }

@@ -1,0 +1,198 @@
+package dev.dualtrack.config.policy;
+
+import dev.dualtrack.config.RuleAction;
+import dev.dualtrack.config.policy.Rule.Scope;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Every rule dualtrack has, listed once. Metrics priming, the validation of rule ids in the configuration, the
+ * {@code dualtrack rules} command and {@code docs/rules.md} are all made from this list, and tests fail when a
+ * rule id used in the code is missing from it. To add a rule: add its id constant where it fires, add it here,
+ * and run {@code bin/dualtrack rules --markdown > docs/rules.md}.
+ */
+public final class RuleRegistry {
+    private static final Map<String, Rule> RULES = new LinkedHashMap<>();
+
+    private static void rule(String id, Scope scope, RuleAction action, boolean integrity, String description) {
+        Rule r = new Rule(id, scope, action, integrity, description);
+        if (RULES.putIfAbsent(id, r) != null) {
+            throw new IllegalStateException("rule " + id + " is listed twice");
+        }
+    }
+
+    private static final RuleAction BLOCK = RuleAction.BLOCK;
+    private static final RuleAction WARN = RuleAction.WARN;
+    private static final RuleAction OFF = RuleAction.OFF;
+
+    static {
+        // Track 1: package indexes.
+        rule("pypi.reserved-name", Scope.PYPI, BLOCK, false,
+                "a name reserved for an internal index was asked of another index (dependency confusion)");
+        rule("pypi.typosquat", Scope.PYPI, BLOCK, false,
+                "a project name that imitates a popular project: its pages are hidden and its files refused");
+        rule("pypi.malicious-feed", Scope.PYPI, BLOCK, false,
+                "a project, release or file named by the malicious-package feed (OSV)");
+        rule("pypi.min-release-age", Scope.PYPI, OFF, false,
+                "a file younger than min-release-age, or uploaded after exclude-newer");
+        rule("pypi.hash-mismatch", Scope.PYPI, BLOCK, true,
+                "a file's bytes differ from the sha256 its index announced, or from the one first seen for it");
+        rule("pypi.redirect-host", Scope.PYPI, BLOCK, true,
+                "an index redirected a download to a host it may not use");
+        rule("pypi.invalid-entry", Scope.PYPI, BLOCK, true,
+                "an index entry with a filename outside the distribution formats or a malformed hash");
+        rule("pypi.file-host", Scope.PYPI, BLOCK, true,
+                "a file link to a host, port or scheme that is neither the index's origin nor one of its file-hosts");
+
+        // Track 2: the Hub, and the scanner's verdicts on model files.
+        rule("hf.pickle.dangerous-import", Scope.HF, BLOCK, false,
+                "a pickle imports something known to run code or touch the system (os.system, eval, gadgets)");
+        rule("hf.pickle.unknown-import", Scope.HF, BLOCK, false,
+                "a pickle imports something outside the allow-list of the active profiles");
+        rule("hf.pickle.malformed", Scope.HF, BLOCK, false,
+                "a pickle that cannot be read exactly as CPython would (truncated, unknown opcode, bad operand)");
+        rule("hf.pickle.dangerous-opcode", Scope.HF, BLOCK, false,
+                "a pickle construct that only serves code execution or scanner evasion (EXT codes, BUILD on a class)");
+        rule("hf.safetensors.invalid", Scope.HF, BLOCK, false,
+                "a safetensors file whose header or layout is not exactly what the format allows");
+        rule("hf.zip.inconsistent", Scope.HF, BLOCK, false,
+                "a zip whose central directory disagrees with what was streamed, or that loaders read differently");
+        rule("hf.torchscript", Scope.HF, BLOCK, false, "a TorchScript archive, which carries executable code");
+        rule("hf.numpy.invalid", Scope.HF, BLOCK, false, "a .npy file whose header or length is invalid");
+        rule("hf.unsupported-format", Scope.HF, BLOCK, false,
+                "a container that cannot be opened (7z, tar, unknown compression), so nothing inside can be seen");
+        rule("hf.unrecognized-weights", Scope.HF, BLOCK, false,
+                "a file named like model weights whose content is no format dualtrack knows");
+        rule("hf.unscanned", Scope.HF, WARN, false,
+                "a format that is recognised but not inspected yet (HDF5): served and reported");
+        rule("hf.enforce-safetensors", Scope.HF, BLOCK, false,
+                "a pickle-based weight file while enforce-safetensors is on, however clean");
+        rule("hf.keras.code", Scope.HF, BLOCK, false,
+                "a Keras model that carries code: a Lambda layer or a class from outside Keras");
+        rule("hf.gguf.chat-template", Scope.HF, BLOCK, false,
+                "a GGUF chat template whose Jinja reaches Python internals (CVE-2024-34359)");
+        rule("hf.gguf.invalid", Scope.HF, BLOCK, false, "a GGUF file whose metadata cannot be read");
+        rule("hf.lfs-oid-mismatch", Scope.HF, BLOCK, true,
+                "an LFS file's bytes differ from the sha256 the Hub announced, or none was announced");
+        rule("hf.blob-oid-mismatch", Scope.HF, BLOCK, true,
+                "a regular file's bytes differ from the git blob id the Hub announced, or none was announced");
+        rule("hf.redirect-host", Scope.HF, BLOCK, true,
+                "the Hub redirected a download to a host outside hf.redirect-hosts");
+        rule("hf.repo-denied", Scope.HF, BLOCK, false, "a repo that hf.repos does not allow");
+        rule("hf.file-too-large", Scope.HF, BLOCK, false, "a file larger than hf.max-file-size");
+
+        // Both tracks' relay.
+        rule("proxy.inspector-error", Scope.PROXY, BLOCK, false,
+                "the inspector of a file failed or gave no verdict: nothing is allowed because it could not be read");
+        rule("proxy.hold-limit", Scope.PROXY, BLOCK, false,
+                "a body had to be held back beyond relay.max-hold or relay.hold-whole-below to be judged");
+        rule("proxy.hash-mismatch", Scope.PROXY, BLOCK, true,
+                "a body's bytes differ from the hash its source announced");
+        rule("proxy.redirect-host", Scope.PROXY, BLOCK, true, "an upstream redirected to a host it may not use");
+
+        // dualtrack scan only: manifests and Git LFS.
+        rule("deps.index-confusion", Scope.SCAN, BLOCK, false,
+                "an extra index that would let a public index answer for a reserved name");
+        rule("deps.insecure-index", Scope.SCAN, BLOCK, false, "an index URL over plain http");
+        rule("deps.typosquat", Scope.SCAN, BLOCK, false, "a requirement whose name imitates a popular project");
+        rule("deps.malicious", Scope.SCAN, BLOCK, false, "a requirement the malicious-package feed names");
+        rule("deps.unpinned", Scope.SCAN, WARN, false, "a requirement not pinned to one version");
+        rule("deps.unhashed", Scope.SCAN, WARN, false, "a pinned requirement without a hash");
+        rule("deps.direct-reference", Scope.SCAN, WARN, false,
+                "a URL, VCS or local-path requirement, which bypasses the index and its checks");
+        rule("deps.not-locked", Scope.SCAN, BLOCK, false,
+                "under --strict-lockfile, a requirement not pinned with a sha256");
+        rule("deps.unreadable", Scope.SCAN, BLOCK, false, "a manifest line or file that cannot be read");
+        rule("lfs.pointer-mismatch", Scope.SCAN, BLOCK, true,
+                "a Git LFS pointer whose object is present with another sha256 or size");
+        rule("lfs.invalid-pointer", Scope.SCAN, BLOCK, false,
+                "a file that starts like an LFS pointer but does not follow the pointer format");
+        rule("lfs.object-missing", Scope.SCAN, WARN, false,
+                "an LFS pointer whose object is not in the checkout, so there is nothing to inspect");
+        rule("lfs.foreign-endpoint", Scope.SCAN, BLOCK, false,
+                "lfs.url points to another host than the repository's remote");
+        rule("lfs.pickle-weights", Scope.SCAN, WARN, false,
+                ".gitattributes stores pickle-format weights in LFS (prefer safetensors)");
+    }
+
+    private RuleRegistry() {
+    }
+
+    /** Every rule, in registry order (by track, then as listed). */
+    public static List<Rule> all() {
+        return Collections.unmodifiableList(new ArrayList<>(RULES.values()));
+    }
+
+    public static Optional<Rule> find(String id) {
+        return Optional.ofNullable(RULES.get(id));
+    }
+
+    /** The rules that can fire on proxy track {@code track} ({@code pypi} or {@code hf}). */
+    public static List<Rule> firingOn(String track) {
+        return RULES.values().stream().filter(r -> r.scope().firesOn(track)).toList();
+    }
+
+    /** The registered id nearest to {@code id} by edit distance, for "did you mean" messages. */
+    public static Optional<String> nearest(String id) {
+        String best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        for (String known : RULES.keySet()) {
+            int d = distance(id, known);
+            if (d < bestDistance) {
+                bestDistance = d;
+                best = known;
+            }
+        }
+        if (bestDistance <= Math.max(2, id.length() / 4)) {
+            return Optional.ofNullable(best);
+        }
+        // A shortened id ("hf.pickle.unknown"): the one registered id it begins.
+        List<String> longer = RULES.keySet().stream().filter(k -> k.startsWith(id)).toList();
+        return longer.size() == 1 ? Optional.of(longer.get(0)) : Optional.empty();
+    }
+
+    private static int distance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            prev[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int sub = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                cur[j] = Math.min(sub, Math.min(prev[j] + 1, cur[j - 1] + 1));
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
+    }
+
+    /** The registry as the Markdown table of {@code docs/rules.md}. */
+    public static String markdown() {
+        StringBuilder b = new StringBuilder();
+        b.append("# Rules\n\n")
+                .append("Generated from `RuleRegistry` by `bin/dualtrack rules --markdown`; a test fails when it is ")
+                .append("out of date.\n\n")
+                .append("Every refusal names one of these ids: in the response (`X-Dualtrack-Rule`), in ")
+                .append("`dualtrack_blocked_total{track,rule}` and in the audit log. Ids are never renamed.\n\n")
+                .append("- **scope**: `pypi` and `hf` are the proxy's tracks, `proxy` is the relay of both, `scan` is ")
+                .append("`dualtrack scan` only.\n")
+                .append("- **integrity**: the bytes, or where they come from, cannot be trusted. Such a rule always ")
+                .append("blocks, and nothing relaxes it: a proxy that serves tampered bytes is worse than none.\n\n")
+                .append("| rule | scope | default | integrity | what it catches |\n")
+                .append("|---|---|---|---|---|\n");
+        for (Rule r : RULES.values()) {
+            b.append("| `").append(r.id()).append("` | ").append(r.scope().label).append(" | ")
+                    .append(r.defaultAction().name().toLowerCase(java.util.Locale.ROOT)).append(" | ")
+                    .append(r.integrity() ? "yes" : "").append(" | ").append(r.description()).append(" |\n");
+        }
+        return b.toString();
+    }
+}
