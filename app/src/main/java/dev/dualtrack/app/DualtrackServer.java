@@ -41,7 +41,7 @@ final class DualtrackServer implements AutoCloseable {
                 runtime.caches().metadata("pypi-pages", dev.dualtrack.pypi.ProjectResolver::weigh));
         return new dev.dualtrack.pypi.PypiRoute(resolver, runtime.fetcher(), runtime.recorder(),
                 dev.dualtrack.pypi.policy.PackagePolicy.fromConfig(config.pypi(), Clock.systemUTC(),
-                        java.util.Optional.of(firstSeenLedger(config))));
+                        java.util.Optional.of(firstSeenLedger(config))), runtime.judge());
     }
 
     /**

@@ -19,5 +19,6 @@ public record DualtrackConfig(
         UpstreamClientConfig upstreamClient,
         AuditConfig audit,
         PypiConfig pypi,
-        HfConfig hf) {
+        HfConfig hf,
+        PolicyConfig policy) {
 }

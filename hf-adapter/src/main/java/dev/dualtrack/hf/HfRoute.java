@@ -73,6 +73,7 @@ public final class HfRoute implements Route {
     private final DecisionRecorder recorder;
     private final ListingFilter listings;
     private Optional<URI> publicUrl = Optional.empty();
+    private dev.dualtrack.proxy.policy.Judge judge = dev.dualtrack.proxy.policy.Judge.enforcing();
     /**
      * Blocking verdicts of regular (non-LFS) files by git blob id: the relay's verdict cache is keyed by sha256,
      * which the Hub never announces for these files, so this is how they too are known before any byte.
@@ -94,7 +95,9 @@ public final class HfRoute implements Route {
         this.fetcher = fetcher;
         this.recorder = recorder;
         this.blobIdVerdicts = blobIdVerdicts;
-        this.listings = new ListingFilter(fetcher::knownVerdict, this::knownByBlobId);
+        // A listing hides what would be refused: blocks that policy lets stand (a waiver by sha256 shows the file).
+        this.listings = new ListingFilter(sha -> fetcher.knownVerdict(sha).filter(v -> standsFor(sha, v)),
+                oid -> knownByBlobId(oid).filter(v -> standsFor("", v)));
     }
 
     /** The route as {@code serve} runs it: policy from the config's {@code hf} section, the token from the env. */
@@ -107,6 +110,7 @@ public final class HfRoute implements Route {
                 new FileMetaLookup(runtime.upstream(), ttl), runtime.fetcher(), runtime.recorder(),
                 runtime.caches().verdicts("hf-blob-id-verdicts"));
         route.publicUrl = runtime.config().listen().publicUrl();
+        route.judge = runtime.judge();
         return route;
     }
 
@@ -142,9 +146,11 @@ public final class HfRoute implements Route {
                 if (!repos.permits(p.repo())) {
                     Verdict v = Verdict.block(HfRules.REPO_DENIED, p.type().apiSegment + " repo " + p.repo()
                             + " is not allowed by hf.repos");
-                    recorder.blocked(subject(ex, p, ""), v);
-                    HubRefusals.INSTANCE.refuse(ex, v);
-                    return;
+                    DecisionRecorder.Subject s = subject(ex, p, "");
+                    if (recorder.judged(s, judge.judge(s, v))) {
+                        HubRefusals.INSTANCE.refuse(ex, v);
+                        return;
+                    }
                 }
                 if (p.kind() == HubPath.Kind.RESOLVE) {
                     resolve(ex, p);
@@ -239,7 +245,8 @@ public final class HfRoute implements Route {
                     String commit = ((RevisionResolver.Commit) res).sha();
                     // Known verdicts first: a listing may already have told us this file's sha256.
                     Optional<String> oid = listings.knownOid(p.type(), p.repo(), commit, p.path());
-                    Optional<Verdict> known = oid.flatMap(fetcher::knownVerdict).filter(Verdict::blocked);
+                    Optional<Verdict> known = oid.flatMap(fetcher::knownVerdict).filter(Verdict::blocked)
+                            .filter(v -> judge.judge(subject(ex, p, oid.get()), v).blocks());
                     if (known.isPresent()) {
                         return java.util.concurrent.CompletableFuture.<FileMetaLookup.Answer>completedFuture(
                                 new FileMetaLookup.KnownBlock(oid.get(), known.get()));
@@ -265,8 +272,7 @@ public final class HfRoute implements Route {
     private void serveFile(Exchange ex, HubPath p, FileMeta meta, Optional<String> auth) {
         DecisionRecorder.Subject subject = subject(ex, p, meta.lfsSha256().orElse(""));
         Optional<Verdict> refusal = refusal(meta, p);
-        if (refusal.isPresent()) {
-            recorder.blocked(subject, refusal.get());
+        if (refusal.isPresent() && recorder.judged(subject, judge.judge(subject, refusal.get()))) {
             HubRefusals.INSTANCE.refuse(ex, refusal.get());
             return;
         }
@@ -277,7 +283,8 @@ public final class HfRoute implements Route {
                 : knownByBlobId(meta.etag()))
                 .or(() -> fetcher.knownAt(FetchSpec.locationKey("hf", p.type().resolvePrefix + p.repo(),
                         meta.commit(), p.path())));
-        if (known.isPresent() && (ex.isHead() || meta.lfsSha256().isEmpty())) {
+        if (known.isPresent() && (ex.isHead() || meta.lfsSha256().isEmpty())
+                && judge.judge(subject, known.get()).blocks()) {
             recorder.blocked(subject, known.get());
             HubRefusals.INSTANCE.refuse(ex, known.get());
             return;
@@ -342,6 +349,10 @@ public final class HfRoute implements Route {
         Inspector scan = new ScannerInspector(scanPolicy, name);
         return blobId.<Inspector>map(oid -> new GitBlobCheck(scan, oid, meta.size(), blobIdVerdicts::put))
                 .orElse(scan);
+    }
+
+    private boolean standsFor(String sha256, Verdict v) {
+        return !v.blocked() || judge.judge(new DecisionRecorder.Subject("", "hf", "", "", sha256), v).blocks();
     }
 
     private Optional<Verdict> knownByBlobId(String oid) {

@@ -39,6 +39,7 @@ public final class ProxyRuntime implements AutoCloseable {
     private final Caches caches;
     private final UpstreamClient upstream;
     private final BlobFetcher fetcher;
+    private final dev.dualtrack.proxy.policy.Judge judge;
     private final EventLoopGroup workers;
     private final List<ProxyServer> servers = new ArrayList<>();
 
@@ -53,8 +54,9 @@ public final class ProxyRuntime implements AutoCloseable {
         this.blobs = new BlobCache(config.cache().dir(), config.cache().maxSize().bytes(), metrics);
         this.caches = new Caches(config.cache(), ticker, ForkJoinPool.commonPool(), metrics.registry());
         this.upstream = new UpstreamClient(config.upstreamClient(), metrics);
+        this.judge = new dev.dualtrack.proxy.policy.Judge(config.policy(), clock);
         this.fetcher = new BlobFetcher(config.relay(), config.cache().prefetch(), blobs,
-                caches.verdicts("verdicts"), upstream, recorder);
+                caches.verdicts("verdicts"), upstream, recorder, judge);
         this.workers = ProxyServer.newWorkerGroup(config.listen().ioThreads());
     }
 
@@ -84,6 +86,11 @@ public final class ProxyRuntime implements AutoCloseable {
 
     public UpstreamClient upstream() {
         return upstream;
+    }
+
+    /** The policy section applied to blocks: actions, mode, waivers. */
+    public dev.dualtrack.proxy.policy.Judge judge() {
+        return judge;
     }
 
     public BlobFetcher fetcher() {

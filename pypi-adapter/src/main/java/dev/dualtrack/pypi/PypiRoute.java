@@ -57,10 +57,20 @@ public final class PypiRoute implements Route {
             com.github.benmanes.caffeine.cache.Caffeine.newBuilder().maximumSize(10_000)
                     .expireAfterWrite(java.time.Duration.ofSeconds(5)).build();
 
-    private record Rendered(SimplePage source, byte[] body, List<PackagePolicy.Decision> hidden) {
+    private record Rendered(SimplePage source, byte[] body, List<PackagePolicy.Decision> hidden,
+            List<PackagePolicy.Decision> letThrough) {
     }
 
+    private final dev.dualtrack.proxy.policy.Judge judge;
+
     public PypiRoute(ProjectResolver resolver, BlobFetcher fetcher, DecisionRecorder recorder, PackagePolicy policy) {
+        this(resolver, fetcher, recorder, policy, dev.dualtrack.proxy.policy.Judge.enforcing());
+    }
+
+    /** With the {@code policy} section's judge (actions, monitor mode, waivers). */
+    public PypiRoute(ProjectResolver resolver, BlobFetcher fetcher, DecisionRecorder recorder, PackagePolicy policy,
+            dev.dualtrack.proxy.policy.Judge judge) {
+        this.judge = judge;
         this.resolver = resolver;
         this.fetcher = fetcher;
         this.recorder = recorder;
@@ -68,8 +78,9 @@ public final class PypiRoute implements Route {
     }
 
     /**
-     * The project-level rule (typosquats), for projects not owned by an internal index. Returns the block, after
-     * recording it; warnings are recorded and allowed.
+     * The project-level rule (typosquats), for projects not owned by an internal index. Returns the block if it
+     * stands after the policy section's judgement, having recorded what became of it; warnings are recorded and
+     * allowed.
      */
     private Optional<Verdict> projectBlock(Exchange ex, ProjectResolver.Found found, String project, String file) {
         if (found.upstream().internal()) {
@@ -85,8 +96,17 @@ public final class PypiRoute implements Route {
             return Optional.empty();
         }
         Verdict v = Verdict.block(d.get().rule(), d.get().reason());
-        recorder.blocked(subject, v);
-        return Optional.of(v);
+        return recorder.judged(subject, judge.judge(subject, Optional.empty(), v)) ? Optional.of(v) : Optional.empty();
+    }
+
+    /** Whether the policy section lets a blocking file decision stand (no recording: for page filtering). */
+    private boolean stands(Exchange ex, String project, SimpleFile f, PackagePolicy.Decision d) {
+        return judge.judge(fileSubject(ex, project, f), dev.dualtrack.pypi.policy.Filenames.version(project,
+                f.filename()), Verdict.block(d.rule(), d.reason())).blocks();
+    }
+
+    private static DecisionRecorder.Subject fileSubject(Exchange ex, String project, SimpleFile f) {
+        return new DecisionRecorder.Subject(ex.clientAddress(), "pypi", project, f.filename(), f.sha256().orElse(""));
     }
 
     @Override
@@ -175,13 +195,15 @@ public final class PypiRoute implements Route {
             String key = normalized + "\u0000" + format.get().name();
             Rendered r = rendered.getIfPresent(key);
             if (r == null || r.source() != found.page()) {
-                PackagePolicy.Filtered filtered = policy.filter(normalized, found.page());
+                PackagePolicy.Filtered filtered = policy.filter(normalized, found.page(),
+                        (f, d) -> stands(ex, normalized, f, d));
                 SimplePage page = filtered.page();
                 r = new Rendered(found.page(), SimpleCodec.render(page, format.get(), f -> fileUrl(page.name(), f)),
-                        filtered.hidden());
+                        filtered.hidden(), filtered.letThrough());
                 rendered.put(key, r);
             }
             recordHidden(ex, normalized, r.hidden());
+            recordLetThrough(ex, normalized, r.letThrough());
             byte[] body = r.body();
             HttpHeaders h = new DefaultHttpHeaders().set(HttpHeaderNames.VARY, "Accept")
                     .set(HttpHeaderNames.CACHE_CONTROL, "max-age=60");
@@ -199,6 +221,18 @@ public final class PypiRoute implements Route {
         byRule.forEach((rule, ds) -> recorder.blocked(new DecisionRecorder.Subject(ex.clientAddress(), "pypi",
                 project, "", ""), Verdict.block(rule, "hid " + ds.size() + " file(s) from the page: "
                 + ds.get(0).reason() + (ds.size() > 1 ? " (and " + (ds.size() - 1) + " more)" : ""))));
+    }
+
+    /**
+     * Files a page kept although a rule would hide them (warn, monitor, a waiver): one warning per rule and
+     * request, counted in {@code dualtrack_warned_total}, so monitor mode shows what enforcing would hide.
+     */
+    private void recordLetThrough(Exchange ex, String project, List<PackagePolicy.Decision> kept) {
+        java.util.Map<String, List<PackagePolicy.Decision>> byRule = new java.util.LinkedHashMap<>();
+        kept.forEach(d -> byRule.computeIfAbsent(d.rule(), k -> new java.util.ArrayList<>()).add(d));
+        byRule.forEach((rule, ds) -> recorder.warned(new DecisionRecorder.Subject(ex.clientAddress(), "pypi",
+                project, "", ""), rule, "policy kept " + ds.size() + " file(s) on the page that the rule would hide: "
+                + ds.get(0).reason() + (ds.size() > 1 ? " (and " + (ds.size() - 1) + " more)" : "")));
     }
 
     /** dualtrack's stable URL for a file: root-relative, the exact filename last. */
@@ -234,12 +268,15 @@ public final class PypiRoute implements Route {
                 Refusals.PLAIN.refuse(ex, hidden.get());
                 return;
             }
+            Optional<String> version = dev.dualtrack.pypi.policy.Filenames.version(project, distribution);
             for (PackagePolicy.Decision d : policy.file(project, f.get())) {
                 if (d.blocks()) {
                     Verdict v = Verdict.block(d.rule(), d.reason());
-                    recorder.blocked(subject, v);
-                    Refusals.PLAIN.refuse(ex, v);
-                    return;
+                    if (recorder.judged(subject, judge.judge(subject, version, v))) {
+                        Refusals.PLAIN.refuse(ex, v);
+                        return;
+                    }
+                    continue;
                 }
                 recorder.warned(subject, d.rule(), d.reason());
             }
@@ -270,6 +307,7 @@ public final class PypiRoute implements Route {
             FetchSpec spec = FetchSpec.builder(subject, new UpstreamRequest(HttpMethod.GET, source, headers,
                             RedirectPolicy.NONE))
                     .expectedSha256(sha.get())
+                    .version(version)
                     .hashMismatchRule(PypiRules.HASH_MISMATCH)
                     .redirectRule(PypiRules.REDIRECT_HOST)
                     .contentType(metadata ? "text/plain; charset=utf-8" : "application/octet-stream")
@@ -309,7 +347,8 @@ public final class PypiRoute implements Route {
                 return;
             }
             java.util.Set<String> allowed = new java.util.HashSet<>();
-            policy.filter(project, found.page()).page().files().forEach(f -> allowed.add(f.filename()));
+            policy.filter(project, found.page(), (f, d) -> stands(ex, project, f, d)).page().files()
+                    .forEach(f -> allowed.add(f.filename()));
             then(ex, resolver.metadata(new UpstreamRequest(HttpMethod.GET, URI.create(url.get()),
                             resolver.headersFor(found.upstream()).set(HttpHeaderNames.ACCEPT, "application/json"),
                             RedirectPolicy.NONE), ex.eventLoop()), (r, e) -> {

@@ -31,7 +31,7 @@ public final class RuleRegistry {
 
     static {
         // Track 1: package indexes.
-        rule("pypi.reserved-name", Scope.PYPI, BLOCK, false,
+        rule("pypi.reserved-name", Scope.PYPI, BLOCK, true,
                 "a name reserved for an internal index was asked of another index (dependency confusion)");
         rule("pypi.typosquat", Scope.PYPI, BLOCK, false,
                 "a project name that imitates a popular project: its pages are hidden and its files refused");

@@ -45,10 +45,36 @@ public final class DecisionRecorder {
                 "block", v.rule(), v.reason()));
     }
 
-    /** Records a rule that matched with action {@code warn}: audited, not counted as a block. */
+    /**
+     * Records a rule that matched with action {@code warn}: counted in {@code dualtrack_warned_total{track,rule}}
+     * and audited with decision {@code warn}; not a block.
+     */
     public void warned(Subject s, String rule, String detail) {
+        metrics.warned(s.track(), rule);
         audit.record(new AuditEvent(clock.instant(), s.client(), s.track(), s.artifact(), s.file(), s.sha256(),
                 "warn", rule, detail));
+    }
+
+    /** Records a block that a waiver let through: counted in {@code dualtrack_waived_total}, audited as waived. */
+    public void waived(Subject s, Verdict v, String waiver, String reason) {
+        metrics.waived(s.track(), v.rule());
+        audit.record(new AuditEvent(clock.instant(), s.client(), s.track(), s.artifact(), s.file(), s.sha256(),
+                "waived", v.rule(), v.reason() + " (waived by " + waiver + ": " + reason + ")"));
+    }
+
+    /**
+     * Records what policy made of a block: a block, a warning, a waiver, or nothing (action off). Returns whether
+     * the block stands.
+     */
+    public boolean judged(Subject s, dev.dualtrack.proxy.policy.Judgement j) {
+        switch (j.kind()) {
+            case BLOCK -> blocked(s, j.verdict());
+            case WARN -> warned(s, j.verdict().rule(), j.verdict().reason());
+            case WAIVE -> waived(s, j.verdict(), j.waiver().orElseThrow().label(), j.waiver().orElseThrow().reason());
+            default -> {
+            }
+        }
+        return j.blocks();
     }
 
     public void allowed(Subject s) {

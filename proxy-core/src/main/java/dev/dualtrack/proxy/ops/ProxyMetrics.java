@@ -61,6 +61,18 @@ public final class ProxyMetrics {
                 .tag("track", track).tag("rule", rule).register(registry).increment();
     }
 
+    /** A rule matched with action {@code warn} (or any block in monitor mode): served, and counted here. */
+    public void warned(String track, String rule) {
+        Counter.builder("dualtrack.warned").description("Fetches a rule matched but let through (action warn)")
+                .tag("track", track).tag("rule", rule).register(registry).increment();
+    }
+
+    /** A block a waiver let through. */
+    public void waived(String track, String rule) {
+        Counter.builder("dualtrack.waived").description("Fetches a waiver let through a blocking rule")
+                .tag("track", track).tag("rule", rule).register(registry).increment();
+    }
+
     public void request(String track, String outcome) {
         Counter.builder("dualtrack.requests").description("Requests by track and outcome")
                 .tag("track", track).tag("outcome", outcome).register(registry).increment();
@@ -106,6 +118,10 @@ public final class ProxyMetrics {
     public void prime(String track, java.util.Collection<String> rules, java.util.Collection<String> upstreamHosts) {
         for (String rule : rules) {
             Counter.builder("dualtrack.blocked").description("Fetches refused by a policy rule")
+                    .tag("track", track).tag("rule", rule).register(registry);
+            Counter.builder("dualtrack.warned").description("Fetches a rule matched but let through (action warn)")
+                    .tag("track", track).tag("rule", rule).register(registry);
+            Counter.builder("dualtrack.waived").description("Fetches a waiver let through a blocking rule")
                     .tag("track", track).tag("rule", rule).register(registry);
         }
         for (Direction d : Direction.values()) {

@@ -63,8 +63,11 @@ public final class BlobFetcher {
     private final Cache<String, Verdict> locationBlocks = com.github.benmanes.caffeine.cache.Caffeine.newBuilder()
             .maximumSize(100_000).expireAfterWrite(java.time.Duration.ofHours(24)).build();
 
+    private final dev.dualtrack.proxy.policy.Judge judge;
+
     public BlobFetcher(RelayConfig relay, boolean prefetch, BlobCache cache, Cache<String, Verdict> verdicts,
-            UpstreamClient upstream, DecisionRecorder recorder) {
+            UpstreamClient upstream, DecisionRecorder recorder, dev.dualtrack.proxy.policy.Judge judge) {
+        this.judge = judge;
         this.relay = relay;
         this.prefetch = prefetch;
         this.cache = cache;
@@ -99,15 +102,24 @@ public final class BlobFetcher {
             if (known == null || !known.blocked()) {
                 known = knownAt(spec.location()).orElse(null);
             }
+            dev.dualtrack.proxy.policy.Judgement passed = null;
             if (known != null && known.blocked()) {
                 metrics.cacheHit("verdict");
-                recorder.blocked(spec.subject().withSha256(sha), known);
-                spec.refusals().refuse(ex, known);
-                return;
+                dev.dualtrack.proxy.policy.Judgement j = judge.judge(spec.subject().withSha256(sha), spec.version(),
+                        known);
+                if (j.blocks()) {
+                    recorder.judged(spec.subject().withSha256(sha), j);
+                    spec.refusals().refuse(ex, known);
+                    return;
+                }
+                passed = j; // served after all: recorded below if from the cache, else by the relay
             }
             Optional<Path> blob = cache.find(sha);
             if (blob.isPresent()) {
                 metrics.cacheHit("blob");
+                if (passed != null) {
+                    recorder.judged(spec.subject().withSha256(sha), passed);
+                }
                 recorder.allowed(spec.subject().withSha256(sha));
                 BlobResponder.serve(ex, blob.get(), cachedHeaders(spec, sha));
                 return;
@@ -115,7 +127,7 @@ public final class BlobFetcher {
             metrics.cacheMiss("blob");
         }
         Optional<Verdict> here = spec.expectedSha256().isPresent() ? Optional.empty() : knownAt(spec.location());
-        if (here.isPresent()) {
+        if (here.isPresent() && judge.judge(spec.subject(), spec.version(), here.get()).blocks()) {
             metrics.cacheHit("verdict");
             recorder.blocked(spec.subject(), here.get());
             spec.refusals().refuse(ex, here.get());
@@ -130,7 +142,8 @@ public final class BlobFetcher {
     }
 
     private void lead(Exchange ex, FetchSpec spec, SingleFlight.Flight<FetchOutcome> flight) {
-        StreamingRelay relayer = new StreamingRelay(ex, spec, relay, prefetch, cache, verdicts, recorder, outcome -> {
+        StreamingRelay relayer = new StreamingRelay(ex, spec, relay, prefetch, cache, verdicts, recorder, judge,
+                outcome -> {
             if (outcome.kind() == FetchOutcome.Kind.BLOCKED && !seenAsAnnounced(spec, outcome)) {
                 // Bytes never seen whole, or not the announced ones: what we know is about this location only.
                 (outcome.verdict().rule().equals(spec.hashMismatchRule()) ? recentMismatches : locationBlocks)
@@ -170,6 +183,12 @@ public final class BlobFetcher {
                     }
                 }
                 case BLOCKED -> {
+                    if (!judge.judge(spec.subject().withSha256(outcome.sha256()), spec.version(), outcome.verdict())
+                            .blocks()) {
+                        // Policy lets this request have it (a waiver, warn, monitor): its own fetch serves it.
+                        retry(ex, spec, attempt, "the shared download was refused, but not for this request");
+                        return;
+                    }
                     if (!outcome.location().equals(spec.location()) && !seenAsAnnounced(spec, outcome)) {
                         // Another source announced the same hash, and its bytes were blocked before they could be
                         // told apart from ours: say nothing about ours, fetch them.

@@ -31,7 +31,8 @@ public record FetchSpec(
         Refusals refusals,
         Function<HttpHeaders, HttpHeaders> clientHeaders,
         String contentType,
-        String revision) {
+        String revision,
+        Optional<String> version) {
 
     public FetchSpec {
         Objects.requireNonNull(subject, "subject");
@@ -90,6 +91,7 @@ public record FetchSpec(
         private Function<HttpHeaders, HttpHeaders> clientHeaders = FetchSpec::defaultClientHeaders;
         private String contentType = "application/octet-stream";
         private String revision = "";
+        private Optional<String> version = Optional.empty();
 
         private Builder(DecisionRecorder.Subject subject, UpstreamRequest upstream) {
             this.subject = subject;
@@ -147,9 +149,15 @@ public record FetchSpec(
             return this;
         }
 
+        /** The release version (PyPI), which waivers may name. */
+        public Builder version(Optional<String> v) {
+            this.version = v;
+            return this;
+        }
+
         public FetchSpec build() {
             return new FetchSpec(subject, upstream, expectedSha256, inspector, hashMismatchRule, redirectRule, mode,
-                    refusals, clientHeaders, contentType, revision);
+                    refusals, clientHeaders, contentType, revision, version);
         }
     }
 }

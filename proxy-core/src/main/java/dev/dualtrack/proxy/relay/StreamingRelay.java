@@ -94,9 +94,17 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
     private boolean clientGoneEarly;
     /** Set while reading the rest of a blocked body only to hash it; the verdict waiting for that hash. */
     private Verdict draining;
+    private final dev.dualtrack.proxy.policy.Judge judge;
+    /**
+     * A block that policy let through (warn, monitor, a waiver): inspection has stopped, the body is relayed and
+     * hash-checked like any other, and the judgement is recorded with the real hash at the end.
+     */
+    private dev.dualtrack.proxy.policy.Judgement letThrough;
 
     StreamingRelay(Exchange client, FetchSpec spec, RelayConfig relay, boolean prefetch, BlobCache cache,
-            Cache<String, Verdict> verdicts, DecisionRecorder recorder, Consumer<FetchOutcome> onOutcome) {
+            Cache<String, Verdict> verdicts, DecisionRecorder recorder, dev.dualtrack.proxy.policy.Judge judge,
+            Consumer<FetchOutcome> onOutcome) {
+        this.judge = judge;
         this.client = client;
         this.loop = client.eventLoop();
         this.spec = spec;
@@ -202,27 +210,31 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
         for (ByteBuffer b : views) {
             sha256.update(b.duplicate());
         }
-        Inspector.Status status;
-        long t0 = System.nanoTime();
-        try {
-            status = Inspector.Status.CONTINUE;
-            for (ByteBuffer b : views) {
-                status = inspector.feed(b.asReadOnlyBuffer());
-                if (status == Inspector.Status.BLOCKED) {
-                    break;
+        if (letThrough == null) {
+            Inspector.Status status;
+            long t0 = System.nanoTime();
+            Verdict stop = null;
+            try {
+                status = Inspector.Status.CONTINUE;
+                for (ByteBuffer b : views) {
+                    status = inspector.feed(b.asReadOnlyBuffer());
+                    if (status == Inspector.Status.BLOCKED) {
+                        break;
+                    }
                 }
+                if (status == Inspector.Status.BLOCKED) {
+                    stop = finishInspector();
+                }
+            } catch (RuntimeException e) {
+                stop = inspectorError(e);
+            } finally {
+                inspectNanos += System.nanoTime() - t0;
             }
-        } catch (RuntimeException e) {
-            content.release();
-            blockEarly(inspectorError(e));
-            return;
-        } finally {
-            inspectNanos += System.nanoTime() - t0;
-        }
-        if (status == Inspector.Status.BLOCKED) {
-            content.release();
-            blockEarly(finishInspector());
-            return;
+            if (stop != null && !letThrough(stop)) {
+                content.release();
+                blockEarly(stop);
+                return;
+            }
         }
         if (writer != null) {
             writer.write(content); // queued: the disk is written off this loop, in order
@@ -230,22 +242,35 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
         hold.add(content);
         if (mode == RelayMode.HOLD_UNTIL_VERDICT) {
             if (hold.received() > relay.holdWholeBelow().bytes()) {
-                blockEarly(Verdict.block(ProxyRules.HOLD_LIMIT, "the body is longer than relay.hold-whole-below ("
-                        + relay.holdWholeBelow() + ") and this request must be held whole"));
-                return;
+                Verdict limit = Verdict.block(ProxyRules.HOLD_LIMIT, "the body is longer than "
+                        + "relay.hold-whole-below (" + relay.holdWholeBelow() + ") and this request must be held whole");
+                if (!letThrough(limit)) {
+                    blockEarly(limit);
+                    return;
+                }
+                mode = RelayMode.STREAM_ABORT_ON_BLOCK;
             }
-        } else {
+        }
+        if (mode != RelayMode.HOLD_UNTIL_VERDICT) {
             long holdFrom;
             try {
-                holdFrom = inspector.holdFrom();
+                holdFrom = letThrough != null ? Long.MAX_VALUE : inspector.holdFrom();
             } catch (RuntimeException e) {
-                blockEarly(inspectorError(e));
-                return;
+                Verdict error = inspectorError(e);
+                if (!letThrough(error)) {
+                    blockEarly(error);
+                    return;
+                }
+                holdFrom = Long.MAX_VALUE;
             }
             if (hold.heldBytes() > Math.max(relay.maxHold().bytes(), relay.hold().bytes())) {
-                blockEarly(Verdict.block(ProxyRules.HOLD_LIMIT, inspector.name() + " asked to hold back more than "
-                        + "relay.max-hold (" + relay.maxHold() + ") before it could decide"));
-                return;
+                Verdict limit = Verdict.block(ProxyRules.HOLD_LIMIT, inspector.name() + " asked to hold back more "
+                        + "than relay.max-hold (" + relay.maxHold() + ") before it could decide");
+                if (!letThrough(limit)) {
+                    blockEarly(limit);
+                    return;
+                }
+                holdFrom = Long.MAX_VALUE;
             }
             release(hold.releasable(relay.hold().bytes(), holdFrom));
             if (finished) {
@@ -274,18 +299,27 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
                     + " bytes, Content-Length said " + contentLength));
             return;
         }
-        Verdict verdict = finishInspector();
+        Verdict verdict = letThrough != null ? letThrough.verdict() : finishInspector();
         String actual = HexFormat.of().formatHex(sha256.digest());
         metrics.inspection(spec.track(), inspectNanos);
+        Optional<String> expected = spec.expectedSha256();
+        boolean matches = expected.isEmpty() || expected.get().equals(actual);
         if (verdict.blocked()) {
-            verdicts.put(actual, verdict);
-            block(actual, verdict);
+            if (matches) {
+                verdicts.put(actual, verdict); // what these bytes are, whatever policy makes of it
+            }
+            dev.dualtrack.proxy.policy.Judgement j = letThrough != null ? letThrough
+                    : judge.judge(spec.subject().withSha256(actual), spec.version(), verdict);
+            if (j.blocks() || !matches) {
+                block(actual, matches ? verdict : mismatch(actual));
+                return;
+            }
+            recorder.judged(spec.subject().withSha256(actual), j);
+            finishAllowed(actual, Verdict.allow());
             return;
         }
-        Optional<String> expected = spec.expectedSha256();
-        if (expected.isPresent() && !expected.get().equals(actual)) {
-            block(actual, Verdict.block(spec.hashMismatchRule(), "content sha256 is " + actual
-                    + " but the index announced " + expected.get()));
+        if (!matches) {
+            block(actual, mismatch(actual));
             return;
         }
         verdicts.put(actual, verdict);
@@ -543,6 +577,26 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
         } finally {
             inspectNanos += System.nanoTime() - t0;
         }
+    }
+
+    private Verdict mismatch(String actual) {
+        return Verdict.block(spec.hashMismatchRule(), "content sha256 is " + actual + " but the index announced "
+                + spec.expectedSha256().orElse("(none)"));
+    }
+
+    /**
+     * Asks policy about a block found before the end. The bytes' own hash is not known yet, so a waiver by sha256
+     * is matched against the announced hash: safe, because the body must still hash to it at the end (an
+     * integrity rule no policy relaxes). When it lets the body through, inspection stops and the body is relayed.
+     */
+    private boolean letThrough(Verdict block) {
+        dev.dualtrack.proxy.policy.Judgement j = judge.judge(spec.subject().withSha256(
+                spec.expectedSha256().orElse("")), spec.version(), block);
+        if (j.blocks()) {
+            return false;
+        }
+        letThrough = j;
+        return true;
     }
 
     private Verdict inspectorError(RuntimeException e) {

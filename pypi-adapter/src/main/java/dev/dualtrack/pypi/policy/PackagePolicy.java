@@ -37,8 +37,11 @@ public final class PackagePolicy {
         }
     }
 
-    /** A page with the files policy hides taken out, and what it decided about each file. */
-    public record Filtered(SimplePage page, List<Decision> hidden) {
+    /**
+     * A page with the files policy hides taken out: {@code hidden} are the blocks that stand, {@code letThrough}
+     * the blocks the {@code policy} section lets through (warn, monitor, a waiver) with their files kept.
+     */
+    public record Filtered(SimplePage page, List<Decision> hidden, List<Decision> letThrough) {
     }
 
     private final PypiConfig config;
@@ -169,19 +172,29 @@ public final class PackagePolicy {
 
     /** The page without the files policy blocks (warn decisions keep their file). */
     public Filtered filter(String project, SimplePage page) {
+        return filter(project, page, (f, d) -> true);
+    }
+
+    /**
+     * The page without the files whose blocking decision {@code stands} (the policy section's judgement; an
+     * integrity decision always stands).
+     */
+    public Filtered filter(String project, SimplePage page, java.util.function.BiPredicate<SimpleFile, Decision> stands) {
         List<SimpleFile> kept = new ArrayList<>();
         List<Decision> hidden = new ArrayList<>();
+        List<Decision> letThrough = new ArrayList<>();
         for (SimpleFile f : page.files()) {
             if (DistributionFilename.classify(f.filename()) == DistributionFilename.Kind.LEGACY) {
                 continue; // eggs and installers: no current client reads them, and we do not serve them
             }
             Optional<Decision> block = file(project, f).stream().filter(Decision::blocks).findFirst();
-            if (block.isPresent()) {
+            if (block.isPresent() && stands.test(f, block.get())) {
                 hidden.add(block.get());
             } else {
+                block.ifPresent(letThrough::add);
                 kept.add(f);
             }
         }
-        return new Filtered(new SimplePage(page.name(), kept, page.versions()), hidden);
+        return new Filtered(new SimplePage(page.name(), kept, page.versions()), hidden, letThrough);
     }
 }

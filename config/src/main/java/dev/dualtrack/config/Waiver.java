@@ -1,0 +1,80 @@
+package dev.dualtrack.config;
+
+import dev.dualtrack.config.policy.Rule;
+import dev.dualtrack.config.policy.RuleRegistry;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * A dated exception: one blocked artifact served anyway, with a reason, until it expires. It names a track and at
+ * least one of a project or repo ({@code *} globs), a version, a file, or a sha256 (the safest: exactly those
+ * bytes), and may narrow itself to some rules. It never covers an integrity rule.
+ *
+ * @param expires a date ({@code 2027-01-31}, meaning its start in UTC) or a UTC date-time; from that instant on
+ *                the waiver no longer applies
+ */
+public record Waiver(
+        String track,
+        Optional<String> project,
+        Optional<String> version,
+        Optional<String> file,
+        Optional<String> sha256,
+        @Default("[]") List<String> rules,
+        String reason,
+        String expires,
+        Optional<String> ticket,
+        Optional<String> approvedBy) {
+
+    private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
+
+    public Waiver {
+        if (!track.equals("pypi") && !track.equals("hf")) {
+            throw new IllegalArgumentException("a waiver's track is pypi or hf (was '" + track + "')");
+        }
+        if (project.isEmpty() && file.isEmpty() && sha256.isEmpty()) {
+            throw new IllegalArgumentException("a waiver names at least one of project, file or sha256 "
+                    + "(sha256 is the safest: it covers exactly those bytes)");
+        }
+        sha256.ifPresent(s -> {
+            if (!SHA256.matcher(s).matches()) {
+                throw new IllegalArgumentException("a waiver's sha256 is 64 lower-case hex digits");
+            }
+        });
+        if (reason.isBlank()) {
+            throw new IllegalArgumentException("a waiver needs a reason");
+        }
+        for (String id : rules) {
+            Optional<Rule> r = RuleRegistry.find(id);
+            if (r.isEmpty()) {
+                throw new IllegalArgumentException("a waiver names unknown rule '" + id + "'" + RuleRegistry.nearest(id)
+                        .map(n -> " (did you mean '" + n + "'?)").orElse(""));
+            }
+            if (r.get().integrity()) {
+                throw new IllegalArgumentException("rule '" + id + "' guards integrity: no waiver covers it");
+            }
+        }
+        expiry(expires);
+    }
+
+    /** The instant this waiver stops applying. */
+    public Instant expiry() {
+        return expiry(expires);
+    }
+
+    private static Instant expiry(String text) {
+        try {
+            return text.contains("T") ? Instant.parse(text)
+                    : java.time.LocalDate.parse(text).atStartOfDay(java.time.ZoneOffset.UTC).toInstant();
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new IllegalArgumentException("expires must be a date like 2027-01-31 or a UTC time like "
+                    + "2027-01-31T12:00:00Z (was '" + text + "')");
+        }
+    }
+
+    /** A short name for audit lines and metrics: the ticket if any, else what it names. */
+    public String label() {
+        return ticket.orElseGet(() -> track + ":" + sha256.or(() -> project).or(() -> file).orElse("?"));
+    }
+}

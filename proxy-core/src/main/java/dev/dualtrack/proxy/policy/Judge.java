@@ -1,0 +1,103 @@
+package dev.dualtrack.proxy.policy;
+
+import dev.dualtrack.config.PolicyConfig;
+import dev.dualtrack.config.RuleAction;
+import dev.dualtrack.config.Waiver;
+import dev.dualtrack.config.policy.Rule;
+import dev.dualtrack.config.policy.RuleRegistry;
+import dev.dualtrack.proxy.ops.DecisionRecorder;
+import dev.dualtrack.scanner.Verdict;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * Applies the {@code policy} section to a block: the rule's action, the mode, and the waivers. It is the one place
+ * that decides whether a block stands; every refusal in both tracks and in the relay asks it first, and records
+ * what it answers through {@link DecisionRecorder#judged}.
+ *
+ * <ol>
+ *   <li>An integrity rule blocks, whatever the configuration says.</li>
+ *   <li>Action {@code off}: served, nothing recorded. Action {@code warn}: served and recorded as a warning.</li>
+ *   <li>Mode {@code monitor}: a block is served and recorded as a warning.</li>
+ *   <li>A waiver that matches the artifact and the rule, and has not expired by the clock's instant: served and
+ *       recorded as waived.</li>
+ *   <li>Otherwise the block stands.</li>
+ * </ol>
+ */
+public final class Judge {
+    private final PolicyConfig policy;
+    private final Clock clock;
+
+    public Judge(PolicyConfig policy, Clock clock) {
+        this.policy = policy;
+        this.clock = clock;
+    }
+
+    /** A judge that lets every block stand (tests and tools that have no policy). */
+    public static Judge enforcing() {
+        return new Judge(new PolicyConfig(PolicyConfig.Mode.ENFORCE, java.util.Map.of(), java.util.List.of()),
+                Clock.systemUTC());
+    }
+
+    /**
+     * @param subject what the block is about: track, project or repo, file and, when known, the sha256 of the
+     *                bytes (a waiver by sha256 matches only that)
+     * @param version the release version when the track has one (PyPI), else empty
+     */
+    public Judgement judge(DecisionRecorder.Subject subject, Optional<String> version, Verdict block) {
+        if (!block.blocked()) {
+            throw new IllegalArgumentException("not a block: " + block);
+        }
+        Optional<Rule> rule = RuleRegistry.find(block.rule());
+        if (rule.isPresent() && rule.get().integrity()) {
+            return new Judgement(Judgement.Kind.BLOCK, block, Optional.empty());
+        }
+        RuleAction action = policy.actionOf(block.rule());
+        if (action == RuleAction.OFF) {
+            return new Judgement(Judgement.Kind.PASS, block, Optional.empty());
+        }
+        if (action == RuleAction.WARN || policy.mode() == PolicyConfig.Mode.MONITOR) {
+            return new Judgement(Judgement.Kind.WARN, block, Optional.empty());
+        }
+        Instant now = clock.instant();
+        for (Waiver w : policy.waivers()) {
+            if (now.isBefore(w.expiry()) && covers(w, subject, version, block.rule())) {
+                return new Judgement(Judgement.Kind.WAIVE, block, Optional.of(w));
+            }
+        }
+        return new Judgement(Judgement.Kind.BLOCK, block, Optional.empty());
+    }
+
+    public Judgement judge(DecisionRecorder.Subject subject, Verdict block) {
+        return judge(subject, Optional.empty(), block);
+    }
+
+    /** Whether a waiver names this artifact and rule. Every field it gives must match. */
+    static boolean covers(Waiver w, DecisionRecorder.Subject s, Optional<String> version, String rule) {
+        if (!w.track().equals(s.track())) {
+            return false;
+        }
+        if (!w.rules().isEmpty() && !w.rules().contains(rule)) {
+            return false;
+        }
+        if (w.sha256().isPresent() && !w.sha256().get().equalsIgnoreCase(s.sha256())) {
+            return false;
+        }
+        if (w.project().isPresent() && !glob(w.project().get(), s.artifact())) {
+            return false;
+        }
+        if (w.file().isPresent() && !glob(w.file().get(), s.file())) {
+            return false;
+        }
+        return w.version().isEmpty() || version.filter(w.version().get()::equals).isPresent();
+    }
+
+    /** {@code *} matches any run of characters; everything else is literal; case-insensitive. */
+    static boolean glob(String pattern, String value) {
+        String regex = java.util.Arrays.stream(pattern.split("\\*", -1)).map(Pattern::quote)
+                .collect(java.util.stream.Collectors.joining(".*"));
+        return Pattern.compile(regex, Pattern.CASE_INSENSITIVE).matcher(value).matches();
+    }
+}
