@@ -47,10 +47,4 @@ public record PolicyConfig(
             throw new IllegalArgumentException(String.join("; ", problems));
         }
     }
-
-    /** The action configured for {@code rule}, else the registry's default. */
-    public RuleAction actionOf(String rule) {
-        RuleAction set = rules.get(rule);
-        return set != null ? set : RuleRegistry.find(rule).map(Rule::defaultAction).orElse(RuleAction.BLOCK);
-    }
 }

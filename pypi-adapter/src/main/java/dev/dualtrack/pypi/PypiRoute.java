@@ -58,7 +58,7 @@ public final class PypiRoute implements Route {
                     .expireAfterWrite(java.time.Duration.ofSeconds(5)).build();
 
     private record Rendered(SimplePage source, byte[] body, List<PackagePolicy.Decision> hidden,
-            List<PackagePolicy.Decision> letThrough) {
+            List<PackagePolicy.Kept> letThrough) {
     }
 
     private final dev.dualtrack.proxy.policy.Judge judge;
@@ -224,15 +224,27 @@ public final class PypiRoute implements Route {
     }
 
     /**
-     * Files a page kept although a rule would hide them (warn, monitor, a waiver): one warning per rule and
-     * request, counted in {@code dualtrack_warned_total}, so monitor mode shows what enforcing would hide.
+     * Files a page kept although a rule would hide them (warn, monitor, a waiver): one line per decision kind and
+     * rule per request, counted in {@code dualtrack_warned_total} or {@code dualtrack_waived_total}, so monitor
+     * mode shows what enforcing would hide.
      */
-    private void recordLetThrough(Exchange ex, String project, List<PackagePolicy.Decision> kept) {
-        java.util.Map<String, List<PackagePolicy.Decision>> byRule = new java.util.LinkedHashMap<>();
-        kept.forEach(d -> byRule.computeIfAbsent(d.rule(), k -> new java.util.ArrayList<>()).add(d));
-        byRule.forEach((rule, ds) -> recorder.warned(new DecisionRecorder.Subject(ex.clientAddress(), "pypi",
-                project, "", ""), rule, "policy kept " + ds.size() + " file(s) on the page that the rule would hide: "
-                + ds.get(0).reason() + (ds.size() > 1 ? " (and " + (ds.size() - 1) + " more)" : "")));
+    private void recordLetThrough(Exchange ex, String project, List<PackagePolicy.Kept> kept) {
+        java.util.Map<String, List<dev.dualtrack.proxy.policy.Judgement>> byKind = new java.util.LinkedHashMap<>();
+        for (PackagePolicy.Kept k : kept) {
+            dev.dualtrack.proxy.policy.Judgement j = judge.judge(fileSubject(ex, project, k.file()),
+                    dev.dualtrack.pypi.policy.Filenames.version(project, k.file().filename()),
+                    Verdict.block(k.decision().rule(), k.decision().reason()));
+            byKind.computeIfAbsent(j.kind() + "\u0000" + j.verdict().rule() + "\u0000"
+                    + j.waiver().map(w -> w.label()).orElse(""), x -> new java.util.ArrayList<>()).add(j);
+        }
+        byKind.values().forEach(js -> {
+            dev.dualtrack.proxy.policy.Judgement first = js.get(0);
+            Verdict summary = Verdict.block(first.verdict().rule(), "policy kept " + js.size() + " file(s) on the page "
+                    + "that the rule would hide: " + first.verdict().reason()
+                    + (js.size() > 1 ? " (and " + (js.size() - 1) + " more)" : ""));
+            recorder.judged(new DecisionRecorder.Subject(ex.clientAddress(), "pypi", project, "", ""),
+                    new dev.dualtrack.proxy.policy.Judgement(first.kind(), summary, first.waiver()));
+        });
     }
 
     /** dualtrack's stable URL for a file: root-relative, the exact filename last. */

@@ -54,7 +54,9 @@ public final class Judge {
         if (rule.isPresent() && rule.get().integrity()) {
             return new Judgement(Judgement.Kind.BLOCK, block, Optional.empty());
         }
-        RuleAction action = policy.actionOf(block.rule());
+        // The block came from a rule whose own section already said block (or whose nature is to block); only an
+        // explicit policy.rules entry changes that.
+        RuleAction action = policy.rules().getOrDefault(block.rule(), RuleAction.BLOCK);
         if (action == RuleAction.OFF) {
             return new Judgement(Judgement.Kind.PASS, block, Optional.empty());
         }

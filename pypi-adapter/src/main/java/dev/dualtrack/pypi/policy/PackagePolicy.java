@@ -41,7 +41,11 @@ public final class PackagePolicy {
      * A page with the files policy hides taken out: {@code hidden} are the blocks that stand, {@code letThrough}
      * the blocks the {@code policy} section lets through (warn, monitor, a waiver) with their files kept.
      */
-    public record Filtered(SimplePage page, List<Decision> hidden, List<Decision> letThrough) {
+    public record Filtered(SimplePage page, List<Decision> hidden, List<Kept> letThrough) {
+    }
+
+    /** A file a blocking decision would hide that policy kept on the page. */
+    public record Kept(SimpleFile file, Decision decision) {
     }
 
     private final PypiConfig config;
@@ -182,7 +186,7 @@ public final class PackagePolicy {
     public Filtered filter(String project, SimplePage page, java.util.function.BiPredicate<SimpleFile, Decision> stands) {
         List<SimpleFile> kept = new ArrayList<>();
         List<Decision> hidden = new ArrayList<>();
-        List<Decision> letThrough = new ArrayList<>();
+        List<Kept> letThrough = new ArrayList<>();
         for (SimpleFile f : page.files()) {
             if (DistributionFilename.classify(f.filename()) == DistributionFilename.Kind.LEGACY) {
                 continue; // eggs and installers: no current client reads them, and we do not serve them
@@ -191,7 +195,7 @@ public final class PackagePolicy {
             if (block.isPresent() && stands.test(f, block.get())) {
                 hidden.add(block.get());
             } else {
-                block.ifPresent(letThrough::add);
+                block.ifPresent(d -> letThrough.add(new Kept(f, d)));
                 kept.add(f);
             }
         }
