@@ -24,6 +24,10 @@ final class CheckConfigCommand implements Callable<Integer> {
         if (config.isEmpty()) {
             return Main.EXIT_USAGE;
         }
+        for (dev.dualtrack.config.ConfigError w : dev.dualtrack.config.ConfigLoader.warnings(file,
+                java.time.Instant.now(), java.time.Duration.ofDays(7))) {
+            spec.commandLine().getOut().println(w.location() + ": warning: " + w.path() + ": " + w.message());
+        }
         spec.commandLine().getOut().println(file + ": ok");
         return 0;
     }

@@ -97,6 +97,24 @@ class CliIT {
     }
 
     @Test
+    void checkConfigWarnsOfExpiredAndExpiringWaiversWithTheirLocation(@TempDir Path dir) throws Exception {
+        Path cfg = dir.resolve("waivers.yaml");
+        String sha = "a".repeat(64);
+        Files.writeString(cfg, "policy:\n  waivers:\n"
+                + "    - {track: pypi, sha256: '" + sha + "', reason: old, expires: 2020-01-01, ticket: SEC-1}\n"
+                + "    - {track: hf, sha256: '" + sha + "', reason: soon, expires: '"
+                + java.time.Instant.now().plus(java.time.Duration.ofDays(3)).truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+                + "', ticket: SEC-2}\n"
+                + "    - {track: hf, project: 'acme/*', reason: later, expires: 2999-01-01}\n");
+        Process p = start("check-config", cfg.toString());
+        String out = finish(p);
+        assertThat(p.exitValue()).isZero();
+        assertThat(out).contains(cfg + ":3:").contains("warning: policy.waivers[0].expires: waiver SEC-1 expired")
+                .contains(cfg + ":4:").contains("warning: policy.waivers[1].expires: waiver SEC-2 expires")
+                .doesNotContain("waivers[2]").contains(cfg + ": ok");
+    }
+
+    @Test
     void checkConfigSaysOkOrListsErrors(@TempDir Path dir) throws Exception {
         Path good = dir.resolve("good.yaml");
         Files.writeString(good, "listen: {port: 18080}\n");

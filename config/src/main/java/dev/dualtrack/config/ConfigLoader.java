@@ -59,6 +59,40 @@ public final class ConfigLoader {
         }
     }
 
+    /**
+     * Warnings about a valid config file that a person should act on soon: waivers that have expired (they no
+     * longer apply) or expire within {@code horizon} of {@code now}, each at the file:line:col of its
+     * {@code expires}. An invalid file has no warnings (its errors come first).
+     */
+    public static List<ConfigError> warnings(Path file, java.time.Instant now, java.time.Duration horizon) {
+        String text;
+        DualtrackConfig config;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+            config = parse(file.toString(), text);
+        } catch (IOException | ConfigException e) {
+            return List.of();
+        }
+        YamlNode root = YamlTreeReader.read(file.toString(), text, new ArrayList<>());
+        List<ConfigError> out = new ArrayList<>();
+        List<Waiver> waivers = config.policy().waivers();
+        for (int i = 0; i < waivers.size(); i++) {
+            Waiver w = waivers.get(i);
+            String path = "policy.waivers[" + i + "].expires";
+            java.time.Instant expiry = w.expiry();
+            if (!expiry.isAfter(now)) {
+                out.add(new ConfigError(YamlPaths.locate(root, path), path, "waiver " + w.label() + " expired at "
+                        + expiry + " and no longer applies; remove it or renew it with a new reason"));
+            } else if (java.time.Duration.between(now, expiry).compareTo(horizon) < 0) {
+                long hours = java.time.Duration.between(now, expiry).toHours();
+                out.add(new ConfigError(YamlPaths.locate(root, path), path, "waiver " + w.label() + " expires at "
+                        + expiry + " (in " + (hours >= 24 ? hours / 24 + " days" : hours + " hours")
+                        + "); what it lets through is refused from then on"));
+            }
+        }
+        return out;
+    }
+
     /** Parses YAML text; {@code name} is what error messages call the file. */
     public static DualtrackConfig parse(String name, String text) throws ConfigException {
         List<ConfigError> errors = new ArrayList<>();

@@ -55,6 +55,11 @@ public final class ProxyRuntime implements AutoCloseable {
         this.caches = new Caches(config.cache(), ticker, ForkJoinPool.commonPool(), metrics.registry());
         this.upstream = new UpstreamClient(config.upstreamClient(), metrics);
         this.judge = new dev.dualtrack.proxy.policy.Judge(config.policy(), clock);
+        // The earliest expiry among waivers still in force (NaN with none), for the "expires soon" alert.
+        io.micrometer.core.instrument.Gauge.builder("dualtrack.waiver.next.expiry.timestamp",
+                        () -> judge.nextExpiry().map(i -> (double) i.getEpochSecond()).orElse(Double.NaN))
+                .baseUnit("seconds").description("When the next waiver in force expires (Unix time)")
+                .register(metrics.registry());
         this.fetcher = new BlobFetcher(config.relay(), config.cache().prefetch(), blobs,
                 caches.verdicts("verdicts"), upstream, recorder, judge);
         this.workers = ProxyServer.newWorkerGroup(config.listen().ioThreads());

@@ -72,6 +72,12 @@ public final class Judge {
         return new Judgement(Judgement.Kind.BLOCK, block, Optional.empty());
     }
 
+    /** The earliest expiry among waivers not yet expired, if any. */
+    public Optional<Instant> nextExpiry() {
+        Instant now = clock.instant();
+        return policy.waivers().stream().map(Waiver::expiry).filter(now::isBefore).min(Instant::compareTo);
+    }
+
     public Judgement judge(DecisionRecorder.Subject subject, Verdict block) {
         return judge(subject, Optional.empty(), block);
     }
