@@ -75,6 +75,15 @@ final class DualtrackServer implements AutoCloseable {
         return runtime.port();
     }
 
+    /** Watches {@code file} (the config this server started from) and reloads its policy on change or SIGHUP. */
+    ConfigReloader reloadFrom(java.nio.file.Path file, DualtrackConfig started) throws java.io.IOException {
+        return new ConfigReloader(file, started, runtime.judge(), runtime.metrics());
+    }
+
+    dev.dualtrack.proxy.policy.Judge judge() {
+        return runtime.judge();
+    }
+
     int adminPort() {
         return runtime.adminPort();
     }

@@ -28,8 +28,13 @@ final class ServeCommand implements Callable<Integer> {
             return Main.EXIT_USAGE;
         }
         DualtrackServer server = DualtrackServer.start(loaded.get());
+        // Policy and waivers reload on SIGHUP or a change to the file; other sections need a restart.
+        ConfigReloader reloader = config == null ? null : server.reloadFrom(config, loaded.get());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (reloader != null) {
+                reloader.close();
+            }
             server.close();
             stopped.countDown();
         }, "dualtrack-shutdown"));

@@ -27,12 +27,22 @@ import java.util.regex.Pattern;
  * </ol>
  */
 public final class Judge {
-    private final PolicyConfig policy;
+    /** Swapped whole on reload: a judgement sees one policy, never half of an old and half of a new one. */
+    private volatile PolicyConfig policy;
     private final Clock clock;
 
     public Judge(PolicyConfig policy, Clock clock) {
         this.policy = policy;
         this.clock = clock;
+    }
+
+    /** Puts a reloaded policy in force, atomically. */
+    public void replace(PolicyConfig next) {
+        this.policy = java.util.Objects.requireNonNull(next);
+    }
+
+    public PolicyConfig policy() {
+        return policy;
     }
 
     /** A judge that lets every block stand (tests and tools that have no policy). */
@@ -50,6 +60,7 @@ public final class Judge {
         if (!block.blocked()) {
             throw new IllegalArgumentException("not a block: " + block);
         }
+        PolicyConfig policy = this.policy;
         Optional<Rule> rule = RuleRegistry.find(block.rule());
         if (rule.isPresent() && rule.get().integrity()) {
             return new Judgement(Judgement.Kind.BLOCK, block, Optional.empty());
@@ -74,6 +85,7 @@ public final class Judge {
 
     /** The earliest expiry among waivers not yet expired, if any. */
     public Optional<Instant> nextExpiry() {
+        PolicyConfig policy = this.policy;
         Instant now = clock.instant();
         return policy.waivers().stream().map(Waiver::expiry).filter(now::isBefore).min(Instant::compareTo);
     }

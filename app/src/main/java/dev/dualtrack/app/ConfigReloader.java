@@ -1,0 +1,138 @@
+package dev.dualtrack.app;
+
+import dev.dualtrack.config.ConfigError;
+import dev.dualtrack.config.ConfigException;
+import dev.dualtrack.config.ConfigLoader;
+import dev.dualtrack.config.DualtrackConfig;
+import dev.dualtrack.proxy.ops.ProxyMetrics;
+import dev.dualtrack.proxy.policy.Judge;
+import io.micrometer.core.instrument.Counter;
+import java.io.IOException;
+import java.nio.file.ClosedWatchServiceException;
+import java.nio.file.FileSystems;
+import java.nio.file.Path;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reloads the configuration file without a restart, on SIGHUP or when the file changes: the {@code policy}
+ * section (actions, mode, waivers) is put in force atomically. A file with errors keeps the running
+ * configuration, and every error is logged with its file:line:col. Sections that need a restart (listeners,
+ * upstreams, the cache) are compared, and a change to them is logged as such, not applied.
+ * {@code dualtrack_config_reloads_total{result="ok"|"error"}} counts the attempts.
+ */
+final class ConfigReloader implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ConfigReloader.class);
+
+    private final Path file;
+    private final Judge judge;
+    private final ProxyMetrics metrics;
+    private volatile DualtrackConfig running;
+    private final WatchService watcher;
+    private final Thread thread;
+
+    ConfigReloader(Path file, DualtrackConfig running, Judge judge, ProxyMetrics metrics) throws IOException {
+        this.file = file.toAbsolutePath();
+        this.running = running;
+        this.judge = judge;
+        this.metrics = metrics;
+        for (String result : new String[] {"ok", "error"}) {
+            counter(result);
+        }
+        this.watcher = FileSystems.getDefault().newWatchService();
+        // The directory, not the file: editors and config management replace files by renaming over them.
+        this.file.getParent().register(watcher, StandardWatchEventKinds.ENTRY_MODIFY,
+                StandardWatchEventKinds.ENTRY_CREATE);
+        this.thread = new Thread(this::watch, "dualtrack-config-watch");
+        thread.setDaemon(true);
+        thread.start();
+        installSighup();
+    }
+
+    private Counter counter(String result) {
+        return Counter.builder("dualtrack.config.reloads").description("Configuration reloads by result")
+                .tag("result", result).register(metrics.registry());
+    }
+
+    private void installSighup() {
+        try {
+            sun.misc.Signal.handle(new sun.misc.Signal("HUP"), signal -> reload("SIGHUP"));
+        } catch (IllegalArgumentException | UnsupportedOperationException e) {
+            LOG.warn("SIGHUP cannot be handled on this platform; the config file is still watched: {}", e.toString());
+        }
+    }
+
+    private void watch() {
+        try {
+            while (true) {
+                WatchKey key = watcher.take();
+                boolean ours = key.pollEvents().stream().anyMatch(e -> file.getFileName().equals(e.context()));
+                key.reset();
+                if (ours) {
+                    Thread.sleep(100); // let a writer finish; a half-written file would only be an error anyway
+                    reload("a change to " + file);
+                }
+            }
+        } catch (InterruptedException | ClosedWatchServiceException e) {
+            // closing
+        }
+    }
+
+    /** Loads the file again and puts its policy in force, or keeps the running one. Returns whether it applied. */
+    synchronized boolean reload(String why) {
+        DualtrackConfig next;
+        try {
+            next = ConfigLoader.load(file);
+        } catch (ConfigException e) {
+            for (ConfigError error : e.errors()) {
+                LOG.error("config reload ({}): {}", why, error);
+            }
+            LOG.error("config reload ({}): {} error(s); the running configuration stays in force", why,
+                    e.errors().size());
+            counter("error").increment();
+            return false;
+        }
+        List<String> needRestart = new ArrayList<>();
+        DualtrackConfig old = running;
+        compare("listen", old.listen(), next.listen(), needRestart);
+        compare("admin", old.admin(), next.admin(), needRestart);
+        compare("cache", old.cache(), next.cache(), needRestart);
+        compare("relay", old.relay(), next.relay(), needRestart);
+        compare("upstream-client", old.upstreamClient(), next.upstreamClient(), needRestart);
+        compare("audit", old.audit(), next.audit(), needRestart);
+        compare("pypi", old.pypi(), next.pypi(), needRestart);
+        compare("hf", old.hf(), next.hf(), needRestart);
+        if (!needRestart.isEmpty()) {
+            LOG.warn("config reload ({}): {} changed; restart dualtrack to apply {}", why,
+                    String.join(", ", needRestart), needRestart.size() == 1 ? "it" : "them");
+        }
+        judge.replace(next.policy());
+        running = next;
+        counter("ok").increment();
+        LOG.info("config reload ({}): policy in force: mode {}, {} rule action(s), {} waiver(s)", why,
+                next.policy().mode().name().toLowerCase(java.util.Locale.ROOT), next.policy().rules().size(),
+                next.policy().waivers().size());
+        return true;
+    }
+
+    private static void compare(String section, Object old, Object next, List<String> changed) {
+        if (!old.equals(next)) {
+            changed.add(section);
+        }
+    }
+
+    @Override
+    public void close() {
+        thread.interrupt();
+        try {
+            watcher.close();
+        } catch (IOException ignored) {
+            // nothing to release
+        }
+    }
+}
