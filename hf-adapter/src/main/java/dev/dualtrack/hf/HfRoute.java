@@ -7,6 +7,7 @@ import dev.dualtrack.proxy.ops.DecisionRecorder;
 import dev.dualtrack.proxy.relay.BlobFetcher;
 import dev.dualtrack.proxy.relay.FetchSpec;
 import dev.dualtrack.proxy.relay.Inspector;
+import dev.dualtrack.proxy.relay.Refusal;
 import dev.dualtrack.proxy.relay.ScannerInspector;
 import dev.dualtrack.proxy.server.Exchange;
 import dev.dualtrack.proxy.server.Route;
@@ -147,8 +148,9 @@ public final class HfRoute implements Route {
                     Verdict v = Verdict.block(HfRules.REPO_DENIED, p.type().apiSegment + " repo " + p.repo()
                             + " is not allowed by hf.repos");
                     DecisionRecorder.Subject s = subject(ex, p, "");
-                    if (recorder.judged(s, judge.judge(s, v))) {
-                        HubRefusals.INSTANCE.refuse(ex, v);
+                    Optional<String> id = recorder.judgedId(s, judge.judge(s, v));
+                    if (id.isPresent()) {
+                        HubRefusals.INSTANCE.refuse(ex, new Refusal(v, id.get(), s));
                         return;
                     }
                 }
@@ -257,8 +259,9 @@ public final class HfRoute implements Route {
                     if (error != null) {
                         upstreamFailed(ex, error);
                     } else if (answer instanceof FileMetaLookup.KnownBlock block) {
-                        recorder.blocked(subject(ex, p, block.sha256()), block.verdict());
-                        HubRefusals.INSTANCE.refuse(ex, block.verdict());
+                        DecisionRecorder.Subject s = subject(ex, p, block.sha256());
+                        HubRefusals.INSTANCE.refuse(ex, new Refusal(block.verdict(),
+                                recorder.blocked(s, block.verdict()), s));
                     } else if (answer instanceof FileMetaLookup.Refused refused) {
                         HubRefusals.answer(ex, statusOf(refused.status()), refused.errorHeaders().contains(
                                 "X-Error-Message") ? refused.errorHeaders().get("X-Error-Message") : refused.reason(),
@@ -272,9 +275,12 @@ public final class HfRoute implements Route {
     private void serveFile(Exchange ex, HubPath p, FileMeta meta, Optional<String> auth) {
         DecisionRecorder.Subject subject = subject(ex, p, meta.lfsSha256().orElse(""));
         Optional<Verdict> refusal = refusal(meta, p);
-        if (refusal.isPresent() && recorder.judged(subject, judge.judge(subject, refusal.get()))) {
-            HubRefusals.INSTANCE.refuse(ex, refusal.get());
-            return;
+        if (refusal.isPresent()) {
+            Optional<String> id = recorder.judgedId(subject, judge.judge(subject, refusal.get()));
+            if (id.isPresent()) {
+                HubRefusals.INSTANCE.refuse(ex, new Refusal(refusal.get(), id.get(), subject));
+                return;
+            }
         }
         meta.lfsSha256().ifPresent(sha -> listings.learn(p.type(), p.repo(), meta.commit(), p.path(), sha));
         // An LFS file's verdict is found by the fetcher (GET) from its sha256; a regular file's by its blob id.
@@ -285,8 +291,7 @@ public final class HfRoute implements Route {
                         meta.commit(), p.path())));
         if (known.isPresent() && (ex.isHead() || meta.lfsSha256().isEmpty())
                 && judge.judge(subject, known.get()).blocks()) {
-            recorder.blocked(subject, known.get());
-            HubRefusals.INSTANCE.refuse(ex, known.get());
+            HubRefusals.INSTANCE.refuse(ex, new Refusal(known.get(), recorder.blocked(subject, known.get()), subject));
             return;
         }
         if (ex.isHead()) {

@@ -23,10 +23,18 @@ public final class HubRefusals implements Refusals {
     }
 
     @Override
-    public void refuse(Exchange ex, Verdict v) {
+    public void refuse(Exchange ex, dev.dualtrack.proxy.relay.Refusal r) {
         ex.outcome("blocked");
-        answer(ex, HttpResponseStatus.FORBIDDEN, "dualtrack blocked this file: " + v.rule() + ": " + v.reason(),
-                new DefaultHttpHeaders().set("X-Dualtrack-Rule", v.rule()));
+        String message = "dualtrack blocked this file: " + r.verdict().rule() + ": " + r.verdict().reason();
+        HttpHeaders h = Refusals.refusalHeaders(r);
+        h.set("X-Error-Message", headerSafe(message));
+        Map<String, Object> body = new java.util.LinkedHashMap<>(r.explanation());
+        body.put("error", message); // what the JS client prints
+        try {
+            ex.respond(HttpResponseStatus.FORBIDDEN, "application/json", JSON.writeValueAsBytes(body), h);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @Override

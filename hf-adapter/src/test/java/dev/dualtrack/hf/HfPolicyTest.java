@@ -105,6 +105,35 @@ class HfPolicyTest {
     }
 
     @Test
+    void aRefusalExplainsItselfAndTheVerdictEndpointShowsTheWaiver() throws Exception {
+        RawHttpClient.Response evil = get(enforcing, "evil.pkl");
+        assertThat(evil.status()).isEqualTo(403);
+        String id = evil.headers().get("x-dualtrack-decision");
+        assertThat(id).matches("[0-9a-f]{16}");
+        assertThat(evil.headers().get("x-error-message")).startsWith("dualtrack blocked this file: "
+                + "hf.pickle.dangerous-import");
+        com.fasterxml.jackson.databind.JsonNode body = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(evil.body());
+        assertThat(body.path("rule").asText()).isEqualTo("hf.pickle.dangerous-import");
+        assertThat(body.path("decision").asText()).isEqualTo(id);
+        assertThat(body.path("artifact").asText()).isEqualTo("acme/tabular");
+        assertThat(body.path("waiver").asText()).startsWith("- {track: hf, sha256: " + FakeHub.sha256(EVIL))
+                .contains("rules: [hf.pickle.dangerous-import]").contains("reason: 'REPLACE");
+        Awaits.until(() -> audit.stream().anyMatch(l -> l.contains("\"id\":\"" + id + "\"")));
+
+        get(enforcing, "model.joblib");
+        RawHttpClient.Response v = RawHttpClient.get(enforcing.port(), "/-/verdicts/" + FakeHub.sha256(SKLEARN));
+        assertThat(v.status()).isEqualTo(200);
+        com.fasterxml.jackson.databind.JsonNode verdict = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(v.body());
+        assertThat(verdict.path("verdict").asText()).isEqualTo("block");
+        assertThat(verdict.path("rule").asText()).isEqualTo("hf.pickle.unknown-import");
+        assertThat(verdict.path("findings").size()).isPositive();
+        assertThat(verdict.path("waivers").get(0).path("label").asText()).isEqualTo("SEC-7");
+        assertThat(RawHttpClient.get(enforcing.port(), "/-/verdicts/" + "0".repeat(64)).status()).isEqualTo(404);
+    }
+
+    @Test
     void monitorModeServesWhatItWouldBlockButNeverTamperedBytes() throws Exception {
         RawHttpClient.Response evil = get(monitoring, "evil.pkl");
         assertThat(evil.status()).isEqualTo(200);

@@ -120,7 +120,42 @@ public final class ProxyRuntime implements AutoCloseable {
 
     private OpsRoutes opsRoutes() {
         return new OpsRoutes(metrics, () -> OpsRoutes.cacheUsable(config.cache().dir(),
-                Math.min(READY_MIN_FREE, config.cache().maxSize().bytes())));
+                Math.min(READY_MIN_FREE, config.cache().maxSize().bytes()))).withVerdicts(this::verdict);
+    }
+
+    /**
+     * {@code GET /-/verdicts/<sha256>}: the cached verdict of those bytes with all its findings, and the waivers in
+     * force that name them. 404 when no verdict is cached.
+     */
+    private void verdict(dev.dualtrack.proxy.server.Exchange ex) {
+        String sha = ex.path().substring("/-/verdicts".length()).replaceFirst("^/", "").toLowerCase(java.util.Locale.ROOT);
+        if (!sha.matches("[0-9a-f]{64}")) {
+            ex.respondText(io.netty.handler.codec.http.HttpResponseStatus.NOT_FOUND, "expected /-/verdicts/<sha256>\n");
+            return;
+        }
+        java.util.Optional<dev.dualtrack.scanner.Verdict> v = fetcher.knownVerdict(sha);
+        if (v.isEmpty()) {
+            ex.respondText(io.netty.handler.codec.http.HttpResponseStatus.NOT_FOUND, "no verdict cached for " + sha + "\n");
+            return;
+        }
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        com.fasterxml.jackson.databind.node.ObjectNode out = json.createObjectNode();
+        out.put("sha256", sha).put("verdict", v.get().blocked() ? "block" : "allow");
+        if (v.get().blocked()) {
+            out.put("rule", v.get().rule()).put("reason", v.get().reason());
+        }
+        var findings = out.putArray("findings");
+        v.get().findings().forEach(f -> findings.addObject().put("rule", f.rule())
+                .put("severity", f.severity().name().toLowerCase(java.util.Locale.ROOT)).put("detail", f.detail()));
+        var waivers = out.putArray("waivers");
+        judge.waiversFor(sha).forEach(w -> waivers.addObject().put("label", w.label()).put("reason", w.reason())
+                .put("expires", w.expiry().toString()).put("track", w.track()));
+        try {
+            ex.respond(io.netty.handler.codec.http.HttpResponseStatus.OK, "application/json",
+                    json.writeValueAsBytes(out), null);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Binds the main port (and the admin port, if configured) and starts serving. */

@@ -82,7 +82,8 @@ public final class PypiRoute implements Route {
      * stands after the policy section's judgement, having recorded what became of it; warnings are recorded and
      * allowed.
      */
-    private Optional<Verdict> projectBlock(Exchange ex, ProjectResolver.Found found, String project, String file) {
+    private Optional<dev.dualtrack.proxy.relay.Refusal> projectBlock(Exchange ex, ProjectResolver.Found found,
+            String project, String file) {
         if (found.upstream().internal()) {
             return Optional.empty();
         }
@@ -96,7 +97,8 @@ public final class PypiRoute implements Route {
             return Optional.empty();
         }
         Verdict v = Verdict.block(d.get().rule(), d.get().reason());
-        return recorder.judged(subject, judge.judge(subject, Optional.empty(), v)) ? Optional.of(v) : Optional.empty();
+        return recorder.judgedId(subject, judge.judge(subject, Optional.empty(), v))
+                .map(id -> new dev.dualtrack.proxy.relay.Refusal(v, id, subject));
     }
 
     /** Whether the policy section lets a blocking file decision stand (no recording: for page filtering). */
@@ -185,11 +187,9 @@ public final class PypiRoute implements Route {
                 answerMissing(ex, normalized, res);
                 return;
             }
-            Optional<Verdict> hidden = projectBlock(ex, found, normalized, "");
+            Optional<dev.dualtrack.proxy.relay.Refusal> hidden = projectBlock(ex, found, normalized, "");
             if (hidden.isPresent()) {
-                ex.outcome("blocked");
-                ex.respondText(HttpResponseStatus.NOT_FOUND, "dualtrack: " + hidden.get().rule() + ": "
-                        + hidden.get().reason() + "\n");
+                hiddenProject(ex, hidden.get());
                 return;
             }
             String key = normalized + "\u0000" + format.get().name();
@@ -275,7 +275,7 @@ public final class PypiRoute implements Route {
             }
             DecisionRecorder.Subject subject = new DecisionRecorder.Subject(ex.clientAddress(), "pypi", project,
                     filename, f.get().sha256().orElse(""));
-            Optional<Verdict> hidden = projectBlock(ex, found, project, filename);
+            Optional<dev.dualtrack.proxy.relay.Refusal> hidden = projectBlock(ex, found, project, filename);
             if (hidden.isPresent()) {
                 Refusals.PLAIN.refuse(ex, hidden.get());
                 return;
@@ -284,8 +284,9 @@ public final class PypiRoute implements Route {
             for (PackagePolicy.Decision d : policy.file(project, f.get())) {
                 if (d.blocks()) {
                     Verdict v = Verdict.block(d.rule(), d.reason());
-                    if (recorder.judged(subject, judge.judge(subject, version, v))) {
-                        Refusals.PLAIN.refuse(ex, v);
+                    Optional<String> id = recorder.judgedId(subject, judge.judge(subject, version, v));
+                    if (id.isPresent()) {
+                        Refusals.PLAIN.refuse(ex, new dev.dualtrack.proxy.relay.Refusal(v, id.get(), subject));
                         return;
                     }
                     continue;
@@ -297,8 +298,8 @@ public final class PypiRoute implements Route {
             if (sha.isEmpty()) {
                 Verdict v = Verdict.block(PypiRules.HASH_MISMATCH, "the index announced no sha256 for " + filename
                         + ", so its bytes cannot be verified");
-                recorder.blocked(subject, v);
-                Refusals.PLAIN.refuse(ex, v);
+                Refusals.PLAIN.refuse(ex, new dev.dualtrack.proxy.relay.Refusal(v, recorder.blocked(subject, v),
+                        subject));
                 return;
             }
             String link = f.get().url() + (metadata ? ".metadata" : "");
@@ -306,8 +307,8 @@ public final class PypiRoute implements Route {
             Optional<String> offHost = origins.refusal(link);
             if (offHost.isPresent()) {
                 Verdict v = Verdict.block(PypiRules.FILE_HOST, offHost.get());
-                recorder.blocked(subject, v);
-                Refusals.PLAIN.refuse(ex, v);
+                Refusals.PLAIN.refuse(ex, new dev.dualtrack.proxy.relay.Refusal(v, recorder.blocked(subject, v),
+                        subject));
                 return;
             }
             URI source = URI.create(link);
@@ -345,11 +346,9 @@ public final class PypiRoute implements Route {
                 }
                 return;
             }
-            Optional<Verdict> hidden = projectBlock(ex, found, project, "");
+            Optional<dev.dualtrack.proxy.relay.Refusal> hidden = projectBlock(ex, found, project, "");
             if (hidden.isPresent()) {
-                ex.outcome("blocked");
-                ex.respondText(HttpResponseStatus.NOT_FOUND, "dualtrack: " + hidden.get().rule() + ": "
-                        + hidden.get().reason() + "\n");
+                hiddenProject(ex, hidden.get());
                 return;
             }
             Optional<String> url = JsonApi.upstreamUrl(ProjectResolver.base(found.upstream()), project, version);
@@ -402,6 +401,17 @@ public final class PypiRoute implements Route {
             return;
         }
         ex.respondText(HttpResponseStatus.NOT_FOUND, "no index has project " + project + "\n");
+    }
+
+    /**
+     * A hidden project is a 404, as if the index did not have it (resolvers then report "no matching
+     * distribution"), with the rule and the decision in the headers and the text.
+     */
+    private static void hiddenProject(Exchange ex, dev.dualtrack.proxy.relay.Refusal r) {
+        ex.outcome("blocked");
+        HttpHeaders h = Refusals.refusalHeaders(r);
+        ex.respond(HttpResponseStatus.NOT_FOUND, "text/plain; charset=utf-8", ("dualtrack: " + r.verdict().rule()
+                + ": " + r.verdict().reason() + " (decision " + r.decisionId() + ")\n").getBytes(StandardCharsets.UTF_8), h);
     }
 
     private static void notAcceptable(Exchange ex) {

@@ -19,5 +19,11 @@ public record AuditEvent(
         String sha256,
         String decision,
         String rule,
-        String detail) {
+        String detail,
+        String id) {
+    /** Without a decision id (an allow). */
+    public AuditEvent(Instant time, String client, String track, String artifact, String file, String sha256,
+            String decision, String rule, String detail) {
+        this(time, client, track, artifact, file, sha256, decision, rule, detail, "");
+    }
 }

@@ -121,6 +121,9 @@ public final class AuditLog implements AutoCloseable {
         m.put("decision", e.decision());
         m.put("rule", e.rule());
         m.put("detail", e.detail());
+        if (!e.id().isEmpty()) {
+            m.put("id", e.id());
+        }
         try {
             return JSON.writeValueAsString(m);
         } catch (IOException ex) {

@@ -22,27 +22,39 @@ public final class DecisionRecorder {
         return metrics;
     }
 
-    /** Records a block: counts it and writes its audit line. */
-    public void blocked(Subject s, Verdict v) {
-        countBlock(s, v);
-        auditBlock(s, v);
+    /**
+     * Records a block: counts it and writes its audit line. Returns the decision id, which the refusal carries
+     * ({@code X-Dualtrack-Decision}) and the audit line repeats, so a user's error and the log meet.
+     */
+    public String blocked(Subject s, Verdict v) {
+        String id = countBlock(s, v);
+        auditBlock(s, v, id);
+        return id;
+    }
+
+    /** A short random id for one decision. */
+    static String newId() {
+        byte[] b = new byte[8];
+        java.util.concurrent.ThreadLocalRandom.current().nextBytes(b);
+        return java.util.HexFormat.of().formatHex(b);
     }
 
     /**
      * The two halves of {@link #blocked}, for a block whose hash is learnt later: the counter moves at once
      * (alerts should not wait), the audit line is written when the hash is known. Call each exactly once.
      */
-    public void countBlock(Subject s, Verdict v) {
+    public String countBlock(Subject s, Verdict v) {
         if (!v.blocked()) {
             throw new IllegalArgumentException("not a block: " + v);
         }
         metrics.blocked(s.track(), v.rule());
+        return newId();
     }
 
-    /** See {@link #countBlock}. */
-    public void auditBlock(Subject s, Verdict v) {
+    /** See {@link #countBlock}; {@code id} is the one it returned. */
+    public void auditBlock(Subject s, Verdict v, String id) {
         audit.record(new AuditEvent(clock.instant(), s.client(), s.track(), s.artifact(), s.file(), s.sha256(),
-                "block", v.rule(), v.reason()));
+                "block", v.rule(), v.reason(), id));
     }
 
     /**
@@ -67,14 +79,21 @@ public final class DecisionRecorder {
      * the block stands.
      */
     public boolean judged(Subject s, dev.dualtrack.proxy.policy.Judgement j) {
+        return judgedId(s, j).isPresent();
+    }
+
+    /** As {@link #judged}, with the decision id of a block that stands. */
+    public java.util.Optional<String> judgedId(Subject s, dev.dualtrack.proxy.policy.Judgement j) {
         switch (j.kind()) {
-            case BLOCK -> blocked(s, j.verdict());
+            case BLOCK -> {
+                return java.util.Optional.of(blocked(s, j.verdict()));
+            }
             case WARN -> warned(s, j.verdict().rule(), j.verdict().reason());
             case WAIVE -> waived(s, j.verdict(), j.waiver().orElseThrow().label(), j.waiver().orElseThrow().reason());
             default -> {
             }
         }
-        return j.blocks();
+        return java.util.Optional.empty();
     }
 
     public void allowed(Subject s) {

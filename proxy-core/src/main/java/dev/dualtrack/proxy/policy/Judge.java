@@ -83,6 +83,13 @@ public final class Judge {
         return new Judgement(Judgement.Kind.BLOCK, block, Optional.empty());
     }
 
+    /** The waivers in force now that name {@code sha256} (any track, any rule they list). */
+    public java.util.List<Waiver> waiversFor(String sha256) {
+        Instant now = clock.instant();
+        return policy.waivers().stream().filter(w -> now.isBefore(w.expiry()))
+                .filter(w -> w.sha256().filter(sha256::equalsIgnoreCase).isPresent()).toList();
+    }
+
     /** The earliest expiry among waivers not yet expired, if any. */
     public Optional<Instant> nextExpiry() {
         PolicyConfig policy = this.policy;

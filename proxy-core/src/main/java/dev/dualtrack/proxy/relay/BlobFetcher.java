@@ -108,8 +108,8 @@ public final class BlobFetcher {
                 dev.dualtrack.proxy.policy.Judgement j = judge.judge(spec.subject().withSha256(sha), spec.version(),
                         known);
                 if (j.blocks()) {
-                    recorder.judged(spec.subject().withSha256(sha), j);
-                    spec.refusals().refuse(ex, known);
+                    String id = recorder.judgedId(spec.subject().withSha256(sha), j).orElse("");
+                    spec.refusals().refuse(ex, new Refusal(known, id, spec.subject().withSha256(sha)));
                     return;
                 }
                 passed = j; // served after all: recorded below if from the cache, else by the relay
@@ -129,8 +129,8 @@ public final class BlobFetcher {
         Optional<Verdict> here = spec.expectedSha256().isPresent() ? Optional.empty() : knownAt(spec.location());
         if (here.isPresent() && judge.judge(spec.subject(), spec.version(), here.get()).blocks()) {
             metrics.cacheHit("verdict");
-            recorder.blocked(spec.subject(), here.get());
-            spec.refusals().refuse(ex, here.get());
+            String id = recorder.blocked(spec.subject(), here.get());
+            spec.refusals().refuse(ex, new Refusal(here.get(), id, spec.subject()));
             return;
         }
         SingleFlight.Flight<FetchOutcome> flight = flights.join(spec.flightKey());
@@ -195,8 +195,9 @@ public final class BlobFetcher {
                         retry(ex, spec, attempt, "the shared download from another source was refused");
                         return;
                     }
-                    recorder.blocked(spec.subject().withSha256(outcome.sha256()), outcome.verdict());
-                    spec.refusals().refuse(ex, outcome.verdict());
+                    String id = recorder.blocked(spec.subject().withSha256(outcome.sha256()), outcome.verdict());
+                    spec.refusals().refuse(ex, new Refusal(outcome.verdict(), id,
+                            spec.subject().withSha256(outcome.sha256())));
                 }
                 case UPSTREAM_STATUS -> spec.refusals().upstreamStatus(ex, outcome.upstreamStatus(), outcome.detail());
                 case FAILED -> retry(ex, spec, attempt, outcome.detail());

@@ -6,7 +6,6 @@ import dev.dualtrack.scanner.Verdict;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import java.nio.charset.StandardCharsets;
 
 /**
  * How a track answers when it will not (or cannot) deliver a file, before any byte went out. Each adapter
@@ -15,8 +14,13 @@ import java.nio.charset.StandardCharsets;
  */
 public interface Refusals {
 
-    /** A policy block: 403 with the rule and the reason. */
-    void refuse(Exchange ex, Verdict verdict);
+    /** A policy block: 403 with the rule and the reason, without a recorded decision. */
+    default void refuse(Exchange ex, Verdict verdict) {
+        refuse(ex, Refusal.of(verdict));
+    }
+
+    /** A policy block: 403 naming the rule and the decision, with the explanation as a JSON body. */
+    void refuse(Exchange ex, Refusal refusal);
 
     /** The upstream answered {@code status} (not 200). */
     void upstreamStatus(Exchange ex, int status, String detail);
@@ -24,14 +28,33 @@ public interface Refusals {
     /** The upstream could not be fetched. */
     void upstreamFailed(Exchange ex, UpstreamException error);
 
-    /** Plain-text answers with the rule in {@code X-Dualtrack-Rule}. */
+    /** The headers every refusal carries: the rule, and the decision id the audit line repeats. */
+    static HttpHeaders refusalHeaders(Refusal r) {
+        HttpHeaders h = new DefaultHttpHeaders().set("X-Dualtrack-Rule", r.verdict().rule());
+        if (!r.decisionId().isEmpty()) {
+            h.set("X-Dualtrack-Decision", r.decisionId());
+        }
+        return h;
+    }
+
+    /** The refusal's JSON explanation, one line. */
+    static byte[] explanationJson(Refusal r) {
+        try {
+            return new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsBytes(r.explanation());
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * PyPI clients' dialect: pip and uv print the status line, so the body is free to explain; it is JSON with the
+     * human message under {@code error}, the rule in {@code X-Dualtrack-Rule}.
+     */
     Refusals PLAIN = new Refusals() {
         @Override
-        public void refuse(Exchange ex, Verdict v) {
-            HttpHeaders h = new DefaultHttpHeaders().set("X-Dualtrack-Rule", v.rule());
-            ex.respond(HttpResponseStatus.FORBIDDEN, "text/plain; charset=utf-8",
-                    ("dualtrack blocked this download: " + v.rule() + ": " + v.reason() + "\n")
-                            .getBytes(StandardCharsets.UTF_8), h);
+        public void refuse(Exchange ex, Refusal r) {
+            ex.outcome("blocked");
+            ex.respond(HttpResponseStatus.FORBIDDEN, "application/json", explanationJson(r), refusalHeaders(r));
         }
 
         @Override

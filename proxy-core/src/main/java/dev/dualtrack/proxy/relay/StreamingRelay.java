@@ -94,6 +94,7 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
     private boolean clientGoneEarly;
     /** Set while reading the rest of a blocked body only to hash it; the verdict waiting for that hash. */
     private Verdict draining;
+    private String drainingId = "";
     private final dev.dualtrack.proxy.policy.Judge judge;
     /**
      * A block that policy let through (warn, monitor, a waiver): inspection has stopped, the body is relayed and
@@ -288,7 +289,7 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
             String actual = HexFormat.of().formatHex(sha256.digest());
             // Read whole: the verdict is now about these bytes, under their own hash.
             verdicts.put(actual, v);
-            recorder.auditBlock(spec.subject().withSha256(actual), v);
+            recorder.auditBlock(spec.subject().withSha256(actual), v, drainingId);
             return;
         }
         if (finished) {
@@ -329,7 +330,7 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
     @Override
     public void onError(UpstreamException error) {
         if (draining != null) {
-            recorder.auditBlock(spec.subject().withSha256(""), draining);
+            recorder.auditBlock(spec.subject().withSha256(""), draining, drainingId);
             draining = null;
             return;
         }
@@ -485,9 +486,9 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
             upstream.cancel();
         }
         cleanUp();
-        recorder.blocked(spec.subject().withSha256(sha), verdict);
+        String id = recorder.blocked(spec.subject().withSha256(sha), verdict);
         onOutcome.accept(FetchOutcome.blocked(sha, verdict));
-        answerBlocked(verdict);
+        answerBlocked(new Refusal(verdict, id, spec.subject().withSha256(sha)));
     }
 
     /**
@@ -500,29 +501,30 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
         // Nothing is recorded under the announced hash: these bytes were never seen whole, and anyone can
         // announce anyone's hash. The fetcher remembers the block for this location; the drain below, when the
         // body is drained, records it under the hash of the bytes actually read.
-        recorder.countBlock(spec.subject(), verdict);
+        String id = recorder.countBlock(spec.subject(), verdict);
         onOutcome.accept(FetchOutcome.blocked("", verdict));
-        answerBlocked(verdict);
+        answerBlocked(new Refusal(verdict, id, spec.subject()));
         long remaining = contentLength >= 0 ? contentLength - received : -1;
         if (upstream != null && remaining >= 0 && remaining <= DRAIN_LIMIT) {
             draining = verdict;
+            drainingId = id;
             upstream.request();
         } else {
             if (upstream != null) {
                 upstream.cancel();
             }
             // The content hash is unknown: the audit line says so rather than quote the announced one.
-            recorder.auditBlock(spec.subject().withSha256(""), verdict);
+            recorder.auditBlock(spec.subject().withSha256(""), verdict, id);
         }
     }
 
     /** A clean 403 while the head is unsent; after it, an abort, so the client sees a failed transfer. */
-    private void answerBlocked(Verdict verdict) {
+    private void answerBlocked(Refusal refusal) {
         if (client != null) {
             if (client.headSent()) {
                 client.abort("blocked");
             } else {
-                spec.refusals().refuse(client, verdict);
+                spec.refusals().refuse(client, refusal);
             }
         }
     }

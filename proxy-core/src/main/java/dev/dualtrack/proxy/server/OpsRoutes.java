@@ -18,9 +18,21 @@ public final class OpsRoutes {
         this.ready = ready;
     }
 
-    /** Adds the three endpoints to {@code router}. */
+    /** Adds the three endpoints to {@code router}, and {@code /-/verdicts/} when verdicts are given. */
     public Router addTo(Router router) {
-        return addProbesTo(router).add("/metrics", this::metrics);
+        addProbesTo(router).add("/metrics", this::metrics);
+        if (verdicts != null) {
+            router.add("/-/verdicts", verdicts);
+        }
+        return router;
+    }
+
+    private Route verdicts;
+
+    /** Serves {@code GET /-/verdicts/<sha256>} with {@code route} wherever the metrics are served. */
+    public OpsRoutes withVerdicts(Route route) {
+        this.verdicts = route;
+        return this;
     }
 
     /** Adds {@code /healthz} and {@code /readyz} only. */
