@@ -35,6 +35,8 @@ final class ConfigReloader implements AutoCloseable {
     private volatile DualtrackConfig running;
     private final WatchService watcher;
     private final Thread thread;
+    /** The files whose change reloads: the config and, if it names one, its waivers file. */
+    private final java.util.Set<Path> watched = new java.util.HashSet<>();
 
     ConfigReloader(Path file, DualtrackConfig running, Judge judge, ProxyMetrics metrics) throws IOException {
         this.file = file.toAbsolutePath();
@@ -45,9 +47,17 @@ final class ConfigReloader implements AutoCloseable {
             counter(result);
         }
         this.watcher = FileSystems.getDefault().newWatchService();
-        // The directory, not the file: editors and config management replace files by renaming over them.
-        this.file.getParent().register(watcher, StandardWatchEventKinds.ENTRY_MODIFY,
-                StandardWatchEventKinds.ENTRY_CREATE);
+        watched.add(this.file);
+        running.policy().waiversFile().ifPresent(w -> watched.add(ConfigLoader.waiversPath(this.file.toString(), w)
+                .toAbsolutePath().normalize()));
+        // The directories, not the files: editors and config management replace files by renaming over them.
+        java.util.Set<Path> dirs = new java.util.HashSet<>();
+        for (Path p : watched) {
+            if (dirs.add(p.getParent())) {
+                p.getParent().register(watcher, StandardWatchEventKinds.ENTRY_MODIFY,
+                        StandardWatchEventKinds.ENTRY_CREATE);
+            }
+        }
         this.thread = new Thread(this::watch, "dualtrack-config-watch");
         thread.setDaemon(true);
         thread.start();
@@ -71,7 +81,9 @@ final class ConfigReloader implements AutoCloseable {
         try {
             while (true) {
                 WatchKey key = watcher.take();
-                boolean ours = key.pollEvents().stream().anyMatch(e -> file.getFileName().equals(e.context()));
+                Path dir = (Path) key.watchable();
+                boolean ours = key.pollEvents().stream().anyMatch(e -> e.context() instanceof Path p
+                        && watched.contains(dir.resolve(p).toAbsolutePath().normalize()));
                 key.reset();
                 if (ours) {
                     Thread.sleep(100); // let a writer finish; a half-written file would only be an error anyway

@@ -49,6 +49,23 @@ class ReloadIT {
     }
 
     @Test
+    void aChangeToTheWaiversFileReloadsToo(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("dualtrack.yaml");
+        Files.createDirectories(dir.resolve("sec"));
+        Path waivers = dir.resolve("sec/waivers.yaml");
+        Files.writeString(waivers, "waivers: []\n");
+        Files.writeString(file, config(dir, "policy: {waivers-file: sec/waivers.yaml}\n"));
+        try (DualtrackServer server = DualtrackServer.start(ConfigLoader.load(file));
+             ConfigReloader reloader = server.reloadFrom(file, ConfigLoader.load(file))) {
+            assertThat(server.judge().policy().waivers()).isEmpty();
+            Files.writeString(waivers, "waivers:\n  - {track: pypi, sha256: '" + SHA
+                    + "', reason: 'owned by the security team', expires: 2999-01-01}\n");
+            Awaits.until(() -> server.judge().policy().waivers().size() == 1, Duration.ofSeconds(10));
+            assertThat(server.judge().policy().waivers().get(0).reason()).isEqualTo("owned by the security team");
+        }
+    }
+
+    @Test
     void sighupReloadsTheRunningProcess(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("dualtrack.yaml");
         Files.writeString(file, config(dir, ""));

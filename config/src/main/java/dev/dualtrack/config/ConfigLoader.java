@@ -74,23 +74,72 @@ public final class ConfigLoader {
             return List.of();
         }
         YamlNode root = YamlTreeReader.read(file.toString(), text, new ArrayList<>());
+        // Inline waivers come first, then those of the waivers file, each located in its own file.
+        YamlNode waiversRoot = null;
+        int inline = config.policy().waivers().size();
+        if (config.policy().waiversFile().isPresent()) {
+            Path wf = waiversPath(file.toString(), config.policy().waiversFile().get());
+            try {
+                waiversRoot = YamlTreeReader.read(wf.toString(), Files.readString(wf, StandardCharsets.UTF_8),
+                        new ArrayList<>());
+                YamlNode list = waiversRoot instanceof YamlNode.MapNode m && m.entries().get("waivers") != null
+                        ? m.entries().get("waivers").value() : null;
+                inline -= list instanceof YamlNode.ListNode l ? l.items().size() : 0;
+            } catch (IOException e) {
+                waiversRoot = null;
+            }
+        }
         List<ConfigError> out = new ArrayList<>();
         List<Waiver> waivers = config.policy().waivers();
         for (int i = 0; i < waivers.size(); i++) {
             Waiver w = waivers.get(i);
-            String path = "policy.waivers[" + i + "].expires";
+            boolean fromFile = i >= inline && waiversRoot != null;
+            String path = fromFile ? "waivers[" + (i - inline) + "].expires" : "policy.waivers[" + i + "].expires";
+            YamlNode where = fromFile ? waiversRoot : root;
             java.time.Instant expiry = w.expiry();
             if (!expiry.isAfter(now)) {
-                out.add(new ConfigError(YamlPaths.locate(root, path), path, "waiver " + w.label() + " expired at "
+                out.add(new ConfigError(YamlPaths.locate(where, path), path, "waiver " + w.label() + " expired at "
                         + expiry + " and no longer applies; remove it or renew it with a new reason"));
             } else if (java.time.Duration.between(now, expiry).compareTo(horizon) < 0) {
                 long hours = java.time.Duration.between(now, expiry).toHours();
-                out.add(new ConfigError(YamlPaths.locate(root, path), path, "waiver " + w.label() + " expires at "
+                out.add(new ConfigError(YamlPaths.locate(where, path), path, "waiver " + w.label() + " expires at "
                         + expiry + " (in " + (hours >= 24 ? hours / 24 + " days" : hours + " hours")
                         + "); what it lets through is refused from then on"));
             }
         }
         return out;
+    }
+
+    /** The shape of a waivers file. */
+    record WaiversFile(@Default("[]") List<Waiver> waivers) {
+    }
+
+    /** Where a waivers file named in the config at {@code configName} is: relative to the config's folder. */
+    public static Path waiversPath(String configName, Path named) {
+        Path base = Path.of(configName).toAbsolutePath().getParent();
+        return named.isAbsolute() || base == null ? named : base.resolve(named);
+    }
+
+    private static DualtrackConfig withWaiversFile(String name, DualtrackConfig config, List<ConfigError> errors) {
+        Path file = waiversPath(name, config.policy().waiversFile().get());
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            errors.add(new ConfigError(new ConfigLocation(name, 1, 1), "policy.waivers-file",
+                    "cannot read the waivers file " + file + ": " + e.getMessage()));
+            return config;
+        }
+        YamlNode root = YamlTreeReader.read(file.toString(), text, errors);
+        if (root == null) {
+            return config;
+        }
+        WaiversFile w = new RecordBinder(errors).bind(root, WaiversFile.class);
+        if (w == null) {
+            return config;
+        }
+        return new DualtrackConfig(config.listen(), config.admin(), config.cache(), config.relay(),
+                config.upstreamClient(), config.audit(), config.pypi(), config.hf(), config.policy().withWaivers(w.waivers()));
     }
 
     /** Parses YAML text; {@code name} is what error messages call the file. */
@@ -103,6 +152,9 @@ public final class ConfigLoader {
             if (config != null) {
                 new ConfigValidator(root, errors).validate(config);
             }
+        }
+        if (errors.isEmpty() && config != null && config.policy().waiversFile().isPresent()) {
+            config = withWaiversFile(name, config, errors);
         }
         if (!errors.isEmpty()) {
             // In file order, as a person reads the file; defaults' own errors (none, by test) sort last.

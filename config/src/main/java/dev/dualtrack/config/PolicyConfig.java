@@ -19,6 +19,9 @@ import java.util.Optional;
  *     - {track: pypi, sha256: 3f5a…, reason: "audited by sec-1234", expires: 2027-01-31, ticket: SEC-1234}
  * }</pre>
  *
+ * <p>{@code waivers-file} names a second YAML file ({@code waivers: [...]}) whose waivers are added to these, so that
+ * another team can own them; a relative path is taken from the config file's folder, and it reloads with it.
+ *
  * <p>Integrity rules (bytes that do not match their announced hash, sources that may not be used; see
  * {@code docs/rules.md}) always block: they cannot be set to warn or off, monitor mode leaves them blocking, and
  * no waiver covers them. A proxy that serves tampered bytes is worse than none.
@@ -26,10 +29,18 @@ import java.util.Optional;
 public record PolicyConfig(
         @Default("enforce") Mode mode,
         @Default("{}") Map<String, RuleAction> rules,
-        @Default("[]") List<Waiver> waivers) {
+        @Default("[]") List<Waiver> waivers,
+        Optional<java.nio.file.Path> waiversFile) {
 
     /** {@code enforce}: blocks block. {@code monitor}: every non-integrity block is served, counted and audited. */
     public enum Mode { ENFORCE, MONITOR }
+
+    /** The section with {@code more} waivers added (those of the waivers file). */
+    public PolicyConfig withWaivers(List<Waiver> more) {
+        List<Waiver> all = new ArrayList<>(waivers);
+        all.addAll(more);
+        return new PolicyConfig(mode, rules, List.copyOf(all), waiversFile);
+    }
 
     public PolicyConfig {
         List<String> problems = new ArrayList<>();

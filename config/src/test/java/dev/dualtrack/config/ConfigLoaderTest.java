@@ -68,6 +68,30 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void aWaiversFileAddsItsWaiversAndReportsItsOwnErrors(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        String sha = "c".repeat(64);
+        java.nio.file.Path cfg = dir.resolve("dualtrack.yaml");
+        java.nio.file.Files.writeString(cfg, "policy:\n  waivers-file: team/waivers.yaml\n  waivers:\n"
+                + "    - {track: pypi, project: a, reason: inline, expires: 2999-01-01}\n");
+        java.nio.file.Files.createDirectories(dir.resolve("team"));
+        java.nio.file.Files.writeString(dir.resolve("team/waivers.yaml"), "waivers:\n"
+                + "  - {track: hf, sha256: '" + sha + "', reason: owned elsewhere, expires: 2999-01-01}\n");
+        assertThat(ConfigLoader.load(cfg).policy().waivers()).extracting(Waiver::reason)
+                .containsExactly("inline", "owned elsewhere");
+        java.nio.file.Files.writeString(dir.resolve("team/waivers.yaml"), "waivers:\n  - {track: hf, reason: x, "
+                + "expires: 2999-01-01}\n");
+        try {
+            ConfigLoader.load(cfg);
+            throw new AssertionError("expected an error");
+        } catch (ConfigException e) {
+            assertThat(e.errors()).hasSize(1);
+            assertThat(e.errors().get(0).toString()).startsWith(dir.resolve("team/waivers.yaml") + ":2:")
+                    .contains("at least one of project, file or sha256");
+        }
+    }
+
+    @Test
     void fileHostsAreHostsOrHostPortsOnly() throws ConfigException {
         assertThat(ConfigLoader.parse("test.yaml", "pypi:\n  upstreams:\n    - {name: corp, url: "
                 + "'https://corp.example/simple/', file-hosts: ['files.corp.example', 'cdn.corp.example:8443']}\n")

@@ -47,7 +47,8 @@ public final class Judge {
 
     /** A judge that lets every block stand (tests and tools that have no policy). */
     public static Judge enforcing() {
-        return new Judge(new PolicyConfig(PolicyConfig.Mode.ENFORCE, java.util.Map.of(), java.util.List.of()),
+        return new Judge(new PolicyConfig(PolicyConfig.Mode.ENFORCE, java.util.Map.of(), java.util.List.of(),
+                Optional.empty()),
                 Clock.systemUTC());
     }
 
