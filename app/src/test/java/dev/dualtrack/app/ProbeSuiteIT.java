@@ -9,9 +9,7 @@ import dev.dualtrack.proxy.testing.ScriptedOrigin;
 import dev.dualtrack.proxy.testing.ScriptedOrigin.Script;
 import dev.dualtrack.pypi.FakeIndex;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -25,7 +23,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -51,8 +48,7 @@ class ProbeSuiteIT {
     static FakeIndex pypi;
     static FakeHub hub;
     static ScriptedOrigin otherPort;
-    static ServerSocket banner;
-    static final AtomicInteger bannerConnections = new AtomicInteger();
+    static dev.dualtrack.proxy.testing.BannerServer banner;
     static CliIT.Served proxy;
     static final ExecutorService POOL = Executors.newFixedThreadPool(50);
 
@@ -62,19 +58,7 @@ class ProbeSuiteIT {
         pypi = new FakeIndex(false);
         otherPort = new ScriptedOrigin();
         otherPort.on("/portlink-1.0-py3-none-any.whl", Script.ok(BodySource.of(TINY)));
-        banner = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        Thread t = new Thread(() -> {
-            while (!banner.isClosed()) {
-                try (Socket s = banner.accept(); OutputStream out = s.getOutputStream()) {
-                    bannerConnections.incrementAndGet();
-                    out.write("SSH-2.0-OpenSSH_9.6 secret-banner-text\r\n".getBytes(StandardCharsets.US_ASCII));
-                } catch (java.io.IOException e) {
-                    // closed
-                }
-            }
-        });
-        t.setDaemon(true);
-        t.start();
+        banner = new dev.dualtrack.proxy.testing.BannerServer();
 
         internal.file("corp-lib", "corp_lib-1.0-py3-none-any.whl", TINY);
         pypi.file("tinylib", "tinylib-1.0-py3-none-any.whl", TINY);
@@ -88,7 +72,7 @@ class ProbeSuiteIT {
         page(internal.origin(), "filelink", entry("filelink-1.0-py3-none-any.whl", "file:///etc/passwd",
                 sha("file")));
         page(internal.origin(), "banner", entry("banner-1.0-py3-none-any.whl", "http://127.0.0.1:"
-                + banner.getLocalPort() + "/banner-1.0-py3-none-any.whl", sha("banner")));
+                + banner.port() + "/banner-1.0-py3-none-any.whl", sha("banner")));
         String forged = "newline-1.0-py3-none-any.whl\n{\"project\":\"goodlib\",\"filename\":"
                 + "\"goodlib-1.0-py3-none-any.whl\",\"sha256\":\"" + "0".repeat(64) + "\"}";
         page(pypi.origin(), "newline", entry(forged, pypi.origin().uri("/packages/n.whl").toString(), sha("n")));
@@ -130,7 +114,7 @@ class ProbeSuiteIT {
                   upstream: '%s'
                   redirect-hosts: ['127.0.0.1:%d']
                 """.formatted(data.resolve("cache"), data.resolve("audit.log"), internal.simpleUrl(),
-                banner.getLocalPort(), pypi.simpleUrl(), hub.hub().uri(""), hub.cdn().port()));
+                banner.port(), pypi.simpleUrl(), hub.hub().uri(""), hub.cdn().port()));
         return cfg;
     }
 
@@ -165,16 +149,7 @@ class ProbeSuiteIT {
 
     /** {@code os.system("aaa…")} with a 600 KB argument, so the block comes long before the end. */
     static byte[] evilPickle() {
-        byte[] arg = "a".repeat(600_000).getBytes(StandardCharsets.US_ASCII);
-        java.io.ByteArrayOutputStream p = new java.io.ByteArrayOutputStream();
-        p.writeBytes(new byte[] {(byte) 0x80, 2});
-        p.writeBytes("cos\nsystem\n".getBytes(StandardCharsets.US_ASCII));
-        p.write('X');
-        p.writeBytes(java.nio.ByteBuffer.allocate(4).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(arg.length)
-                .array());
-        p.writeBytes(arg);
-        p.writeBytes(new byte[] {(byte) 0x85, 'R', '.'});
-        return p.toByteArray();
+        return dev.dualtrack.hf.HfRouteTest.bigEvilPickle();
     }
 
     static byte[] bigBytes() {
@@ -303,7 +278,7 @@ class ProbeSuiteIT {
         // An allowed host that speaks no HTTP: its banner never comes back, in text or in hex.
         RawHttpClient.Response b = get("/pypi/files/banner/banner-1.0-py3-none-any.whl");
         assertThat(b.status()).isEqualTo(502);
-        assertThat(bannerConnections.get()).isPositive();
+        assertThat(banner.connections()).isPositive();
         assertThat(b.text()).doesNotContain("secret-banner").doesNotContain("SSH")
                 .doesNotContainIgnoringCase(HexFormat.of().formatHex("secret".getBytes(StandardCharsets.US_ASCII)));
     }
@@ -384,11 +359,7 @@ class ProbeSuiteIT {
     // ---- 10 ----------------------------------------------------------------------------------------------------
 
     static String raw(int port, String request) throws Exception {
-        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
-            s.setSoTimeout(5000);
-            s.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
-            return new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
-        }
+        return RawHttpClient.raw(port, request);
     }
 
     @Test

@@ -347,7 +347,8 @@ public final class RecordBinder {
         return known.isEmpty() ? "" : " (this map takes: " + known.stream().collect(Collectors.joining(", ")) + ")";
     }
 
-    static int editDistance(String a, String b) {
+    /** Levenshtein distance, for "did you mean" suggestions (here and in the rule registry). */
+    public static int editDistance(String a, String b) {
         int[] prev = new int[b.length() + 1];
         int[] cur = new int[b.length() + 1];
         for (int j = 0; j <= b.length(); j++) {

@@ -36,7 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The Hub track through the real proxy, against {@link FakeHub} (a Hub origin and a CDN origin reached by 302). */
 @ExtendWith(LeakCheckExtension.class)
-class HfRouteTest {
+public class HfRouteTest {
     static final String COMMIT = "8b2b98c00a6b4d291155e4890773ca8f769aee53";
     static final String R = "/hf/acme/bert/resolve/main/";
     static final ObjectMapper JSON = new ObjectMapper();
@@ -378,7 +378,7 @@ class HfRouteTest {
      * {@code os.system("aaa…")} with a 600 KB argument: the GLOBAL is in the first bytes, so the scan blocks long
      * before the body ends, and the file's own blob id is never computed.
      */
-    static byte[] bigEvilPickle() {
+    public static byte[] bigEvilPickle() {
         byte[] arg = "a".repeat(600_000).getBytes(StandardCharsets.US_ASCII);
         java.io.ByteArrayOutputStream p = new java.io.ByteArrayOutputStream();
         p.writeBytes(new byte[] {(byte) 0x80, 2});

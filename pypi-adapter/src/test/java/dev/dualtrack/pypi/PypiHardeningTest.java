@@ -15,9 +15,6 @@ import dev.dualtrack.proxy.testing.ScriptedOrigin;
 import dev.dualtrack.proxy.testing.ScriptedOrigin.Script;
 import dev.dualtrack.pypi.policy.FirstSeenHashes;
 import dev.dualtrack.pypi.policy.PackagePolicy;
-import java.io.OutputStream;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,7 +24,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -51,9 +47,7 @@ class PypiHardeningTest {
     static FakeIndex pypi;
     /** Another port on the internal index's host, and a service that answers no HTTP at all. */
     static ScriptedOrigin otherPort;
-    static ServerSocket plaintext;
-    static final AtomicInteger plaintextConnections = new AtomicInteger();
-    static Thread plaintextThread;
+    static dev.dualtrack.proxy.testing.BannerServer plaintext;
     static ProxyRuntime runtime;
     static final List<String> audit = new CopyOnWriteArrayList<>();
     static final java.util.concurrent.ExecutorService POOL = java.util.concurrent.Executors.newFixedThreadPool(50);
@@ -64,20 +58,7 @@ class PypiHardeningTest {
         pypi = new FakeIndex(false);
         otherPort = new ScriptedOrigin();
         otherPort.on("/portlink-1.0-py3-none-any.whl", Script.ok(BodySource.of(TINY)));
-        plaintext = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
-        plaintextThread = new Thread(() -> {
-            while (!plaintext.isClosed()) {
-                try (Socket s = plaintext.accept(); OutputStream out = s.getOutputStream()) {
-                    plaintextConnections.incrementAndGet();
-                    out.write("SSH-2.0-OpenSSH_9.6 secret-banner-text\r\n".getBytes(StandardCharsets.US_ASCII));
-                    out.flush();
-                } catch (java.io.IOException e) {
-                    // closed
-                }
-            }
-        });
-        plaintextThread.setDaemon(true);
-        plaintextThread.start();
+        plaintext = new dev.dualtrack.proxy.testing.BannerServer();
 
         internal.file("corp-lib", "corp_lib-1.0-py3-none-any.whl", TINY);
         pypi.file("tinylib", "tinylib-1.0-py3-none-any.whl", TINY);
@@ -92,7 +73,7 @@ class PypiHardeningTest {
         internalPage("filelink", "filelink-1.0-py3-none-any.whl", "file:///etc/passwd", FakeIndex.sha256(TINY));
         internalPage("ftplink", "ftplink-1.0-py3-none-any.whl", "ftp://127.0.0.1/ftplink-1.0-py3-none-any.whl",
                 FakeIndex.sha256(TINY));
-        internalPage("banner", "banner-1.0-py3-none-any.whl", "http://127.0.0.1:" + plaintext.getLocalPort()
+        internalPage("banner", "banner-1.0-py3-none-any.whl", "http://127.0.0.1:" + plaintext.port()
                 + "/banner-1.0-py3-none-any.whl", FakeIndex.sha256("never cached".getBytes(StandardCharsets.UTF_8)));
         internal.origin().on("/packages/secret-1.0-py3-none-any.whl", Script.status(500)
                 .header("Content-Type", "text/plain"));
@@ -128,7 +109,7 @@ class PypiHardeningTest {
                        file-hosts: ['127.0.0.1:%d']}
                     - {name: pypi, url: '%s'}
                   reserved: [{namespace: acme, upstream: internal}, {project: torchtriton, upstream: internal}]
-                """.formatted(data, internal.simpleUrl(), plaintext.getLocalPort(), pypi.simpleUrl()));
+                """.formatted(data, internal.simpleUrl(), plaintext.port(), pypi.simpleUrl()));
         runtime = ProxyRuntime.create(config, AuditLog.inMemory(true, audit::add), Clock.systemUTC());
         ProjectResolver resolver = new ProjectResolver(new OriginRules(config.pypi()), runtime.upstream(),
                 Secrets.of(Map.of("INTERNAL_TOKEN", "s3cret")),
@@ -329,7 +310,7 @@ class PypiHardeningTest {
         // An allowed file host that speaks no HTTP: a plaintext service's banner must not come back.
         RawHttpClient.Response banner = get("/pypi/files/banner/banner-1.0-py3-none-any.whl");
         assertThat(banner.status()).isEqualTo(502);
-        assertThat(plaintextConnections.get()).isPositive();
+        assertThat(plaintext.connections()).isPositive();
         String hexBanner = HexFormat.of().formatHex("secret-banner".getBytes(StandardCharsets.US_ASCII));
         assertThat(banner.text()).doesNotContain("secret-banner").doesNotContainIgnoringCase(hexBanner)
                 .doesNotContain("SSH");

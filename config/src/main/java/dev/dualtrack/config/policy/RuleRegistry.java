@@ -141,7 +141,7 @@ public final class RuleRegistry {
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
         for (String known : RULES.keySet()) {
-            int d = distance(id, known);
+            int d = dev.dualtrack.config.RecordBinder.editDistance(id, known);
             if (d < bestDistance) {
                 bestDistance = d;
                 best = known;
@@ -153,25 +153,6 @@ public final class RuleRegistry {
         // A shortened id ("hf.pickle.unknown"): the one registered id it begins.
         List<String> longer = RULES.keySet().stream().filter(k -> k.startsWith(id)).toList();
         return longer.size() == 1 ? Optional.of(longer.get(0)) : Optional.empty();
-    }
-
-    private static int distance(String a, String b) {
-        int[] prev = new int[b.length() + 1];
-        int[] cur = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) {
-            prev[j] = j;
-        }
-        for (int i = 1; i <= a.length(); i++) {
-            cur[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                int sub = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
-                cur[j] = Math.min(sub, Math.min(prev[j] + 1, cur[j - 1] + 1));
-            }
-            int[] t = prev;
-            prev = cur;
-            cur = t;
-        }
-        return prev[b.length()];
     }
 
     /** The registry as the Markdown table of {@code docs/rules.md}. */

@@ -57,11 +57,7 @@ class ServerHardeningTest {
     }
 
     static String raw(String request) throws Exception {
-        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), runtime.port())) {
-            s.setSoTimeout(5000);
-            s.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
-            return new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
-        }
+        return RawHttpClient.raw(runtime.port(), request);
     }
 
     @Test

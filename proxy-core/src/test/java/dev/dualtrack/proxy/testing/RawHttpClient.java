@@ -37,6 +37,15 @@ public final class RawHttpClient implements AutoCloseable {
         }
     }
 
+    /** Sends {@code request} as written (any bytes, any headers) and returns everything the server sent back. */
+    public static String raw(int port, String request) throws IOException {
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            s.setSoTimeout(5000);
+            s.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+            return new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+        }
+    }
+
     public Socket socket() {
         return socket;
     }
