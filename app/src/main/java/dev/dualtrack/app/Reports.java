@@ -24,9 +24,12 @@ final class Reports {
         int blocked = 0;
         for (ScanCommand.Result r : results) {
             ScanReport rep = r.report();
-            if (rep.blocked()) {
+            if (r.blocks()) {
                 blocked++;
                 out.println("BLOCK " + r.path() + " [" + r.format() + "]");
+            } else if (rep.blocked()) {
+                // Blocked by the rules, let through by --policy (a waiver, warn, monitor mode).
+                out.println((r.decision().equals("waived") ? "WAIVED " : "WARN  ") + r.path() + " [" + r.format() + "]");
             } else {
                 out.println("ok    " + r.path() + " [" + r.format() + "]");
             }
@@ -47,7 +50,7 @@ final class Reports {
             f.put("path", r.path());
             f.put("format", r.format());
             f.put("sha256", r.sha256());
-            f.put("verdict", r.report().blocked() ? "block" : "allow");
+            f.put("verdict", r.decision());
             ArrayNode findings = f.putArray("findings");
             for (Finding x : r.report().findings()) {
                 ObjectNode n = findings.addObject().put("rule", x.rule()).put("severity", severity(x.severity()))
@@ -56,7 +59,7 @@ final class Reports {
                     n.put("line", x.line());
                 }
             }
-            blocked += r.report().blocked() ? 1 : 0;
+            blocked += r.blocks() ? 1 : 0;
         }
         root.putObject("summary").put("files", results.size()).put("blocked", blocked)
                 .put("allowed", results.size() - blocked);

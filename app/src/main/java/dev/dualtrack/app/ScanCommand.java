@@ -59,7 +59,9 @@ final class ScanCommand implements Callable<Integer> {
     List<String> profiles = new ArrayList<>();
 
     @Option(names = "--policy", paramLabel = "FILE",
-            description = "a dualtrack config whose hf section sets the pickle profile, extra imports and enforce-safetensors")
+            description = "a dualtrack config, applied as the proxy applies it: its hf section (pickle profile, extra "
+                    + "imports, enforce-safetensors), its pypi section, and its policy section (actions, monitor mode, "
+                    + "waivers)")
     Path policyFile;
 
     @Option(names = "--strict-lockfile",
@@ -72,7 +74,18 @@ final class ScanCommand implements Callable<Integer> {
     enum ReportFormat { text, json, sarif }
 
     /** One scanned file. */
-    record Result(String path, String format, String sha256, ScanReport report) {
+    /**
+     * One file's outcome. {@code decision} is {@code block} or {@code allow} by the rules' defaults, or, under
+     * {@code --policy}, what the policy section made of its blocks: {@code block}, {@code warn} or {@code waived}.
+     */
+    record Result(String path, String format, String sha256, ScanReport report, String decision) {
+        Result(String path, String format, String sha256, ScanReport report) {
+            this(path, format, sha256, report, report.blocked() ? "block" : "allow");
+        }
+
+        boolean blocks() {
+            return decision.equals("block");
+        }
     }
 
     /** Dependency manifests met during the walk, audited together once the walk is over. */
@@ -122,6 +135,8 @@ final class ScanCommand implements Callable<Integer> {
             return Main.EXIT_USAGE;
         }
         progress.done();
+        config.ifPresent(c -> results.replaceAll(r -> judged(r, new dev.dualtrack.proxy.policy.Judge(c.policy(),
+                java.time.Clock.systemUTC()))));
         PrintWriter out = spec.commandLine().getOut();
         switch (format) {
             case json -> out.println(Reports.json(results));
@@ -129,7 +144,34 @@ final class ScanCommand implements Callable<Integer> {
             default -> Reports.text(results, out);
         }
         out.flush();
-        return results.stream().anyMatch(r -> r.report().blocked()) ? 1 : 0;
+        return results.stream().anyMatch(Result::blocks) ? 1 : 0;
+    }
+
+    /**
+     * The policy section applied to a blocked file, as the proxy applies it: actions, monitor mode and waivers
+     * (a model file is judged on the hf track, a manifest on the pypi track; waivers match its sha256, or its path
+     * as {@code file}). Integrity findings always block.
+     */
+    static Result judged(Result r, dev.dualtrack.proxy.policy.Judge judge) {
+        if (!r.blocks()) {
+            return r;
+        }
+        boolean manifest = r.report().findings().stream().allMatch(f -> f.rule().startsWith("deps."));
+        dev.dualtrack.proxy.ops.DecisionRecorder.Subject subject = new dev.dualtrack.proxy.ops.DecisionRecorder.Subject(
+                "", manifest ? "pypi" : "hf", "", r.path(), r.sha256());
+        boolean waived = false;
+        for (dev.dualtrack.scanner.Finding f : r.report().findings()) {
+            if (!ScanReport.blocksByDefault(f)) {
+                continue;
+            }
+            dev.dualtrack.proxy.policy.Judgement j = judge.judge(subject, Optional.empty(),
+                    dev.dualtrack.scanner.Verdict.block(f.rule(), f.detail()));
+            if (j.blocks()) {
+                return r;
+            }
+            waived |= j.kind() == dev.dualtrack.proxy.policy.Judgement.Kind.WAIVE;
+        }
+        return new Result(r.path(), r.format(), r.sha256(), r.report(), waived ? "waived" : "warn");
     }
 
     private Optional<ScanPolicy> policy(PrintWriter err) {

@@ -42,6 +42,29 @@ class ScanIT {
     }
 
     @Test
+    void thePolicySectionDecidesAsInTheProxy(@TempDir Path dir) throws Exception {
+        Path models = Files.createDirectories(dir.resolve("models"));
+        Files.write(models.resolve("weights.bin"), EVIL);
+        String sha = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(EVIL));
+        Path waiver = dir.resolve("waiver.yaml");
+        Files.writeString(waiver, "policy:\n  waivers:\n    - {track: hf, sha256: '" + sha
+                + "', reason: 'reviewed', expires: 2999-01-01, ticket: SEC-3}\n");
+        Run waived = run("scan", "--policy", waiver.toString(), models.toString());
+        assertThat(waived.exit()).as(waived.out()).isZero();
+        assertThat(waived.out()).contains("WAIVED weights.bin [pickle]")
+                .contains("1 files, 0 blocked");
+        Path monitor = dir.resolve("monitor.yaml");
+        Files.writeString(monitor, "policy: {mode: monitor}\n");
+        Run warned = run("scan", "--policy", monitor.toString(), "--format", "json", models.toString());
+        assertThat(warned.exit()).isZero();
+        assertThat(JSON.readTree(warned.out()).path("files").get(0).path("verdict").asText()).isEqualTo("warn");
+        Path other = dir.resolve("other.yaml");
+        Files.writeString(other, "policy:\n  waivers:\n    - {track: hf, sha256: '" + "0".repeat(64)
+                + "', reason: 'another file', expires: 2999-01-01}\n");
+        assertThat(run("scan", "--policy", other.toString(), models.toString()).exit()).isEqualTo(1);
+    }
+
+    @Test
     void jsonReportHasTheDocumentedShape(@TempDir Path dir) throws Exception {
         Files.write(dir.resolve("evil.pkl"), EVIL);
         Run r = run("scan", "--format", "json", dir.toString());
