@@ -6,7 +6,6 @@ import dev.dualtrack.config.HfConfig;
 import dev.dualtrack.proxy.ops.DecisionRecorder;
 import dev.dualtrack.proxy.relay.BlobFetcher;
 import dev.dualtrack.proxy.relay.FetchSpec;
-import dev.dualtrack.proxy.relay.Inspector;
 import dev.dualtrack.proxy.relay.Refusal;
 import dev.dualtrack.proxy.relay.ScannerInspector;
 import dev.dualtrack.proxy.server.Exchange;
@@ -75,15 +74,9 @@ public final class HfRoute implements Route {
     private final ListingFilter listings;
     private Optional<URI> publicUrl = Optional.empty();
     private dev.dualtrack.proxy.policy.Judge judge = dev.dualtrack.proxy.policy.Judge.enforcing();
-    /**
-     * Blocking verdicts of regular (non-LFS) files by git blob id: the relay's verdict cache is keyed by sha256,
-     * which the Hub never announces for these files, so this is how they too are known before any byte.
-     */
-    private final com.github.benmanes.caffeine.cache.Cache<String, Verdict> blobIdVerdicts;
 
     public HfRoute(HfConfig config, ScanPolicy scanPolicy, Optional<String> upstreamToken, UpstreamClient client,
-            RevisionResolver revisions, FileMetaLookup files, BlobFetcher fetcher, DecisionRecorder recorder,
-            com.github.benmanes.caffeine.cache.Cache<String, Verdict> blobIdVerdicts) {
+            RevisionResolver revisions, FileMetaLookup files, BlobFetcher fetcher, DecisionRecorder recorder) {
         this.hub = config.upstream();
         this.repos = new RepoPatterns(config.repos().allow(), config.repos().deny());
         this.cdnHosts = RedirectPolicy.toHosts(new HashSet<>(config.redirectHosts()));
@@ -95,7 +88,6 @@ public final class HfRoute implements Route {
         this.files = files;
         this.fetcher = fetcher;
         this.recorder = recorder;
-        this.blobIdVerdicts = blobIdVerdicts;
         // A listing hides what would be refused: blocks that policy lets stand (a waiver by sha256 shows the file).
         this.listings = new ListingFilter(sha -> fetcher.knownVerdict(sha).filter(v -> standsFor(sha, v)),
                 oid -> knownByBlobId(oid).filter(v -> standsFor("", v)));
@@ -108,8 +100,7 @@ public final class HfRoute implements Route {
         Optional<String> token = hf.tokenEnv().flatMap(secrets::get);
         HfRoute route = new HfRoute(hf, scanPolicy(hf), token, runtime.upstream(),
                 new RevisionResolver(runtime.upstream(), hf.upstream(), token, ttl),
-                new FileMetaLookup(runtime.upstream(), ttl), runtime.fetcher(), runtime.recorder(),
-                runtime.caches().verdicts("hf-blob-id-verdicts"));
+                new FileMetaLookup(runtime.upstream(), ttl), runtime.fetcher(), runtime.recorder());
         route.publicUrl = runtime.config().listen().publicUrl();
         route.judge = runtime.judge();
         return route;
@@ -309,7 +300,8 @@ public final class HfRoute implements Route {
                         headers, cdnHosts))
                 .expectedSha256(meta.lfsSha256())
                 .revision(meta.commit())
-                .inspector(() -> inspector(p, meta, blobId))
+                .inspector(() -> new ScannerInspector(scanPolicy, p.path().substring(p.path().lastIndexOf('/') + 1)))
+                .expectedGitBlob(blobId.map(oid -> new FetchSpec.GitBlob(oid, meta.size(), HfRules.BLOB_OID_MISMATCH)))
                 .hashMismatchRule(HfRules.LFS_OID_MISMATCH)
                 .redirectRule(HfRules.REDIRECT_HOST)
                 .refusals(HubRefusals.INSTANCE)
@@ -349,19 +341,13 @@ public final class HfRoute implements Route {
         return Optional.empty();
     }
 
-    private Inspector inspector(HubPath p, FileMeta meta, Optional<String> blobId) {
-        String name = p.path().substring(p.path().lastIndexOf('/') + 1);
-        Inspector scan = new ScannerInspector(scanPolicy, name);
-        return blobId.<Inspector>map(oid -> new GitBlobCheck(scan, oid, meta.size(), blobIdVerdicts::put))
-                .orElse(scan);
-    }
 
     private boolean standsFor(String sha256, Verdict v) {
         return !v.blocked() || judge.judge(new DecisionRecorder.Subject("", "hf", "", "", sha256), v).blocks();
     }
 
     private Optional<Verdict> knownByBlobId(String oid) {
-        return Optional.ofNullable(blobIdVerdicts.getIfPresent(oid)).filter(Verdict::blocked);
+        return fetcher.knownByGitBlob(oid).filter(Verdict::blocked);
     }
 
     /** The file response's head: the HEAD contract (commit, ETag, linked ETag and size); the relay adds lengths. */

@@ -61,7 +61,7 @@ public final class ProxyRuntime implements AutoCloseable {
                 .baseUnit("seconds").description("When the next waiver in force expires (Unix time)")
                 .register(metrics.registry());
         this.fetcher = new BlobFetcher(config.relay(), config.cache().prefetch(), blobs,
-                caches.verdicts("verdicts"), upstream, recorder, judge);
+                new dev.dualtrack.proxy.relay.VerdictMemory(caches.verdicts("verdicts")), upstream, recorder, judge);
         this.workers = ProxyServer.newWorkerGroup(config.listen().ioThreads());
     }
 

@@ -1,6 +1,5 @@
 package dev.dualtrack.proxy.relay;
 
-import com.github.benmanes.caffeine.cache.Cache;
 import dev.dualtrack.config.RelayConfig;
 import dev.dualtrack.proxy.cache.BlobCache;
 import dev.dualtrack.proxy.cache.SingleFlight;
@@ -39,39 +38,20 @@ public final class BlobFetcher {
     private final RelayConfig relay;
     private final boolean prefetch;
     private final BlobCache cache;
-    private final Cache<String, Verdict> verdicts;
+    private final VerdictMemory memory;
     private final UpstreamClient upstream;
     private final DecisionRecorder recorder;
     private final ProxyMetrics metrics;
     private final SingleFlight<FetchOutcome> flights = new SingleFlight<>();
-    /**
-     * Locations ({@link FetchSpec#location()}) whose bytes just failed to match their announced hash, for a short
-     * while. A client whose download was cut short at the tail retries at once (huggingface_hub resumes with a
-     * Range, five times): it then gets a clean 403 naming the rule instead of another cut. Short, because a CDN
-     * fault may be transient and the file itself good.
-     *
-     * <p>Keyed by location, never by the announced hash: an attacker's repo may announce the hash of a popular
-     * clean file and serve other bytes, and that must not get the clean file refused everywhere else.
-     */
-    private final Cache<String, Verdict> recentMismatches = com.github.benmanes.caffeine.cache.Caffeine.newBuilder()
-            .maximumSize(10_000).expireAfterWrite(java.time.Duration.ofSeconds(60)).build();
-    /**
-     * Locations whose bytes were blocked before their end, so that their hash was never learnt (a pickle's
-     * GLOBAL comes first; a chunked body is not drained). The next request for the same file at the same
-     * revision is refused before any byte; the same hash announced anywhere else is not.
-     */
-    private final Cache<String, Verdict> locationBlocks = com.github.benmanes.caffeine.cache.Caffeine.newBuilder()
-            .maximumSize(100_000).expireAfterWrite(java.time.Duration.ofHours(24)).build();
-
     private final dev.dualtrack.proxy.policy.Judge judge;
 
-    public BlobFetcher(RelayConfig relay, boolean prefetch, BlobCache cache, Cache<String, Verdict> verdicts,
+    public BlobFetcher(RelayConfig relay, boolean prefetch, BlobCache cache, VerdictMemory memory,
             UpstreamClient upstream, DecisionRecorder recorder, dev.dualtrack.proxy.policy.Judge judge) {
         this.judge = judge;
         this.relay = relay;
         this.prefetch = prefetch;
         this.cache = cache;
-        this.verdicts = verdicts;
+        this.memory = memory;
         this.upstream = upstream;
         this.recorder = recorder;
         this.metrics = recorder.metrics();
@@ -79,16 +59,17 @@ public final class BlobFetcher {
 
     /** The verdict cached for a hash, if any (adapters use it to hide known-bad files from listings). */
     public Optional<Verdict> knownVerdict(String sha256) {
-        return Optional.ofNullable(verdicts.getIfPresent(sha256.toLowerCase(java.util.Locale.ROOT)));
+        return memory.bySha256(sha256);
+    }
+
+    /** The verdict cached for bytes with this git blob id, if any (the Hub's regular files). */
+    public Optional<Verdict> knownByGitBlob(String oid) {
+        return memory.byGitBlob(oid);
     }
 
     /** A block remembered for a location ({@link FetchSpec#locationKey}) whose bytes were never seen whole. */
     public Optional<Verdict> knownAt(String location) {
-        Verdict v = locationBlocks.getIfPresent(location);
-        if (v == null) {
-            v = recentMismatches.getIfPresent(location);
-        }
-        return Optional.ofNullable(v).filter(Verdict::blocked);
+        return memory.at(location);
     }
 
     public void serve(Exchange ex, FetchSpec spec) {
@@ -98,7 +79,7 @@ public final class BlobFetcher {
     private void serve(Exchange ex, FetchSpec spec, int attempt) {
         if (spec.expectedSha256().isPresent()) {
             String sha = spec.expectedSha256().get();
-            Verdict known = verdicts.getIfPresent(sha);
+            Verdict known = memory.bySha256(sha).orElse(null);
             if (known == null || !known.blocked()) {
                 known = knownAt(spec.location()).orElse(null);
             }
@@ -142,12 +123,13 @@ public final class BlobFetcher {
     }
 
     private void lead(Exchange ex, FetchSpec spec, SingleFlight.Flight<FetchOutcome> flight) {
-        StreamingRelay relayer = new StreamingRelay(ex, spec, relay, prefetch, cache, verdicts, recorder, judge,
+        StreamingRelay relayer = new StreamingRelay(ex, spec, relay, prefetch, cache, memory, recorder, judge,
                 outcome -> {
             if (outcome.kind() == FetchOutcome.Kind.BLOCKED && !seenAsAnnounced(spec, outcome)) {
                 // Bytes never seen whole, or not the announced ones: what we know is about this location only.
-                (outcome.verdict().rule().equals(spec.hashMismatchRule()) ? recentMismatches : locationBlocks)
-                        .put(spec.location(), outcome.verdict());
+                String rule = outcome.verdict().rule();
+                memory.rememberAt(spec.location(), outcome.verdict(), rule.equals(spec.hashMismatchRule())
+                        || spec.expectedGitBlob().filter(g -> g.rule().equals(rule)).isPresent());
             }
             flight.complete(outcome.at(spec.location()));
         });

@@ -32,7 +32,15 @@ public record FetchSpec(
         Function<HttpHeaders, HttpHeaders> clientHeaders,
         String contentType,
         String revision,
-        Optional<String> version) {
+        Optional<String> version,
+        Optional<GitBlob> expectedGitBlob) {
+
+    /**
+     * A git blob id to verify, for files whose source names them that way (the Hub's regular files):
+     * {@code sha1("blob <size>\0" + bytes)} must equal {@code oid}, else the body is refused under {@code rule}.
+     */
+    public record GitBlob(String oid, long size, String rule) {
+    }
 
     public FetchSpec {
         Objects.requireNonNull(subject, "subject");
@@ -92,6 +100,7 @@ public record FetchSpec(
         private String contentType = "application/octet-stream";
         private String revision = "";
         private Optional<String> version = Optional.empty();
+        private Optional<GitBlob> expectedGitBlob = Optional.empty();
 
         private Builder(DecisionRecorder.Subject subject, UpstreamRequest upstream) {
             this.subject = subject;
@@ -155,9 +164,15 @@ public record FetchSpec(
             return this;
         }
 
+        /** Verify the body against a git blob id too (or instead, when no sha256 is announced). */
+        public Builder expectedGitBlob(Optional<GitBlob> b) {
+            this.expectedGitBlob = b;
+            return this;
+        }
+
         public FetchSpec build() {
             return new FetchSpec(subject, upstream, expectedSha256, inspector, hashMismatchRule, redirectRule, mode,
-                    refusals, clientHeaders, contentType, revision, version);
+                    refusals, clientHeaders, contentType, revision, version, expectedGitBlob);
         }
     }
 }

@@ -68,7 +68,9 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
     private final RelayConfig relay;
     private final boolean prefetch;
     private final BlobCache cache;
-    private final Cache<String, Verdict> verdicts;
+    private final VerdictMemory memory;
+    /** The git blob id being computed, when the spec expects one ({@code sha1("blob <size>\0" + bytes)}). */
+    private final MessageDigest gitSha1;
     private final DecisionRecorder recorder;
     private final ProxyMetrics metrics;
     private final Consumer<FetchOutcome> onOutcome;
@@ -103,7 +105,7 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
     private dev.dualtrack.proxy.policy.Judgement letThrough;
 
     StreamingRelay(Exchange client, FetchSpec spec, RelayConfig relay, boolean prefetch, BlobCache cache,
-            Cache<String, Verdict> verdicts, DecisionRecorder recorder, dev.dualtrack.proxy.policy.Judge judge,
+            VerdictMemory memory, DecisionRecorder recorder, dev.dualtrack.proxy.policy.Judge judge,
             Consumer<FetchOutcome> onOutcome) {
         this.judge = judge;
         this.client = client;
@@ -112,14 +114,21 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
         this.relay = relay;
         this.prefetch = prefetch;
         this.cache = cache;
-        this.verdicts = verdicts;
+        this.memory = memory;
         this.recorder = recorder;
         this.metrics = recorder.metrics();
         this.onOutcome = onOutcome;
         try {
             this.sha256 = MessageDigest.getInstance("SHA-256");
+            if (spec.expectedGitBlob().isPresent()) {
+                this.gitSha1 = MessageDigest.getInstance("SHA-1");
+                gitSha1.update(("blob " + spec.expectedGitBlob().get().size() + "\0")
+                        .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            } else {
+                this.gitSha1 = null;
+            }
         } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is required of every JDK", e);
+            throw new IllegalStateException("SHA-256 and SHA-1 are required of every JDK", e);
         }
         Inspector made;
         try {
@@ -194,6 +203,9 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
         if (draining != null) {
             received += content.readableBytes();
             for (ByteBuffer b : content.nioBuffers(content.readerIndex(), content.readableBytes())) {
+                if (gitSha1 != null) {
+                    gitSha1.update(b.duplicate());
+                }
                 sha256.update(b);
             }
             content.release();
@@ -210,6 +222,9 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
         ByteBuffer[] views = content.nioBuffers(content.readerIndex(), n);
         for (ByteBuffer b : views) {
             sha256.update(b.duplicate());
+            if (gitSha1 != null) {
+                gitSha1.update(b.duplicate());
+            }
         }
         if (letThrough == null) {
             Inspector.Status status;
@@ -287,8 +302,8 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
             Verdict v = draining;
             draining = null;
             String actual = HexFormat.of().formatHex(sha256.digest());
-            // Read whole: the verdict is now about these bytes, under their own hash.
-            verdicts.put(actual, v);
+            // Read whole: the verdict is now about these bytes, under their own hashes.
+            memory.remember(v, actual, gitBlobOfBody());
             recorder.auditBlock(spec.subject().withSha256(actual), v, drainingId);
             return;
         }
@@ -304,10 +319,13 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
         String actual = HexFormat.of().formatHex(sha256.digest());
         metrics.inspection(spec.track(), inspectNanos);
         Optional<String> expected = spec.expectedSha256();
-        boolean matches = expected.isEmpty() || expected.get().equals(actual);
+        Optional<String> gitActual = gitBlobOfBody();
+        boolean gitMatches = spec.expectedGitBlob().isEmpty()
+                || gitActual.filter(spec.expectedGitBlob().get().oid()::equals).isPresent();
+        boolean matches = (expected.isEmpty() || expected.get().equals(actual)) && gitMatches;
         if (verdict.blocked()) {
             if (matches) {
-                verdicts.put(actual, verdict); // what these bytes are, whatever policy makes of it
+                memory.remember(verdict, actual, gitActual); // what these bytes are, whatever policy makes of it
             }
             dev.dualtrack.proxy.policy.Judgement j = letThrough != null ? letThrough
                     : judge.judge(spec.subject().withSha256(actual), spec.version(), verdict);
@@ -323,7 +341,7 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
             block(actual, mismatch(actual));
             return;
         }
-        verdicts.put(actual, verdict);
+        memory.remember(verdict, actual, gitActual);
         finishAllowed(actual, verdict);
     }
 
@@ -582,9 +600,28 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
     }
 
     private Verdict mismatch(String actual) {
-        return Verdict.block(spec.hashMismatchRule(), "content sha256 is " + actual + " but the index announced "
-                + spec.expectedSha256().orElse("(none)"));
+        if (spec.expectedSha256().isPresent() && !spec.expectedSha256().get().equals(actual)) {
+            return Verdict.block(spec.hashMismatchRule(), "content sha256 is " + actual + " but the index announced "
+                    + spec.expectedSha256().get());
+        }
+        FetchSpec.GitBlob g = spec.expectedGitBlob().orElseThrow();
+        return Verdict.block(g.rule(), "the file's git blob id is " + gitBlobOfBody().orElse("unknown (" + received
+                + " bytes, " + g.size() + " announced)") + " but the source announced " + g.oid());
     }
+
+    /**
+     * The body's own git blob id, when one is being computed and the body had the announced size; computed once
+     * (a digest resets when read), at the end of the body.
+     */
+    private Optional<String> gitBlobOfBody() {
+        if (gitBlob == null) {
+            gitBlob = gitSha1 == null || received != spec.expectedGitBlob().get().size() ? Optional.empty()
+                    : Optional.of(HexFormat.of().formatHex(gitSha1.digest()));
+        }
+        return gitBlob;
+    }
+
+    private Optional<String> gitBlob;
 
     /**
      * Asks policy about a block found before the end. The bytes' own hash is not known yet, so a waiver by sha256
