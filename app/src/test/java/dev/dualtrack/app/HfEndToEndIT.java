@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.dualtrack.hf.FakeHub;
 import dev.dualtrack.proxy.testing.BodySource;
+import dev.dualtrack.proxy.testing.RawHttpClient;
 import dev.dualtrack.proxy.testing.ScriptedOrigin;
 import dev.dualtrack.proxy.testing.ScriptedOrigin.Script;
 import dev.dualtrack.scanner.Corpus;
@@ -34,6 +35,11 @@ import org.junit.jupiter.api.io.TempDir;
 class HfEndToEndIT {
     static final String CLEAN = "acme/tiny-bert";
     static final String BAD = "mallory/bad";
+    /** A repo whose one model file is blocked but benign: the waiver test's. */
+    static final String TABULAR = "acme/tabular";
+    /** An sklearn model pickle: outside the weights-only allow-list, harmless; the waiver test lets it through. */
+    static final byte[] SKLEARN = "\u0080\u0002csklearn.linear_model._base\nLinearRegression\n)R.".getBytes(
+            StandardCharsets.ISO_8859_1);
     static final String CLEAN_COMMIT = "1111111111111111111111111111111111111111";
     static final String BAD_COMMIT = "2222222222222222222222222222222222222222";
     static final ObjectMapper JSON = new ObjectMapper();
@@ -88,6 +94,7 @@ class HfEndToEndIT {
         bigTampered[bigTampered.length - 1] ^= 1; // still valid safetensors: only the hash can tell
         elsewhere = new ScriptedOrigin();
         elsewhere.on("/payload.bin", Script.ok(BodySource.of(evil)));
+        clean.anotherRepo(TABULAR, "3".repeat(40)).lfsFile("model.joblib", SKLEARN, SKLEARN);
         bad = clean.anotherRepo(BAD, BAD_COMMIT)
                 .lfsFile("evil.bin", evil, evil)
                 .lfsFile("tampered.safetensors", tamperedAnnounced, st)
@@ -194,6 +201,32 @@ class HfEndToEndIT {
             return s.filter(Files::isRegularFile).filter(p -> p.getParent().getFileName().toString().equals("blobs"))
                     .filter(p -> !p.getFileName().toString().endsWith(".incomplete")).toList();
         }
+    }
+
+    /**
+     * A waiver added to the running process's config file (it reloads) lets huggingface_hub download one
+     * blocked-but-benign model file, by its sha256; the malicious pickle, another sha256, is still refused.
+     */
+    @Test
+    void aWaiverAddedLiveLetsHuggingfaceHubDownloadOneBenignBlockedFile() throws Exception {
+        JsonNode before = py(dir.resolve("hf-home-waiver-1"), "download", TABULAR, "model.joblib");
+        assertThat(before.path("ok").asBoolean()).as(before.toString()).isFalse();
+        assertThat(before.path("error").asText()).contains("hf.pickle.unknown-import");
+        Path cfg = dir.resolve("dualtrack.yaml");
+        Files.writeString(cfg, Files.readString(cfg) + "policy:\n  waivers:\n    - {track: hf, sha256: '"
+                + FakeHub.sha256(SKLEARN) + "', reason: 'sklearn model reviewed', expires: 2999-01-01, ticket: SEC-77}\n");
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (!RawHttpClient.get(port, "/metrics").text().contains("dualtrack_config_reloads_total{result=\"ok\"} 1.0")
+                && System.nanoTime() < end) {
+            Thread.sleep(100);
+        }
+        JsonNode after = py(dir.resolve("hf-home-waiver-2"), "download", TABULAR, "model.joblib");
+        assertThat(after.path("ok").asBoolean()).as(after.toString()).isTrue();
+        assertThat(after.path("sha256").asText()).isEqualTo(FakeHub.sha256(SKLEARN));
+        JsonNode evilStill = py(dir.resolve("hf-home-waiver-3"), "download", BAD, "evil.bin");
+        assertThat(evilStill.path("ok").asBoolean()).isFalse();
+        assertThat(evilStill.path("error").asText()).contains("hf.pickle.dangerous-import");
+        assertThat(audit()).contains("\"decision\":\"waived\"").contains("SEC-77");
     }
 
     static String audit() throws Exception {
