@@ -88,9 +88,10 @@ public final class HfRoute implements Route {
         this.files = files;
         this.fetcher = fetcher;
         this.recorder = recorder;
-        // A listing hides what would be refused: blocks that policy lets stand (a waiver by sha256 shows the file).
-        this.listings = new ListingFilter(sha -> fetcher.knownVerdict(sha).filter(v -> standsFor(sha, v)),
-                oid -> knownByBlobId(oid).filter(v -> standsFor("", v)));
+        // A listing hides what would be refused: known blocks that the policy section lets stand.
+        this.listings = new ListingFilter(fetcher::knownVerdict, this::knownByBlobId,
+                (artifact, path, sha, v) -> !v.blocked() || judge.judge(new DecisionRecorder.Subject("", "hf", artifact,
+                        path, sha), v).blocks());
     }
 
     /** The route as {@code serve} runs it: policy from the config's {@code hf} section, the token from the env. */
@@ -342,9 +343,6 @@ public final class HfRoute implements Route {
     }
 
 
-    private boolean standsFor(String sha256, Verdict v) {
-        return !v.blocked() || judge.judge(new DecisionRecorder.Subject("", "hf", "", "", sha256), v).blocks();
-    }
 
     private Optional<Verdict> knownByBlobId(String oid) {
         return fetcher.knownByGitBlob(oid).filter(Verdict::blocked);

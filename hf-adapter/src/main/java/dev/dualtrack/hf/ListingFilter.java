@@ -36,8 +36,22 @@ final class ListingFilter {
      * @param verdictOfBlobId the verdict cached for a regular file's git blob id
      */
     ListingFilter(Function<String, Optional<Verdict>> verdictOf, Function<String, Optional<Verdict>> verdictOfBlobId) {
+        this(verdictOf, verdictOfBlobId, (artifact, path, sha256, v) -> true);
+    }
+
+    /** Whether a known block hides a listed file: the policy section may let it through (a waiver). */
+    interface Stands {
+        boolean test(String artifact, String path, String sha256, Verdict block);
+    }
+
+    private final Stands stands;
+
+    /** @param stands asked about each known block before its file is hidden */
+    ListingFilter(Function<String, Optional<Verdict>> verdictOf, Function<String, Optional<Verdict>> verdictOfBlobId,
+            Stands stands) {
         this.verdictOf = verdictOf;
         this.verdictOfBlobId = verdictOfBlobId;
+        this.stands = stands;
     }
 
     void learn(HubPath.RepoType type, String repo, String commit, String path, String sha256) {
@@ -73,7 +87,7 @@ final class ListingFilter {
             } else {
                 continue;
             }
-            if (v.isPresent()) {
+            if (v.isPresent() && stands.test(type.resolvePrefix + repo, path, sha, v.get())) {
                 hidden.add(new Hidden(path, v.get()));
                 it.remove();
             }
@@ -103,7 +117,7 @@ final class ListingFilter {
             if (v.isEmpty() && !s.has("lfs") && blobId.matches("[0-9a-f]{40}")) {
                 v = verdictOfBlobId.apply(blobId).filter(Verdict::blocked);
             }
-            if (v.isPresent()) {
+            if (v.isPresent() && stands.test(type.resolvePrefix + repo, path, oid.orElse(""), v.get())) {
                 hidden.add(new Hidden(path, v.get()));
                 it.remove();
             }

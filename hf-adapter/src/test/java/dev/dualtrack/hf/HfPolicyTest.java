@@ -31,6 +31,9 @@ class HfPolicyTest {
     /** An sklearn model pickle: outside the weights-only allow-list, harmless. */
     static final byte[] SKLEARN = "\u0080\u0002csklearn.linear_model._base\nLinearRegression\n)R.".getBytes(
             StandardCharsets.ISO_8859_1);
+    /** Another sklearn pickle, waived by repo and path rather than by sha256. */
+    static final byte[] LISTED = "\u0080\u0002csklearn.tree._classes\nDecisionTreeClassifier\n)R.".getBytes(
+            StandardCharsets.ISO_8859_1);
     static final byte[] EVIL = "\u0080\u0002cos\nsystem\nX\u0002\u0000\u0000\u0000id\u0085R.".getBytes(
             StandardCharsets.ISO_8859_1);
 
@@ -45,7 +48,8 @@ class HfPolicyTest {
     static void start() throws Exception {
         hub = new FakeHub("acme/tabular", COMMIT)
                 .lfsFile("model.joblib", SKLEARN, SKLEARN)
-                .lfsFile("evil.pkl", EVIL, EVIL);
+                .lfsFile("evil.pkl", EVIL, EVIL)
+                .lfsFile("listed.joblib", LISTED, LISTED);
         // Announced under the waived sha256, but other bytes: the waiver must not serve them.
         hub.cdn().on("/swapped", dev.dualtrack.proxy.testing.ScriptedOrigin.Script.ok(
                 dev.dualtrack.proxy.testing.BodySource.of(EVIL)));
@@ -54,6 +58,7 @@ class HfPolicyTest {
                 policy:
                   waivers:
                     - {track: hf, sha256: '%s', reason: 'sklearn model reviewed', expires: 2999-01-01, ticket: SEC-7}
+                    - {track: hf, project: 'acme/*', file: 'listed.*', reason: 'our models', expires: 2999-01-01}
                 """.formatted(FakeHub.sha256(SKLEARN)));
         monitoring = start(data.resolve("b"), "policy: {mode: monitor}\n");
     }
@@ -131,6 +136,16 @@ class HfPolicyTest {
         assertThat(verdict.path("findings").size()).isPositive();
         assertThat(verdict.path("waivers").get(0).path("label").asText()).isEqualTo("SEC-7");
         assertThat(RawHttpClient.get(enforcing.port(), "/-/verdicts/" + "0".repeat(64)).status()).isEqualTo(404);
+    }
+
+    @Test
+    void aFileWaivedByRepoAndPathDownloadsAndStaysListedWhileOtherBlocksAreHidden() throws Exception {
+        RawHttpClient.Response listed = get(enforcing, "listed.joblib");
+        assertThat(listed.status()).isEqualTo(200);
+        assertThat(listed.body()).isEqualTo(LISTED);
+        assertThat(get(enforcing, "evil.pkl").status()).isEqualTo(403);
+        String tree = RawHttpClient.get(enforcing.port(), "/hf/api/models/acme/tabular/tree/" + COMMIT).text();
+        assertThat(tree).contains("\"listed.joblib\"").doesNotContain("\"evil.pkl\"");
     }
 
     @Test
