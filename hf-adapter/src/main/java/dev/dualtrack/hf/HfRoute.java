@@ -74,6 +74,7 @@ public final class HfRoute implements Route {
     private final ListingFilter listings;
     private Optional<URI> publicUrl = Optional.empty();
     private dev.dualtrack.proxy.policy.Judge judge = dev.dualtrack.proxy.policy.Judge.enforcing();
+    private dev.dualtrack.proxy.policy.Gates gates;
 
     public HfRoute(HfConfig config, ScanPolicy scanPolicy, Optional<String> upstreamToken, UpstreamClient client,
             RevisionResolver revisions, FileMetaLookup files, BlobFetcher fetcher, DecisionRecorder recorder) {
@@ -88,6 +89,7 @@ public final class HfRoute implements Route {
         this.files = files;
         this.fetcher = fetcher;
         this.recorder = recorder;
+        this.gates = new dev.dualtrack.proxy.policy.Gates(judge, recorder);
         // A listing hides what would be refused: known blocks that the policy section lets stand.
         this.listings = new ListingFilter(fetcher::knownVerdict, this::knownByBlobId,
                 (artifact, path, sha, v) -> !v.blocked() || judge.judge(new DecisionRecorder.Subject("", "hf", artifact,
@@ -104,6 +106,7 @@ public final class HfRoute implements Route {
                 new FileMetaLookup(runtime.upstream(), ttl), runtime.fetcher(), runtime.recorder());
         route.publicUrl = runtime.config().listen().publicUrl();
         route.judge = runtime.judge();
+        route.gates = new dev.dualtrack.proxy.policy.Gates(runtime.judge(), runtime.recorder());
         return route;
     }
 
@@ -136,15 +139,10 @@ public final class HfRoute implements Route {
                             + "dualtrack", null);
                     return;
                 }
-                if (!repos.permits(p.repo())) {
-                    Verdict v = Verdict.block(HfRules.REPO_DENIED, p.type().apiSegment + " repo " + p.repo()
-                            + " is not allowed by hf.repos");
-                    DecisionRecorder.Subject s = subject(ex, p, "");
-                    Optional<String> id = recorder.judgedId(s, judge.judge(s, v));
-                    if (id.isPresent()) {
-                        HubRefusals.INSTANCE.refuse(ex, new Refusal(v, id.get(), s));
-                        return;
-                    }
+                if (!gates.admit(ex, HubRefusals.INSTANCE, subject(ex, p, ""), Optional.empty(), List.of(
+                        () -> repos.permits(p.repo()) ? List.of() : List.of(Verdict.block(HfRules.REPO_DENIED,
+                                p.type().apiSegment + " repo " + p.repo() + " is not allowed by hf.repos"))))) {
+                    return;
                 }
                 if (p.kind() == HubPath.Kind.RESOLVE) {
                     resolve(ex, p);
@@ -266,24 +264,14 @@ public final class HfRoute implements Route {
 
     private void serveFile(Exchange ex, HubPath p, FileMeta meta, Optional<String> auth) {
         DecisionRecorder.Subject subject = subject(ex, p, meta.lfsSha256().orElse(""));
-        Optional<Verdict> refusal = refusal(meta, p);
-        if (refusal.isPresent()) {
-            Optional<String> id = recorder.judgedId(subject, judge.judge(subject, refusal.get()));
-            if (id.isPresent()) {
-                HubRefusals.INSTANCE.refuse(ex, new Refusal(refusal.get(), id.get(), subject));
-                return;
-            }
-        }
         meta.lfsSha256().ifPresent(sha -> listings.learn(p.type(), p.repo(), meta.commit(), p.path(), sha));
-        // An LFS file's verdict is found by the fetcher (GET) from its sha256; a regular file's by its blob id.
-        Optional<Verdict> known = (meta.lfsSha256().isPresent()
-                ? meta.lfsSha256().flatMap(fetcher::knownVerdict).filter(Verdict::blocked)
-                : knownByBlobId(meta.etag()))
-                .or(() -> fetcher.knownAt(FetchSpec.locationKey("hf", p.type().resolvePrefix + p.repo(),
-                        meta.commit(), p.path())));
-        if (known.isPresent() && (ex.isHead() || meta.lfsSha256().isEmpty())
-                && judge.judge(subject, known.get()).blocks()) {
-            HubRefusals.INSTANCE.refuse(ex, new Refusal(known.get(), recorder.blocked(subject, known.get()), subject));
+        // The gates before any byte: what the HEAD contract says (size, source, verifiability), then what is
+        // already known. An LFS file's verdict is the fetcher's to find on GET (from its sha256); a regular file's
+        // is found here, by its blob id.
+        if (!gates.admit(ex, HubRefusals.INSTANCE, subject, Optional.empty(), List.of(
+                () -> refusal(meta, p).map(List::of).orElse(List.of()),
+                () -> ex.isHead() || meta.lfsSha256().isEmpty() ? known(p, meta).map(List::of).orElse(List.of())
+                        : List.of()))) {
             return;
         }
         if (ex.isHead()) {
@@ -310,6 +298,15 @@ public final class HfRoute implements Route {
                 .contentType("application/octet-stream")
                 .build();
         fetcher.serve(ex, spec);
+    }
+
+    /** A block already known for this file: by its content's digest, or for its location. */
+    private Optional<Verdict> known(HubPath p, FileMeta meta) {
+        return (meta.lfsSha256().isPresent()
+                ? meta.lfsSha256().flatMap(fetcher::knownVerdict).filter(Verdict::blocked)
+                : knownByBlobId(meta.etag()))
+                .or(() -> fetcher.knownAt(FetchSpec.locationKey("hf", p.type().resolvePrefix + p.repo(),
+                        meta.commit(), p.path())));
     }
 
     /** What policy says before any byte: size, where the bytes would come from, whether they can be verified. */

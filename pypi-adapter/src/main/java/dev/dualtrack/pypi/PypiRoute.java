@@ -7,6 +7,7 @@ import dev.dualtrack.pypi.simple.SimpleFile;
 import dev.dualtrack.pypi.simple.SimpleFormat;
 import dev.dualtrack.pypi.simple.SimplePage;
 import dev.dualtrack.proxy.ops.DecisionRecorder;
+import dev.dualtrack.proxy.policy.Gates;
 import dev.dualtrack.proxy.relay.BlobFetcher;
 import dev.dualtrack.proxy.relay.FetchSpec;
 import dev.dualtrack.proxy.relay.Refusals;
@@ -62,6 +63,7 @@ public final class PypiRoute implements Route {
     }
 
     private final dev.dualtrack.proxy.policy.Judge judge;
+    private final Gates gates;
 
     public PypiRoute(ProjectResolver resolver, BlobFetcher fetcher, DecisionRecorder recorder, PackagePolicy policy) {
         this(resolver, fetcher, recorder, policy, dev.dualtrack.proxy.policy.Judge.enforcing());
@@ -71,6 +73,7 @@ public final class PypiRoute implements Route {
     public PypiRoute(ProjectResolver resolver, BlobFetcher fetcher, DecisionRecorder recorder, PackagePolicy policy,
             dev.dualtrack.proxy.policy.Judge judge) {
         this.judge = judge;
+        this.gates = new Gates(judge, recorder);
         this.resolver = resolver;
         this.fetcher = fetcher;
         this.recorder = recorder;
@@ -78,27 +81,49 @@ public final class PypiRoute implements Route {
     }
 
     /**
-     * The project-level rule (typosquats), for projects not owned by an internal index. Returns the block if it
-     * stands after the policy section's judgement, having recorded what became of it; warnings are recorded and
-     * allowed.
+     * The gate of the project-level rule (typosquats), for projects not owned by an internal index: its block, if
+     * any; a warning is recorded here and lets the request on.
      */
-    private Optional<dev.dualtrack.proxy.relay.Refusal> projectBlock(Exchange ex, ProjectResolver.Found found,
-            String project, String file) {
+    private List<Verdict> typosquat(Exchange ex, ProjectResolver.Found found, String project, String file) {
         if (found.upstream().internal()) {
-            return Optional.empty();
+            return List.of();
         }
         Optional<PackagePolicy.Decision> d = policy.project(project);
         if (d.isEmpty()) {
-            return Optional.empty();
+            return List.of();
         }
-        DecisionRecorder.Subject subject = new DecisionRecorder.Subject(ex.clientAddress(), "pypi", project, file, "");
         if (!d.get().blocks()) {
-            recorder.warned(subject, d.get().rule(), d.get().reason());
-            return Optional.empty();
+            recorder.warned(new DecisionRecorder.Subject(ex.clientAddress(), "pypi", project, file, ""),
+                    d.get().rule(), d.get().reason());
+            return List.of();
         }
-        Verdict v = Verdict.block(d.get().rule(), d.get().reason());
-        return recorder.judgedId(subject, judge.judge(subject, Optional.empty(), v))
-                .map(id -> new dev.dualtrack.proxy.relay.Refusal(v, id, subject));
+        return List.of(Verdict.block(d.get().rule(), d.get().reason()));
+    }
+
+    /** The project's block that stands after policy, for the routes that answer a hidden project with a 404. */
+    private Optional<dev.dualtrack.proxy.relay.Refusal> projectBlock(Exchange ex, ProjectResolver.Found found,
+            String project) {
+        DecisionRecorder.Subject subject = new DecisionRecorder.Subject(ex.clientAddress(), "pypi", project, "", "");
+        for (Verdict v : typosquat(ex, found, project, "")) {
+            Optional<dev.dualtrack.proxy.relay.Refusal> r = gates.stand(subject, Optional.empty(), v);
+            if (r.isPresent()) {
+                return r;
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The gate of the file rules (malicious feed, release age, first-seen hash, entry validity); warnings recorded. */
+    private List<Verdict> fileRules(String project, SimpleFile f, DecisionRecorder.Subject subject) {
+        List<Verdict> blocks = new java.util.ArrayList<>();
+        for (PackagePolicy.Decision d : policy.file(project, f)) {
+            if (d.blocks()) {
+                blocks.add(Verdict.block(d.rule(), d.reason()));
+            } else {
+                recorder.warned(subject, d.rule(), d.reason());
+            }
+        }
+        return blocks;
     }
 
     /** Whether the policy section lets a blocking file decision stand (no recording: for page filtering). */
@@ -187,7 +212,7 @@ public final class PypiRoute implements Route {
                 answerMissing(ex, normalized, res);
                 return;
             }
-            Optional<dev.dualtrack.proxy.relay.Refusal> hidden = projectBlock(ex, found, normalized, "");
+            Optional<dev.dualtrack.proxy.relay.Refusal> hidden = projectBlock(ex, found, normalized);
             if (hidden.isPresent()) {
                 hiddenProject(ex, hidden.get());
                 return;
@@ -275,40 +300,19 @@ public final class PypiRoute implements Route {
             }
             DecisionRecorder.Subject subject = new DecisionRecorder.Subject(ex.clientAddress(), "pypi", project,
                     filename, f.get().sha256().orElse(""));
-            Optional<dev.dualtrack.proxy.relay.Refusal> hidden = projectBlock(ex, found, project, filename);
-            if (hidden.isPresent()) {
-                Refusals.PLAIN.refuse(ex, hidden.get());
-                return;
-            }
             Optional<String> version = dev.dualtrack.pypi.policy.Filenames.version(project, distribution);
-            for (PackagePolicy.Decision d : policy.file(project, f.get())) {
-                if (d.blocks()) {
-                    Verdict v = Verdict.block(d.rule(), d.reason());
-                    Optional<String> id = recorder.judgedId(subject, judge.judge(subject, version, v));
-                    if (id.isPresent()) {
-                        Refusals.PLAIN.refuse(ex, new dev.dualtrack.proxy.relay.Refusal(v, id.get(), subject));
-                        return;
-                    }
-                    continue;
-                }
-                recorder.warned(subject, d.rule(), d.reason());
-            }
             Optional<String> sha = metadata ? Optional.ofNullable(f.get().coreMetadata().get().get("sha256"))
                     : f.get().sha256();
-            if (sha.isEmpty()) {
-                Verdict v = Verdict.block(PypiRules.HASH_MISMATCH, "the index announced no sha256 for " + filename
-                        + ", so its bytes cannot be verified");
-                Refusals.PLAIN.refuse(ex, new dev.dualtrack.proxy.relay.Refusal(v, recorder.blocked(subject, v),
-                        subject));
-                return;
-            }
             String link = f.get().url() + (metadata ? ".metadata" : "");
             FileOrigins origins = origins(found.upstream());
-            Optional<String> offHost = origins.refusal(link);
-            if (offHost.isPresent()) {
-                Verdict v = Verdict.block(PypiRules.FILE_HOST, offHost.get());
-                Refusals.PLAIN.refuse(ex, new dev.dualtrack.proxy.relay.Refusal(v, recorder.blocked(subject, v),
-                        subject));
+            // The gates before any byte, in order; the runner judges, records and refuses.
+            if (!gates.admit(ex, Refusals.PLAIN, subject, version, List.of(
+                    () -> typosquat(ex, found, project, filename),
+                    () -> fileRules(project, f.get(), subject),
+                    () -> sha.isPresent() ? List.of() : List.of(Verdict.block(PypiRules.HASH_MISMATCH, "the index "
+                            + "announced no sha256 for " + filename + ", so its bytes cannot be verified")),
+                    () -> origins.refusal(link).map(why -> List.of(Verdict.block(PypiRules.FILE_HOST, why)))
+                            .orElse(List.of())))) {
                 return;
             }
             URI source = URI.create(link);
@@ -346,7 +350,7 @@ public final class PypiRoute implements Route {
                 }
                 return;
             }
-            Optional<dev.dualtrack.proxy.relay.Refusal> hidden = projectBlock(ex, found, project, "");
+            Optional<dev.dualtrack.proxy.relay.Refusal> hidden = projectBlock(ex, found, project);
             if (hidden.isPresent()) {
                 hiddenProject(ex, hidden.get());
                 return;
