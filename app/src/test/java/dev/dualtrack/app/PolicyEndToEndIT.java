@@ -26,6 +26,8 @@ class PolicyEndToEndIT {
     @TempDir
     static Path dir;
     static FakeIndex pypi;
+    /** An internal index like devpi or pypiserver: PEP 503 HTML with no upload times. */
+    static FakeIndex internal;
     static CliIT.Served monitor;
     static CliIT.Served waiving;
     static Path venv;
@@ -35,6 +37,9 @@ class PolicyEndToEndIT {
     @BeforeAll
     static void start() throws Exception {
         pypi = new FakeIndex(false);
+        internal = new FakeIndex(true);
+        internal.file("acme-internal", WheelBuilder.filename("acme-internal", "1.0"),
+                WheelBuilder.wheel("acme-internal", "1.0", "VERSION = 'internal'\n"));
         pypi.file("reqeusts", WheelBuilder.filename("reqeusts", "1.0"),
                 WheelBuilder.wheel("reqeusts", "1.0", "VERSION = 'squat'\n"));
         // Uploaded a minute ago: min-release-age (72 h) blocks it.
@@ -45,13 +50,14 @@ class PolicyEndToEndIT {
         waiverExpiry = Instant.now().plusSeconds(30).truncatedTo(ChronoUnit.SECONDS);
         waiving = CliIT.serve(config("waiver", """
                 pypi:
-                  upstreams: [{name: pypi, url: '%s'}]
+                  upstreams: [{name: internal, url: '%s', internal: true}, {name: pypi, url: '%s'}]
+                  reserved: [{namespace: acme, upstream: internal}]
                   min-release-age: {age: 72h, action: block}
                 policy:
                   waivers:
                     - {track: pypi, sha256: '%s', reason: 'reviewed the young release', expires: '%s',
                        ticket: SEC-42, approved-by: alice}
-                """.formatted(pypi.simpleUrl(), FakeIndex.sha256(young), waiverExpiry)));
+                """.formatted(internal.simpleUrl(), pypi.simpleUrl(), FakeIndex.sha256(young), waiverExpiry)));
         venv = dir.resolve("venv");
         assertThat(ClientTools.run(dir, Map.of(), List.of("python3", "-m", "venv", venv.toString())).exit()).isZero();
     }
@@ -74,6 +80,7 @@ class PolicyEndToEndIT {
             }
         }
         pypi.close();
+        internal.close();
     }
 
     static ClientTools.Result pip(CliIT.Served proxy, String... args) throws Exception {
@@ -104,6 +111,15 @@ class PolicyEndToEndIT {
                 .contains("dualtrack_blocked_total{rule=\"pypi.typosquat\",track=\"pypi\"} 0.0");
         assertThat(audit("monitor", "pypi.typosquat")).contains("\"decision\":\"warn\"")
                 .contains("\"rule\":\"pypi.typosquat\"");
+    }
+
+    /** Release age judges public sources: an internal index without upload times installs with it on. */
+    @Test
+    void anInternalPackageWithoutUploadTimesInstallsWithReleaseAgeOn() throws Exception {
+        ClientTools.Result r = pip(waiving, "acme-internal");
+        assertThat(r.exit()).as(r.out()).isZero();
+        assertThat(ClientTools.run(dir, Map.of(), List.of(venv.resolve("bin/python").toString(), "-c",
+                "import acme_internal; print(acme_internal.VERSION)")).out().trim()).isEqualTo("internal");
     }
 
     @Test

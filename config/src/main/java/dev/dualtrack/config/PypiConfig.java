@@ -40,7 +40,8 @@ public record PypiConfig(
             URI url,
             @Default("false") boolean internal,
             Optional<Auth> auth,
-            @Default("[]") List<String> fileHosts) {
+            @Default("[]") List<String> fileHosts,
+            Optional<Boolean> publicRules) {
         public Upstream {
             if (!name.matches("[a-z0-9][a-z0-9_-]*")) {
                 throw new IllegalArgumentException("upstream name '" + name
@@ -52,6 +53,14 @@ public record PypiConfig(
                             + "without a scheme, credentials or path");
                 }
             }
+        }
+
+        /**
+         * Whether the rules that judge public sources (typosquat, release age, the malicious feed by name) apply to
+         * this index: {@code public-rules}, by default true for a public index and false for an internal one.
+         */
+        public boolean appliesPublicRules() {
+            return publicRules.orElse(!internal);
         }
     }
 

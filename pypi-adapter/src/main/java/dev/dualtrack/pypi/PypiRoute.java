@@ -85,7 +85,7 @@ public final class PypiRoute implements Route {
      * any; a warning is recorded here and lets the request on.
      */
     private List<Verdict> typosquat(Exchange ex, ProjectResolver.Found found, String project, String file) {
-        if (found.upstream().internal()) {
+        if (!found.upstream().appliesPublicRules()) {
             return List.of();
         }
         Optional<PackagePolicy.Decision> d = policy.project(project);
@@ -114,9 +114,10 @@ public final class PypiRoute implements Route {
     }
 
     /** The gate of the file rules (malicious feed, release age, first-seen hash, entry validity); warnings recorded. */
-    private List<Verdict> fileRules(String project, SimpleFile f, DecisionRecorder.Subject subject) {
+    private List<Verdict> fileRules(String project, SimpleFile f, boolean publicSource,
+            DecisionRecorder.Subject subject) {
         List<Verdict> blocks = new java.util.ArrayList<>();
-        for (PackagePolicy.Decision d : policy.file(project, f)) {
+        for (PackagePolicy.Decision d : policy.file(project, f, publicSource)) {
             if (d.blocks()) {
                 blocks.add(Verdict.block(d.rule(), d.reason()));
             } else {
@@ -221,7 +222,7 @@ public final class PypiRoute implements Route {
             Rendered r = rendered.getIfPresent(key);
             if (r == null || r.source() != found.page()) {
                 PackagePolicy.Filtered filtered = policy.filter(normalized, found.page(),
-                        (f, d) -> stands(ex, normalized, f, d));
+                        found.upstream().appliesPublicRules(), (f, d) -> stands(ex, normalized, f, d));
                 SimplePage page = filtered.page();
                 r = new Rendered(found.page(), SimpleCodec.render(page, format.get(), f -> fileUrl(page.name(), f)),
                         filtered.hidden(), filtered.letThrough());
@@ -308,7 +309,7 @@ public final class PypiRoute implements Route {
             // The gates before any byte, in order; the runner judges, records and refuses.
             if (!gates.admit(ex, Refusals.PLAIN, subject, version, List.of(
                     () -> typosquat(ex, found, project, filename),
-                    () -> fileRules(project, f.get(), subject),
+                    () -> fileRules(project, f.get(), found.upstream().appliesPublicRules(), subject),
                     () -> sha.isPresent() ? List.of() : List.of(Verdict.block(PypiRules.HASH_MISMATCH, "the index "
                             + "announced no sha256 for " + filename + ", so its bytes cannot be verified")),
                     () -> origins.refusal(link).map(why -> List.of(Verdict.block(PypiRules.FILE_HOST, why)))
@@ -362,7 +363,8 @@ public final class PypiRoute implements Route {
                 return;
             }
             java.util.Set<String> allowed = new java.util.HashSet<>();
-            policy.filter(project, found.page(), (f, d) -> stands(ex, project, f, d)).page().files()
+            policy.filter(project, found.page(), found.upstream().appliesPublicRules(),
+                    (f, d) -> stands(ex, project, f, d)).page().files()
                     .forEach(f -> allowed.add(f.filename()));
             then(ex, resolver.metadata(new UpstreamRequest(HttpMethod.GET, URI.create(url.get()),
                             resolver.headersFor(found.upstream()).set(HttpHeaderNames.ACCEPT, "application/json"),

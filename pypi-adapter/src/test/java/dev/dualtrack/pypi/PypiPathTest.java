@@ -68,7 +68,8 @@ class PypiPathTest {
     }
 
     static PypiConfig.Upstream upstream(String url, String... fileHosts) {
-        return new PypiConfig.Upstream("u", URI.create(url), false, Optional.empty(), List.of(fileHosts));
+        return new PypiConfig.Upstream("u", URI.create(url), false, Optional.empty(), List.of(fileHosts),
+                Optional.empty());
     }
 
     @Test

@@ -33,12 +33,16 @@ class PypiPolicyTest {
     @TempDir
     static Path data;
     static FakeIndex pypi;
+    /** An internal index in the style of devpi or pypiserver: PEP 503 HTML, no upload times. */
+    static FakeIndex internal;
     static ProxyRuntime runtime;
     static final List<String> audit = new CopyOnWriteArrayList<>();
 
     @BeforeAll
     static void start() throws Exception {
         pypi = new FakeIndex(false);
+        internal = new FakeIndex(true);
+        internal.file("acme-utils", "acme_utils-1.0-py3-none-any.whl", YOUNG);
         String now = Instant.now().toString();
         pypi.file("young", "young-1.0-py3-none-any.whl", YOUNG, YOUNG, now);
         pypi.file("young", "young-2.0-py3-none-any.whl", OTHER, OTHER, now);
@@ -46,12 +50,13 @@ class PypiPolicyTest {
                 listen: {port: 0}
                 cache: {dir: '%s'}
                 pypi:
-                  upstreams: [{name: pypi, url: '%s'}]
+                  upstreams: [{name: internal, url: '%s', internal: true}, {name: pypi, url: '%s'}]
+                  reserved: [{namespace: acme, upstream: internal}]
                   min-release-age: {age: 72h, action: block}
                 policy:
                   waivers:
                     - {track: pypi, sha256: '%s', reason: reviewed, expires: 2999-01-01, ticket: SEC-9}
-                """.formatted(data, pypi.simpleUrl(), FakeIndex.sha256(YOUNG)));
+                """.formatted(data, internal.simpleUrl(), pypi.simpleUrl(), FakeIndex.sha256(YOUNG)));
         runtime = ProxyRuntime.create(config, AuditLog.inMemory(true, audit::add), Clock.systemUTC());
         ProjectResolver resolver = new ProjectResolver(new OriginRules(config.pypi()), runtime.upstream(),
                 Secrets.of(Map.of()), runtime.caches().metadata("pypi-pages", ProjectResolver::weigh));
@@ -63,6 +68,16 @@ class PypiPolicyTest {
     static void stop() throws Exception {
         runtime.close();
         pypi.close();
+        internal.close();
+    }
+
+    @Test
+    void anInternalIndexWithoutUploadTimesIsNotJudgedByReleaseAge() throws Exception {
+        RawHttpClient.Response page = RawHttpClient.get(runtime.port(), "/pypi/simple/acme-utils/",
+                PypiRouteTest.JSON_ACCEPT);
+        assertThat(page.text()).contains("acme_utils-1.0-py3-none-any.whl");
+        assertThat(RawHttpClient.get(runtime.port(), "/pypi/files/acme-utils/acme_utils-1.0-py3-none-any.whl")
+                .status()).isEqualTo(200);
     }
 
     @Test

@@ -51,10 +51,21 @@ public final class MaliciousFeed {
 
     /** Why a release (or file) is known-malicious, if it is. */
     public Optional<String> match(String project, String version, String sha256) {
+        return match(project, version, sha256, true);
+    }
+
+    /**
+     * @param byName whether a record naming the project counts; for an internal index it does not: a name an
+     *               attacker used on PyPI is usually the internal package's own name (dependency confusion)
+     */
+    public Optional<String> match(String project, String version, String sha256, boolean byName) {
         maybeReload();
         Snapshot s = snapshot;
         if (sha256 != null && s.bySha256().containsKey(sha256)) {
             return Optional.of(s.bySha256().get(sha256) + " lists this file's sha256");
+        }
+        if (!byName) {
+            return Optional.empty();
         }
         Entry e = s.byName().get(project);
         if (e == null) {

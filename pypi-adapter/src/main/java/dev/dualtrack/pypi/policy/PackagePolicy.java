@@ -96,6 +96,16 @@ public final class PackagePolicy {
 
     /** Decisions about one file (the first that blocks, else any warnings). */
     public List<Decision> file(String project, SimpleFile f) {
+        return file(project, f, true);
+    }
+
+    /**
+     * Decisions about one file from an index that is ({@code publicSource}) or is not a public one. The rules that
+     * judge public sources (release age, the malicious feed by name) do not apply to an internal index: its
+     * packages are built and installed minutes apart by design, and often carry no upload time at all. The
+     * feed's sha256 records, the hash and entry checks apply everywhere.
+     */
+    public List<Decision> file(String project, SimpleFile f, boolean publicSource) {
         List<Decision> out = new ArrayList<>();
         // A hostile entry is refused before anything records or quotes it (the first-seen ledger, audit lines).
         Optional<Decision> invalid = invalidEntry(f);
@@ -109,10 +119,12 @@ public final class PackagePolicy {
                             + ": a filename never changes its bytes on PyPI, so this is tampering")));
         }
         Optional<String> version = Filenames.version(project, f.filename());
-        feed.ifPresent(m -> m.match(project, version.orElse(null), f.sha256().orElse(null)).ifPresent(why ->
+        feed.ifPresent(m -> m.match(project, version.orElse(null), f.sha256().orElse(null), publicSource).ifPresent(why ->
                 out.add(new Decision(PypiRules.MALICIOUS_FEED, config.maliciousFeed().orElseThrow().action(),
                         f.filename() + " is known-malicious: " + why))));
-        age(project, f).ifPresent(out::add);
+        if (publicSource) {
+            age(project, f).ifPresent(out::add);
+        }
         return out;
     }
 
@@ -176,14 +188,15 @@ public final class PackagePolicy {
 
     /** The page without the files policy blocks (warn decisions keep their file). */
     public Filtered filter(String project, SimplePage page) {
-        return filter(project, page, (f, d) -> true);
+        return filter(project, page, true, (f, d) -> true);
     }
 
     /**
      * The page without the files whose blocking decision {@code stands} (the policy section's judgement; an
      * integrity decision always stands).
      */
-    public Filtered filter(String project, SimplePage page, java.util.function.BiPredicate<SimpleFile, Decision> stands) {
+    public Filtered filter(String project, SimplePage page, boolean publicSource,
+            java.util.function.BiPredicate<SimpleFile, Decision> stands) {
         List<SimpleFile> kept = new ArrayList<>();
         List<Decision> hidden = new ArrayList<>();
         List<Kept> letThrough = new ArrayList<>();
@@ -191,7 +204,7 @@ public final class PackagePolicy {
             if (DistributionFilename.classify(f.filename()) == DistributionFilename.Kind.LEGACY) {
                 continue; // eggs and installers: no current client reads them, and we do not serve them
             }
-            Optional<Decision> block = file(project, f).stream().filter(Decision::blocks).findFirst();
+            Optional<Decision> block = file(project, f, publicSource).stream().filter(Decision::blocks).findFirst();
             if (block.isPresent() && stands.test(f, block.get())) {
                 hidden.add(block.get());
             } else {
