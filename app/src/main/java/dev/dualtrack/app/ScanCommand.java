@@ -42,8 +42,10 @@ import picocli.CommandLine.Parameters;
  * Exit codes: 0 nothing blocked, 1 something blocked, 2 usage or I/O error.
  */
 @Command(name = "scan", mixinStandardHelpOptions = true,
-        description = {"Scan model files (and folders of them) with the same engine the proxy runs in flight,",
-                "and audit Python dependency manifests (requirements*.txt, pip.conf, pip.ini) with the PyPI policy."})
+        // One string: picocli lists a command by the first line of its description only.
+        description = "Scan model files (and folders of them) with the same engine the proxy runs in flight, and "
+                + "audit Python dependency manifests (requirements*.txt, pyproject.toml, lockfiles, pip.conf) with the "
+                + "PyPI policy.")
 final class ScanCommand implements Callable<Integer> {
     @Parameters(paramLabel = "PATH", arity = "1..*", description = "files or folders to scan")
     List<Path> paths;
