@@ -120,21 +120,10 @@ public final class PageFlood {
         }
     }
 
-    /** A PEP 691 page of about {@code bytes}, shaped like PyPI's (one entry is about 450 bytes). */
+    /** A PEP 691 page of about {@code bytes}: IndexPageLoad's page with as many files as fit. */
     static byte[] jsonPage(String project, int bytes) {
-        StringBuilder sb = new StringBuilder(bytes + 1024).append("{\"meta\":{\"api-version\":\"1.1\"},\"name\":\"")
-                .append(project).append("\",\"versions\":[],\"files\":[");
-        for (int i = 0; sb.length() < bytes; i++) {
-            if (i > 0) {
-                sb.append(',');
-            }
-            String fn = project + "-1." + i + "-py3-none-any.whl";
-            sb.append("{\"filename\":\"").append(fn).append("\",\"url\":\"https://files.pythonhosted.org/packages/ab/cd/")
-                    .append(fn).append("\",\"hashes\":{\"sha256\":\"").append(String.format("%064x", i))
-                    .append("\"},\"requires-python\":\">=3.8\",\"size\":").append(1000 + i)
-                    .append(",\"upload-time\":\"2024-01-01T00:00:00.000000Z\",\"yanked\":false}");
-        }
-        return sb.append("]}").toString().getBytes(StandardCharsets.UTF_8);
+        int perFile = IndexPageLoad.page(project, 2).length - IndexPageLoad.page(project, 1).length;
+        return IndexPageLoad.page(project, bytes / perFile);
     }
 
     /** A PEP 503 page of about {@code bytes}. */

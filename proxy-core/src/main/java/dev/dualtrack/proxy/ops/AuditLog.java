@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -33,7 +32,7 @@ public final class AuditLog implements AutoCloseable {
     private final OutputStream out;
     private final boolean ownsStream;
     private final boolean logAllows;
-    private final ExecutorService writer;
+    private final java.util.concurrent.ThreadPoolExecutor writer;
     private final Consumer<String> tap;
     private final java.util.concurrent.atomic.AtomicLong dropped = new java.util.concurrent.atomic.AtomicLong();
     /** Lines waiting for the writer at most; a few seconds of a burst, a few MB of heap. */
@@ -134,26 +133,17 @@ public final class AuditLog implements AutoCloseable {
     /** Waits for queued lines to be written. */
     public void flush() {
         try {
-            // A marker task: it may be dropped itself when the queue is full, so wait for room first.
-            java.util.concurrent.Future<?> marker;
-            while ((marker = submitMarker()) == null) {
-                Thread.sleep(5);
+            // A marker behind the queued lines. Put straight on the queue, waiting for room, so that it is never
+            // dropped (or counted as a dropped line) the way a line that finds the queue full is.
+            java.util.concurrent.FutureTask<Void> marker = new java.util.concurrent.FutureTask<>(() -> { }, null);
+            writer.prestartCoreThread();
+            if (!writer.getQueue().offer(marker, 10, TimeUnit.SECONDS)) {
+                throw new java.util.concurrent.TimeoutException("the audit queue stayed full");
             }
             marker.get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new IllegalStateException("audit log did not flush", e);
         }
-    }
-
-    private java.util.concurrent.Future<?> submitMarker() {
-        java.util.concurrent.FutureTask<Void> t = new java.util.concurrent.FutureTask<>(() -> { }, null);
-        long before = dropped.get();
-        writer.execute(t);
-        if (dropped.get() != before) {
-            dropped.decrementAndGet();
-            return null;
-        }
-        return t;
     }
 
     @Override

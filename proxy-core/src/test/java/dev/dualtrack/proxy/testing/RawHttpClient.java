@@ -46,6 +46,32 @@ public final class RawHttpClient implements AutoCloseable {
         }
     }
 
+    /**
+     * Sends a GET on a socket with a tiny receive buffer, reads nothing for {@code stallMillis}, then reads to the
+     * end: how many bytes arrived before the server closed the connection (a reset counts as the end).
+     */
+    public static long bytesBeforeCutOff(int port, String target, long stallMillis) throws Exception {
+        try (Socket s = new Socket()) {
+            s.setReceiveBufferSize(4096);
+            s.connect(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+            s.getOutputStream().write(("GET " + target + " HTTP/1.1\r\nHost: x\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            Thread.sleep(stallMillis);
+            s.setSoTimeout(10_000);
+            long total = 0;
+            InputStream in = s.getInputStream();
+            byte[] buf = new byte[1 << 16];
+            try {
+                for (int n; (n = in.read(buf)) > 0; ) {
+                    total += n;
+                }
+            } catch (java.net.SocketException reset) {
+                // cut off
+            }
+            return total;
+        }
+    }
+
     public Socket socket() {
         return socket;
     }
