@@ -42,8 +42,12 @@ class PipEndToEndIT {
                 WheelBuilder.wheel("report-tool", "3.0", "VERSION = 'public-3.0'\n", "acme-utils>=1.0"));
         pypi.file("tinylib", WheelBuilder.filename("tinylib", "1.0"),
                 WheelBuilder.wheel("tinylib", "1.0", "VERSION = 'public-1.0'\n"));
-        pypi.file("reqeusts", WheelBuilder.filename("reqeusts", "2.0"),
-                WheelBuilder.wheel("reqeusts", "2.0", "VERSION = 'typosquat'\n"));
+        // A typosquat is a young project; httpx2 resembles httpx too, but has been on the index for years.
+        byte[] typo = WheelBuilder.wheel("reqeusts", "2.0", "VERSION = 'typosquat'\n");
+        pypi.file("reqeusts", WheelBuilder.filename("reqeusts", "2.0"), typo, typo,
+                java.time.Instant.now().minus(java.time.Duration.ofDays(5)).toString());
+        byte[] near = WheelBuilder.wheel("httpx2", "0.3", "VERSION = 'established'\n");
+        pypi.file("httpx2", WheelBuilder.filename("httpx2", "0.3"), near, near, "2023-03-01T09:00:00Z");
         pypi.file("evilpkg", WheelBuilder.filename("evilpkg", "1.0"),
                 WheelBuilder.wheel("evilpkg", "1.0", "VERSION = 'malware'\n"));
         byte[] fresh = WheelBuilder.wheel("freshpkg", "1.0", "VERSION = 'fresh'\n");
@@ -146,7 +150,9 @@ class PipEndToEndIT {
         assertThat(fresh.exit()).as(fresh.out()).isNotZero();
         Thread.sleep(300);
         String log = audit();
-        assertThat(log).contains("\"rule\":\"pypi.typosquat\"", "typosquat of the popular project 'requests'");
+        // The evidence is in the audit line: the candidate's age, its releases, and what it resembles.
+        assertThat(log).contains("\"rule\":\"pypi.typosquat\"",
+                "reqeusts is 5 days old, has 1 release, and is 1 edit from 'requests' (rank ");
         assertThat(log).contains("\"rule\":\"pypi.malicious-feed\"", "MAL-2099-1");
         assertThat(log).contains("\"rule\":\"pypi.min-release-age\"");
         String metrics = new String(new java.net.URL("http://127.0.0.1:" + port + "/metrics").openStream()
@@ -155,6 +161,14 @@ class PipEndToEndIT {
             assertThat(metrics).containsPattern("dualtrack_blocked_total\\{rule=\"" + rule.replace(".", "\\.")
                     + "\",track=\"pypi\"} [1-9]");
         }
+    }
+
+    @Test
+    void anEstablishedProjectWhoseNameResemblesAPopularOneInstalls() throws Exception {
+        ClientTools.Result r = pip("httpx2");
+        assertThat(r.exit()).as(r.out()).isZero();
+        assertThat(r.out()).contains("Successfully installed httpx2-0.3");
+        assertThat(audit()).doesNotContain("httpx2 is");
     }
 
     @Test

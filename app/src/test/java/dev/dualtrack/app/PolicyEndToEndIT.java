@@ -40,8 +40,9 @@ class PolicyEndToEndIT {
         internal = new FakeIndex(true);
         internal.file("acme-internal", WheelBuilder.filename("acme-internal", "1.0"),
                 WheelBuilder.wheel("acme-internal", "1.0", "VERSION = 'internal'\n"));
-        pypi.file("reqeusts", WheelBuilder.filename("reqeusts", "1.0"),
-                WheelBuilder.wheel("reqeusts", "1.0", "VERSION = 'squat'\n"));
+        byte[] squat = WheelBuilder.wheel("reqeusts", "1.0", "VERSION = 'squat'\n");
+        pypi.file("reqeusts", WheelBuilder.filename("reqeusts", "1.0"), squat, squat,
+                java.time.Instant.now().minus(java.time.Duration.ofDays(1)).toString()); // young: a typosquat
         // Uploaded a minute ago: min-release-age (72 h) blocks it.
         young = WheelBuilder.wheel("dualtrack-young-demo", "1.0", "VERSION = 'young'\n");
         pypi.file("dualtrack-young-demo", WheelBuilder.filename("dualtrack-young-demo", "1.0"), young, young,

@@ -109,7 +109,7 @@ class ScanIT {
         Run text = run("scan", dir.toString());
         assertThat(text.exit()).isEqualTo(1);
         assertThat(text.out()).contains("BLOCK requirements.txt [requirements]",
-                "line 2: deps.typosquat: requets looks like a typosquat of the popular project 'requests'",
+                "line 2: deps.typosquat: may be a typosquat: requets is 1 edit from 'requests' (rank ",
                 "(warn) line 3: deps.unpinned", "BLOCK pip.conf [pip-config]", "line 2: deps.insecure-index");
         JsonNode sarif = JSON.readTree(run("scan", "--format", "sarif", dir.toString()).out());
         JsonNode typo = null;

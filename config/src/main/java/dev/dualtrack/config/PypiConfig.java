@@ -89,7 +89,21 @@ public record PypiConfig(
         }
     }
 
-    public record Typosquat(@Default("block") RuleAction action, @Default("[]") List<String> exempt) {
+    /**
+     * A project whose name resembles a popular one is judged by its evidence: one whose first upload is younger
+     * than {@code established-after} is refused under {@code action}; an older one is an established project and
+     * passes. Where the index gives no upload times, a name in the built-in established-names snapshot passes and
+     * any other takes {@code when-unknown}.
+     */
+    public record Typosquat(
+            @Default("block") RuleAction action,
+            @Default("[]") List<String> exempt,
+            @Default("90d") Duration establishedAfter,
+            @Default("block") RuleAction whenUnknown) {
+        /** The rule as a configuration without a {@code typosquat} section has it. */
+        public static Typosquat defaults() {
+            return new Typosquat(RuleAction.BLOCK, List.of(), Duration.ofDays(90), RuleAction.BLOCK);
+        }
     }
 
     /** OSV records in the ossf/malicious-packages layout ({@code osv/malicious/pypi/<name>/MAL-*.json}). */

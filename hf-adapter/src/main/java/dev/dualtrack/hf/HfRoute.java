@@ -6,7 +6,6 @@ import dev.dualtrack.config.HfConfig;
 import dev.dualtrack.proxy.ops.DecisionRecorder;
 import dev.dualtrack.proxy.relay.BlobFetcher;
 import dev.dualtrack.proxy.relay.FetchSpec;
-import dev.dualtrack.proxy.relay.Refusal;
 import dev.dualtrack.proxy.relay.ScannerInspector;
 import dev.dualtrack.proxy.server.Exchange;
 import dev.dualtrack.proxy.server.Route;
@@ -29,9 +28,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
 
@@ -61,9 +58,7 @@ public final class HfRoute implements Route {
             "X-Request-Id", "X-Total-Count", "X-Error-Code", "X-Error-Message", "X-Repo-Commit");
 
     private final URI hub;
-    private final RepoPatterns repos;
-    private final RedirectPolicy cdnHosts;
-    private final long maxFileSize;
+    private final HfConfig config;
     private final ScanPolicy scanPolicy;
     private final Optional<String> upstreamToken;
     private final UpstreamClient client;
@@ -71,17 +66,14 @@ public final class HfRoute implements Route {
     private final FileMetaLookup files;
     private final BlobFetcher fetcher;
     private final DecisionRecorder recorder;
-    private final ListingFilter listings;
+    private ListingFilter listings;
+    private HubGates gates;
     private Optional<URI> publicUrl = Optional.empty();
-    private dev.dualtrack.proxy.policy.Judge judge = dev.dualtrack.proxy.policy.Judge.enforcing();
-    private dev.dualtrack.proxy.policy.Gates gates;
 
     public HfRoute(HfConfig config, ScanPolicy scanPolicy, Optional<String> upstreamToken, UpstreamClient client,
             RevisionResolver revisions, FileMetaLookup files, BlobFetcher fetcher, DecisionRecorder recorder) {
         this.hub = config.upstream();
-        this.repos = new RepoPatterns(config.repos().allow(), config.repos().deny());
-        this.cdnHosts = RedirectPolicy.toHosts(new HashSet<>(config.redirectHosts()));
-        this.maxFileSize = config.maxFileSize().bytes();
+        this.config = config;
         this.scanPolicy = scanPolicy;
         this.upstreamToken = upstreamToken;
         this.client = client;
@@ -89,11 +81,13 @@ public final class HfRoute implements Route {
         this.files = files;
         this.fetcher = fetcher;
         this.recorder = recorder;
-        this.gates = new dev.dualtrack.proxy.policy.Gates(judge, recorder);
-        // A listing hides what would be refused: known blocks that the policy section lets stand.
-        this.listings = new ListingFilter(fetcher::knownVerdict, this::knownByBlobId,
-                (artifact, path, sha, v) -> !v.blocked() || judge.judge(new DecisionRecorder.Subject("", "hf", artifact,
-                        path, sha), v).blocks());
+        judged(dev.dualtrack.proxy.policy.Judge.enforcing());
+    }
+
+    /** The gates and the listing filter under {@code judge}: a listing hides the known blocks that stand. */
+    private void judged(dev.dualtrack.proxy.policy.Judge judge) {
+        this.gates = new HubGates(config, fetcher, recorder, judge);
+        this.listings = new ListingFilter(fetcher::knownVerdict, gates::knownByBlobId, gates::stands);
     }
 
     /** The route as {@code serve} runs it: policy from the config's {@code hf} section, the token from the env. */
@@ -105,8 +99,7 @@ public final class HfRoute implements Route {
                 new RevisionResolver(runtime.upstream(), hf.upstream(), token, ttl),
                 new FileMetaLookup(runtime.upstream(), ttl), runtime.fetcher(), runtime.recorder());
         route.publicUrl = runtime.config().listen().publicUrl();
-        route.judge = runtime.judge();
-        route.gates = new dev.dualtrack.proxy.policy.Gates(runtime.judge(), runtime.recorder());
+        route.judged(runtime.judge());
         return route;
     }
 
@@ -139,9 +132,7 @@ public final class HfRoute implements Route {
                             + "dualtrack", null);
                     return;
                 }
-                if (!gates.admit(ex, HubRefusals.INSTANCE, subject(ex, p, ""), Optional.empty(), List.of(
-                        () -> repos.permits(p.repo()) ? List.of() : List.of(Verdict.block(HfRules.REPO_DENIED,
-                                p.type().apiSegment + " repo " + p.repo() + " is not allowed by hf.repos"))))) {
+                if (!gates.admitRequest(ex, p)) {
                     return;
                 }
                 if (p.kind() == HubPath.Kind.RESOLVE) {
@@ -198,7 +189,7 @@ public final class HfRoute implements Route {
             Optional<String> commit = p.rev().filter(rev -> rev.matches("[0-9a-f]{40}"));
             hidden = listings.filterEntries(json, p.type(), p.repo(), commit);
         }
-        recordHidden(ex, p, hidden);
+        gates.recordHidden(ex, p, hidden);
         // The Hub's Link may also carry the Xet rels: they go before the rest is rewritten onto dualtrack.
         HttpHeaders upstreamHeaders = new DefaultHttpHeaders().add(r.headers());
         XetStripping.stripResponse(upstreamHeaders);
@@ -211,16 +202,6 @@ public final class HfRoute implements Route {
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    /** One count and one audit line per rule and listing, as for PyPI pages. */
-    private void recordHidden(Exchange ex, HubPath p, List<ListingFilter.Hidden> hidden) {
-        Map<String, List<ListingFilter.Hidden>> byRule = new java.util.LinkedHashMap<>();
-        hidden.forEach(h -> byRule.computeIfAbsent(h.verdict().rule(), k -> new java.util.ArrayList<>()).add(h));
-        byRule.forEach((rule, hs) -> recorder.blocked(new DecisionRecorder.Subject(ex.clientAddress(), "hf",
-                p.type().resolvePrefix + p.repo(), hs.get(0).path(), ""), Verdict.block(rule, "hid "
-                + hs.size() + " file(s) from the listing, " + hs.get(0).path()
-                + (hs.size() > 1 ? " and " + (hs.size() - 1) + " more" : "") + ": " + hs.get(0).verdict().reason())));
     }
 
     // ---- files ----------------------------------------------------------------------------------------------
@@ -237,8 +218,7 @@ public final class HfRoute implements Route {
                     String commit = ((RevisionResolver.Commit) res).sha();
                     // Known verdicts first: a listing may already have told us this file's sha256.
                     Optional<String> oid = listings.knownOid(p.type(), p.repo(), commit, p.path());
-                    Optional<Verdict> known = oid.flatMap(fetcher::knownVerdict).filter(Verdict::blocked)
-                            .filter(v -> judge.judge(subject(ex, p, oid.get()), v).blocks());
+                    Optional<Verdict> known = oid.flatMap(sha -> gates.knownStanding(ex, p, sha));
                     if (known.isPresent()) {
                         return java.util.concurrent.CompletableFuture.<FileMetaLookup.Answer>completedFuture(
                                 new FileMetaLookup.KnownBlock(oid.get(), known.get()));
@@ -249,30 +229,24 @@ public final class HfRoute implements Route {
                     if (error != null) {
                         upstreamFailed(ex, error);
                     } else if (answer instanceof FileMetaLookup.KnownBlock block) {
-                        DecisionRecorder.Subject s = subject(ex, p, block.sha256());
-                        HubRefusals.INSTANCE.refuse(ex, new Refusal(block.verdict(),
-                                recorder.blocked(s, block.verdict()), s));
+                        gates.refuseKnown(ex, p, block.sha256(), block.verdict());
                     } else if (answer instanceof FileMetaLookup.Refused refused) {
                         HubRefusals.answer(ex, statusOf(refused.status()), refused.errorHeaders().contains(
                                 "X-Error-Message") ? refused.errorHeaders().get("X-Error-Message") : refused.reason(),
                                 refused.errorHeaders());
                     } else {
-                        serveFile(ex, p, ((FileMetaLookup.Found) answer).meta(), auth);
+                        FileMeta meta = ((FileMetaLookup.Found) answer).meta();
+                        serveFile(ex, p, meta, auth, meta.lfsSha256().isPresent() && meta.lfsSha256().equals(
+                                listings.knownOid(p.type(), p.repo(), meta.commit(), p.path())));
                     }
                 }), ex.eventLoop());
     }
 
-    private void serveFile(Exchange ex, HubPath p, FileMeta meta, Optional<String> auth) {
-        DecisionRecorder.Subject subject = subject(ex, p, meta.lfsSha256().orElse(""));
+    private void serveFile(Exchange ex, HubPath p, FileMeta meta, Optional<String> auth, boolean knownChecked) {
+        DecisionRecorder.Subject subject = HubGates.subject(ex, p, meta.lfsSha256().orElse(""));
         meta.lfsSha256().ifPresent(sha -> listings.learn(p.type(), p.repo(), meta.commit(), p.path(), sha));
-        // The gates before any byte: what the HEAD contract says (size, source, verifiability), then what is
-        // already known. An LFS file's verdict is the fetcher's to find on GET (from its sha256); a regular file's
-        // is found here, by its blob id.
-        if (!gates.admit(ex, HubRefusals.INSTANCE, subject, Optional.empty(), List.of(
-                () -> refusal(meta, p).map(List::of).orElse(List.of()),
-                () -> ex.isHead() || meta.lfsSha256().isEmpty() ? known(p, meta).map(List::of).orElse(List.of())
-                        : List.of()))) {
-            return;
+        if (!gates.admitFile(ex, p, meta, knownChecked)) {
+            return; // refused, recorded and answered by the gates
         }
         if (ex.isHead()) {
             // The HEAD contract with the file's own size: Content-Length is the file's, not this empty body's.
@@ -286,7 +260,7 @@ public final class HfRoute implements Route {
         auth.ifPresent(a -> headers.set(HttpHeaderNames.AUTHORIZATION, a));
         Optional<String> blobId = meta.lfsSha256().isPresent() ? Optional.empty() : Optional.of(meta.etag());
         FetchSpec spec = FetchSpec.builder(subject, new UpstreamRequest(HttpMethod.GET, resolveUrl(p, meta.commit()),
-                        headers, cdnHosts))
+                        headers, gates.cdnHosts()))
                 .expectedSha256(meta.lfsSha256())
                 .revision(meta.commit())
                 .inspector(() -> new ScannerInspector(scanPolicy, p.path().substring(p.path().lastIndexOf('/') + 1)))
@@ -298,51 +272,6 @@ public final class HfRoute implements Route {
                 .contentType("application/octet-stream")
                 .build();
         fetcher.serve(ex, spec);
-    }
-
-    /** A block already known for this file: by its content's digest, or for its location. */
-    private Optional<Verdict> known(HubPath p, FileMeta meta) {
-        return (meta.lfsSha256().isPresent()
-                ? meta.lfsSha256().flatMap(fetcher::knownVerdict).filter(Verdict::blocked)
-                : knownByBlobId(meta.etag()))
-                .or(() -> fetcher.knownAt(FetchSpec.locationKey("hf", p.type().resolvePrefix + p.repo(),
-                        meta.commit(), p.path())));
-    }
-
-    /** What policy says before any byte: size, where the bytes would come from, whether they can be verified. */
-    private Optional<Verdict> refusal(FileMeta meta, HubPath p) {
-        if (meta.size() > maxFileSize) {
-            return Optional.of(Verdict.block(HfRules.FILE_TOO_LARGE, p.path() + " is " + meta.size()
-                    + " bytes, over hf.max-file-size (" + maxFileSize + ")"));
-        }
-        if (meta.location().isPresent()) {
-            URI target;
-            try {
-                target = hub.resolve(new URI(meta.location().get()));
-            } catch (java.net.URISyntaxException | IllegalArgumentException e) {
-                return Optional.of(Verdict.block(HfRules.REDIRECT_HOST, "the Hub redirected " + p.path()
-                        + " to an unreadable Location"));
-            }
-            if (!cdnHosts.allows(target)) {
-                return Optional.of(Verdict.block(HfRules.REDIRECT_HOST, "the Hub redirected " + p.path() + " to host '"
-                        + target.getHost() + "', which is not in hf.redirect-hosts"));
-            }
-            if (meta.lfsSha256().isEmpty()) {
-                return Optional.of(Verdict.block(HfRules.LFS_OID_MISMATCH, p.path() + " is served from "
-                        + target.getHost()
-                        + " but the Hub announced no sha256 for it (X-Linked-Etag), so its bytes cannot be verified"));
-            }
-        } else if (meta.lfsSha256().isEmpty() && !meta.etag().matches("[0-9a-f]{40}")) {
-            return Optional.of(Verdict.block(HfRules.BLOB_OID_MISMATCH, "the Hub gave " + p.path() + " neither an "
-                    + "LFS sha256 nor a git blob id, so its bytes cannot be verified"));
-        }
-        return Optional.empty();
-    }
-
-
-
-    private Optional<Verdict> knownByBlobId(String oid) {
-        return fetcher.knownByGitBlob(oid).filter(Verdict::blocked);
     }
 
     /** The file response's head: the HEAD contract (commit, ETag, linked ETag and size); the relay adds lengths. */
@@ -373,11 +302,6 @@ public final class HfRoute implements Route {
     private Optional<String> authorization(Exchange ex) {
         return Optional.ofNullable(ex.headers().get(HttpHeaderNames.AUTHORIZATION))
                 .or(() -> upstreamToken.map(t -> "Bearer " + t));
-    }
-
-    private static DecisionRecorder.Subject subject(Exchange ex, HubPath p, String sha256) {
-        return new DecisionRecorder.Subject(ex.clientAddress(), "hf", p.type().resolvePrefix + p.repo(), p.path(),
-                sha256);
     }
 
     /** Where this client reaches the track, for absolute links: its own Host header, as it addressed us. */

@@ -1,21 +1,21 @@
 package dev.dualtrack.pypi;
 
+import dev.dualtrack.pypi.policy.Filenames;
 import dev.dualtrack.pypi.policy.PackagePolicy;
-import dev.dualtrack.pypi.simple.ProjectName;
 import dev.dualtrack.pypi.simple.SimpleCodec;
 import dev.dualtrack.pypi.simple.SimpleFile;
 import dev.dualtrack.pypi.simple.SimpleFormat;
 import dev.dualtrack.pypi.simple.SimplePage;
 import dev.dualtrack.proxy.ops.DecisionRecorder;
-import dev.dualtrack.proxy.policy.Gates;
+import dev.dualtrack.proxy.policy.Judge;
 import dev.dualtrack.proxy.relay.BlobFetcher;
 import dev.dualtrack.proxy.relay.FetchSpec;
+import dev.dualtrack.proxy.relay.Refusal;
 import dev.dualtrack.proxy.relay.Refusals;
 import dev.dualtrack.proxy.server.Exchange;
 import dev.dualtrack.proxy.server.Route;
 import dev.dualtrack.proxy.upstream.RedirectPolicy;
 import dev.dualtrack.proxy.upstream.UpstreamRequest;
-import dev.dualtrack.scanner.Verdict;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -48,8 +48,6 @@ public final class PypiRoute implements Route {
             new java.util.concurrent.ConcurrentHashMap<>();
     private final ProjectResolver resolver;
     private final BlobFetcher fetcher;
-    private final DecisionRecorder recorder;
-    private final PackagePolicy policy;
     /**
      * Rendered pages for a few seconds: a hot project page is then one cache lookup and a write. The entry is
      * used only while the resolver still holds the same page object, so a refreshed upstream page re-renders.
@@ -62,79 +60,18 @@ public final class PypiRoute implements Route {
             List<PackagePolicy.Kept> letThrough) {
     }
 
-    private final dev.dualtrack.proxy.policy.Judge judge;
-    private final Gates gates;
+    private final PypiGates gates;
 
     public PypiRoute(ProjectResolver resolver, BlobFetcher fetcher, DecisionRecorder recorder, PackagePolicy policy) {
-        this(resolver, fetcher, recorder, policy, dev.dualtrack.proxy.policy.Judge.enforcing());
+        this(resolver, fetcher, recorder, policy, Judge.enforcing());
     }
 
     /** With the {@code policy} section's judge (actions, monitor mode, waivers). */
     public PypiRoute(ProjectResolver resolver, BlobFetcher fetcher, DecisionRecorder recorder, PackagePolicy policy,
-            dev.dualtrack.proxy.policy.Judge judge) {
-        this.judge = judge;
-        this.gates = new Gates(judge, recorder);
+            Judge judge) {
+        this.gates = new PypiGates(policy, judge, recorder);
         this.resolver = resolver;
         this.fetcher = fetcher;
-        this.recorder = recorder;
-        this.policy = policy;
-    }
-
-    /**
-     * The gate of the project-level rule (typosquats), for projects not owned by an internal index: its block, if
-     * any; a warning is recorded here and lets the request on.
-     */
-    private List<Verdict> typosquat(Exchange ex, ProjectResolver.Found found, String project, String file) {
-        if (!found.upstream().appliesPublicRules()) {
-            return List.of();
-        }
-        Optional<PackagePolicy.Decision> d = policy.project(project);
-        if (d.isEmpty()) {
-            return List.of();
-        }
-        if (!d.get().blocks()) {
-            recorder.warned(new DecisionRecorder.Subject(ex.clientAddress(), "pypi", project, file, ""),
-                    d.get().rule(), d.get().reason());
-            return List.of();
-        }
-        return List.of(Verdict.block(d.get().rule(), d.get().reason()));
-    }
-
-    /** The project's block that stands after policy, for the routes that answer a hidden project with a 404. */
-    private Optional<dev.dualtrack.proxy.relay.Refusal> projectBlock(Exchange ex, ProjectResolver.Found found,
-            String project) {
-        DecisionRecorder.Subject subject = new DecisionRecorder.Subject(ex.clientAddress(), "pypi", project, "", "");
-        for (Verdict v : typosquat(ex, found, project, "")) {
-            Optional<dev.dualtrack.proxy.relay.Refusal> r = gates.stand(subject, Optional.empty(), v);
-            if (r.isPresent()) {
-                return r;
-            }
-        }
-        return Optional.empty();
-    }
-
-    /** The gate of the file rules (malicious feed, release age, first-seen hash, entry validity); warnings recorded. */
-    private List<Verdict> fileRules(String project, SimpleFile f, boolean publicSource,
-            DecisionRecorder.Subject subject) {
-        List<Verdict> blocks = new java.util.ArrayList<>();
-        for (PackagePolicy.Decision d : policy.file(project, f, publicSource)) {
-            if (d.blocks()) {
-                blocks.add(Verdict.block(d.rule(), d.reason()));
-            } else {
-                recorder.warned(subject, d.rule(), d.reason());
-            }
-        }
-        return blocks;
-    }
-
-    /** Whether the policy section lets a blocking file decision stand (no recording: for page filtering). */
-    private boolean stands(Exchange ex, String project, SimpleFile f, PackagePolicy.Decision d) {
-        return judge.judge(fileSubject(ex, project, f), dev.dualtrack.pypi.policy.Filenames.version(project,
-                f.filename()), Verdict.block(d.rule(), d.reason())).blocks();
-    }
-
-    private static DecisionRecorder.Subject fileSubject(Exchange ex, String project, SimpleFile f) {
-        return new DecisionRecorder.Subject(ex.clientAddress(), "pypi", project, f.filename(), f.sha256().orElse(""));
     }
 
     @Override
@@ -213,7 +150,7 @@ public final class PypiRoute implements Route {
                 answerMissing(ex, normalized, res);
                 return;
             }
-            Optional<dev.dualtrack.proxy.relay.Refusal> hidden = projectBlock(ex, found, normalized);
+            Optional<Refusal> hidden = gates.hiddenProject(ex, found);
             if (hidden.isPresent()) {
                 hiddenProject(ex, hidden.get());
                 return;
@@ -221,55 +158,17 @@ public final class PypiRoute implements Route {
             String key = normalized + "\u0000" + format.get().name();
             Rendered r = rendered.getIfPresent(key);
             if (r == null || r.source() != found.page()) {
-                PackagePolicy.Filtered filtered = policy.filter(normalized, found.page(),
-                        found.upstream().appliesPublicRules(), (f, d) -> stands(ex, normalized, f, d));
+                PackagePolicy.Filtered filtered = gates.filterPage(ex, found);
                 SimplePage page = filtered.page();
                 r = new Rendered(found.page(), SimpleCodec.render(page, format.get(), f -> fileUrl(page.name(), f)),
                         filtered.hidden(), filtered.letThrough());
                 rendered.put(key, r);
             }
-            recordHidden(ex, normalized, r.hidden());
-            recordLetThrough(ex, normalized, r.letThrough());
+            gates.recordPage(ex, normalized, r.hidden(), r.letThrough());
             byte[] body = r.body();
             HttpHeaders h = new DefaultHttpHeaders().set(HttpHeaderNames.VARY, "Accept")
                     .set(HttpHeaderNames.CACHE_CONTROL, "max-age=60");
             ex.respond(HttpResponseStatus.OK, format.get().mediaType, body, h);
-        });
-    }
-
-    /**
-     * Files a page request lost to policy are blocks: one count and one audit line per rule and request (not per
-     * file), so the metrics show a malicious or too-young release that a resolver was kept from.
-     */
-    private void recordHidden(Exchange ex, String project, List<PackagePolicy.Decision> hidden) {
-        java.util.Map<String, List<PackagePolicy.Decision>> byRule = new java.util.LinkedHashMap<>();
-        hidden.forEach(d -> byRule.computeIfAbsent(d.rule(), k -> new java.util.ArrayList<>()).add(d));
-        byRule.forEach((rule, ds) -> recorder.blocked(new DecisionRecorder.Subject(ex.clientAddress(), "pypi",
-                project, "", ""), Verdict.block(rule, "hid " + ds.size() + " file(s) from the page: "
-                + ds.get(0).reason() + (ds.size() > 1 ? " (and " + (ds.size() - 1) + " more)" : ""))));
-    }
-
-    /**
-     * Files a page kept although a rule would hide them (warn, monitor, a waiver): one line per decision kind and
-     * rule per request, counted in {@code dualtrack_warned_total} or {@code dualtrack_waived_total}, so monitor
-     * mode shows what enforcing would hide.
-     */
-    private void recordLetThrough(Exchange ex, String project, List<PackagePolicy.Kept> kept) {
-        java.util.Map<String, List<dev.dualtrack.proxy.policy.Judgement>> byKind = new java.util.LinkedHashMap<>();
-        for (PackagePolicy.Kept k : kept) {
-            dev.dualtrack.proxy.policy.Judgement j = judge.judge(fileSubject(ex, project, k.file()),
-                    dev.dualtrack.pypi.policy.Filenames.version(project, k.file().filename()),
-                    Verdict.block(k.decision().rule(), k.decision().reason()));
-            byKind.computeIfAbsent(j.kind() + "\u0000" + j.verdict().rule() + "\u0000"
-                    + j.waiver().map(w -> w.label()).orElse(""), x -> new java.util.ArrayList<>()).add(j);
-        }
-        byKind.values().forEach(js -> {
-            dev.dualtrack.proxy.policy.Judgement first = js.get(0);
-            Verdict summary = Verdict.block(first.verdict().rule(), "policy kept " + js.size() + " file(s) on the page "
-                    + "that the rule would hide: " + first.verdict().reason()
-                    + (js.size() > 1 ? " (and " + (js.size() - 1) + " more)" : ""));
-            recorder.judged(new DecisionRecorder.Subject(ex.clientAddress(), "pypi", project, "", ""),
-                    new dev.dualtrack.proxy.policy.Judgement(first.kind(), summary, first.waiver()));
         });
     }
 
@@ -299,22 +198,12 @@ public final class PypiRoute implements Route {
                 ex.respondText(HttpResponseStatus.NOT_FOUND, "no file " + filename + " in project " + project + "\n");
                 return;
             }
-            DecisionRecorder.Subject subject = new DecisionRecorder.Subject(ex.clientAddress(), "pypi", project,
-                    filename, f.get().sha256().orElse(""));
-            Optional<String> version = dev.dualtrack.pypi.policy.Filenames.version(project, distribution);
             Optional<String> sha = metadata ? Optional.ofNullable(f.get().coreMetadata().get().get("sha256"))
                     : f.get().sha256();
             String link = f.get().url() + (metadata ? ".metadata" : "");
             FileOrigins origins = origins(found.upstream());
-            // The gates before any byte, in order; the runner judges, records and refuses.
-            if (!gates.admit(ex, Refusals.PLAIN, subject, version, List.of(
-                    () -> typosquat(ex, found, project, filename),
-                    () -> fileRules(project, f.get(), found.upstream().appliesPublicRules(), subject),
-                    () -> sha.isPresent() ? List.of() : List.of(Verdict.block(PypiRules.HASH_MISMATCH, "the index "
-                            + "announced no sha256 for " + filename + ", so its bytes cannot be verified")),
-                    () -> origins.refusal(link).map(why -> List.of(Verdict.block(PypiRules.FILE_HOST, why)))
-                            .orElse(List.of())))) {
-                return;
+            if (!gates.admitFile(ex, found, f.get(), filename, sha, origins, link)) {
+                return; // refused, recorded and answered by the gates
             }
             URI source = URI.create(link);
             HttpHeaders headers = resolver.headersFor(found.upstream());
@@ -322,10 +211,12 @@ public final class PypiRoute implements Route {
             if (!origins.sendsCredentials(link)) {
                 headers.remove(HttpHeaderNames.AUTHORIZATION);
             }
+            DecisionRecorder.Subject subject = new DecisionRecorder.Subject(ex.clientAddress(), "pypi", project,
+                    filename, f.get().sha256().orElse(""));
             FetchSpec spec = FetchSpec.builder(subject, new UpstreamRequest(HttpMethod.GET, source, headers,
                             RedirectPolicy.NONE))
                     .expectedSha256(sha.get())
-                    .version(version)
+                    .version(Filenames.version(project, distribution))
                     .hashMismatchRule(PypiRules.HASH_MISMATCH)
                     .redirectRule(PypiRules.REDIRECT_HOST)
                     .contentType(metadata ? "text/plain; charset=utf-8" : "application/octet-stream")
@@ -351,7 +242,7 @@ public final class PypiRoute implements Route {
                 }
                 return;
             }
-            Optional<dev.dualtrack.proxy.relay.Refusal> hidden = projectBlock(ex, found, project);
+            Optional<Refusal> hidden = gates.hiddenProject(ex, found);
             if (hidden.isPresent()) {
                 hiddenProject(ex, hidden.get());
                 return;
@@ -363,9 +254,7 @@ public final class PypiRoute implements Route {
                 return;
             }
             java.util.Set<String> allowed = new java.util.HashSet<>();
-            policy.filter(project, found.page(), found.upstream().appliesPublicRules(),
-                    (f, d) -> stands(ex, project, f, d)).page().files()
-                    .forEach(f -> allowed.add(f.filename()));
+            gates.filterPage(ex, found).page().files().forEach(f -> allowed.add(f.filename()));
             then(ex, resolver.metadata(new UpstreamRequest(HttpMethod.GET, URI.create(url.get()),
                             resolver.headersFor(found.upstream()).set(HttpHeaderNames.ACCEPT, "application/json"),
                             RedirectPolicy.NONE), ex.eventLoop()), (r, e) -> {
@@ -398,12 +287,7 @@ public final class PypiRoute implements Route {
         }
         ProjectResolver.NotFound nf = (ProjectResolver.NotFound) res;
         if (nf.reserved()) {
-            // A reserved name the owner does not have: exactly what a dependency-confusion attempt looks like.
-            Verdict v = Verdict.block(PypiRules.RESERVED_NAME, project + " is reserved for index '" + nf.owner()
-                    + "', which does not have it; other indexes are never asked");
-            recorder.blocked(new DecisionRecorder.Subject(ex.clientAddress(), "pypi", project, "", ""), v);
-            ex.outcome("blocked");
-            ex.respondText(HttpResponseStatus.NOT_FOUND, "dualtrack: " + v.rule() + ": " + v.reason() + "\n");
+            hiddenProject(ex, gates.reservedName(ex, project, nf.owner()));
             return;
         }
         ex.respondText(HttpResponseStatus.NOT_FOUND, "no index has project " + project + "\n");
@@ -413,7 +297,7 @@ public final class PypiRoute implements Route {
      * A hidden project is a 404, as if the index did not have it (resolvers then report "no matching
      * distribution"), with the rule and the decision in the headers and the text.
      */
-    private static void hiddenProject(Exchange ex, dev.dualtrack.proxy.relay.Refusal r) {
+    private static void hiddenProject(Exchange ex, Refusal r) {
         ex.outcome("blocked");
         HttpHeaders h = Refusals.refusalHeaders(r);
         ex.respond(HttpResponseStatus.NOT_FOUND, "text/plain; charset=utf-8", ("dualtrack: " + r.verdict().rule()

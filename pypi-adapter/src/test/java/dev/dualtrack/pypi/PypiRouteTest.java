@@ -51,7 +51,10 @@ class PypiRouteTest {
         pypi.file("acmex", "acmex-1.0-py3-none-any.whl", TINY);
         pypi.file("tinylib", "tinylib-1.0-py3-none-any.whl", TINY);
         pypi.file("tampered", "tampered-1.0-py3-none-any.whl", TINY, "something else".getBytes(StandardCharsets.UTF_8));
-        pypi.file("reqeusts", "reqeusts-2.0-py3-none-any.whl", TINY);
+        // A typosquat is a young project; an established one that resembles a popular name is not (httpx2).
+        pypi.file("reqeusts", "reqeusts-2.0-py3-none-any.whl", TINY, TINY,
+                java.time.Instant.now().minus(java.time.Duration.ofDays(2)).toString());
+        pypi.file("httpx2", "httpx2-0.1-py3-none-any.whl", TINY, TINY, "2024-01-10T00:00:00Z");
         DualtrackConfig config = ConfigLoader.parse("test", """
                 listen: {port: 0}
                 cache: {dir: '%s', metadata-ttl: 200ms}
@@ -188,11 +191,22 @@ class PypiRouteTest {
     void typosquatsAreHiddenFromPagesAndTheJsonApiAndTheirFilesRefused() throws Exception {
         RawHttpClient.Response page = get("/pypi/simple/reqeusts/", JSON_ACCEPT);
         assertThat(page.status()).isEqualTo(404);
-        assertThat(page.text()).contains("pypi.typosquat", "'requests'");
+        // The reason names the evidence: age, releases, the resemblance and the target's rank.
+        assertThat(page.text()).contains("pypi.typosquat", "reqeusts is 2 days old, has 1 release, and is 1 edit "
+                + "from 'requests' (rank ");
         assertThat(get("/pypi/reqeusts/json").status()).isEqualTo(404);
         RawHttpClient.Response file = get("/pypi/files/reqeusts/reqeusts-2.0-py3-none-any.whl");
         assertThat(file.status()).isEqualTo(403);
         assertThat(file.text()).contains("pypi.typosquat");
+        assertThat(pypi.origin().requests("/packages/reqeusts-2.0-py3-none-any.whl")).isZero();
+    }
+
+    @Test
+    void anEstablishedProjectThatResemblesAPopularNameIsServed() throws Exception {
+        RawHttpClient.Response page = get("/pypi/simple/httpx2/", JSON_ACCEPT);
+        assertThat(page.status()).isEqualTo(200);
+        assertThat(page.text()).contains("httpx2-0.1-py3-none-any.whl");
+        assertThat(get("/pypi/files/httpx2/httpx2-0.1-py3-none-any.whl").body()).isEqualTo(TINY);
     }
 
     @Test

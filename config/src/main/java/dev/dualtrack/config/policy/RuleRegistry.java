@@ -34,7 +34,8 @@ public final class RuleRegistry {
         rule("pypi.reserved-name", Scope.PYPI, BLOCK, true,
                 "a name reserved for an internal index was asked of another index (dependency confusion)");
         rule("pypi.typosquat", Scope.PYPI, BLOCK, false,
-                "a project name that imitates a popular project: its pages are hidden and its files refused");
+                "a young project whose name imitates a popular one (established projects pass): its pages are hidden "
+                        + "and its files refused");
         rule("pypi.malicious-feed", Scope.PYPI, BLOCK, false,
                 "a project, release or file named by the malicious-package feed (OSV)");
         rule("pypi.min-release-age", Scope.PYPI, OFF, false,
@@ -98,7 +99,8 @@ public final class RuleRegistry {
         rule("deps.index-confusion", Scope.SCAN, BLOCK, false,
                 "an extra index that would let a public index answer for a reserved name");
         rule("deps.insecure-index", Scope.SCAN, BLOCK, false, "an index URL over plain http");
-        rule("deps.typosquat", Scope.SCAN, BLOCK, false, "a requirement whose name imitates a popular project");
+        rule("deps.typosquat", Scope.SCAN, BLOCK, false, "a requirement whose name imitates a popular project and "
+                + "is not in the snapshot of established names");
         rule("deps.malicious", Scope.SCAN, BLOCK, false, "a requirement the malicious-package feed names");
         rule("deps.unpinned", Scope.SCAN, WARN, false, "a requirement not pinned to one version");
         rule("deps.unhashed", Scope.SCAN, WARN, false, "a pinned requirement without a hash");

@@ -2,7 +2,9 @@ package dev.dualtrack.pypi.manifest;
 
 import dev.dualtrack.pypi.OriginRules;
 import dev.dualtrack.pypi.policy.MaliciousFeed;
+import dev.dualtrack.pypi.policy.EstablishedNames;
 import dev.dualtrack.pypi.policy.TyposquatDetector;
+import dev.dualtrack.pypi.policy.TyposquatRule;
 import dev.dualtrack.scanner.Finding;
 import dev.dualtrack.scanner.Severity;
 import dev.dualtrack.config.PypiConfig;
@@ -30,12 +32,12 @@ import java.util.Optional;
  */
 public final class ManifestAudit {
     private final Optional<OriginRules> reservations;
-    private final Optional<TyposquatDetector> typosquats;
+    private final Optional<TyposquatRule> typosquats;
     private final Optional<MaliciousFeed> feed;
     private final boolean strictLockfile;
     static final String INTERNAL_ERROR = "dualtrack could not take this file apart (a bug; please report it): ";
 
-    public ManifestAudit(Optional<OriginRules> reservations, Optional<TyposquatDetector> typosquats,
+    public ManifestAudit(Optional<OriginRules> reservations, Optional<TyposquatRule> typosquats,
             Optional<MaliciousFeed> feed, boolean strictLockfile) {
         this.reservations = reservations;
         this.typosquats = typosquats;
@@ -49,16 +51,25 @@ public final class ManifestAudit {
      */
     public static ManifestAudit fromConfig(Optional<PypiConfig> config, boolean strictLockfile) {
         if (config.isEmpty()) {
-            return new ManifestAudit(Optional.empty(), Optional.of(TyposquatDetector.withBuiltInList(Set.of())),
+            return new ManifestAudit(Optional.empty(), Optional.of(typosquatRule(PypiConfig.Typosquat.defaults())),
                     Optional.empty(), strictLockfile);
         }
         PypiConfig c = config.get();
-        Optional<TyposquatDetector> typosquats = c.typosquat().action() == RuleAction.OFF ? Optional.empty()
-                : Optional.of(TyposquatDetector.withBuiltInList(c.typosquat().exempt().stream()
-                        .map(ProjectName::normalize).collect(Collectors.toUnmodifiableSet())));
+        Optional<TyposquatRule> typosquats = c.typosquat().action() == RuleAction.OFF ? Optional.empty()
+                : Optional.of(typosquatRule(c.typosquat()));
         Optional<MaliciousFeed> feed = c.maliciousFeed().filter(f -> f.action() != RuleAction.OFF)
                 .map(f -> new MaliciousFeed(f.path(), Clock.systemUTC(), Duration.ofDays(1)));
         return new ManifestAudit(Optional.of(new OriginRules(c)), typosquats, feed, strictLockfile);
+    }
+
+    /**
+     * The proxy's typosquat rule without a page: a requirements file carries no ages, so an established name is
+     * known from the built-in snapshot, and any other resembling name takes {@code when-unknown}.
+     */
+    private static TyposquatRule typosquatRule(PypiConfig.Typosquat config) {
+        return new TyposquatRule(config, TyposquatDetector.withBuiltInList(config.exempt().stream()
+                .map(ProjectName::normalize).collect(Collectors.toUnmodifiableSet())), EstablishedNames.builtIn(),
+                Clock.systemUTC());
     }
 
     /** Findings for a requirements file (and what it includes); lines refer to {@code file} only. */
@@ -88,8 +99,9 @@ public final class ManifestAudit {
                 continue;
             }
             String name = r.name().get();
-            typosquats.flatMap(t -> t.suspectedTarget(name)).ifPresent(target -> out.add(new Finding(DepsRules.TYPOSQUAT,
-                    Severity.DANGEROUS, name + " looks like a typosquat of the popular project '" + target + "'", line)));
+            typosquats.flatMap(t -> t.judge(ProjectName.normalize(name), Optional.empty())).ifPresent(d -> out.add(
+                    new Finding(DepsRules.TYPOSQUAT, d.blocks() ? Severity.DANGEROUS : Severity.INFO,
+                            "may be a typosquat: " + d.reason(), line)));
             // By name and version, then by each locked file's sha256 (a record may list only hashes).
             Optional<String> malicious = feed.flatMap(f -> f.match(name, r.pinnedVersion().orElse(null), null));
             for (String h : r.hashes()) {

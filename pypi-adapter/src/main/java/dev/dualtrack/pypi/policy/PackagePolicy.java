@@ -49,7 +49,7 @@ public final class PackagePolicy {
     }
 
     private final PypiConfig config;
-    private final TyposquatDetector typosquats;
+    private final TyposquatRule typosquats;
     private final Optional<MaliciousFeed> feed;
     private final Clock clock;
     private final Set<String> ageExempt;
@@ -62,7 +62,7 @@ public final class PackagePolicy {
     public PackagePolicy(PypiConfig config, TyposquatDetector typosquats, Optional<MaliciousFeed> feed, Clock clock,
             Optional<FirstSeenHashes> firstSeen) {
         this.config = config;
-        this.typosquats = typosquats;
+        this.typosquats = new TyposquatRule(config.typosquat(), typosquats, EstablishedNames.builtIn(), clock);
         this.feed = feed;
         this.clock = clock;
         this.firstSeen = firstSeen;
@@ -84,14 +84,12 @@ public final class PackagePolicy {
                 firstSeenFile.map(FirstSeenHashes::new));
     }
 
-    /** Decisions about the project as a whole. */
-    public Optional<Decision> project(String project) {
-        RuleAction action = config.typosquat().action();
-        if (action == RuleAction.OFF) {
-            return Optional.empty();
-        }
-        return typosquats.suspectedTarget(project).map(target -> new Decision(PypiRules.TYPOSQUAT, action,
-                project + " looks like a typosquat of the popular project '" + target + "'"));
+    /**
+     * The decision about the project as a whole (the typosquat rule), weighing what its page shows; without a
+     * page (the offline scan), on the name and the established-names snapshot.
+     */
+    public Optional<Decision> project(String project, Optional<SimplePage> page) {
+        return page.isPresent() ? typosquats.judge(project, page.get()) : typosquats.judge(project, Optional.empty());
     }
 
     /** Decisions about one file (the first that blocks, else any warnings). */
