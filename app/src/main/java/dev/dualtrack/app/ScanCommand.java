@@ -180,6 +180,7 @@ final class ScanCommand implements Callable<Integer> {
         List<String> allProfiles = new ArrayList<>(profiles);
         List<String> extra = new ArrayList<>();
         boolean enforce = enforceSafetensors;
+        long maxObjects = dev.dualtrack.scanner.ScanLimits.DEFAULT_MAX_PICKLE_OBJECTS;
         if (policyFile != null) {
             config = ConfigFiles.load(policyFile, err);
             if (config.isEmpty()) {
@@ -191,9 +192,11 @@ final class ScanCommand implements Callable<Integer> {
             }
             extra.addAll(config.get().hf().pickle().extraAllowed());
             enforce |= config.get().hf().enforceSafetensors();
+            maxObjects = config.get().hf().pickle().maxObjects();
         }
         return Optional.of(ScanPolicy.defaults().withImports(ImportPolicy.of(allProfiles, extra))
-                .withEnforceSafetensors(enforce));
+                .withEnforceSafetensors(enforce)
+                .withLimits(dev.dualtrack.scanner.ScanLimits.DEFAULT.withMaxPickleObjects(maxObjects)));
     }
 
     private void walk(Path root, ScanPolicy policy, List<Result> results, Progress progress) throws IOException {

@@ -38,6 +38,7 @@ public record HfConfig(
     }
 
     /** The pickle import allow-list: a named profile plus extra exact {@code module.name} entries. */
-    public record Pickle(@Default("weights-only") String profile, @Default("[]") List<String> extraAllowed) {
+    public record Pickle(@Default("weights-only") String profile, @Default("[]") List<String> extraAllowed,
+            @Default("100000000") long maxObjects) {
     }
 }

@@ -103,13 +103,17 @@ public final class HfRoute implements Route {
         return route;
     }
 
-    /** The scanner's policy from the {@code hf} section: the pickle profile, extra imports, enforce-safetensors. */
+    /**
+     * The scanner's policy from the {@code hf} section: the pickle profile, extra imports, the pickle bomb bound,
+     * enforce-safetensors.
+     */
     public static ScanPolicy scanPolicy(HfConfig hf) {
         List<String> profiles = hf.pickle().profile().equals("weights-only") ? List.of()
                 : List.of(hf.pickle().profile());
         return ScanPolicy.defaults()
                 .withImports(dev.dualtrack.scanner.pickle.ImportPolicy.of(profiles, hf.pickle().extraAllowed()))
-                .withEnforceSafetensors(hf.enforceSafetensors());
+                .withEnforceSafetensors(hf.enforceSafetensors())
+                .withLimits(dev.dualtrack.scanner.ScanLimits.DEFAULT.withMaxPickleObjects(hf.pickle().maxObjects()));
     }
 
     @Override

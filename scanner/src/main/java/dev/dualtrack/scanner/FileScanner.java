@@ -31,6 +31,9 @@ public final class FileScanner {
     private static final Pattern WEIGHT_NAMES = Pattern.compile(
             ".*\\.(bin|pt|pth|ckpt|pkl|pickle|joblib|npy|npz|dat|data|model|mar|safetensors|h5|keras|gguf|pb)$");
 
+    /** Names torch.onnx.export and Optimum give an ONNX model's external data. */
+    private static final Pattern ONNX_EXTERNAL_DATA = Pattern.compile("(.*/)?[^/]*\\.onnx(\\.data|_data)(_\\d+)?$");
+
     private final ScanPolicy policy;
     private final String name;
     private final String where;
@@ -289,14 +292,22 @@ public final class FileScanner {
         return Body.of(b -> b.position(b.limit()), () -> { });
     }
 
-    /** Content without magic: a pickle if it behaves like one (see the design notes). */
+    /**
+     * Content without magic: a pickle if it behaves like one (see the design notes), else a protobuf model if one
+     * of the known message types holds over every byte (ONNX, TF SavedModel or GraphDef, SentencePiece).
+     */
     private final class SpeculativePickle implements Body {
         private final List<Finding> own = new ArrayList<>();
         private final PickleStream stream = new PickleStream(policy.imports(), policy.limits(), where, own);
         private final boolean proto = headLen >= 2 && (head[0] & 0xff) == 0x80 && head[1] >= 0 && head[1] <= 5;
+        private final dev.dualtrack.scanner.protobuf.ProtobufScanner protobuf =
+                new dev.dualtrack.scanner.protobuf.ProtobufScanner();
 
         @Override
         public void feed(ByteBuffer b) {
+            if (protobuf.alive()) {
+                protobuf.feed(b.duplicate());
+            }
             stream.feed(b);
             if (stream.imports() > 0 || proto) {
                 publish();
@@ -320,8 +331,20 @@ public final class FileScanner {
                 publish();
                 return;
             }
+            java.util.Optional<String> pb = protobuf.finish(where, findings);
+            if (pb.isPresent()) {
+                format = pb.get();
+                return;
+            }
             format = "other";
-            if (WEIGHT_NAMES.matcher(name.toLowerCase(Locale.ROOT)).matches() && size > 0) {
+            String lower = name.toLowerCase(Locale.ROOT);
+            if (ONNX_EXTERNAL_DATA.matcher(lower).matches()) {
+                // Raw tensor bytes a sibling .onnx names in external_data.location: onnxruntime reads them as
+                // numbers. They are neither a pickle nor any container (both were ruled out above).
+                format = "onnx-external-data";
+                return;
+            }
+            if (WEIGHT_NAMES.matcher(lower).matches() && size > 0) {
                 findings.add(new Finding(ScanRules.UNRECOGNIZED_WEIGHTS, Severity.MALFORMED, "named like model "
                         + "weights, but its content is no format dualtrack knows" + where));
             }
@@ -414,7 +437,10 @@ public final class FileScanner {
         }
     }
 
-    /** A zip entry whose name says nothing: a pickle (or .npy) if its first bytes say so, else raw data. */
+    /**
+     * A zip entry whose name says nothing: .npy if its magic says so, else a pickle if it parses as one (binary or
+     * text, see {@link #decide}), else raw data.
+     */
     private final class SniffedEntry implements EntrySink {
         private final String inEntry;
         private final byte[] first = new byte[6];
@@ -456,7 +482,9 @@ public final class FileScanner {
             if (NpyScanner.hasMagic(first, firstLen)) {
                 npy = new NpyScanner(policy.imports(), policy.limits(), inEntry, findings);
                 npy.feed(ByteBuffer.wrap(first, 0, firstLen));
-            } else if (firstLen >= 2 && (first[0] & 0xff) == 0x80 && first[1] >= 2 && first[1] <= 5) {
+            } else if (firstLen > 0) {
+                // A pickle whatever the entry's name: binary ones begin with PROTO, text ones (protocols 0 and 1)
+                // have no magic at all. Tensor bytes fail to parse within a few opcodes and count for nothing.
                 pickle = new PickleStream(policy.imports(), policy.limits(), inEntry, own);
                 pickle.feed(ByteBuffer.wrap(first, 0, firstLen));
             } else {

@@ -20,6 +20,10 @@ public record ScanPolicy(ImportPolicy imports, boolean enforceSafetensors, boole
         return new ScanPolicy(imports, on, allowTorchScript, limits, maxSafetensorsHeader);
     }
 
+    public ScanPolicy withLimits(ScanLimits l) {
+        return new ScanPolicy(imports, enforceSafetensors, allowTorchScript, l, maxSafetensorsHeader);
+    }
+
     public ScanPolicy withImports(ImportPolicy p) {
         return new ScanPolicy(p, enforceSafetensors, allowTorchScript, limits, maxSafetensorsHeader);
     }

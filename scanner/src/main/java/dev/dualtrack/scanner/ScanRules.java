@@ -14,6 +14,9 @@ public final class ScanRules {
     /** A construct that only serves code execution or scanner evasion (EXT codes, BUILD on a class or module). */
     public static final String PICKLE_DANGEROUS_OPCODE = "hf.pickle.dangerous-opcode";
 
+    /** A pickle whose structure expands past the configured bound, or that asks for a huge allocation: a bomb. */
+    public static final String PICKLE_RESOURCE = "hf.pickle.resource";
+
     /** A safetensors file whose header or layout is not exactly what the format allows. */
     public static final String SAFETENSORS_INVALID = "hf.safetensors.invalid";
     /** A zip whose central directory disagrees with what was streamed, or that a loader could read two ways. */
@@ -33,6 +36,8 @@ public final class ScanRules {
 
     /** A Keras v3 model that carries code: a Lambda layer (marshalled bytecode) or a class from outside Keras. */
     public static final String KERAS_CODE = "hf.keras.code";
+    /** A TensorFlow SavedModel or GraphDef with an op that runs Python or touches files or the network. */
+    public static final String TF_UNSAFE_OP = "hf.tf.unsafe-op";
     /** A GGUF chat template whose Jinja reaches Python internals (CVE-2024-34359). */
     public static final String GGUF_TEMPLATE = "hf.gguf.chat-template";
     /** A GGUF file whose metadata cannot be read. */

@@ -58,6 +58,8 @@ public final class RuleRegistry {
                 "a pickle that cannot be read exactly as CPython would (truncated, unknown opcode, bad operand)");
         rule("hf.pickle.dangerous-opcode", Scope.HF, BLOCK, false,
                 "a pickle construct that only serves code execution or scanner evasion (EXT codes, BUILD on a class)");
+        rule("hf.pickle.resource", Scope.HF, BLOCK, false,
+                "a pickle bomb: a structure that expands past hf.pickle.max-objects, or a huge allocation");
         rule("hf.safetensors.invalid", Scope.HF, BLOCK, false,
                 "a safetensors file whose header or layout is not exactly what the format allows");
         rule("hf.zip.inconsistent", Scope.HF, BLOCK, false,
@@ -69,11 +71,13 @@ public final class RuleRegistry {
         rule("hf.unrecognized-weights", Scope.HF, BLOCK, false,
                 "a file named like model weights whose content is no format dualtrack knows");
         rule("hf.unscanned", Scope.HF, WARN, false,
-                "a format that is recognised but not inspected yet (HDF5): served and reported");
+                "a format that is recognised but not inspected: served and reported (no format is in this state today)");
         rule("hf.enforce-safetensors", Scope.HF, BLOCK, false,
                 "a pickle-based weight file while enforce-safetensors is on, however clean");
         rule("hf.keras.code", Scope.HF, BLOCK, false,
                 "a Keras model that carries code: a Lambda layer or a class from outside Keras");
+        rule("hf.tf.unsafe-op", Scope.HF, BLOCK, false,
+                "a TensorFlow SavedModel or GraphDef with an op that runs Python or touches files or the network");
         rule("hf.gguf.chat-template", Scope.HF, BLOCK, false,
                 "a GGUF chat template whose Jinja reaches Python internals (CVE-2024-34359)");
         rule("hf.gguf.invalid", Scope.HF, BLOCK, false, "a GGUF file whose metadata cannot be read");

@@ -154,6 +154,17 @@ public final class ImportPolicy {
         return false;
     }
 
+    /** A class a pickle may create with NEWOBJ but never call (see {@link ImportProfiles#CONSTRUCT_ONLY}). */
+    public boolean constructOnly(String module, String name, int protocol) {
+        return ImportProfiles.CONSTRUCT_ONLY.contains(fixImports(module, protocol) + "." + name);
+    }
+
+    /** A callable whose first argument is a size it allocates at once ({@code bytearray(10**10)}). */
+    public boolean allocates(String module, String name, int protocol) {
+        String full = fixImports(module, protocol) + "." + name;
+        return full.equals("builtins.bytearray") || full.equals("builtins.bytes");
+    }
+
     private static boolean isDangerous(String mod, String name, String full) {
         if (DANGEROUS_NAMES.contains(full)) {
             return true;

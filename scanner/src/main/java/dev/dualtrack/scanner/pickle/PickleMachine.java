@@ -123,15 +123,50 @@ final class PickleMachine {
         return stack.get(stack.size() - 1);
     }
 
-    /** Pops everything above the innermost mark, and the mark, keeping nothing (APPENDS, ADDITEMS, LIST…). */
+    /** The total weight of what the last {@link #dropMark} dropped. */
+    private long droppedWeight;
+
+    /** Pops everything above the innermost mark, and the mark, keeping only their weight (APPENDS, LIST…). */
     private int dropMark(Opcode op, long offset) throws Failure {
         if (markCount == 0) {
             throw malformed("could not find MARK for " + op, offset);
         }
         int k = marks[--markCount];
         int n = stack.size() - k;
+        long w = 0;
+        for (int i = k; i < stack.size(); i++) {
+            w = Value.Weights.add(w, Value.weight(stack.get(i)));
+        }
+        droppedWeight = w;
         stack.subList(k, stack.size()).clear();
         return n;
+    }
+
+    /** A new container holding what {@link #dropMark} just dropped. */
+    private Value.Container filled(Value.Other kind, long offset) throws Failure {
+        Value.Container c = new Value.Container(kind);
+        grow(c, droppedWeight, offset);
+        return c;
+    }
+
+    /**
+     * Adds {@code added} to a container's weight, refusing a structure that expands past the configured bound
+     * (hf.pickle.resource): a pickle bomb costs its loader's memory or time, whatever its imports.
+     */
+    private void grow(Value target, long added, long offset) throws Failure {
+        long w;
+        if (target instanceof Value.Container c) {
+            w = c.weight = Value.Weights.add(c.weight, added);
+        } else if (target instanceof Value.SmallDict d) {
+            w = d.weight = Value.Weights.add(d.weight, added);
+        } else {
+            return;
+        }
+        if (w > limits.maxPickleObjects()) {
+            throw new Failure(new Finding(ScanRules.PICKLE_RESOURCE, Severity.DANGEROUS, "the pickle's structure "
+                    + "expands to more than " + limits.maxPickleObjects() + " objects (shared references counted "
+                    + "each time they are reached) at offset " + offset + where + ": a pickle bomb"));
+        }
     }
 
     /** Pops everything above the innermost mark, and the mark. */
@@ -263,9 +298,9 @@ final class PickleMachine {
             case NONE -> push(Value.Other.NONE, offset);
             case NEWTRUE, NEWFALSE -> push(Value.Other.BOOL, offset);
             case EMPTY_DICT -> push(new Value.SmallDict(), offset);
-            case EMPTY_LIST -> push(Value.Other.LIST, offset);
-            case EMPTY_TUPLE -> push(new Value.Tuple(List.of()), offset);
-            case EMPTY_SET -> push(Value.Other.SET, offset);
+            case EMPTY_LIST -> push(new Value.Container(Value.Other.LIST), offset);
+            case EMPTY_TUPLE -> push(Value.Tuple.of(List.of()), offset);
+            case EMPTY_SET -> push(new Value.Container(Value.Other.SET), offset);
             case BINPERSID -> {
                 Value pid = pop(op, offset);
                 sink.persistentId(pid);
@@ -275,6 +310,7 @@ final class PickleMachine {
                 Value args = pop(op, offset);
                 Value callee = pop(op, offset);
                 checkCallable(callee, op, offset);
+                checkCalled((Value.Global) callee, args, op, offset);
                 push(new Value.Called(callee, args), offset);
             }
             case NEWOBJ -> {
@@ -288,7 +324,7 @@ final class PickleMachine {
                 pop(op, offset);
                 Value cls = pop(op, offset);
                 checkCallable(cls, op, offset);
-                push(new Value.Called(cls, Value.Other.TUPLE), offset);
+                push(new Value.Called(cls, new Value.Container(Value.Other.TUPLE)), offset);
             }
             case OBJ -> {
                 List<Value> items = popMark(op, offset);
@@ -296,7 +332,9 @@ final class PickleMachine {
                     throw malformed("OBJ without a class", offset);
                 }
                 checkCallable(items.get(0), op, offset);
-                push(new Value.Called(items.get(0), tuple(items.subList(1, items.size()))), offset);
+                Value args = tuple(items.subList(1, items.size()));
+                checkCalled((Value.Global) items.get(0), args, op, offset);
+                push(new Value.Called(items.get(0), args), offset);
             }
             case BUILD -> {
                 Value state = pop(op, offset);
@@ -313,12 +351,12 @@ final class PickleMachine {
                 }
             }
             case APPEND -> {
-                pop(op, offset);
-                top(op, offset);
+                Value item = pop(op, offset);
+                grow(top(op, offset), Value.weight(item), offset);
             }
             case APPENDS, ADDITEMS -> {
                 dropMark(op, offset);
-                top(op, offset);
+                grow(top(op, offset), droppedWeight, offset);
             }
             case SETITEMS -> {
                 List<Value> items = popMark(op, offset);
@@ -326,32 +364,39 @@ final class PickleMachine {
                 if (items.size() % 2 != 0) {
                     throw malformed("odd number of items for SETITEMS", offset);
                 }
+                long added = 0;
+                for (int i = 0; i < items.size(); i++) {
+                    added = Value.Weights.add(added, Value.weight(items.get(i)));
+                }
                 if (target instanceof Value.SmallDict d) {
                     for (int i = 0; i < items.size(); i += 2) {
                         d.put(items.get(i), items.get(i + 1));
                     }
                 }
+                grow(target, added, offset);
             }
             case SETITEM -> {
                 Value value = pop(op, offset);
                 Value key = pop(op, offset);
-                if (top(op, offset) instanceof Value.SmallDict d) {
+                Value target = top(op, offset);
+                if (target instanceof Value.SmallDict d) {
                     d.put(key, value);
                 }
+                grow(target, Value.Weights.add(Value.weight(key), Value.weight(value)), offset);
             }
             case DICT -> {
                 if (dropMark(op, offset) % 2 != 0) {
                     throw malformed("odd number of items for DICT", offset);
                 }
-                push(Value.Other.DICT, offset);
+                push(filled(Value.Other.DICT, offset), offset);
             }
             case LIST -> {
                 dropMark(op, offset);
-                push(Value.Other.LIST, offset);
+                push(filled(Value.Other.LIST, offset), offset);
             }
             case FROZENSET -> {
                 dropMark(op, offset);
-                push(Value.Other.FROZENSET, offset);
+                push(filled(Value.Other.FROZENSET, offset), offset);
             }
             case TUPLE -> push(tuple(popMark(op, offset)), offset);
             case TUPLE1, TUPLE2, TUPLE3 -> {
@@ -360,7 +405,7 @@ final class PickleMachine {
                 for (int i = n - 1; i >= 0; i--) {
                     items[i] = pop(op, offset);
                 }
-                push(new Value.Tuple(List.of(items)), offset);
+                push(tupleOf(List.of(items), offset), offset);
             }
             case STACK_GLOBAL -> {
                 Value name = pop(op, offset);
@@ -388,8 +433,45 @@ final class PickleMachine {
         return false;
     }
 
-    private static Value tuple(List<Value> items) {
-        return items.size() <= 8 ? new Value.Tuple(List.copyOf(items)) : Value.Other.TUPLE;
+    private Value tuple(List<Value> items) throws Failure {
+        return tupleOf(items, -1);
+    }
+
+    private Value tupleOf(List<Value> items, long offset) throws Failure {
+        if (items.size() <= 8) {
+            Value.Tuple t = Value.Tuple.of(List.copyOf(items));
+            if (t.weight() > limits.maxPickleObjects()) {
+                Value.Container c = new Value.Container(Value.Other.TUPLE);
+                grow(c, t.weight(), offset);
+            }
+            return t;
+        }
+        long w = 0;
+        for (Value v : items) {
+            w = Value.Weights.add(w, Value.weight(v));
+        }
+        Value.Container c = new Value.Container(Value.Other.TUPLE);
+        grow(c, w, offset);
+        return c;
+    }
+
+    /**
+     * What calling an allowed global may still do: a class a pickle may only create without its initializer
+     * (see {@link ImportPolicy#constructOnly}), and allocations sized by the pickle.
+     */
+    private void checkCalled(Value.Global callee, Value args, Opcode op, long offset) throws Failure {
+        if (policy.constructOnly(callee.module(), callee.name(), protocol)) {
+            throw new Failure(new Finding(ScanRules.PICKLE_DANGEROUS_OPCODE, Severity.DANGEROUS, op + " calls "
+                    + callee.module() + "." + callee.name() + ", which runs its initializer; a pickle of one only "
+                    + "creates it with NEWOBJ and fills it with BUILD, at offset " + offset + where));
+        }
+        if (policy.allocates(callee.module(), callee.name(), protocol) && args instanceof Value.Tuple t
+                && !t.items().isEmpty() && t.items().get(0) instanceof Value.Int n
+                && n.value() > limits.maxPickleObjects()) {
+            throw new Failure(new Finding(ScanRules.PICKLE_RESOURCE, Severity.DANGEROUS, op + " asks "
+                    + callee.module() + "." + callee.name() + " for " + n.value() + " items, over the bound of "
+                    + limits.maxPickleObjects() + ", at offset " + offset + where + ": a pickle bomb"));
+        }
     }
 
     /** Executes an opcode with an integer argument (FIXED1/2/4/8 and GET/PUT lines). */
@@ -417,13 +499,52 @@ final class PickleMachine {
 
     /** GLOBAL and INST: two text lines, module and name. */
     void executeGlobal(Opcode op, String module, String name, long offset) throws Failure {
+        if (!dottedIdentifier(module) || !dottedIdentifier(name)) {
+            // No module or attribute has such a name, so CPython cannot load it; and bytes that are not a
+            // pickle at all (tensor data in a zip entry) must not count as importing something.
+            throw malformed(op + " names '" + printable(module) + "." + printable(name)
+                    + "', which is not a Python name", offset);
+        }
         checkImport(module, name, offset, op.name());
         Value.Global g = new Value.Global(module, name);
         if (op == Opcode.GLOBAL) {
             push(g, offset);
         } else {
-            push(new Value.Called(g, tuple(popMark(op, offset))), offset);
+            Value args = tuple(popMark(op, offset));
+            checkCalled(g, args, op, offset);
+            push(new Value.Called(g, args), offset);
         }
+    }
+
+    /** A dotted Python name: identifiers of letters, digits and underscores, joined by dots. */
+    static boolean dottedIdentifier(String s) {
+        if (s.isEmpty() || s.length() > 1024) {
+            return false;
+        }
+        boolean start = true;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '.') {
+                if (start) {
+                    return false;
+                }
+                start = true;
+            } else if (Character.isLetter(c) || c == '_' || (!start && Character.isDigit(c))) {
+                start = false;
+            } else {
+                return false;
+            }
+        }
+        return !start;
+    }
+
+    private static String printable(String s) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < Math.min(s.length(), 64); i++) {
+            char c = s.charAt(i);
+            b.append(c >= 0x20 && c < 0x7f ? c : '?');
+        }
+        return s.length() > 64 ? b + "…" : b.toString();
     }
 
     /** PERSID: a text persistent id. */

@@ -22,8 +22,62 @@ sealed interface Value {
     record BigInt(java.math.BigInteger value) implements Value {
     }
 
-    /** A tuple; items are kept for short tuples only (persistent ids, REDUCE arguments). */
-    record Tuple(List<Value> items) implements Value {
+    /**
+     * A short tuple whose items are kept (persistent ids, REDUCE arguments), with its {@linkplain #weight weight}.
+     */
+    record Tuple(List<Value> items, long weight) implements Value {
+        static Tuple of(List<Value> items) {
+            long w = 1;
+            for (Value v : items) {
+                w = Weights.add(w, Value.weight(v));
+            }
+            return new Tuple(items, w);
+        }
+    }
+
+    /**
+     * A list, dict, set, frozenset or long tuple: nothing of its items is kept but their total weight, which
+     * grows as items are added.
+     */
+    final class Container implements Value {
+        final Other kind;
+        long weight = 1;
+
+        Container(Other kind) {
+            this.kind = kind;
+        }
+    }
+
+    /**
+     * How many objects a full walk of {@code v} visits, counting a shared object each time it is reached: what
+     * a pickle "expands" to for code that copies, prints, compares or serializes what it loaded. Memo references
+     * make it grow geometrically in a few hundred bytes (a pickle bomb); saturates at {@code Long.MAX_VALUE}.
+     */
+    static long weight(Value v) {
+        if (v instanceof Container c) {
+            return c.weight;
+        }
+        if (v instanceof Tuple t) {
+            return t.weight;
+        }
+        if (v instanceof SmallDict d) {
+            return d.weight;
+        }
+        if (v instanceof Called c) {
+            return Weights.add(1, weight(c.args()));
+        }
+        return 1;
+    }
+
+    /** Saturating arithmetic for weights. */
+    final class Weights {
+        private Weights() {
+        }
+
+        static long add(long a, long b) {
+            long r = a + b;
+            return r < 0 ? Long.MAX_VALUE : r;
+        }
     }
 
     /** A class or function brought in by GLOBAL, STACK_GLOBAL or INST; already judged by the import policy. */
@@ -41,6 +95,7 @@ sealed interface Value {
     final class SmallDict implements Value {
         final java.util.LinkedHashMap<String, Value> entries = new java.util.LinkedHashMap<>();
         boolean overflow;
+        long weight = 1;
 
         void put(Value key, Value value) {
             if (!overflow && key instanceof Str s && entries.size() < 16) {
