@@ -207,9 +207,7 @@ public final class FileScanner {
         }
         if (startsWith(0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n')) {
             format = "hdf5";
-            findings.add(new Finding(ScanRules.UNSCANNED, Severity.INFO, "HDF5 (e.g. tf_model.h5) is not inspected"
-                    + " yet: a Keras Lambda layer inside would not be seen" + where));
-            return skip();
+            return new Spooled(path -> dev.dualtrack.scanner.keras.Hdf5Models.check(path, name, where, findings));
         }
         if (startsWith('G', 'G', 'U', 'F')) {
             format = "gguf";
@@ -279,6 +277,75 @@ public final class FileScanner {
     /** For decoders that pull (bzip2, xz, lzma). */
     private Body pulled(String what, PulledDecompressor.Opener opener) {
         return decompressing(what, out -> new PulledDecompressor(opener, out));
+    }
+
+    /**
+     * A format that needs random access (HDF5): the bytes are spooled to a temporary file as they stream and
+     * judged at the end. The relay holds the tail until that verdict (G1), so a client never has the whole file
+     * before it is judged. The spool lives only while the scan does; a file we cannot spool is refused.
+     */
+    private final class Spooled implements Body {
+        private final java.util.function.Consumer<java.nio.file.Path> judge;
+        private java.nio.file.Path file;
+        private java.nio.channels.FileChannel out;
+        private String error;
+
+        Spooled(java.util.function.Consumer<java.nio.file.Path> judge) {
+            this.judge = judge;
+            try {
+                file = java.nio.file.Files.createTempFile(policy.spoolDir(), "dualtrack-scan-", ".spool");
+                out = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.WRITE);
+            } catch (java.io.IOException | RuntimeException e) {
+                error = e.toString();
+            }
+        }
+
+        @Override
+        public void feed(ByteBuffer b) {
+            if (error != null) {
+                b.position(b.limit());
+                return;
+            }
+            try {
+                while (b.hasRemaining()) {
+                    out.write(b);
+                }
+            } catch (java.io.IOException e) {
+                error = e.toString();
+            }
+        }
+
+        @Override
+        public void finish() {
+            try {
+                if (error == null) {
+                    out.close();
+                    judge.accept(file);
+                }
+            } catch (java.io.IOException e) {
+                error = e.toString();
+            } finally {
+                close();
+            }
+            if (error != null) {
+                findings.add(new Finding(ScanRules.UNSUPPORTED_FORMAT, Severity.MALFORMED, format + " needs the "
+                        + "whole file to be read, and it could not be spooled (" + error + ")" + where));
+            }
+        }
+
+        @Override
+        public void close() {
+            try {
+                if (out != null) {
+                    out.close();
+                }
+                if (file != null) {
+                    java.nio.file.Files.deleteIfExists(file);
+                }
+            } catch (java.io.IOException e) {
+                // A leftover spool file in the temp folder is all this can cost.
+            }
+        }
     }
 
     private Body unsupported(String what) {

@@ -7,9 +7,15 @@ import dev.dualtrack.scanner.pickle.ImportPolicy;
  * outright ({@code enforce-safetensors}), whether TorchScript archives are allowed, and the state limits.
  */
 public record ScanPolicy(ImportPolicy imports, boolean enforceSafetensors, boolean allowTorchScript, ScanLimits limits,
-        long maxSafetensorsHeader) {
+        long maxSafetensorsHeader, java.nio.file.Path spoolDir) {
 
     public static final long DEFAULT_MAX_SAFETENSORS_HEADER = 16L << 20;
+
+    public ScanPolicy(ImportPolicy imports, boolean enforceSafetensors, boolean allowTorchScript, ScanLimits limits,
+            long maxSafetensorsHeader) {
+        this(imports, enforceSafetensors, allowTorchScript, limits, maxSafetensorsHeader,
+                java.nio.file.Path.of(System.getProperty("java.io.tmpdir")));
+    }
 
     public static ScanPolicy defaults() {
         return new ScanPolicy(ImportPolicy.weightsOnly(), false, false, ScanLimits.DEFAULT,
@@ -17,14 +23,19 @@ public record ScanPolicy(ImportPolicy imports, boolean enforceSafetensors, boole
     }
 
     public ScanPolicy withEnforceSafetensors(boolean on) {
-        return new ScanPolicy(imports, on, allowTorchScript, limits, maxSafetensorsHeader);
+        return new ScanPolicy(imports, on, allowTorchScript, limits, maxSafetensorsHeader, spoolDir);
     }
 
     public ScanPolicy withLimits(ScanLimits l) {
-        return new ScanPolicy(imports, enforceSafetensors, allowTorchScript, l, maxSafetensorsHeader);
+        return new ScanPolicy(imports, enforceSafetensors, allowTorchScript, l, maxSafetensorsHeader, spoolDir);
+    }
+
+    /** Where formats that need random access (HDF5) are spooled while they are scanned. */
+    public ScanPolicy withSpoolDir(java.nio.file.Path dir) {
+        return new ScanPolicy(imports, enforceSafetensors, allowTorchScript, limits, maxSafetensorsHeader, dir);
     }
 
     public ScanPolicy withImports(ImportPolicy p) {
-        return new ScanPolicy(p, enforceSafetensors, allowTorchScript, limits, maxSafetensorsHeader);
+        return new ScanPolicy(p, enforceSafetensors, allowTorchScript, limits, maxSafetensorsHeader, spoolDir);
     }
 }

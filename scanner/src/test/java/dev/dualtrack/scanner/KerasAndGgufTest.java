@@ -50,6 +50,40 @@ class KerasAndGgufTest {
         assertThat(FileScannerTest.scan(keras(sequential(custom)), "m.keras").blocked()).isTrue();
     }
 
+    @Test
+    void aKeras3LambdaIsReportedOnceNotOncePerObject() throws Exception {
+        String lambda = "{\"module\": \"keras.layers\", \"class_name\": \"Lambda\", \"config\": {\"function\": "
+                + "{\"class_name\": \"__lambda__\", \"config\": {\"code\": \"4wEAAAAAAAAA\"}}}}";
+        ScanReport r = FileScannerTest.scan(keras(sequential(lambda)), "m.keras");
+        assertThat(r.findings()).hasSize(1);
+    }
+
+    @Test
+    void cve2025_9906EnablingUnsafeDeserializationInTheConfigIsCode() throws Exception {
+        String enable = "{\"module\": \"keras.src.saving.serialization_lib\", \"class_name\": \"function\", "
+                + "\"config\": \"enable_unsafe_deserialization\", \"registered_name\": null}";
+        ScanReport r = FileScannerTest.scan(keras(sequential(enable)), "m.keras");
+        assertThat(r.verdict().rule()).isEqualTo(ScanRules.KERAS_CODE);
+        assertThat(r.verdict().reason()).contains("CVE-2025-9906");
+    }
+
+    @Test
+    void cve2025_1550AConfigThatNamesAnyModuleOrFunctionIsCode() throws Exception {
+        String getFile = "{\"module\": \"keras.utils\", \"class_name\": \"function\", \"config\": \"get_file\"}";
+        assertThat(FileScannerTest.scan(keras(sequential(getFile)), "m.keras").verdict().reason())
+                .contains("get_file");
+        String fn = "{\"module\": \"builtins\", \"class_name\": \"function\", \"config\": \"exec\"}";
+        assertThat(FileScannerTest.scan(keras(sequential(fn)), "m.keras").blocked()).isTrue();
+    }
+
+    @Test
+    void aLayerWhoseClassNameIsAProcessCallIsCode() throws Exception {
+        String popen = "{\"class_name\": \"Popen\", \"config\": {\"args\": [\"sh\", \"-c\", \"id\"]}}";
+        ScanReport r = FileScannerTest.scan(keras(sequential(popen)), "m.keras");
+        assertThat(r.verdict().rule()).isEqualTo(ScanRules.KERAS_CODE);
+        assertThat(r.verdict().reason()).contains("'Popen'");
+    }
+
     static byte[] gguf(String template) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteBuffer h = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN);

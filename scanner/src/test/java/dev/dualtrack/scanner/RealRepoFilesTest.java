@@ -125,4 +125,26 @@ class RealRepoFilesTest {
         byte[] wrapper = PickleWriter.proto(2).global("joblib.numpy_pickle", "NumpyArrayWrapper").stop().bytes();
         assertThat(Scans.scan(wrapper, "a.joblib", numpy).blocked()).isFalse();
     }
+
+    @Test
+    void kerasHdf5ModelsAreCheckedLikeKerasArchives() {
+        ScanReport lambda = scan(ModelFixtures.kerasH5(true, true), "model.h5");
+        assertThat(lambda.format()).isEqualTo("hdf5");
+        assertThat(rules(lambda)).containsExactly(ScanRules.KERAS_CODE);
+        assertThat(lambda.findings()).hasSize(1);
+        assertThat(lambda.findings().get(0).detail()).contains("Lambda", "model.h5!model_config");
+        ScanReport plain = scan(ModelFixtures.kerasH5(true, false), "model.h5");
+        assertThat(plain.blocked()).as(plain.findings().toString()).isFalse();
+        assertThat(plain.findings()).isEmpty();
+        assertThat(scan(ModelFixtures.kerasH5(false, false), "tf_model.h5").blocked()).isFalse();
+        assertThat(scan(ModelFixtures.kerasH5(false, false), "model.weights.h5").blocked()).isFalse();
+    }
+
+    @Test
+    void anHdf5FileThatCannotBeReadIsRefused() {
+        byte[] h5 = ModelFixtures.kerasH5(true, false);
+        byte[] cut = java.util.Arrays.copyOf(h5, 600);
+        ScanReport r = scan(cut, "model.h5");
+        assertThat(rules(r)).containsExactly(ScanRules.UNSUPPORTED_FORMAT);
+    }
 }

@@ -58,7 +58,7 @@ public final class KerasConfigCheck {
                                 case "class_name" -> o.className = p.getText();
                                 case "module" -> o.module = p.getText();
                                 case "registered_name" -> o.registeredName = p.getText();
-                                case "function_name", "name" -> o.name = p.getText();
+                                case "function_name", "name", "config" -> o.name = p.getText();
                                 default -> { }
                             }
                         }
@@ -72,10 +72,22 @@ public final class KerasConfigCheck {
         }
     }
 
+    /** Class names no Keras object has, that name a way to run a process or code ("Popen" as a layer). */
+    private static final java.util.Set<String> CODE_NAMES = java.util.Set.of("Popen", "system", "popen", "eval",
+            "exec", "compile", "__import__", "getattr", "open", "run", "call", "check_call", "check_output",
+            "spawn", "execv", "execve", "fork", "import_module", "load", "loads");
+
     private static void judge(Obj o, String where, List<Finding> findings) {
         if ("Lambda".equals(o.className) || "__lambda__".equals(o.className)) {
-            findings.add(new Finding(ScanRules.KERAS_CODE, Severity.DANGEROUS,
+            // Keras 3 writes a Lambda layer and, inside it, its __lambda__ function: one finding for both.
+            add(findings, new Finding(ScanRules.KERAS_CODE, Severity.DANGEROUS,
                     "Keras Lambda layer: its function is marshalled Python bytecode that runs on load" + where));
+            return;
+        }
+        if ("enable_unsafe_deserialization".equals(o.name) || "enable_unsafe_deserialization".equals(o.className)) {
+            add(findings, new Finding(ScanRules.KERAS_CODE, Severity.DANGEROUS, "the config calls keras.config."
+                    + "enable_unsafe_deserialization, which turns safe_mode off for what follows (CVE-2025-9906)"
+                    + where));
             return;
         }
         if ("TFSMLayer".equals(o.className)) {
@@ -95,10 +107,21 @@ public final class KerasConfigCheck {
                     + where));
             return;
         }
+        if (o.className != null && CODE_NAMES.contains(o.className)) {
+            add(findings, new Finding(ScanRules.KERAS_CODE, Severity.DANGEROUS, "object of class '" + o.className
+                    + "' names a way to run code, not a Keras layer" + where));
+            return;
+        }
         if (o.registeredName != null && o.registeredName.contains(">")
                 && !kerasModule(o.registeredName.substring(0, o.registeredName.indexOf('>')))) {
             findings.add(new Finding(ScanRules.KERAS_CODE, Severity.UNKNOWN, "custom object '" + o.registeredName
                     + "': loading runs the registering package's code" + where));
+        }
+    }
+
+    private static void add(List<Finding> findings, Finding f) {
+        if (!findings.contains(f)) {
+            findings.add(f);
         }
     }
 

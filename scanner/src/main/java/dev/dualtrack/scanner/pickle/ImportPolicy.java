@@ -48,7 +48,7 @@ public final class ImportPolicy {
             "builtins.globals", "builtins.locals", "builtins.vars", "builtins.breakpoint", "builtins.input",
             "builtins.apply", "builtins.execfile", "builtins.file", "builtins.reload", "builtins.help",
             "torch.load", "torch.compile", "numpy.load", "numpy.fromfile", "pandas.read_pickle", "joblib.load",
-            "copyreg._reconstructor_with_state");
+            "copyreg._reconstructor_with_state", "codecs.open", "_codecs.open");
 
     private final Set<String> exact;
     private final Set<String> classPrefixes;

@@ -9,6 +9,7 @@ import dev.dualtrack.scanner.Finding;
 import dev.dualtrack.scanner.ScanLimits;
 import dev.dualtrack.scanner.ScanPolicy;
 import dev.dualtrack.scanner.ScanReport;
+import dev.dualtrack.scanner.Severity;
 import dev.dualtrack.scanner.gguf.GgufScanner;
 import dev.dualtrack.scanner.numpy.NpyScanner;
 import dev.dualtrack.scanner.pickle.ImportPolicy;
@@ -113,6 +114,28 @@ class ScannerFuzzTest {
             ScanReport r = s.finish();
             findings.addAll(r.findings());
         });
+    }
+
+    @FuzzTest(maxDuration = "2m")
+    void protobuf(FuzzedDataProvider data) {
+        long seed = data.consumeLong();
+        sameFindingsInTwoChunkings(data.consumeRemainingAsBytes(), seed, (pieces, findings) -> {
+            dev.dualtrack.scanner.protobuf.ProtobufScanner s = new dev.dualtrack.scanner.protobuf.ProtobufScanner();
+            pieces.forEach(s::feed);
+            s.finish("", findings).ifPresent(format -> findings.add(new Finding("format", Severity.INFO, format)));
+        });
+    }
+
+    /** HDF5 through the spool and the HDF5 reader: whatever the bytes, a finding or nothing, never a throw. */
+    @FuzzTest(maxDuration = "2m")
+    void hdf5(FuzzedDataProvider data) {
+        byte[] body = data.consumeRemainingAsBytes();
+        byte[] input = new byte[8 + body.length];
+        System.arraycopy(new byte[] {(byte) 0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'}, 0, input, 0, 8);
+        System.arraycopy(body, 0, input, 8, body.length);
+        FileScanner s = new FileScanner(ScanPolicy.defaults(), "fuzz.h5");
+        s.feed(ByteBuffer.wrap(input));
+        assertThat(s.finish().format()).isEqualTo("hdf5");
     }
 
     /** LFS pointers and git config: a malformed pointer is an IllegalArgumentException with a reason, nothing else. */
