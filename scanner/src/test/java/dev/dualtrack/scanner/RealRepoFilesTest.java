@@ -147,4 +147,21 @@ class RealRepoFilesTest {
         ScanReport r = scan(cut, "model.h5");
         assertThat(rules(r)).containsExactly(ScanRules.UNSUPPORTED_FORMAT);
     }
+
+    @Test
+    void theLayoutH5pyWritesByDefaultIsReadToo() {
+        // Superblock 0, object header 1, attribute messages 1: fixed-length bytes as Keras writes model_config,
+        // and a variable-length str in the global heap as h5py writes a str.
+        byte[] lambda = new dev.dualtrack.scanner.fixtures.Hdf5Writer()
+                .fixedString("model_config", ModelFixtures.kerasModelConfig(true))
+                .variableString("keras_version", "2.15.0").bytes();
+        assertThat(rules(scan(lambda, "model.h5"))).containsExactly(ScanRules.KERAS_CODE);
+        byte[] plain = new dev.dualtrack.scanner.fixtures.Hdf5Writer()
+                .fixedString("model_config", ModelFixtures.kerasModelConfig(false))
+                .variableString("backend", "tensorflow").bytes();
+        assertThat(scan(plain, "model.h5").findings()).isEmpty();
+        byte[] vlenConfig = new dev.dualtrack.scanner.fixtures.Hdf5Writer()
+                .variableString("model_config", ModelFixtures.kerasModelConfig(true)).bytes();
+        assertThat(rules(scan(vlenConfig, "model.h5"))).containsExactly(ScanRules.KERAS_CODE);
+    }
 }

@@ -3,11 +3,12 @@ package dev.dualtrack.scanner.keras;
 import dev.dualtrack.scanner.Finding;
 import dev.dualtrack.scanner.ScanRules;
 import dev.dualtrack.scanner.Severity;
-import io.jhdf.HdfFile;
-import io.jhdf.api.Attribute;
-import java.nio.charset.StandardCharsets;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * Keras HDF5 models ({@code model.h5}, {@code tf_model.h5}): a legacy Keras model keeps its architecture as JSON
@@ -17,62 +18,42 @@ import java.util.List;
  * with {@code safe_mode=False} today, so the same checks apply ({@link KerasConfigCheck}). Weights-only files
  * ({@code .weights.h5}, transformers' {@code tf_model.h5}) have no config and pass.
  *
- * <p>HDF5 needs random access, so this runs at the end of the scan over the spooled file. A file that the HDF5
- * reader cannot open is refused: what cannot be read cannot be judged.
+ * <p>HDF5 needs random access, so this runs at the end of the scan over the spooled file, with a reader of
+ * our own that reads only the root group's attributes, within bounds ({@link Hdf5Attributes}). A file that
+ * cannot be read that far is refused: what cannot be read cannot be judged.
  */
 public final class Hdf5Models {
     /** The same bound as a .keras archive's config.json. */
     static final long MAX_CONFIG_BYTES = 16 << 20;
+    private static final List<String> CONFIGS = List.of("model_config", "training_config");
 
     private Hdf5Models() {
     }
 
     public static void check(Path file, String name, String where, List<Finding> findings) {
-        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file);
-             HdfFile h5 = new HdfFile(file)) {
-            long end = io.jhdf.Superblock.readSuperblock(ch, 0).getEndOfFileAddress();
-            if (end > ch.size()) {
-                findings.add(new Finding(ScanRules.UNSUPPORTED_FORMAT, Severity.MALFORMED, "the HDF5 file is "
-                        + ch.size() + " bytes but its superblock says it ends at " + end + ": truncated" + where));
-                return;
+        Map<String, byte[]> attributes;
+        try (FileChannel ch = FileChannel.open(file)) {
+            attributes = Hdf5Attributes.root(ch, Set.copyOf(CONFIGS));
+        } catch (Hdf5Attributes.Malformed | RuntimeException e) {
+            findings.add(new Finding(ScanRules.UNSUPPORTED_FORMAT, Severity.MALFORMED, "the HDF5 file cannot be "
+                    + "read (" + e.getMessage() + "), so its model config cannot be checked" + where));
+            return;
+        } catch (IOException e) {
+            findings.add(new Finding(ScanRules.UNSUPPORTED_FORMAT, Severity.MALFORMED, "the HDF5 file could not be "
+                    + "read back from its spool (" + e + ")" + where));
+            return;
+        }
+        for (String attribute : CONFIGS) {
+            byte[] json = attributes.get(attribute);
+            if (json == null) {
+                continue;
             }
-            for (String attribute : List.of("model_config", "training_config")) {
-                Attribute a = h5.getAttribute(attribute);
-                if (a == null) {
-                    continue;
-                }
-                if (a.getSizeInBytes() > MAX_CONFIG_BYTES || a.getSizeInBytes() < 0) {
-                    findings.add(new Finding(ScanRules.KERAS_CODE, Severity.MALFORMED, "the HDF5 attribute "
-                            + attribute + " is " + a.getSizeInBytes() + " bytes, over " + MAX_CONFIG_BYTES + where));
-                    continue;
-                }
-                byte[] json = text(a.getData());
-                if (json == null) {
-                    findings.add(new Finding(ScanRules.KERAS_CODE, Severity.MALFORMED, "the HDF5 attribute "
-                            + attribute + " is not a string of JSON" + where));
-                    continue;
-                }
-                KerasConfigCheck.check(json, " in " + (name.isEmpty() ? "" : name + "!") + attribute, findings);
+            if (json.length > MAX_CONFIG_BYTES) {
+                findings.add(new Finding(ScanRules.KERAS_CODE, Severity.MALFORMED, "the HDF5 attribute " + attribute
+                        + " is " + json.length + " bytes, over " + MAX_CONFIG_BYTES + where));
+                continue;
             }
-        } catch (java.io.IOException | RuntimeException | StackOverflowError e) {
-            // A reader error, or recursion that a hostile file drove too deep: either way, not judged.
-            findings.add(new Finding(ScanRules.UNSUPPORTED_FORMAT, Severity.MALFORMED, "the HDF5 file cannot be read"
-                    + " (" + e.getClass().getSimpleName() + ": " + e.getMessage() + "), so its model config cannot be"
-                    + " checked" + where));
+            KerasConfigCheck.check(json, " in " + (name.isEmpty() ? "" : name + "!") + attribute, findings);
         }
-    }
-
-    /** h5py stores a str attribute as a variable-length string and bytes as a fixed-length one. */
-    private static byte[] text(Object data) {
-        if (data instanceof String s) {
-            return s.getBytes(StandardCharsets.UTF_8);
-        }
-        if (data instanceof byte[] b) {
-            return b;
-        }
-        if (data instanceof String[] a && a.length == 1) {
-            return a[0].getBytes(StandardCharsets.UTF_8);
-        }
-        return null;
     }
 }
