@@ -9,7 +9,8 @@ import dev.dualtrack.proxy.testing.BodySource;
 import dev.dualtrack.proxy.testing.RawHttpClient;
 import dev.dualtrack.proxy.testing.ScriptedOrigin;
 import dev.dualtrack.proxy.testing.ScriptedOrigin.Script;
-import dev.dualtrack.scanner.Corpus;
+import dev.dualtrack.scanner.fixtures.ModelFixtures;
+import dev.dualtrack.scanner.fixtures.PickleWriter;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -43,6 +44,13 @@ class HfEndToEndIT {
     static final String CLEAN_COMMIT = "1111111111111111111111111111111111111111";
     static final String BAD_COMMIT = "2222222222222222222222222222222222222222";
     static final ObjectMapper JSON = new ObjectMapper();
+    static final String CONFIG_JSON = "{\"architectures\": [\"BertModel\"], \"hidden_size\": 32, "
+            + "\"model_type\": \"bert\", \"num_attention_heads\": 2, \"num_hidden_layers\": 2}";
+    /** A repo laid out like a Llama checkpoint made by a Trainer: what snapshot_download failed on before. */
+    static final String LLAMA = "acme/llama-like";
+    /** The same repo with a legacy Keras .h5 whose config holds a Lambda layer. */
+    static final String LLAMA_H5 = "acme/llama-like-h5";
+    static Map<String, byte[]> llamaFiles;
 
     @TempDir
     static Path dir;
@@ -57,27 +65,16 @@ class HfEndToEndIT {
     static byte[] evil;
     static byte[] bigTampered;
 
-    /** A valid safetensors file of one U8 tensor of {@code n} bytes. */
     static byte[] safetensors(int n, long seed) {
-        String header = "{\"w\":{\"dtype\":\"U8\",\"shape\":[" + n + "],\"data_offsets\":[0," + n + "]}}";
-        header += " ".repeat((8 - header.length() % 8) % 8);
-        byte[] h = header.getBytes(StandardCharsets.US_ASCII);
-        byte[] out = new byte[8 + h.length + n];
-        java.nio.ByteBuffer.wrap(out).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(h.length);
-        System.arraycopy(h, 0, out, 8, h.length);
-        java.util.Random r = new java.util.Random(seed);
-        for (int i = 8 + h.length; i < out.length; i++) {
-            out[i] = (byte) r.nextInt();
-        }
-        return out;
+        return ModelFixtures.safetensors(n, seed);
     }
 
     @BeforeAll
     static void start() throws Exception {
         cleanFiles = new java.util.LinkedHashMap<>();
-        cleanFiles.put("config.json", Corpus.read("real/hf_tiny_bert_st/config.json"));
-        cleanFiles.put("model.safetensors", Corpus.read("real/hf_tiny_bert_st/model.safetensors"));
-        cleanFiles.put("pytorch_model.bin", Corpus.read("real/hf_tiny_bert_bin/pytorch_model.bin"));
+        cleanFiles.put("config.json", CONFIG_JSON.getBytes(StandardCharsets.UTF_8));
+        cleanFiles.put("model.safetensors", safetensors(64 << 10, 3));
+        cleanFiles.put("pytorch_model.bin", ModelFixtures.torchStateDict());
         cleanFiles.put("big.safetensors", safetensors(12 << 20, 1));
         clean = new FakeHub(CLEAN, CLEAN_COMMIT).pageSize(2)
                 .regularFile("config.json", cleanFiles.get("config.json"))
@@ -85,7 +82,7 @@ class HfEndToEndIT {
                 .lfsFile("pytorch_model.bin", cleanFiles.get("pytorch_model.bin"), cleanFiles.get("pytorch_model.bin"))
                 .lfsFile("big.safetensors", cleanFiles.get("big.safetensors"), cleanFiles.get("big.safetensors"));
 
-        evil = Corpus.read("picklescan/data/malicious11.pkl");
+        evil = PickleWriter.proto(2).global("posix", "system").str("echo pwned").tuple1().reduce().stop().bytes();
         byte[] st = cleanFiles.get("model.safetensors");
         byte[] tamperedAnnounced = st.clone();
         tamperedAnnounced[tamperedAnnounced.length - 1] ^= 1;
@@ -95,6 +92,32 @@ class HfEndToEndIT {
         elsewhere = new ScriptedOrigin();
         elsewhere.on("/payload.bin", Script.ok(BodySource.of(evil)));
         clean.anotherRepo(TABULAR, "3".repeat(40)).lfsFile("model.joblib", SKLEARN, SKLEARN);
+        llamaFiles = new java.util.LinkedHashMap<>();
+        llamaFiles.put("config.json", "{\"architectures\": [\"LlamaForCausalLM\"], \"model_type\": \"llama\"}"
+                .getBytes(StandardCharsets.UTF_8));
+        llamaFiles.put("tokenizer.model", ModelFixtures.sentencePiece());
+        llamaFiles.put("tokenizer_config.json", "{\"tokenizer_class\": \"LlamaTokenizer\"}"
+                .getBytes(StandardCharsets.UTF_8));
+        llamaFiles.put("model-00001-of-00002.safetensors", safetensors(256 << 10, 4));
+        llamaFiles.put("model-00002-of-00002.safetensors", safetensors(128 << 10, 5));
+        llamaFiles.put("model.safetensors.index.json", ("{\"metadata\": {\"total_size\": 393216}, \"weight_map\": "
+                + "{\"w\": \"model-00001-of-00002.safetensors\"}}").getBytes(StandardCharsets.UTF_8));
+        llamaFiles.put("training_args.bin", ModelFixtures.trainingArgsBin());
+        llamaFiles.put("rng_state.pth", ModelFixtures.rngState());
+        FakeHub llama = clean.anotherRepo(LLAMA, "4".repeat(40));
+        FakeHub llamaH5 = clean.anotherRepo(LLAMA_H5, "5".repeat(40));
+        for (Map.Entry<String, byte[]> f : llamaFiles.entrySet()) {
+            boolean lfs = !f.getKey().endsWith(".json");
+            for (FakeHub repo : List.of(llama, llamaH5)) {
+                if (lfs) {
+                    repo.lfsFile(f.getKey(), f.getValue(), f.getValue());
+                } else {
+                    repo.regularFile(f.getKey(), f.getValue());
+                }
+            }
+        }
+        byte[] lambdaH5 = ModelFixtures.kerasH5(true, true, 16 << 10);
+        llamaH5.lfsFile("tf_model.h5", lambdaH5, lambdaH5);
         bad = clean.anotherRepo(BAD, BAD_COMMIT)
                 .lfsFile("evil.bin", evil, evil)
                 .lfsFile("tampered.safetensors", tamperedAnnounced, st)
@@ -330,6 +353,46 @@ class HfEndToEndIT {
     }
 
     // ---- huggingface_hub ----------------------------------------------------------------------------------
+
+    @Test
+    void pythonSnapshotOfALlamaLikeTrainerRepoCompletesUnderTheDefaultPolicy() throws Exception {
+        Path home = dir.resolve("py-home-llama");
+        JsonNode snap = py(home, "snapshot", LLAMA);
+        assertThat(snap.path("ok").asBoolean()).as(snap.toString()).isTrue();
+        for (Map.Entry<String, byte[]> f : llamaFiles.entrySet()) {
+            assertThat(snap.path("files").path(f.getKey()).asText()).as(f.getKey())
+                    .isEqualTo(FakeHub.sha256(f.getValue()));
+        }
+    }
+
+    @Test
+    void pythonTheSameRepoWithALambdaH5IsRefusedForThatFileOnly() throws Exception {
+        Path home = dir.resolve("py-home-llama-h5");
+        // Before anything is known about the file, snapshot_download asks for it and is refused.
+        JsonNode snap = py(home, "snapshot", LLAMA_H5);
+        assertThat(snap.path("ok").asBoolean()).as(snap.toString()).isFalse();
+        assertThat(snap.path("error").asText()).contains("hf.keras.code");
+        JsonNode h5 = py(home, "download", LLAMA_H5, "tf_model.h5");
+        assertThat(h5.path("ok").asBoolean()).as(h5.toString()).isFalse();
+        assertThat(h5.path("error").asText()).contains("hf.keras.code");
+        // Once its block is known, the listing hides it: the next client snapshots the rest of the repo whole.
+        // (huggingface_hub 2 caches a commit's tree listing, so the first client keeps asking for the file.)
+        JsonNode again = py(dir.resolve("py-home-llama-h5-next"), "snapshot", LLAMA_H5);
+        assertThat(again.path("ok").asBoolean()).as(again.toString()).isTrue();
+        assertThat(again.path("files").has("tf_model.h5")).isFalse();
+        assertThat(again.path("files").path("tokenizer.model").asText())
+                .isEqualTo(FakeHub.sha256(llamaFiles.get("tokenizer.model")));
+        JsonNode tokenizer = py(home, "download", LLAMA_H5, "tokenizer.model");
+        assertThat(tokenizer.path("ok").asBoolean()).as(tokenizer.toString()).isTrue();
+        assertThat(completeBlobs(home)).noneMatch(p -> {
+            try {
+                return FakeHub.sha256(Files.readAllBytes(p)).equals(FakeHub.sha256(
+                        ModelFixtures.kerasH5(true, true, 16 << 10)));
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+    }
 
     @Test
     void pythonHfHubDownloadAndSnapshotGetVerifiedFiles() throws Exception {

@@ -15,7 +15,7 @@ import dev.dualtrack.proxy.testing.LeakCheckExtension;
 import dev.dualtrack.proxy.testing.RawHttpClient;
 import dev.dualtrack.proxy.testing.ScriptedOrigin;
 import dev.dualtrack.proxy.testing.ScriptedOrigin.Script;
-import dev.dualtrack.scanner.Corpus;
+import dev.dualtrack.scanner.fixtures.ModelFixtures;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -55,9 +55,9 @@ public class HfRouteTest {
 
     @BeforeAll
     static void start() throws Exception {
-        safetensors = Corpus.read("real/hf_tiny_bert_st/model.safetensors");
-        checkpoint = Corpus.read("real/hf_tiny_bert_bin/pytorch_model.bin");
-        evilPickle = Corpus.read("picklescan/data/malicious11.pkl");
+        safetensors = ModelFixtures.safetensors(40_000, 11);
+        checkpoint = ModelFixtures.torchStateDict();
+        evilPickle = ModelFixtures.systemCallPickle("echo pwned");
         byte[] trailing = Arrays.copyOf(safetensors, safetensors.length + 16);
         bigTampered = readAll(BodySource.generated(600_000, 7), 600_000);
         byte[] bigAnnounced = bigTampered.clone();

@@ -128,6 +128,10 @@ class RealRepoFilesTest {
 
     @Test
     void kerasHdf5ModelsAreCheckedLikeKerasArchives() {
+        ScanReport jhdf = scan(ModelFixtures.kerasH5Jhdf(true, true), "model.h5");
+        assertThat(rules(jhdf)).containsExactly(ScanRules.KERAS_CODE);
+        assertThat(scan(ModelFixtures.kerasH5Jhdf(true, false), "model.h5").findings()).isEmpty();
+        assertThat(scan(ModelFixtures.kerasH5Jhdf(false, false), "tf_model.h5").findings()).isEmpty();
         ScanReport lambda = scan(ModelFixtures.kerasH5(true, true), "model.h5");
         assertThat(lambda.format()).isEqualTo("hdf5");
         assertThat(rules(lambda)).containsExactly(ScanRules.KERAS_CODE);
@@ -142,7 +146,7 @@ class RealRepoFilesTest {
 
     @Test
     void anHdf5FileThatCannotBeReadIsRefused() {
-        byte[] h5 = ModelFixtures.kerasH5(true, false);
+        byte[] h5 = ModelFixtures.kerasH5Jhdf(true, false);
         byte[] cut = java.util.Arrays.copyOf(h5, 600);
         ScanReport r = scan(cut, "model.h5");
         assertThat(rules(r)).containsExactly(ScanRules.UNSUPPORTED_FORMAT);
