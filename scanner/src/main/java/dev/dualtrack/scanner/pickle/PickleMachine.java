@@ -405,7 +405,11 @@ final class PickleMachine {
                 for (int i = n - 1; i >= 0; i--) {
                     items[i] = pop(op, offset);
                 }
-                push(tupleOf(List.of(items), offset), offset);
+                Value.Tuple t = Value.Tuple.of(items);
+                if (t.weight() > limits.maxPickleObjects()) {
+                    grow(new Value.Container(Value.Other.TUPLE), t.weight(), offset);
+                }
+                push(t, offset);
             }
             case STACK_GLOBAL -> {
                 Value name = pop(op, offset);

@@ -7,6 +7,11 @@ import java.util.List;
  * resolved as CPython would, and nothing more (a 4 GB BINBYTES is just "bytes").
  */
 sealed interface Value {
+    /** See {@link #weight(Value)}; 1 for anything that holds no other value. */
+    default long weight() {
+        return 1;
+    }
+
     /** A str whose text we kept: short, and made of characters an import name can have. */
     record Str(String text) implements Value {
     }
@@ -28,10 +33,19 @@ sealed interface Value {
     record Tuple(List<Value> items, long weight) implements Value {
         static Tuple of(List<Value> items) {
             long w = 1;
-            for (Value v : items) {
-                w = Weights.add(w, Value.weight(v));
+            for (int i = 0; i < items.size(); i++) {
+                w = Weights.add(w, items.get(i).weight());
             }
             return new Tuple(items, w);
+        }
+
+        /** TUPLE1 to TUPLE3: the items popped into an array. */
+        static Tuple of(Value[] items) {
+            long w = 1;
+            for (Value v : items) {
+                w = Weights.add(w, v.weight());
+            }
+            return new Tuple(List.of(items), w);
         }
     }
 
@@ -46,6 +60,11 @@ sealed interface Value {
         Container(Other kind) {
             this.kind = kind;
         }
+
+        @Override
+        public long weight() {
+            return weight;
+        }
     }
 
     /**
@@ -54,19 +73,7 @@ sealed interface Value {
      * make it grow geometrically in a few hundred bytes (a pickle bomb); saturates at {@code Long.MAX_VALUE}.
      */
     static long weight(Value v) {
-        if (v instanceof Container c) {
-            return c.weight;
-        }
-        if (v instanceof Tuple t) {
-            return t.weight;
-        }
-        if (v instanceof SmallDict d) {
-            return d.weight;
-        }
-        if (v instanceof Called c) {
-            return Weights.add(1, weight(c.args()));
-        }
-        return 1;
+        return v.weight();
     }
 
     /** Saturating arithmetic for weights. */
@@ -86,6 +93,10 @@ sealed interface Value {
 
     /** The result of calling something (REDUCE, NEWOBJ, OBJ, INST), with its arguments when they were short. */
     record Called(Value callee, Value args) implements Value {
+        @Override
+        public long weight() {
+            return Weights.add(1, args.weight());
+        }
     }
 
     /**
@@ -96,6 +107,11 @@ sealed interface Value {
         final java.util.LinkedHashMap<String, Value> entries = new java.util.LinkedHashMap<>();
         boolean overflow;
         long weight = 1;
+
+        @Override
+        public long weight() {
+            return weight;
+        }
 
         void put(Value key, Value value) {
             if (!overflow && key instanceof Str s && entries.size() < 16) {
