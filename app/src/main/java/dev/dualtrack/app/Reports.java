@@ -72,6 +72,9 @@ final class Reports {
         root.put("$schema", "https://json.schemastore.org/sarif-2.1.0.json");
         root.put("version", "2.1.0");
         ObjectNode run = root.putArray("runs").addObject();
+        // Paths stay relative to where the scan ran, resolved through a base id, so code-scanning UIs link them.
+        String cwd = java.nio.file.Path.of("").toAbsolutePath().toUri().toString();
+        run.putObject("originalUriBaseIds").putObject(SRCROOT).put("uri", cwd.endsWith("/") ? cwd : cwd + "/");
         ObjectNode driver = run.putObject("tool").putObject("driver");
         driver.put("name", "dualtrack");
         driver.put("informationUri", "https://github.com/dualtrack/dualtrack");
@@ -94,7 +97,13 @@ final class Reports {
                 res.put("level", ScanReport.blocksByDefault(f) ? "error" : "warning");
                 res.putObject("message").put("text", f.detail());
                 ObjectNode loc = res.putArray("locations").addObject().putObject("physicalLocation");
-                loc.putObject("artifactLocation").put("uri", r.path().replace('\\', '/'));
+                ObjectNode artifact = loc.putObject("artifactLocation");
+                java.nio.file.Path path = java.nio.file.Path.of(r.path());
+                if (path.isAbsolute()) {
+                    artifact.put("uri", path.toUri().toString());
+                } else {
+                    artifact.put("uri", relativeUri(r.path())).put("uriBaseId", SRCROOT);
+                }
                 if (f.line() > 0) {
                     loc.putObject("region").put("startLine", f.line());
                 }
@@ -103,6 +112,23 @@ final class Reports {
             }
         }
         return write(root);
+    }
+
+    private static final String SRCROOT = "SRCROOT";
+
+    /** A relative path as a SARIF relative URI: forward slashes, no leading "./", each segment percent-encoded. */
+    static String relativeUri(String path) {
+        StringBuilder b = new StringBuilder();
+        for (String segment : path.replace('\\', '/').split("/")) {
+            if (segment.isEmpty() || segment.equals(".")) {
+                continue;
+            }
+            if (b.length() > 0) {
+                b.append('/');
+            }
+            b.append(java.net.URLEncoder.encode(segment, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20"));
+        }
+        return b.toString();
     }
 
     private static String severity(Severity s) {

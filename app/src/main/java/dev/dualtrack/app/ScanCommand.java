@@ -227,7 +227,12 @@ final class ScanCommand implements Callable<Integer> {
                 } else if (!attrs.isRegularFile()) {
                     return FileVisitResult.CONTINUE;
                 }
-                String shown = root.equals(file) ? file.toString() : base.relativize(file).toString();
+                // The path as the user gave its root, joined with the rest (as find and grep print it), so two
+                // roots holding the same relative name stay apart: scan a/ b/ prints a/x.bin and b/x.bin.
+                // A root of "." shows paths without "./", as most tools do.
+                Path relative = root.relativize(file);
+                String shown = root.equals(file) ? file.toString()
+                        : root.normalize().toString().isEmpty() ? relative.toString() : root.resolve(relative).toString();
                 Path key = file.toAbsolutePath().normalize();
                 ManifestKind kind = ManifestKind.of(file);
                 if (kind == ManifestKind.OTHER) {

@@ -28,10 +28,18 @@ class CliIT {
     }
 
     static Process start(java.util.Map<String, String> env, String... args) throws Exception {
+        return startIn(null, env, args);
+    }
+
+    /** As above, with {@code dir} as the working directory (null: this one). */
+    static Process startIn(Path dir, java.util.Map<String, String> env, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-jar", JAR.toString()));
+                "-Xmx256m", "-jar", JAR.toAbsolutePath().toString()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        if (dir != null) {
+            pb.directory(dir.toFile());
+        }
         pb.environment().putAll(env);
         return pb.start();
     }

@@ -20,6 +20,14 @@ class ScanIT {
     record Run(int exit, String out) {
     }
 
+    /** Runs in {@code dir}: a scan of "." shows paths relative to it. */
+    static Run runIn(Path dir, String... args) throws Exception {
+        Process p = CliIT.startIn(dir, java.util.Map.of(), args);
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        return new Run(p.exitValue(), out);
+    }
+
     static Run run(String... args) throws Exception {
         Process p = CliIT.start(args);
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -30,15 +38,15 @@ class ScanIT {
     @Test
     void exitCodesSayWhetherAnythingWasBlocked(@TempDir Path dir) throws Exception {
         Files.write(dir.resolve("clean.pkl"), CLEAN);
-        assertThat(run("scan", dir.toString()).exit()).isZero();
+        assertThat(runIn(dir, "scan", ".").exit()).isZero();
         Files.createDirectories(dir.resolve("sub"));
         Files.write(dir.resolve("sub/weights.bin"), EVIL);
-        Run blocked = run("scan", dir.toString());
+        Run blocked = runIn(dir, "scan", ".");
         assertThat(blocked.exit()).isEqualTo(1);
         assertThat(blocked.out()).contains("BLOCK sub/weights.bin [pickle]", "hf.pickle.dangerous-import",
                 "2 files, 1 blocked, 1 allowed");
         assertThat(run("scan", dir.resolve("nope").toString()).exit()).isEqualTo(2);
-        assertThat(run("scan", "--profile", "no-such-profile", dir.toString()).exit()).isEqualTo(2);
+        assertThat(runIn(dir, "scan", "--profile", "no-such-profile", ".").exit()).isEqualTo(2);
     }
 
     @Test
@@ -51,7 +59,7 @@ class ScanIT {
                 + "', reason: 'reviewed', expires: 2999-01-01, ticket: SEC-3}\n");
         Run waived = run("scan", "--policy", waiver.toString(), models.toString());
         assertThat(waived.exit()).as(waived.out()).isZero();
-        assertThat(waived.out()).contains("WAIVED weights.bin [pickle]")
+        assertThat(waived.out()).contains("WAIVED " + models.resolve("weights.bin") + " [pickle]")
                 .contains("1 files, 0 blocked");
         Path monitor = dir.resolve("monitor.yaml");
         Files.writeString(monitor, "policy: {mode: monitor}\n");
@@ -67,7 +75,7 @@ class ScanIT {
     @Test
     void jsonReportHasTheDocumentedShape(@TempDir Path dir) throws Exception {
         Files.write(dir.resolve("evil.pkl"), EVIL);
-        Run r = run("scan", "--format", "json", dir.toString());
+        Run r = runIn(dir, "scan", "--format", "json", ".");
         JsonNode root = JSON.readTree(r.out());
         JsonNode f = root.get("files").get(0);
         assertThat(f.get("path").asText()).isEqualTo("evil.pkl");
@@ -82,7 +90,7 @@ class ScanIT {
     @Test
     void sarifReportIsVersion210WithRulesAndLocations(@TempDir Path dir) throws Exception {
         Files.write(dir.resolve("evil.pkl"), EVIL);
-        JsonNode root = JSON.readTree(run("scan", "--format", "sarif", dir.toString()).out());
+        JsonNode root = JSON.readTree(runIn(dir, "scan", "--format", "sarif", ".").out());
         assertThat(root.get("version").asText()).isEqualTo("2.1.0");
         JsonNode run = root.get("runs").get(0);
         assertThat(run.get("tool").get("driver").get("name").asText()).isEqualTo("dualtrack");
@@ -92,12 +100,41 @@ class ScanIT {
         assertThat(result.get("level").asText()).isEqualTo("error");
         assertThat(result.get("locations").get(0).get("physicalLocation").get("artifactLocation").get("uri").asText())
                 .isEqualTo("evil.pkl");
+        // An absolute root: an absolute file URI, with no base.
+        JsonNode absolute = JSON.readTree(run("scan", "--format", "sarif", dir.toString()).out()).get("runs").get(0)
+                .get("results").get(0).get("locations").get(0).get("physicalLocation").get("artifactLocation");
+        assertThat(absolute.get("uri").asText()).isEqualTo(dir.resolve("evil.pkl").toUri().toString());
+        assertThat(absolute.has("uriBaseId")).isFalse();
+    }
+
+    @Test
+    void twoRootsWithTheSameRelativeNameStayApartInTextJsonAndSarif(@TempDir Path dir) throws Exception {
+        Files.createDirectories(dir.resolve("a"));
+        Files.createDirectories(dir.resolve("b"));
+        Files.write(dir.resolve("a/x.bin"), EVIL);
+        Files.write(dir.resolve("b/x.bin"), CLEAN);
+        Process text = CliIT.startIn(dir, java.util.Map.of(), "scan", "a/", "b");
+        String out = new String(text.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(text.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(out).contains("BLOCK a/x.bin [pickle]", "ok    b/x.bin [pickle]")
+                .contains("in a/x.bin)").doesNotContain(" x.bin [");
+        Process json = CliIT.startIn(dir, java.util.Map.of(), "scan", "--format", "json", "a", "b");
+        JsonNode files = JSON.readTree(json.getInputStream().readAllBytes()).get("files");
+        assertThat(files.findValuesAsText("path")).containsExactlyInAnyOrder("a/x.bin", "b/x.bin");
+        Process sarif = CliIT.startIn(dir, java.util.Map.of(), "scan", "--format", "sarif", "./a", "b");
+        JsonNode run = JSON.readTree(sarif.getInputStream().readAllBytes()).get("runs").get(0);
+        JsonNode artifact = run.get("results").get(0).get("locations").get(0).get("physicalLocation")
+                .get("artifactLocation");
+        assertThat(artifact.get("uri").asText()).isEqualTo("a/x.bin");
+        assertThat(artifact.get("uriBaseId").asText()).isEqualTo("SRCROOT");
+        assertThat(run.get("originalUriBaseIds").get("SRCROOT").get("uri").asText())
+                .isEqualTo(dir.toRealPath().toUri().toString());
     }
 
     @Test
     void enforceSafetensorsMakesEveryPickleAFinding(@TempDir Path dir) throws Exception {
         Files.write(dir.resolve("clean.pkl"), CLEAN);
-        Run r = run("scan", "--enforce-safetensors", dir.toString());
+        Run r = runIn(dir, "scan", "--enforce-safetensors", ".");
         assertThat(r.exit()).isEqualTo(1);
         assertThat(r.out()).contains("hf.enforce-safetensors");
     }
@@ -106,12 +143,12 @@ class ScanIT {
     void dependencyManifestsAreAuditedWithFileAndLineInSarif(@TempDir Path dir) throws Exception {
         Files.writeString(dir.resolve("requirements.txt"), "# deps\nrequets==2.31.0\nnumpy>=1.24\n");
         Files.writeString(dir.resolve("pip.conf"), "[global]\nindex-url = http://mirror.example/simple\n");
-        Run text = run("scan", dir.toString());
+        Run text = runIn(dir, "scan", ".");
         assertThat(text.exit()).isEqualTo(1);
         assertThat(text.out()).contains("BLOCK requirements.txt [requirements]",
                 "line 2: deps.typosquat: may be a typosquat: requets is 1 edit from 'requests' (rank ",
                 "(warn) line 3: deps.unpinned", "BLOCK pip.conf [pip-config]", "line 2: deps.insecure-index");
-        JsonNode sarif = JSON.readTree(run("scan", "--format", "sarif", dir.toString()).out());
+        JsonNode sarif = JSON.readTree(runIn(dir, "scan", "--format", "sarif", ".").out());
         JsonNode typo = null;
         for (JsonNode r : sarif.get("runs").get(0).get("results")) {
             if (r.get("ruleId").asText().equals("deps.typosquat")) {
@@ -129,8 +166,8 @@ class ScanIT {
     @Test
     void strictLockfileTurnsAnUnhashedPinIntoABlock(@TempDir Path dir) throws Exception {
         Files.writeString(dir.resolve("requirements.txt"), "numpy==1.26.4\n");
-        assertThat(run("scan", dir.toString()).exit()).isZero();
-        Run strict = run("scan", "--strict-lockfile", dir.toString());
+        assertThat(runIn(dir, "scan", ".").exit()).isZero();
+        Run strict = runIn(dir, "scan", "--strict-lockfile", ".");
         assertThat(strict.exit()).isEqualTo(1);
         assertThat(strict.out()).contains("line 1: deps.not-locked: numpy is pinned without a sha256 --hash");
     }
@@ -147,7 +184,7 @@ class ScanIT {
         Files.writeString(dir.resolve("absent.bin"), pointer.replace(oid, "c".repeat(64)));
         Files.writeString(dir.resolve(".gitattributes"), "*.bin filter=lfs diff=lfs merge=lfs -text\n");
         Files.writeString(dir.resolve(".lfsconfig"), "[lfs]\n\turl = https://lfs.attacker.example/\n");
-        Run r = run("scan", dir.toString());
+        Run r = runIn(dir, "scan", ".");
         assertThat(r.exit()).isEqualTo(1);
         assertThat(r.out()).contains("BLOCK pytorch_model.bin [pickle]", "hf.pickle.dangerous-import",
                 "ok    absent.bin [lfs-pointer]", "(warn) lfs.object-missing",
@@ -184,10 +221,10 @@ class ScanIT {
                 source = { registry = "https://pypi.org/simple" }
                 sdist = { url = "https://files.pythonhosted.org/packages/numpy-1.26.4.tar.gz", hash = "sha256:%s", size = 15786129 }
                 """.formatted("2a".repeat(32)));
-        Run lenient = run("scan", dir.toString());
+        Run lenient = runIn(dir, "scan", ".");
         assertThat(lenient.exit()).isZero();
         assertThat(lenient.out()).contains("ok    pyproject.toml [pyproject]", "ok    uv.lock [uv-lock]");
-        Run strict = run("scan", "--strict-lockfile", dir.toString());
+        Run strict = runIn(dir, "scan", "--strict-lockfile", ".");
         assertThat(strict.exit()).isEqualTo(1);
         assertThat(strict.out()).contains("BLOCK pyproject.toml [pyproject]",
                 "line 4: deps.not-locked: six is not pinned with a sha256 by any lockfile beside pyproject.toml")
@@ -201,7 +238,7 @@ class ScanIT {
         Files.createDirectories(dir.resolve("sub"));
         Files.writeString(dir.resolve("sub/requirements-dev.txt"), "-r model.bin\n");
         Files.write(dir.resolve("sub/model.bin"), EVIL);
-        Run r = run("scan", dir.toString());
+        Run r = runIn(dir, "scan", ".");
         assertThat(r.exit()).isEqualTo(1);
         assertThat(r.out()).contains("BLOCK requirements.txt [pickle]", "BLOCK sub/model.bin [pickle]",
                 "ok    sub/requirements-dev.txt [requirements]", "3 files, 2 blocked, 1 allowed")

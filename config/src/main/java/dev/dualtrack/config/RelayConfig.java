@@ -3,7 +3,7 @@ package dev.dualtrack.config;
 import java.time.Duration;
 
 /**
- * How the streaming relay holds bytes back until a verdict (DESIGN.md, "Relay semantics").
+ * How the streaming relay holds bytes back until a verdict (docs/ARCHITECTURE.md, "The commit point").
  *
  * <table>
  *   <caption>Settings</caption>

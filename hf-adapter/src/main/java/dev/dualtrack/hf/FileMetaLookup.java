@@ -41,7 +41,7 @@ public final class FileMetaLookup {
 
     /**
      * Not asked at all: the route already knew the file's sha256 (from a listing) and a blocking verdict for it,
-     * so the Hub is not even asked (DESIGN.md, "Known verdicts first").
+     * so the Hub is not even asked (docs/ARCHITECTURE.md, "Known verdicts first").
      */
     public record KnownBlock(String sha256, dev.dualtrack.scanner.Verdict verdict) implements Answer {
     }

@@ -13,7 +13,7 @@ import java.util.Locale;
  * Removes every trace of Xet from what clients see, so each one downloads through dualtrack over plain HTTP,
  * where the bytes are hashed and inspected. A client that learns a Xet hash or a CAS route fetches content
  * straight from Xet storage (huggingface_hub >= 1.22 skips its HEAD when {@code /tree} carries
- * {@code xetHash}; see the notes, hf-protocol.md rule 4).
+ * {@code xetHash}; see docs/protocols.md, Xet).
  */
 public final class XetStripping {
     private static final List<String> XET_LINK_RELS = List.of("xet-auth", "xet-reconstruction-info");

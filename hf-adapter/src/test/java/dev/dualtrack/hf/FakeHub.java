@@ -18,7 +18,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A Hugging Face Hub for tests, answering with the headers of the captures in hf-protocol.md §1.3 and the
+ * A Hugging Face Hub for tests, answering with the headers of the real Hub's (docs/protocols.md) and the
  * shapes of §1.6:
  * <ul>
  *   <li>LFS files are a 302 from the Hub to a separate CDN origin, carrying {@code X-Linked-Etag} (the sha256),

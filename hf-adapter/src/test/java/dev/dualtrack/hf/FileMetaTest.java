@@ -8,7 +8,7 @@ import io.netty.handler.codec.http.HttpHeaders;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
-/** HEAD answers shaped like the captures in hf-protocol.md §1.3. */
+/** HEAD answers shaped like the Hub's (docs/protocols.md, "The Hugging Face Hub"). */
 class FileMetaTest {
     static final String COMMIT = "39593d5650112b4cc580433f6b0435385882d819";
     static final String SHA = "9d6a233ff6fd5ccb9f76fd99618d73369c52dd3d8222376384d0e601911089e8";

@@ -7,7 +7,7 @@ import dev.dualtrack.hf.HubPath.RepoType;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
-/** The URL shapes huggingface_hub, @huggingface/hub and transformers.js send (hf-protocol.md §1.1). */
+/** The URL shapes huggingface_hub, @huggingface/hub and transformers.js send (docs/protocols.md). */
 class HubPathTest {
     static HubPath p(String raw) {
         return HubPath.parse(raw);

@@ -30,7 +30,7 @@ import java.util.regex.Pattern;
  * Index page throughput: wrk (64 connections, 2 threads) against dualtrack serving a cached
  * {@code /pypi/simple/<project>/} JSON page, and against nginx serving the same bytes as a static file, in the
  * same run, alternating. Reports requests/s and p99 latency as ratios to nginx. wrk, nginx and dualtrack
- * share the machine's cores, as in perf-baseline.md §3.
+ * share the machine's cores, as on the machines the figures in docs/CONTRIBUTING.md were taken.
  *
  * <pre>
  * apt-get install -y nginx wrk

@@ -51,7 +51,12 @@ public final class TyposquatBench {
     static final String ESTABLISHED_BEFORE = "2025-06";
 
     public static void main(String[] args) throws Exception {
-        Path names = Path.of(args.length > 0 ? args[0] : "../shared/data/pypi-names.tsv.gz");
+        if (args.length != 1) {
+            System.err.println("usage: TyposquatBench NAMES.tsv.gz   (name, month of newest release, rank; the pom "
+                    + "passes the shared data folder's copy)");
+            System.exit(2);
+        }
+        Path names = Path.of(args[0]);
         Map<String, String> month = read(names);
         PackagePolicy policy = PackagePolicy.fromConfig(defaults(), Clock.fixed(NOW, ZoneOffset.UTC));
 

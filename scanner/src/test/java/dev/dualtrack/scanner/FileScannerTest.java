@@ -56,51 +56,51 @@ class FileScannerTest {
         "picklescan/data2/GHSA-jgw4-cr84-mqxg.bin, pickle, block",
     })
     void realFilesGetTheirFormatAndVerdictInEveryChunking(String path, String format, String verdict) {
-        ScanReport r = scan(Corpus.read(path), path);
+        ScanReport r = scan(dev.dualtrack.scanner.fixtures.RealFileFixtures.of(path), path);
         assertThat(r.format()).isEqualTo(format);
         assertThat(r.blocked()).as(r.findings().toString()).isEqualTo(verdict.equals("block"));
     }
 
     @Test
     void torchScriptIsRefusedUnderItsOwnRule() {
-        ScanReport r = scan(Corpus.read("real/torchscript_model.pt"), "m.pt");
+        ScanReport r = scan(dev.dualtrack.scanner.fixtures.RealFileFixtures.of("real/torchscript_model.pt"), "m.pt");
         assertThat(r.verdict().rule()).isEqualTo(ScanRules.TORCHSCRIPT);
     }
 
     @Test
     void zipCentralDirectoryNameMismatchIsInconsistent() {
-        ScanReport r = scan(Corpus.read("picklescan/data/malicious1_central_directory.zip"), "x.zip");
+        ScanReport r = scan(dev.dualtrack.scanner.fixtures.RealFileFixtures.of("picklescan/data/malicious1_central_directory.zip"), "x.zip");
         assertThat(r.findings()).extracting(Finding::rule).contains(ScanRules.ZIP_INCONSISTENT);
     }
 
     @Test
     void enforceSafetensorsFlagsEvenACleanCheckpoint() {
-        ScanReport r = scan(Corpus.read("real/torch2_state_dict.pt"), "m.pt",
+        ScanReport r = scan(dev.dualtrack.scanner.fixtures.RealFileFixtures.of("real/torch2_state_dict.pt"), "m.pt",
                 ScanPolicy.defaults().withEnforceSafetensors(true));
         assertThat(r.verdict().rule()).isEqualTo(ScanRules.ENFORCE_SAFETENSORS);
-        assertThat(scan(Corpus.read("real/model.safetensors"), "m.safetensors",
+        assertThat(scan(dev.dualtrack.scanner.fixtures.RealFileFixtures.of("real/model.safetensors"), "m.safetensors",
                 ScanPolicy.defaults().withEnforceSafetensors(true)).blocked()).isFalse();
     }
 
     @Test
     void profilesOpenExactlyWhatTheyName() {
         ScanPolicy numpy = ScanPolicy.defaults().withImports(ImportPolicy.of(List.of("numpy-object"), List.of()));
-        assertThat(scan(Corpus.read("real/array_object.npy"), "a.npy", numpy).blocked()).isFalse();
+        assertThat(scan(dev.dualtrack.scanner.fixtures.RealFileFixtures.of("real/array_object.npy"), "a.npy", numpy).blocked()).isFalse();
         ScanPolicy sk = ScanPolicy.defaults().withImports(ImportPolicy.of(List.of("sklearn"), List.of()));
-        assertThat(scan(Corpus.read("real/sklearn_pipeline.pkl"), "p.pkl", sk).blocked()).isFalse();
+        assertThat(scan(dev.dualtrack.scanner.fixtures.RealFileFixtures.of("real/sklearn_pipeline.pkl"), "p.pkl", sk).blocked()).isFalse();
     }
 
     @Test
     void joblibInlineArraysAreSkippedByTheirExactLengthPlainOrCompressed() {
         ScanPolicy sk = ScanPolicy.defaults().withImports(ImportPolicy.of(List.of("sklearn"), List.of()));
-        ScanReport plain = scan(Corpus.read("real/sklearn_pipeline.joblib"), "p.joblib", sk);
+        ScanReport plain = scan(dev.dualtrack.scanner.fixtures.RealFileFixtures.of("real/sklearn_pipeline.joblib"), "p.joblib", sk);
         assertThat(plain.format()).isEqualTo("joblib");
         assertThat(plain.blocked()).as(plain.findings().toString()).isFalse();
-        ScanReport zlib = scan(Corpus.read("real/sklearn_pipeline_zlib.joblib"), "p.joblib", sk);
+        ScanReport zlib = scan(dev.dualtrack.scanner.fixtures.RealFileFixtures.of("real/sklearn_pipeline_zlib.joblib"), "p.joblib", sk);
         assertThat(zlib.format()).isEqualTo("zlib+joblib");
         assertThat(zlib.blocked()).as(zlib.findings().toString()).isFalse();
         // Without the profile, the same file is a policy block, not a parse error.
-        assertThat(scan(Corpus.read("real/sklearn_pipeline.joblib"), "p.joblib").findings())
+        assertThat(scan(dev.dualtrack.scanner.fixtures.RealFileFixtures.of("real/sklearn_pipeline.joblib"), "p.joblib").findings())
                 .extracting(Finding::rule).containsOnly(ScanRules.PICKLE_UNKNOWN_IMPORT);
     }
 

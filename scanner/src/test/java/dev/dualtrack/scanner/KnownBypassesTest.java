@@ -5,13 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import org.junit.jupiter.api.Test;
 
 /**
- * Regression cases named after the advisory or report they come from (model-scanners.md §4), each on the
+ * Regression cases named after the advisory or report they come from (docs/scanning.md lists the formats; each test names its advisory), each on the
  * peer's own sample in the shared corpus, each in every chunking.
  */
 class KnownBypassesTest {
 
     static ScanReport scan(String path) {
-        return FileScannerTest.scan(Corpus.read(path), path);
+        return FileScannerTest.scan(dev.dualtrack.scanner.fixtures.RealFileFixtures.of(path), path);
     }
 
     static String rule(String path) {

@@ -23,7 +23,7 @@ import java.util.concurrent.TimeUnit;
  * {@link StreamingRelay}.
  *
  * <ol>
- *   <li>Known hash, known verdict: a cached block is refused at once, before any byte (DESIGN.md, "Known
+ *   <li>Known hash, known verdict: a cached block is refused at once, before any byte (docs/ARCHITECTURE.md, "Known
  *       verdicts first").</li>
  *   <li>Known hash, cached blob: served from disk, with ranges.</li>
  *   <li>Otherwise one fetch per blob (by hash, or by URL when the hash is not announced). Requests that arrive

@@ -1,7 +1,7 @@
 package dev.dualtrack.proxy.relay;
 
 /**
- * When the client sees response headers (DESIGN.md, "Relay semantics").
+ * When the client sees response headers (docs/ARCHITECTURE.md, "The commit point").
  *
  * <ul>
  *   <li>{@code HOLD_UNTIL_VERDICT}: nothing is sent until the verdict, so a block is a clean 403. Bounded by

@@ -54,7 +54,7 @@ import org.slf4j.LoggerFactory;
  * only exception is file I/O: cache writes and the commit run in order on a file-I/O thread (QueuedBlobWriter).
  */
 
-/** Relays one upstream body to one client: hash, inspect, hold the tail, release, commit (DESIGN.md). */
+/** Relays one upstream body to one client: hash, inspect, hold the tail, release, commit (docs/ARCHITECTURE.md). */
 final class StreamingRelay implements UpstreamListener, ResponseStream {
     private static final Logger LOG = LoggerFactory.getLogger(StreamingRelay.class);
     /**

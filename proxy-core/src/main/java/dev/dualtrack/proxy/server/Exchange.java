@@ -28,7 +28,7 @@ import java.nio.charset.StandardCharsets;
  *
  * <p>A response is either whole ({@link #respond}) or streamed ({@link #sendHead}, {@link #sendContent},
  * {@link #finish}); a stream that cannot complete ends with {@link #abort}, which closes the connection so the
- * client sees a failed transfer, never a short file that looks complete (DESIGN.md, commit point). Before the
+ * client sees a failed transfer, never a short file that looks complete (docs/ARCHITECTURE.md, "The commit point"). Before the
  * head is sent, any refusal is still a clean error response and the connection stays open.
  *
  * <p>The request's bytes were copied out of Netty's buffers when it arrived, so an exchange may be answered

@@ -12,7 +12,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Reads a GGUF file's metadata key/value section (ggml's gguf.md: magic, version, tensor count, KV count, then
+ * Reads a GGUF file's metadata key/value section (ggml's GGUF specification: magic, version, tensor count, KV count, then
  * typed KV pairs) to find {@code tokenizer.chat_template*}. A template whose Jinja reaches Python internals
  * through dunder attributes ({@code __class__}, {@code __mro__}, {@code __subclasses__}, {@code __globals__},
  * {@code __builtins__}, …) is the llama-cpp-python SSTI of CVE-2024-34359 and is blocked; ordinary templates

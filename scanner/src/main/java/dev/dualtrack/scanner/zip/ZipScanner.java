@@ -29,7 +29,7 @@ import java.util.zip.Inflater;
  * first entry or after the end record.
  *
  * torch.save writes stored entries with sizes 0 in the local header and a data descriptor after the data
- * (model-scanners.md §11), so the end of such an entry is found by searching for a descriptor whose CRC-32 and
+ * (the zip reader differences peers document), so the end of such an entry is found by searching for a descriptor whose CRC-32 and
  * sizes match the bytes seen so far and which is followed by another signature. A pickle can forge such a
  * descriptor; then the entry we scanned is shorter than the central directory says, the cross-check fails, and
  * because the relay holds everything from the central directory on (holdFrom), the client never gets it whole.

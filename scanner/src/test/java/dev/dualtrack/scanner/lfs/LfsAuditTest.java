@@ -15,7 +15,7 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Pointers, .lfsconfig and .gitattributes as git-lfs writes them (git-lfs docs/spec.md, git-config(1)). */
+/** Pointers, .lfsconfig and .gitattributes as git-lfs writes them (the Git LFS pointer specification, git-config(1)). */
 class LfsAuditTest {
     static final byte[] OBJECT = "pretend these are weights".getBytes(StandardCharsets.US_ASCII);
 
