@@ -24,8 +24,12 @@ final class DualtrackServer implements AutoCloseable {
         ProxyRuntime runtime = ProxyRuntime.create(config, audit, Clock.systemUTC());
         try {
             primeMetrics(runtime, config);
+            config.cache().shared().ifPresent(shared -> runtime.shareThrough(s3(shared.s3(),
+                    dev.dualtrack.config.Secrets.environment())));
             Router router = runtime.newRouter();
-            router.add("/pypi", pypi(runtime, config));
+            dev.dualtrack.pypi.PypiRoute pypi = pypi(runtime, config);
+            runtime.sharedFirstSeen().ifPresent(pypi::shareFirstSeen);
+            router.add("/pypi", pypi);
             router.add("/hf", dev.dualtrack.hf.HfRoute.create(runtime, dev.dualtrack.config.Secrets.environment()));
             runtime.start(router);
             return new DualtrackServer(runtime);
@@ -33,6 +37,17 @@ final class DualtrackServer implements AutoCloseable {
             runtime.close();
             throw e;
         }
+    }
+
+    /** The fleet's shared store: credentials from the environment variables the config names. */
+    static dev.dualtrack.store.s3.S3SharedStore s3(dev.dualtrack.config.CacheConfig.S3 c,
+            dev.dualtrack.config.Secrets secrets) {
+        String access = secrets.get(c.accessKeyEnv()).orElseThrow(() -> new IllegalStateException(
+                "cache.shared.s3.access-key-env names " + c.accessKeyEnv() + ", which is not set"));
+        String secret = secrets.get(c.secretKeyEnv()).orElseThrow(() -> new IllegalStateException(
+                "cache.shared.s3.secret-key-env names " + c.secretKeyEnv() + ", which is not set"));
+        return new dev.dualtrack.store.s3.S3SharedStore(c.endpoint(), c.bucket(), c.region(), c.prefix(),
+                c.pathStyle(), access, secret, c.timeout());
     }
 
     private static dev.dualtrack.pypi.PypiRoute pypi(ProxyRuntime runtime, DualtrackConfig config) {

@@ -1,7 +1,9 @@
 package dev.dualtrack.config;
 
 import java.nio.file.Path;
+import java.net.URI;
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * The content-addressed blob cache on disk and the in-memory metadata and verdict caches.
@@ -16,7 +18,33 @@ public record CacheConfig(
         @Default("64MiB") DataSize metadataMaxSize,
         @Default("24h") Duration verdictTtl,
         @Default("100000") long verdictMaxEntries,
-        @Default("false") boolean prefetch) {
+        @Default("false") boolean prefetch,
+        Optional<Shared> shared) {
+
+    /**
+     * Fleet mode: replicas share verdicts and first-seen hashes through an S3-compatible bucket. Credentials are
+     * read from the environment variables the config names.
+     */
+    public record Shared(S3 s3) {
+    }
+
+    /** An S3-compatible bucket: AWS S3, MinIO, Ceph RGW, or GCS in interop mode. */
+    public record S3(
+            URI endpoint,
+            String bucket,
+            @Default("us-east-1") String region,
+            @Default("dualtrack/") String prefix,
+            @Default("true") boolean pathStyle,
+            String accessKeyEnv,
+            String secretKeyEnv,
+            @Default("10s") Duration timeout) {
+        public S3 {
+            if (!endpoint.getScheme().matches("https?") || endpoint.getUserInfo() != null) {
+                throw new IllegalArgumentException("endpoint must be an http(s) URL without credentials");
+            }
+            Checks.positive(timeout, "timeout");
+        }
+    }
 
     public CacheConfig {
         if (maxSize.bytes() < (1 << 20)) {

@@ -16,6 +16,8 @@ import io.netty.channel.EventLoopGroup;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import dev.dualtrack.proxy.store.SharedStoreClient;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
 
@@ -102,6 +104,40 @@ public final class ProxyRuntime implements AutoCloseable {
         return fetcher;
     }
 
+    private Optional<SharedStoreClient> sharedStore = Optional.empty();
+    private Optional<dev.dualtrack.proxy.store.SharedFirstSeen> sharedFirstSeen = Optional.empty();
+
+    /**
+     * Fleet mode: shares blocks and the first-seen ledger with the other replicas through {@code store}. Call
+     * before {@link #start}. The verdicts are trusted only between replicas whose verdict-deciding settings (the
+     * {@code hf} scanner settings) are the same: their hash is the policy version.
+     */
+    public void shareThrough(dev.dualtrack.proxy.store.SharedStore store) {
+        SharedStoreClient client = new SharedStoreClient(store, metrics,
+                config.cache().shared().map(s -> s.s3().timeout()).orElse(java.time.Duration.ofSeconds(10)), 8);
+        this.sharedStore = Optional.of(client);
+        fetcher.share(new dev.dualtrack.proxy.store.SharedVerdicts(client, policyVersion(config)));
+        this.sharedFirstSeen = Optional.of(new dev.dualtrack.proxy.store.SharedFirstSeen(client));
+        org.slf4j.LoggerFactory.getLogger(ProxyRuntime.class).info("fleet mode: sharing verdicts and first-seen "
+                + "hashes through {}", client.describe());
+    }
+
+    /** The fleet's first-seen ledger, in fleet mode. */
+    public Optional<dev.dualtrack.proxy.store.SharedFirstSeen> sharedFirstSeen() {
+        return sharedFirstSeen;
+    }
+
+    /** What decides a verdict besides the bytes: the scanner's settings, and this scanner's generation. */
+    static String policyVersion(DualtrackConfig config) {
+        String settings = "scanner-2|" + config.hf().pickle() + "|" + config.hf().enforceSafetensors();
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(settings.getBytes(java.nio.charset.StandardCharsets.UTF_8))).substring(0, 16);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     public AuditLog audit() {
         return audit;
     }
@@ -181,6 +217,7 @@ public final class ProxyRuntime implements AutoCloseable {
     @Override
     public void close() {
         servers.forEach(ProxyServer::close);
+        sharedStore.ifPresent(SharedStoreClient::close);
         upstream.close();
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         audit.close();

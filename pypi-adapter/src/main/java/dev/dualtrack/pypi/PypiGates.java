@@ -45,16 +45,36 @@ final class PypiGates {
 
     /** A file request: runs the gates; false when it was refused (recorded and answered). */
     boolean admitFile(Exchange ex, ProjectResolver.Found found, SimpleFile f, String filename, Optional<String> sha,
-            FileOrigins origins, String link) {
+            FileOrigins origins, String link, List<Verdict> fleet) {
         String project = found.page().name();
         DecisionRecorder.Subject subject = subject(ex, project, filename, f.sha256().orElse(""));
         return gates.admit(ex, Refusals.PLAIN, subject, Filenames.version(project, f.filename()), List.of(
+                () -> fleet,
                 () -> typosquat(subject, found),
                 () -> fileRules(project, f, found.upstream().appliesPublicRules(), subject),
                 () -> sha.isPresent() ? List.of() : List.of(Verdict.block(PypiRules.HASH_MISMATCH, "the index "
                         + "announced no sha256 for " + filename + ", so its bytes cannot be verified")),
                 () -> origins.refusal(link).map(why -> List.of(Verdict.block(PypiRules.FILE_HOST, why)))
                         .orElse(List.of())));
+    }
+
+    /**
+     * What the fleet's first-seen ledger says, as blocks: another first hash is tampering (the same rule as the
+     * local ledger's); a ledger that cannot be asked refuses a first sighting, since serving it would forget what
+     * the fleet knows the file to be.
+     */
+    static List<Verdict> fleetBlocks(dev.dualtrack.proxy.store.SharedFirstSeen.Answer answer, String filename) {
+        if (answer instanceof dev.dualtrack.proxy.store.SharedFirstSeen.Conflict c) {
+            return List.of(Verdict.block(PypiRules.HASH_MISMATCH, filename + " is announced with another sha256 "
+                    + "than the one the fleet first saw for it (" + c.firstSha256() + "): a filename never changes "
+                    + "its bytes on PyPI, so this is tampering"));
+        }
+        if (answer instanceof dev.dualtrack.proxy.store.SharedFirstSeen.Unreachable u || answer == null) {
+            return List.of(Verdict.block(PypiRules.HASH_MISMATCH, "the fleet's first-seen ledger (the shared store) "
+                    + "cannot be reached, so the first sighting of " + filename + " cannot be confirmed; it is "
+                    + "refused until the store answers"));
+        }
+        return List.of();
     }
 
     /** The project's block that stands after policy, for the routes that answer a hidden project with a 404. */

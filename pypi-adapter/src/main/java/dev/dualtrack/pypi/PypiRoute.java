@@ -202,27 +202,50 @@ public final class PypiRoute implements Route {
                     : f.get().sha256();
             String link = f.get().url() + (metadata ? ".metadata" : "");
             FileOrigins origins = origins(found.upstream());
-            if (!gates.admitFile(ex, found, f.get(), filename, sha, origins, link)) {
-                return; // refused, recorded and answered by the gates
+            if (fleetFirstSeen.isPresent() && f.get().sha256().isPresent()) {
+                // Fleet mode: the first hash any replica saw for this file decides, before the other gates.
+                then(ex, fleetFirstSeen.get().confirm("pypi", project, distribution, f.get().sha256().get()),
+                        (answer, e) -> fetch(ex, found, f.get(), filename, sha, origins, link, metadata,
+                                PypiGates.fleetBlocks(answer, distribution)));
+                return;
             }
-            URI source = URI.create(link);
-            HttpHeaders headers = resolver.headersFor(found.upstream());
-            headers.remove(HttpHeaderNames.ACCEPT);
-            if (!origins.sendsCredentials(link)) {
-                headers.remove(HttpHeaderNames.AUTHORIZATION);
-            }
-            DecisionRecorder.Subject subject = new DecisionRecorder.Subject(ex.clientAddress(), "pypi", project,
-                    filename, f.get().sha256().orElse(""));
-            FetchSpec spec = FetchSpec.builder(subject, new UpstreamRequest(HttpMethod.GET, source, headers,
-                            RedirectPolicy.NONE))
-                    .expectedSha256(sha.get())
-                    .version(Filenames.version(project, distribution))
-                    .hashMismatchRule(PypiRules.HASH_MISMATCH)
-                    .redirectRule(PypiRules.REDIRECT_HOST)
-                    .contentType(metadata ? "text/plain; charset=utf-8" : "application/octet-stream")
-                    .build();
-            fetcher.serve(ex, spec);
+            fetch(ex, found, f.get(), filename, sha, origins, link, metadata, List.of());
         });
+    }
+
+    /** The file's gates (with what the fleet's ledger said, if asked), then the fetch through the relay. */
+    private void fetch(Exchange ex, ProjectResolver.Found found, SimpleFile f, String filename,
+            Optional<String> sha, FileOrigins origins, String link, boolean metadata,
+            List<dev.dualtrack.scanner.Verdict> fleet) {
+        String project = found.page().name();
+        if (!gates.admitFile(ex, found, f, filename, sha, origins, link, fleet)) {
+            return; // refused, recorded and answered by the gates
+        }
+        URI source = URI.create(link);
+        HttpHeaders headers = resolver.headersFor(found.upstream());
+        headers.remove(HttpHeaderNames.ACCEPT);
+        if (!origins.sendsCredentials(link)) {
+            headers.remove(HttpHeaderNames.AUTHORIZATION);
+        }
+        DecisionRecorder.Subject subject = new DecisionRecorder.Subject(ex.clientAddress(), "pypi", project,
+                filename, f.sha256().orElse(""));
+        FetchSpec spec = FetchSpec.builder(subject, new UpstreamRequest(HttpMethod.GET, source, headers,
+                        RedirectPolicy.NONE))
+                .expectedSha256(sha.get())
+                .version(Filenames.version(project, f.filename()))
+                .hashMismatchRule(PypiRules.HASH_MISMATCH)
+                .redirectRule(PypiRules.REDIRECT_HOST)
+                .contentType(metadata ? "text/plain; charset=utf-8" : "application/octet-stream")
+                .build();
+        fetcher.serve(ex, spec);
+    }
+
+    private Optional<dev.dualtrack.proxy.store.SharedFirstSeen> fleetFirstSeen = Optional.empty();
+
+    /** Fleet mode: the first-seen ledger shared with the other replicas. */
+    public PypiRoute shareFirstSeen(dev.dualtrack.proxy.store.SharedFirstSeen ledger) {
+        this.fleetFirstSeen = Optional.of(ledger);
+        return this;
     }
 
     private FileOrigins origins(dev.dualtrack.config.PypiConfig.Upstream u) {

@@ -73,6 +73,25 @@ public final class ProxyMetrics {
                 .tag("track", track).tag("rule", rule).register(registry).increment();
     }
 
+    /** One shared-store request: {@code op} (get, put, create), {@code outcome} (ok, missing, exists, error, timeout). */
+    public void sharedStore(String op, String outcome, long nanos) {
+        Counter.builder("dualtrack.shared.store.requests").description("Requests to the shared object store")
+                .tag("op", op).tag("outcome", outcome).register(registry).increment();
+        io.micrometer.core.instrument.Timer.builder("dualtrack.shared.store").description("Shared store request time")
+                .tag("op", op).serviceLevelObjectives(UPSTREAM_BUCKETS).register(registry)
+                .record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+    }
+
+    /** The shared store's series from start-up, so its alerts see zeros rather than no data. */
+    public void primeSharedStore() {
+        for (String op : java.util.List.of("get", "put", "create")) {
+            for (String outcome : java.util.List.of("ok", "missing", "exists", "error", "timeout")) {
+                Counter.builder("dualtrack.shared.store.requests").description("Requests to the shared object store")
+                        .tag("op", op).tag("outcome", outcome).register(registry);
+            }
+        }
+    }
+
     public void request(String track, String outcome) {
         Counter.builder("dualtrack.requests").description("Requests by track and outcome")
                 .tag("track", track).tag("outcome", outcome).register(registry).increment();

@@ -73,7 +73,26 @@ public final class BlobFetcher {
     }
 
     public void serve(Exchange ex, FetchSpec spec) {
+        // Fleet mode: a block another replica found for these bytes refuses them here too, before any byte.
+        Optional<dev.dualtrack.proxy.store.SharedVerdicts> shared = memory.shared();
+        if (shared.isPresent() && spec.expectedSha256().isPresent()
+                && memory.bySha256(spec.expectedSha256().get()).isEmpty() && cache.find(spec.expectedSha256().get())
+                        .isEmpty()) {
+            String sha = spec.expectedSha256().get();
+            dev.dualtrack.proxy.server.Callbacks.then(ex, shared.get().lookup(sha), (v, error) -> {
+                if (v != null) {
+                    v.ifPresent(block -> memory.rememberLocally(block, sha, Optional.empty()));
+                }
+                serve(ex, spec, 1);
+            });
+            return;
+        }
         serve(ex, spec, 1);
+    }
+
+    /** Shares this replica's blocks with the fleet and looks theirs up (fleet mode). */
+    public void share(dev.dualtrack.proxy.store.SharedVerdicts verdicts) {
+        memory.share(verdicts);
     }
 
     private void serve(Exchange ex, FetchSpec spec, int attempt) {

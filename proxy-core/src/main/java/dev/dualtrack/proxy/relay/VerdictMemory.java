@@ -43,8 +43,25 @@ public final class VerdictMemory {
         return Optional.ofNullable(byDigest.getIfPresent(GIT_BLOB + oid.toLowerCase(Locale.ROOT)));
     }
 
-    /** The verdict about bytes read whole, under each digest they were hashed to. */
+    /** Fleet mode: blocks are also shared through the object store (set once, at start-up). */
+    private volatile Optional<dev.dualtrack.proxy.store.SharedVerdicts> shared = Optional.empty();
+
+    public void share(dev.dualtrack.proxy.store.SharedVerdicts verdicts) {
+        this.shared = Optional.of(verdicts);
+    }
+
+    Optional<dev.dualtrack.proxy.store.SharedVerdicts> shared() {
+        return shared;
+    }
+
+    /** The verdict about bytes read whole, under each digest they were hashed to (and shared, if a block). */
     public void remember(Verdict v, String sha256, Optional<String> gitBlob) {
+        rememberLocally(v, sha256, gitBlob);
+        shared.ifPresent(s -> s.publish(sha256, v));
+    }
+
+    /** As {@link #remember}, for a verdict another replica shared: kept here, not shared back. */
+    public void rememberLocally(Verdict v, String sha256, Optional<String> gitBlob) {
         byDigest.put(SHA256 + sha256, v);
         gitBlob.ifPresent(oid -> byDigest.put(GIT_BLOB + oid, v));
     }

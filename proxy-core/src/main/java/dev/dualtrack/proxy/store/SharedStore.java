@@ -1,0 +1,38 @@
+package dev.dualtrack.proxy.store;
+
+import java.io.IOException;
+import java.util.Optional;
+
+/**
+ * What replicas share through object storage (fleet mode): verdicts by digest and the first-seen hash ledger.
+ * Every call may block on the network, so callers run them off the event loops ({@link SharedStoreClient}).
+ * A store that is down or slow costs a replica its shared knowledge, never a download: every method fails with
+ * an {@link IOException}, and the caller decides what that means (the cache is only a cache; the first-seen
+ * ledger fails closed, see {@code SharedFirstSeen}).
+ *
+ * <p>Keys, under the configured prefix:
+ * <ul>
+ *   <li>{@code verdicts/<digest>.json}: a verdict with its findings and the policy version that produced it;</li>
+ *   <li>{@code first-seen/pypi/<project>/<filename>}: the sha256 first announced for that file, created with a
+ *       conditional write so exactly one first hash wins across the fleet.</li>
+ * </ul>
+ */
+public interface SharedStore extends AutoCloseable {
+    /** The object at {@code key}, or empty when there is none. */
+    Optional<byte[]> get(String key) throws IOException;
+
+    /** Writes {@code value} at {@code key}, replacing what was there. */
+    void put(String key, byte[] value) throws IOException;
+
+    /**
+     * Creates {@code key} with {@code value} unless it exists (a conditional write, {@code If-None-Match: *}).
+     * Returns the value now stored: {@code value} when this call created it, else the earlier one.
+     */
+    byte[] createIfAbsent(String key, byte[] value) throws IOException;
+
+    /** For logs and metrics: where the store is ({@code s3://bucket/prefix}). */
+    String describe();
+
+    @Override
+    void close();
+}
