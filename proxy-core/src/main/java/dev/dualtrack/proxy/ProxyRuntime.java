@@ -53,6 +53,7 @@ public final class ProxyRuntime implements AutoCloseable {
         io.micrometer.core.instrument.FunctionCounter.builder("dualtrack.audit.dropped", audit, AuditLog::dropped)
                 .description("Audit lines dropped because the audit writer could not keep up")
                 .register(metrics.registry());
+        metrics.primeSharedStore(); // at zero outside fleet mode too, so its alert's series always exists
         this.blobs = new BlobCache(config.cache().dir(), config.cache().maxSize().bytes(), metrics);
         this.caches = new Caches(config.cache(), ticker, ForkJoinPool.commonPool(), metrics.registry());
         this.upstream = new UpstreamClient(config.upstreamClient(), metrics);
