@@ -35,6 +35,8 @@ class FleetModeIT {
     static CliIT.Served two;
     static byte[] evil;
     static byte[] clean;
+    static byte[] shared;
+    static byte[] corrupted;
 
     static Path config(String name, FakeIndex index) throws Exception {
         Path cfg = dir.resolve(name + ".yaml");
@@ -65,7 +67,10 @@ class FleetModeIT {
         indexB = new FakeIndex(false).file("fleetpkg", WheelBuilder.filename("fleetpkg", "1.0"), swapped);
         evil = ModelFixtures.systemCallPickle("echo pwned");
         clean = ModelFixtures.safetensors(4096, 9);
-        hub = new FakeHub(REPO, COMMIT).lfsFile("evil.bin", evil, evil).lfsFile("model.safetensors", clean, clean);
+        shared = ModelFixtures.safetensors(300_000, 10);
+        corrupted = ModelFixtures.safetensors(200_000, 11);
+        hub = new FakeHub(REPO, COMMIT).lfsFile("evil.bin", evil, evil).lfsFile("model.safetensors", clean, clean)
+                .lfsFile("shared.safetensors", shared, shared).lfsFile("corrupted.safetensors", corrupted, corrupted);
         Map<String, String> env = Map.of("S3_KEY", "id", "S3_SECRET", "secret");
         one = CliIT.serve(config("one", indexA), env);
         two = CliIT.serve(config("two", indexB), env);
@@ -113,8 +118,60 @@ class FleetModeIT {
                 .as("replica 2 never fetched the swapped bytes").isZero();
     }
 
+    /** The bucket's object for a blob, read without credentials (S3Proxy runs with authorization off). */
+    static int objectStatus(byte[] blob) throws Exception {
+        String sha = FakeHub.sha256(blob);
+        java.net.http.HttpResponse<Void> r = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest
+                .newBuilder(s3.endpoint().resolve("/fleet/dualtrack/blobs/sha256/" + sha.substring(0, 2) + "/" + sha))
+                .build(), java.net.http.HttpResponse.BodyHandlers.discarding());
+        return r.statusCode();
+    }
+
+    static void awaitObject(byte[] blob, int status) throws Exception {
+        for (int i = 0; i < 100 && objectStatus(blob) != status; i++) {
+            Thread.sleep(100);
+        }
+        assertThat(objectStatus(blob)).isEqualTo(status);
+    }
+
     @Test
     @org.junit.jupiter.api.Order(3)
+    void aModelOneReplicaVerifiedIsServedToTheOtherFromTheStoreWithNoCdnRequest() throws Exception {
+        RawHttpClient.Response first = RawHttpClient.get(one.port(), "/hf/" + REPO + "/resolve/main/shared.safetensors");
+        assertThat(first.complete()).isTrue();
+        assertThat(first.body()).isEqualTo(shared);
+        awaitObject(shared, 200);
+        RawHttpClient.Response second = RawHttpClient.get(two.port(), "/hf/" + REPO
+                + "/resolve/main/shared.safetensors");
+        assertThat(second.status()).isEqualTo(200);
+        assertThat(second.complete()).isTrue();
+        assertThat(second.body()).isEqualTo(shared);
+        assertThat(hub.cdn().requests(cdnPath(shared))).as("only replica 1 asked the CDN").isEqualTo(1);
+    }
+
+    @Test
+    @org.junit.jupiter.api.Order(4)
+    void aCorruptedObjectInTheBucketIsNeverServedCompleteAndIsFetchedAgainFromUpstream() throws Exception {
+        assertThat(RawHttpClient.get(one.port(), "/hf/" + REPO + "/resolve/main/corrupted.safetensors").complete())
+                .isTrue();
+        awaitObject(corrupted, 200);
+        String sha = FakeHub.sha256(corrupted);
+        byte[] tampered = corrupted.clone();
+        tampered[tampered.length - 1] ^= 1;
+        s3.overwrite("fleet", "dualtrack/blobs/sha256/" + sha.substring(0, 2) + "/" + sha, tampered);
+        RawHttpClient.Response bad = RawHttpClient.get(two.port(), "/hf/" + REPO
+                + "/resolve/main/corrupted.safetensors");
+        assertThat(bad.status() == 200 && bad.complete()).as("the tampered copy never completes").isFalse();
+        awaitObject(corrupted, 404); // quarantined
+        RawHttpClient.Response good = RawHttpClient.get(two.port(), "/hf/" + REPO
+                + "/resolve/main/corrupted.safetensors");
+        assertThat(good.complete()).isTrue();
+        assertThat(good.body()).isEqualTo(corrupted);
+        assertThat(hub.cdn().requests(cdnPath(corrupted))).isEqualTo(2);
+    }
+
+    @Test
+    @org.junit.jupiter.api.Order(5)
     void withTheStoreDownModelsStillComeFromUpstreamAndNewPypiFilesFailClosed() throws Exception {
         s3.stop();
         RawHttpClient.Response model = RawHttpClient.get(two.port(), "/hf/" + REPO + "/resolve/main/model.safetensors");

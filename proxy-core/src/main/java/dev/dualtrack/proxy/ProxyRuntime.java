@@ -118,9 +118,12 @@ public final class ProxyRuntime implements AutoCloseable {
                 config.cache().shared().map(s -> s.s3().timeout()).orElse(java.time.Duration.ofSeconds(10)), 8);
         this.sharedStore = Optional.of(client);
         fetcher.share(new dev.dualtrack.proxy.store.SharedVerdicts(client, policyVersion(config)));
+        dev.dualtrack.proxy.store.SharedBlobs shared = new dev.dualtrack.proxy.store.SharedBlobs(client);
+        fetcher.shareBlobs(shared);
+        blobs.onCommit(shared::upload);
         this.sharedFirstSeen = Optional.of(new dev.dualtrack.proxy.store.SharedFirstSeen(client));
-        org.slf4j.LoggerFactory.getLogger(ProxyRuntime.class).info("fleet mode: sharing verdicts and first-seen "
-                + "hashes through {}", client.describe());
+        org.slf4j.LoggerFactory.getLogger(ProxyRuntime.class).info("fleet mode: sharing verdicts, verified blobs "
+                + "and first-seen hashes through {}", client.describe());
     }
 
     /** The fleet's first-seen ledger, in fleet mode. */

@@ -153,6 +153,14 @@ public final class BlobCache {
             totalBytes += size - (old == null ? 0 : old);
         }
         evict(sha256);
+        committed.accept(sha256, target);
+    }
+
+    private volatile java.util.function.BiConsumer<String, Path> committed = (sha, path) -> { };
+
+    /** Called with each newly committed blob (fleet mode uploads it to the shared store). */
+    public void onCommit(java.util.function.BiConsumer<String, Path> listener) {
+        this.committed = listener;
     }
 
     /** Removes least-recently-used blobs until the cache fits, never the one just committed. */

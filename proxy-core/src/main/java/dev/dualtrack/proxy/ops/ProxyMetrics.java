@@ -73,7 +73,7 @@ public final class ProxyMetrics {
                 .tag("track", track).tag("rule", rule).register(registry).increment();
     }
 
-    /** One shared-store request: {@code op} (get, put, create), {@code outcome} (ok, missing, exists, error, timeout). */
+    /** One shared-store request: {@code op} (get, put, create, head, presign, upload, delete), {@code outcome} (ok, missing, exists, error, timeout). */
     public void sharedStore(String op, String outcome, long nanos) {
         Counter.builder("dualtrack.shared.store.requests").description("Requests to the shared object store")
                 .tag("op", op).tag("outcome", outcome).register(registry).increment();
@@ -84,7 +84,7 @@ public final class ProxyMetrics {
 
     /** The shared store's series from start-up, so its alerts see zeros rather than no data. */
     public void primeSharedStore() {
-        for (String op : java.util.List.of("get", "put", "create")) {
+        for (String op : java.util.List.of("get", "put", "create", "head", "presign", "upload", "delete")) {
             for (String outcome : java.util.List.of("ok", "missing", "exists", "error", "timeout")) {
                 Counter.builder("dualtrack.shared.store.requests").description("Requests to the shared object store")
                         .tag("op", op).tag("outcome", outcome).register(registry);

@@ -73,21 +73,41 @@ public final class BlobFetcher {
     }
 
     public void serve(Exchange ex, FetchSpec spec) {
-        // Fleet mode: a block another replica found for these bytes refuses them here too, before any byte.
-        Optional<dev.dualtrack.proxy.store.SharedVerdicts> shared = memory.shared();
-        if (shared.isPresent() && spec.expectedSha256().isPresent()
-                && memory.bySha256(spec.expectedSha256().get()).isEmpty() && cache.find(spec.expectedSha256().get())
-                        .isEmpty()) {
-            String sha = spec.expectedSha256().get();
-            dev.dualtrack.proxy.server.Callbacks.then(ex, shared.get().lookup(sha), (v, error) -> {
-                if (v != null) {
-                    v.ifPresent(block -> memory.rememberLocally(block, sha, Optional.empty()));
-                }
-                serve(ex, spec, 1);
-            });
+        Optional<dev.dualtrack.proxy.store.SharedVerdicts> verdicts = memory.shared();
+        Optional<String> expected = spec.expectedSha256();
+        if (expected.isEmpty() || (verdicts.isEmpty() && sharedBlobs.isEmpty()) || cache.find(expected.get())
+                .isPresent() || memory.bySha256(expected.get()).filter(Verdict::blocked).isPresent()) {
+            serve(ex, spec, 1);
             return;
         }
-        serve(ex, spec, 1);
+        // Fleet mode: a block another replica found refuses these bytes before any byte; bytes another replica
+        // verified come from the shared store instead of the upstream (verified and held all the same).
+        String sha = expected.get();
+        java.util.concurrent.CompletableFuture<Optional<Verdict>> block = verdicts.map(v -> v.lookup(sha))
+                .orElse(java.util.concurrent.CompletableFuture.completedFuture(Optional.empty()));
+        java.util.concurrent.CompletableFuture<Optional<java.net.URI>> stored = sharedBlobs.map(b -> b.source(sha))
+                .orElse(java.util.concurrent.CompletableFuture.completedFuture(Optional.empty()));
+        dev.dualtrack.proxy.server.Callbacks.then(ex, block.thenCombine(stored, (v, b) -> new Object[] {v, b}),
+                (pair, error) -> {
+                    @SuppressWarnings("unchecked")
+                    Optional<Verdict> v = pair == null ? Optional.empty() : (Optional<Verdict>) pair[0];
+                    @SuppressWarnings("unchecked")
+                    Optional<java.net.URI> b = pair == null ? Optional.empty() : (Optional<java.net.URI>) pair[1];
+                    v.ifPresent(known -> memory.rememberLocally(known, sha, Optional.empty()));
+                    if (v.isEmpty() && b.isPresent()) {
+                        metrics.cacheHit("shared-blob");
+                        serve(ex, spec.fromSharedStore(b.get()), 1);
+                    } else {
+                        serve(ex, spec, 1);
+                    }
+                });
+    }
+
+    private Optional<dev.dualtrack.proxy.store.SharedBlobs> sharedBlobs = Optional.empty();
+
+    /** Reads verified bytes other replicas shared, and quarantines any that fail verification (fleet mode). */
+    public void shareBlobs(dev.dualtrack.proxy.store.SharedBlobs blobs) {
+        this.sharedBlobs = Optional.of(blobs);
     }
 
     /** Shares this replica's blocks with the fleet and looks theirs up (fleet mode). */
@@ -144,7 +164,11 @@ public final class BlobFetcher {
     private void lead(Exchange ex, FetchSpec spec, SingleFlight.Flight<FetchOutcome> flight) {
         StreamingRelay relayer = new StreamingRelay(ex, spec, relay, prefetch, cache, memory, recorder, judge,
                 outcome -> {
-            if (outcome.kind() == FetchOutcome.Kind.BLOCKED && !seenAsAnnounced(spec, outcome)) {
+            if (outcome.kind() == FetchOutcome.Kind.BLOCKED && spec.fromSharedStore()) {
+                // The shared copy did not verify: it is removed, and nothing is remembered against the file, so
+                // the next request fetches it from upstream.
+                spec.expectedSha256().ifPresent(sha -> sharedBlobs.ifPresent(b -> b.quarantine(sha)));
+            } else if (outcome.kind() == FetchOutcome.Kind.BLOCKED && !seenAsAnnounced(spec, outcome)) {
                 // Bytes never seen whole, or not the announced ones: what we know is about this location only.
                 String rule = outcome.verdict().rule();
                 memory.rememberAt(spec.location(), outcome.verdict(), rule.equals(spec.hashMismatchRule())

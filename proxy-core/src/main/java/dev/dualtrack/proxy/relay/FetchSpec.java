@@ -33,7 +33,8 @@ public record FetchSpec(
         String contentType,
         String revision,
         Optional<String> version,
-        Optional<GitBlob> expectedGitBlob) {
+        Optional<GitBlob> expectedGitBlob,
+        boolean fromSharedStore) {
 
     /**
      * A git blob id to verify, for files whose source names them that way (the Hub's regular files):
@@ -46,6 +47,18 @@ public record FetchSpec(
         Objects.requireNonNull(subject, "subject");
         Objects.requireNonNull(upstream, "upstream");
         expectedSha256 = expectedSha256.map(s -> s.toLowerCase(java.util.Locale.ROOT));
+    }
+
+    /**
+     * The same fetch with its bytes read from the fleet's shared store ({@code url}, presigned) instead of the
+     * upstream: verified against the same expected hash and inspected the same way, so a tampered object in the
+     * bucket is never served complete.
+     */
+    public FetchSpec fromSharedStore(java.net.URI url) {
+        return new FetchSpec(subject, new dev.dualtrack.proxy.upstream.UpstreamRequest(
+                io.netty.handler.codec.http.HttpMethod.GET, url, new DefaultHttpHeaders(),
+                dev.dualtrack.proxy.upstream.RedirectPolicy.NONE), expectedSha256, inspector, hashMismatchRule,
+                redirectRule, mode, refusals, clientHeaders, contentType, revision, version, expectedGitBlob, true);
     }
 
     /** The key that collapses concurrent fetches: the expected hash when known, else the URL. */
@@ -172,7 +185,7 @@ public record FetchSpec(
 
         public FetchSpec build() {
             return new FetchSpec(subject, upstream, expectedSha256, inspector, hashMismatchRule, redirectRule, mode,
-                    refusals, clientHeaders, contentType, revision, version, expectedGitBlob);
+                    refusals, clientHeaders, contentType, revision, version, expectedGitBlob, false);
         }
     }
 }

@@ -13,6 +13,7 @@ import java.util.Optional;
  * <p>Keys, under the configured prefix:
  * <ul>
  *   <li>{@code verdicts/<digest>.json}: a verdict with its findings and the policy version that produced it;</li>
+ *   <li>{@code blobs/sha256/<ab>/<hex>}: verified bytes, uploaded after their verdict;</li>
  *   <li>{@code first-seen/pypi/<project>/<filename>}: the sha256 first announced for that file, created with a
  *       conditional write so exactly one first hash wins across the fleet.</li>
  * </ul>
@@ -29,6 +30,21 @@ public interface SharedStore extends AutoCloseable {
      * Returns the value now stored: {@code value} when this call created it, else the earlier one.
      */
     byte[] createIfAbsent(String key, byte[] value) throws IOException;
+
+    /** Whether an object exists at {@code key}. */
+    boolean exists(String key) throws IOException;
+
+    /**
+     * A URL that GETs {@code key} for {@code ttl} without further credentials (a presigned URL), so the relay can
+     * fetch the object with its own client, verifying and holding it like any upstream body.
+     */
+    java.net.URI presignGet(String key, java.time.Duration ttl) throws IOException;
+
+    /** Uploads a file, streaming it (multipart beyond one part), so the heap never holds it. */
+    void putFile(String key, java.nio.file.Path file) throws IOException;
+
+    /** Deletes {@code key} (a corrupted object, found so by the relay's hash check). */
+    void delete(String key) throws IOException;
 
     /** For logs and metrics: where the store is ({@code s3://bucket/prefix}). */
     String describe();

@@ -22,6 +22,12 @@ public final class SharedStoreClient implements AutoCloseable {
     private final ProxyMetrics metrics;
     private final Duration timeout;
     private final ThreadPoolExecutor pool;
+    private final ThreadPoolExecutor uploads = new ThreadPoolExecutor(2, 2, 60, TimeUnit.SECONDS,
+            new ArrayBlockingQueue<>(256), r -> {
+                Thread t = new Thread(r, "dualtrack-shared-upload");
+                t.setDaemon(true);
+                return t;
+            });
 
     public SharedStoreClient(SharedStore store, ProxyMetrics metrics, Duration timeout, int threads) {
         this.store = store;
@@ -57,6 +63,39 @@ public final class SharedStoreClient implements AutoCloseable {
                 v -> java.util.Arrays.equals(v, value) ? "ok" : "exists");
     }
 
+    public CompletableFuture<Boolean> exists(String key) {
+        return run("head", () -> store.exists(key), v -> v ? "ok" : "missing");
+    }
+
+    public CompletableFuture<java.net.URI> presignGet(String key, Duration ttl) {
+        return run("presign", () -> store.presignGet(key, ttl), v -> "ok");
+    }
+
+    public CompletableFuture<Void> delete(String key) {
+        return run("delete", () -> {
+            store.delete(key);
+            return null;
+        }, v -> "ok");
+    }
+
+    /** Uploads on a pool of its own (a 50 GB upload must not hold up lookups), with no timeout. */
+    public CompletableFuture<Void> putFile(String key, java.nio.file.Path file) {
+        long start = System.nanoTime();
+        try {
+            return CompletableFuture.runAsync(() -> {
+                try {
+                    store.putFile(key, file);
+                } catch (IOException e) {
+                    throw new java.util.concurrent.CompletionException(e);
+                }
+            }, uploads).whenComplete((v, e) -> metrics.sharedStore("upload", e == null ? "ok" : "error",
+                    System.nanoTime() - start));
+        } catch (RejectedExecutionException e) {
+            metrics.sharedStore("upload", "error", 0);
+            return CompletableFuture.failedFuture(new IOException("the shared store's upload queue is full", e));
+        }
+    }
+
     @FunctionalInterface
     private interface Call<T> {
         T call() throws IOException;
@@ -88,6 +127,7 @@ public final class SharedStoreClient implements AutoCloseable {
     @Override
     public void close() {
         pool.shutdownNow();
+        uploads.shutdownNow();
         store.close();
     }
 }

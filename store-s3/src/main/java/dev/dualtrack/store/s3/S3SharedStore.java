@@ -31,6 +31,7 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  */
 public final class S3SharedStore implements SharedStore {
     private final S3Client s3;
+    private final software.amazon.awssdk.services.s3.presigner.S3Presigner presigner;
     private final String bucket;
     private final String prefix;
     private final String describe;
@@ -53,6 +54,14 @@ public final class S3SharedStore implements SharedStore {
                         .WHEN_REQUIRED)
                 .responseChecksumValidation(software.amazon.awssdk.core.checksums.ResponseChecksumValidation
                         .WHEN_REQUIRED)
+                .build();
+        this.presigner = software.amazon.awssdk.services.s3.presigner.S3Presigner.builder()
+                .endpointOverride(endpoint)
+                .region(Region.of(region))
+                .serviceConfiguration(software.amazon.awssdk.services.s3.S3Configuration.builder()
+                        .pathStyleAccessEnabled(pathStyle).build())
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKey,
+                        secretKey)))
                 .build();
     }
 
@@ -104,6 +113,116 @@ public final class S3SharedStore implements SharedStore {
         return get(key).orElseThrow(() -> new IOException(key + " is missing right after it was written"));
     }
 
+    /** Parts of 64 MiB: a 50 GB model is under 800 parts (S3 allows 10,000), and a part is streamed, not held. */
+    static final long PART = 64L << 20;
+
+    @Override
+    public boolean exists(String key) throws IOException {
+        try {
+            s3.headObject(software.amazon.awssdk.services.s3.model.HeadObjectRequest.builder().bucket(bucket)
+                    .key(prefix + key).build());
+            return true;
+        } catch (NoSuchKeyException e) {
+            return false;
+        } catch (S3Exception e) {
+            if (e.statusCode() == 404) {
+                return false;
+            }
+            throw new IOException("HEAD " + key + ": " + e.statusCode(), e);
+        } catch (SdkException e) {
+            throw new IOException("HEAD " + key + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public URI presignGet(String key, Duration ttl) throws IOException {
+        try {
+            return presigner.presignGetObject(software.amazon.awssdk.services.s3.presigner.model
+                    .GetObjectPresignRequest.builder().signatureDuration(ttl).getObjectRequest(GetObjectRequest
+                            .builder().bucket(bucket).key(prefix + key).build()).build()).url().toURI();
+        } catch (SdkException | java.net.URISyntaxException e) {
+            throw new IOException("presign " + key + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void putFile(String key, java.nio.file.Path file) throws IOException {
+        long size = java.nio.file.Files.size(file);
+        try {
+            if (size <= PART) {
+                s3.putObject(PutObjectRequest.builder().bucket(bucket).key(prefix + key).build(),
+                        RequestBody.fromFile(file));
+                return;
+            }
+            String upload = s3.createMultipartUpload(software.amazon.awssdk.services.s3.model
+                    .CreateMultipartUploadRequest.builder().bucket(bucket).key(prefix + key).build()).uploadId();
+            java.util.List<software.amazon.awssdk.services.s3.model.CompletedPart> parts = new java.util.ArrayList<>();
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file)) {
+                for (long offset = 0, n = 1; offset < size; offset += PART, n++) {
+                    long len = Math.min(PART, size - offset);
+                    java.io.InputStream in = java.nio.channels.Channels.newInputStream(ch.position(offset));
+                    String etag = s3.uploadPart(software.amazon.awssdk.services.s3.model.UploadPartRequest.builder()
+                            .bucket(bucket).key(prefix + key).uploadId(upload).partNumber((int) n)
+                            .contentLength(len).build(), RequestBody.fromInputStream(new BoundedInput(in, len), len))
+                            .eTag();
+                    parts.add(software.amazon.awssdk.services.s3.model.CompletedPart.builder().partNumber((int) n)
+                            .eTag(etag).build());
+                }
+                s3.completeMultipartUpload(software.amazon.awssdk.services.s3.model.CompleteMultipartUploadRequest
+                        .builder().bucket(bucket).key(prefix + key).uploadId(upload)
+                        .multipartUpload(m -> m.parts(parts)).build());
+            } catch (IOException | SdkException e) {
+                s3.abortMultipartUpload(b -> b.bucket(bucket).key(prefix + key).uploadId(upload));
+                throw e;
+            }
+        } catch (SdkException e) {
+            throw new IOException("upload " + key + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** At most {@code left} bytes of a stream, without closing the file channel under it. */
+    private static final class BoundedInput extends java.io.FilterInputStream {
+        private long left;
+
+        BoundedInput(java.io.InputStream in, long left) {
+            super(in);
+            this.left = left;
+        }
+
+        @Override
+        public int read() throws IOException {
+            if (left <= 0) {
+                return -1;
+            }
+            int b = super.read();
+            left -= b < 0 ? 0 : 1;
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (left <= 0) {
+                return -1;
+            }
+            int n = super.read(b, off, (int) Math.min(len, left));
+            left -= Math.max(n, 0);
+            return n;
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    @Override
+    public void delete(String key) throws IOException {
+        try {
+            s3.deleteObject(b -> b.bucket(bucket).key(prefix + key));
+        } catch (SdkException e) {
+            throw new IOException("DELETE " + key + ": " + e.getMessage(), e);
+        }
+    }
+
     @Override
     public String describe() {
         return describe;
@@ -112,5 +231,6 @@ public final class S3SharedStore implements SharedStore {
     @Override
     public void close() {
         s3.close();
+        presigner.close();
     }
 }
