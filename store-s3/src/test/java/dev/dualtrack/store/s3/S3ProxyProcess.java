@@ -25,6 +25,11 @@ public final class S3ProxyProcess implements AutoCloseable {
     }
 
     public static S3ProxyProcess start(Path dir) throws Exception {
+        return start(dir, false);
+    }
+
+    /** With {@code onDisk}, objects are files under {@code dir} (the filesystem backend), for large ones. */
+    public static S3ProxyProcess start(Path dir, boolean onDisk) throws Exception {
         Path jar = Path.of(System.getProperty("s3proxy.jar", "target/s3proxy.jar")).toAbsolutePath();
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
@@ -32,8 +37,10 @@ public final class S3ProxyProcess implements AutoCloseable {
         }
         Path conf = dir.resolve("s3proxy.conf");
         Files.writeString(conf, String.join("\n", "s3proxy.authorization=none",
-                "s3proxy.endpoint=http://127.0.0.1:" + port, "jclouds.provider=transient", "jclouds.identity=id",
-                "jclouds.credential=secret", ""));
+                "s3proxy.endpoint=http://127.0.0.1:" + port,
+                "jclouds.provider=" + (onDisk ? "filesystem" : "transient"),
+                onDisk ? "jclouds.filesystem.basedir=" + Files.createDirectories(dir.resolve("objects")) : "",
+                "jclouds.identity=id", "jclouds.credential=secret", ""));
         Process p = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m", "-jar", jar.toString(), "--properties", conf.toString()))
                 .redirectErrorStream(true).redirectOutput(dir.resolve("s3proxy.log").toFile()).start();

@@ -1,0 +1,118 @@
+package dev.dualtrack.load;
+
+import dev.dualtrack.config.ConfigLoader;
+import dev.dualtrack.config.DualtrackConfig;
+import dev.dualtrack.proxy.ProxyRuntime;
+import dev.dualtrack.proxy.ops.AuditLog;
+import dev.dualtrack.proxy.ops.DecisionRecorder;
+import dev.dualtrack.proxy.relay.FetchSpec;
+import dev.dualtrack.proxy.server.Router;
+import dev.dualtrack.proxy.upstream.UpstreamRequest;
+import dev.dualtrack.store.s3.S3ProxyProcess;
+import dev.dualtrack.store.s3.S3SharedStore;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Fleet mode's read path: a large blob another replica verified, served from the shared store through the relay
+ * (hashed, verified, tail held, written to the local cache), as a ratio to a direct GET of the same object from
+ * the same S3 server in the same run. S3Proxy runs as a process with its filesystem backend; this JVM (the proxy)
+ * runs with -Xmx256m, and the peak heap after each run is reported.
+ *
+ * <pre>
+ * ./mvnw -q -B -pl load-tests -am install -DskipTests
+ * ./mvnw -q -B -pl load-tests exec:exec@shared-store [-Dsize.mib=2048] [-Druns=3]
+ * </pre>
+ * Needs sha256sum and curl on the PATH.
+ */
+public final class SharedStoreThroughput {
+    private SharedStoreThroughput() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        long size = Long.getLong("size.mib", 2048) << 20;
+        int runs = Integer.getInteger("runs", 3);
+        Path dir = Files.createTempDirectory("dualtrack-shared-bench");
+        Path file = dir.resolve("body.bin");
+        System.out.printf("writing %d MiB of random bytes to %s%n", size >> 20, file);
+        RelayThroughput.run("dd", "if=/dev/urandom", "of=" + file, "bs=1M", "count=" + (size >> 20), "status=none");
+        String sha = RelayThroughput.run("sha256sum", file.toString()).split("\\s+")[0];
+        try (S3ProxyProcess s3 = S3ProxyProcess.start(Files.createDirectories(dir.resolve("s3")), true)) {
+            s3.createBucket("fleet");
+            String key = "blobs/sha256/" + sha.substring(0, 2) + "/" + sha;
+            long t0 = System.nanoTime();
+            try (S3SharedStore store = new S3SharedStore(s3.endpoint(), "fleet", "us-east-1", "bench/", true, "id",
+                    "secret", Duration.ofSeconds(60))) {
+                store.putFile(key, file);
+            }
+            double upload = size / ((System.nanoTime() - t0) / 1e9) / 1e6;
+            String direct = s3.endpoint() + "/fleet/bench/" + key;
+            List<Double> directRuns = new ArrayList<>();
+            List<Double> proxied = new ArrayList<>();
+            List<Long> peaks = new ArrayList<>();
+            DualtrackConfig config = ConfigLoader.parse("bench", "listen: {port: 0}\ncache: {dir: '" + dir.resolve(
+                    "data") + "', max-size: 64GiB, shared: {s3: {endpoint: '" + s3.endpoint() + "', bucket: fleet, "
+                    + "prefix: 'bench/', access-key-env: K, secret-key-env: S, timeout: 60s}}}\n");
+            try (ProxyRuntime rt = ProxyRuntime.create(config, AuditLog.inMemory(false, l -> { }), Clock.systemUTC())) {
+                rt.shareThrough(new S3SharedStore(s3.endpoint(), "fleet", "us-east-1", "bench/", true, "id", "secret",
+                        Duration.ofSeconds(60)));
+                // The upstream is a closed port: every byte must come from the shared store.
+                Router router = rt.newRouter().add("/files", ex -> rt.fetcher().serve(ex, FetchSpec.builder(
+                        new DecisionRecorder.Subject(ex.clientAddress(), "bench", "body", "body.bin", ""),
+                        UpstreamRequest.get(java.net.URI.create("http://127.0.0.1:9/never"))).expectedSha256(sha)
+                        .build()));
+                rt.start(router);
+                for (int i = 0; i < runs; i++) {
+                    directRuns.add(RelayThroughput.curl(direct, size));
+                    RelayThroughput.awaitSettled(rt);
+                    RelayThroughput.run("rm", "-rf", dir.resolve("data").resolve("blobs").toString());
+                    resetPeaks();
+                    proxied.add(RelayThroughput.curl("http://127.0.0.1:" + rt.port() + "/files/body.bin?run=" + i,
+                            size));
+                    peaks.add(peakHeap());
+                }
+            }
+            System.out.println();
+            System.out.printf("blob: %d MiB, runs: %d, cores: %d, max heap %d MiB%n", size >> 20, runs,
+                    Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20);
+            System.out.printf("upload (multipart, 64 MiB parts)       %7.0f MB/s%n", upload);
+            double ref = median(directRuns);
+            System.out.printf("S3Proxy -> curl, direct (reference)    median %7.0f MB/s  runs %s%n", ref, directRuns);
+            System.out.printf("shared store -> dualtrack -> curl      median %7.0f MB/s  runs %s  ratio %.2f%n",
+                    median(proxied), proxied, median(proxied) / ref);
+            System.out.printf("peak heap during the served runs: %s MiB%n", peaks);
+        } finally {
+            RelayThroughput.run("rm", "-rf", dir.toString());
+        }
+    }
+
+    private static void resetPeaks() {
+        for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
+            if (p.getType() == MemoryType.HEAP) {
+                p.resetPeakUsage();
+            }
+        }
+    }
+
+    private static long peakHeap() {
+        long sum = 0;
+        for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
+            if (p.getType() == MemoryType.HEAP) {
+                sum += p.getPeakUsage().getUsed();
+            }
+        }
+        return sum >> 20;
+    }
+
+    private static double median(List<Double> xs) {
+        double[] a = xs.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        return a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
+    }
+}
