@@ -44,7 +44,6 @@ class FleetModeIT {
                 listen: {port: 0}
                 cache:
                   dir: '%s'
-                  metadata-ttl: 1s
                   shared: {s3: {endpoint: '%s', bucket: fleet, prefix: 'dualtrack/', access-key-env: S3_KEY, secret-key-env: S3_SECRET, timeout: 3s}}
                 pypi:
                   upstreams: [{name: pypi, url: '%s'}]
@@ -97,11 +96,13 @@ class FleetModeIT {
         assertThat(first.status() == 200 && first.complete()).isFalse();
         int cdnBefore = hub.cdn().requests(cdnPath(evil));
         assertThat(cdnBefore).isEqualTo(1);
-        Thread.sleep(500); // the block is shared asynchronously
+        Thread.sleep(500); // the block and the metadata are shared asynchronously
+        int hubBefore = hub.hub().requestHeaders().size();
         RawHttpClient.Response second = RawHttpClient.get(two.port(), "/hf/" + REPO + "/resolve/main/evil.bin");
         assertThat(second.status()).isEqualTo(403);
         assertThat(second.text()).contains("hf.pickle.dangerous-import");
         assertThat(hub.cdn().requests(cdnPath(evil))).as("replica 2 never asked the CDN").isEqualTo(cdnBefore);
+        assertThat(hub.hub().requestHeaders()).as("nor the Hub").hasSize(hubBefore);
     }
 
     @Test
@@ -141,12 +142,14 @@ class FleetModeIT {
         assertThat(first.complete()).isTrue();
         assertThat(first.body()).isEqualTo(shared);
         awaitObject(shared, 200);
+        int hubBefore = hub.hub().requestHeaders().size();
         RawHttpClient.Response second = RawHttpClient.get(two.port(), "/hf/" + REPO
                 + "/resolve/main/shared.safetensors");
         assertThat(second.status()).isEqualTo(200);
         assertThat(second.complete()).isTrue();
         assertThat(second.body()).isEqualTo(shared);
         assertThat(hub.cdn().requests(cdnPath(shared))).as("only replica 1 asked the CDN").isEqualTo(1);
+        assertThat(hub.hub().requestHeaders()).as("replica 2 asked the Hub nothing").hasSize(hubBefore);
     }
 
     @Test
@@ -179,11 +182,10 @@ class FleetModeIT {
         assertThat(model.complete()).isTrue();
         assertThat(model.body()).isEqualTo(clean);
         // A first sighting the fleet's ledger cannot confirm is refused, not silently trusted.
-        indexB.file("fleetpkg", WheelBuilder.filename("fleetpkg", "2.0"), WheelBuilder.wheel("fleetpkg", "2.0",
-                "VERSION = '2'\n"));
-        Thread.sleep(1500); // the page's metadata TTL (1s)
-        RawHttpClient.Response pkg = RawHttpClient.get(two.port(), "/pypi/files/fleetpkg/"
-                + WheelBuilder.filename("fleetpkg", "2.0"));
+        indexB.file("freshpkg", WheelBuilder.filename("freshpkg", "1.0"), WheelBuilder.wheel("freshpkg", "1.0",
+                "VERSION = '1'\n"));
+        RawHttpClient.Response pkg = RawHttpClient.get(two.port(), "/pypi/files/freshpkg/"
+                + WheelBuilder.filename("freshpkg", "1.0"));
         assertThat(pkg.status()).isEqualTo(403);
         assertThat(pkg.text()).contains("cannot be reached");
         String metrics = RawHttpClient.get(two.port(), "/metrics").text();

@@ -65,6 +65,58 @@ public final class FileMetaLookup {
         if (cached != null) {
             return CompletableFuture.completedFuture(new Found(cached));
         }
+        if (shared.isPresent()) {
+            // Fleet mode: the file's metadata at a commit, as another replica learnt it with the same credential.
+            String what = "hf-file-meta\u0000" + key.url() + "\u0000" + key.credential();
+            return shared.get().lookup(what).thenCompose(hit -> {
+                Optional<FileMeta> meta = hit.flatMap(FileMetaLookup::fromJson);
+                if (meta.isPresent()) {
+                    known.put(key, meta.get());
+                    return CompletableFuture.completedFuture((Answer) new Found(meta.get()));
+                }
+                return ask(resolveUrl, authorization, loop, key).thenApply(a -> {
+                    if (a instanceof Found f) {
+                        shared.get().publish(what, toJson(f.meta()));
+                    }
+                    return a;
+                });
+            });
+        }
+        return ask(resolveUrl, authorization, loop, key);
+    }
+
+    private Optional<dev.dualtrack.proxy.store.SharedMetadata> shared = Optional.empty();
+
+    /** Fleet mode: file metadata is shared with the other replicas (per credential). */
+    public void share(dev.dualtrack.proxy.store.SharedMetadata metadata) {
+        this.shared = Optional.of(metadata);
+    }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+            new com.fasterxml.jackson.databind.ObjectMapper();
+
+    static com.fasterxml.jackson.databind.JsonNode toJson(FileMeta m) {
+        com.fasterxml.jackson.databind.node.ObjectNode n = JSON.createObjectNode().put("commit", m.commit())
+                .put("etag", m.etag()).put("size", m.size());
+        m.lfsSha256().ifPresent(s -> n.put("lfsSha256", s));
+        m.location().ifPresent(l -> n.put("location", l));
+        return n;
+    }
+
+    /** A shared answer, checked as strictly as the Hub's own headers are. */
+    static Optional<FileMeta> fromJson(com.fasterxml.jackson.databind.JsonNode n) {
+        String commit = n.path("commit").asText("");
+        String etag = n.path("etag").asText("");
+        Optional<String> sha = n.has("lfsSha256") ? Optional.of(n.path("lfsSha256").asText()) : Optional.empty();
+        if (!commit.matches("[0-9a-f]{40}") || etag.isEmpty() || !n.path("size").canConvertToLong()
+                || n.path("size").asLong() < 0 || sha.filter(s -> !s.matches("[0-9a-f]{64}")).isPresent()) {
+            return Optional.empty();
+        }
+        return Optional.of(new FileMeta(commit, etag, sha, n.path("size").asLong(),
+                n.has("location") ? Optional.of(n.path("location").asText()) : Optional.empty()));
+    }
+
+    private CompletableFuture<Answer> ask(URI resolveUrl, Optional<String> authorization, EventLoop loop, Key key) {
         HttpHeaders headers = new DefaultHttpHeaders();
         authorization.ifPresent(a -> headers.set("Authorization", a));
         UpstreamRequest head = new UpstreamRequest(HttpMethod.HEAD, resolveUrl, headers,

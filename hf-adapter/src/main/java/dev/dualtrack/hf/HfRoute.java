@@ -95,9 +95,14 @@ public final class HfRoute implements Route {
         HfConfig hf = runtime.config().hf();
         java.time.Duration ttl = runtime.config().cache().metadataTtl();
         Optional<String> token = hf.tokenEnv().flatMap(secrets::get);
-        HfRoute route = new HfRoute(hf, scanPolicy(hf), token, runtime.upstream(),
-                new RevisionResolver(runtime.upstream(), hf.upstream(), token, ttl),
-                new FileMetaLookup(runtime.upstream(), ttl), runtime.fetcher(), runtime.recorder());
+        RevisionResolver revisions = new RevisionResolver(runtime.upstream(), hf.upstream(), token, ttl);
+        FileMetaLookup files = new FileMetaLookup(runtime.upstream(), ttl);
+        runtime.sharedMetadata().ifPresent(shared -> {
+            revisions.share(shared);
+            files.share(shared);
+        });
+        HfRoute route = new HfRoute(hf, scanPolicy(hf), token, runtime.upstream(), revisions, files,
+                runtime.fetcher(), runtime.recorder());
         route.publicUrl = runtime.config().listen().publicUrl();
         route.judged(runtime.judge());
         return route;

@@ -81,6 +81,35 @@ public final class RevisionResolver {
         if (known != null) {
             return CompletableFuture.completedFuture(new Commit(known));
         }
+        if (shared.isPresent()) {
+            // Fleet mode: another replica may have asked the Hub already (same revision, same credential).
+            String what = "hf-revision\u0000" + key;
+            return shared.get().lookup(what).thenCompose(hit -> {
+                Optional<String> sha = hit.map(n -> n.path("sha").asText("")).filter(s -> s.matches("[0-9a-f]{40}"));
+                if (sha.isPresent()) {
+                    commits.put(key, sha.get());
+                    return CompletableFuture.completedFuture((Resolution) new Commit(sha.get()));
+                }
+                return ask(type, repo, rev, auth, key, loop).thenApply(r -> {
+                    if (r instanceof Commit c) {
+                        shared.get().publish(what, JSON.createObjectNode().put("sha", c.sha()));
+                    }
+                    return r;
+                });
+            });
+        }
+        return ask(type, repo, rev, auth, key, loop);
+    }
+
+    private Optional<dev.dualtrack.proxy.store.SharedMetadata> shared = Optional.empty();
+
+    /** Fleet mode: revision answers are shared with the other replicas (per credential). */
+    public void share(dev.dualtrack.proxy.store.SharedMetadata metadata) {
+        this.shared = Optional.of(metadata);
+    }
+
+    private CompletableFuture<Resolution> ask(HubPath.RepoType type, String repo, String rev, Optional<String> auth,
+            Key key, EventLoop loop) {
         URI url = URI.create(stripSlash(hub.toString()) + "/api/" + type.apiSegment + "/" + repo + "/revision/"
                 + pathSegment(rev));
         HttpHeaders headers = new DefaultHttpHeaders().set("Accept", "application/json");

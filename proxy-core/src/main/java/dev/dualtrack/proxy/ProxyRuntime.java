@@ -122,8 +122,17 @@ public final class ProxyRuntime implements AutoCloseable {
         fetcher.shareBlobs(shared);
         blobs.onCommit(shared::upload);
         this.sharedFirstSeen = Optional.of(new dev.dualtrack.proxy.store.SharedFirstSeen(client));
+        this.sharedMetadata = Optional.of(new dev.dualtrack.proxy.store.SharedMetadata(client,
+                config.cache().metadataTtl(), java.time.Clock.systemUTC()));
         org.slf4j.LoggerFactory.getLogger(ProxyRuntime.class).info("fleet mode: sharing verdicts, verified blobs "
                 + "and first-seen hashes through {}", client.describe());
+    }
+
+    private Optional<dev.dualtrack.proxy.store.SharedMetadata> sharedMetadata = Optional.empty();
+
+    /** Upstream metadata shared across the fleet, in fleet mode. */
+    public Optional<dev.dualtrack.proxy.store.SharedMetadata> sharedMetadata() {
+        return sharedMetadata;
     }
 
     /** The fleet's first-seen ledger, in fleet mode. */
