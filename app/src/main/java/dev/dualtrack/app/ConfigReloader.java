@@ -86,7 +86,7 @@ final class ConfigReloader implements AutoCloseable {
                         && watched.contains(dir.resolve(p).toAbsolutePath().normalize()));
                 key.reset();
                 if (ours) {
-                    Thread.sleep(100); // let a writer finish; a half-written file would only be an error anyway
+                    awaitQuiet();
                     reload("a change to " + file);
                 }
             }
@@ -95,9 +95,52 @@ final class ConfigReloader implements AutoCloseable {
         }
     }
 
+    /**
+     * Waits until the watched files stop changing (size and time the same 150 ms apart, up to 3 s): a writer
+     * truncates a file before it writes it, and a truncated config is valid YAML meaning "all defaults".
+     */
+    private void awaitQuiet() throws InterruptedException {
+        String before = stamp();
+        for (int i = 0; i < 20; i++) {
+            Thread.sleep(150);
+            String now = stamp();
+            if (now.equals(before)) {
+                return;
+            }
+            before = now;
+        }
+    }
+
+    private String stamp() {
+        StringBuilder b = new StringBuilder();
+        for (Path p : watched) {
+            try {
+                b.append(java.nio.file.Files.size(p)).append('@').append(java.nio.file.Files.getLastModifiedTime(p))
+                        .append(';');
+            } catch (java.io.IOException e) {
+                b.append("missing;");
+            }
+        }
+        return b.toString();
+    }
+
     /** Loads the file again and puts its policy in force, or keeps the running one. Returns whether it applied. */
     synchronized boolean reload(String why) {
         DualtrackConfig next;
+        try {
+            if (java.nio.file.Files.readString(file).isBlank()) {
+                // An empty file is how a file being rewritten looks for a moment; on reload it would silently put
+                // every default (no waivers, enforce mode) in force. Restart to run on the defaults on purpose.
+                LOG.error("config reload ({}): {} is empty; the running configuration stays in force", why, file);
+                counter("error").increment();
+                return false;
+            }
+        } catch (java.io.IOException e) {
+            LOG.error("config reload ({}): {} cannot be read ({}); the running configuration stays in force", why,
+                    file, e.toString());
+            counter("error").increment();
+            return false;
+        }
         try {
             next = ConfigLoader.load(file);
         } catch (ConfigException e) {

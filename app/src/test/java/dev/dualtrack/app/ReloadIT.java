@@ -36,6 +36,10 @@ class ReloadIT {
             Files.writeString(file, config(dir, "policy: {mode: monitor, rules: {pypi.typosqat: warn}}\n"));
             assertThat(reloader.reload("test")).isFalse();
             assertThat(server.judge().policy().mode()).isEqualTo(PolicyConfig.Mode.MONITOR);
+            // An empty file (how a file being rewritten looks for a moment) is refused: it would mean all defaults.
+            Files.writeString(file, "");
+            assertThat(reloader.reload("test")).isFalse();
+            assertThat(server.judge().policy().mode()).isEqualTo(PolicyConfig.Mode.MONITOR);
             // A waiver added by editing the file: the watcher puts it in force.
             Files.writeString(file, config(dir, "policy:\n  waivers:\n    - {track: hf, sha256: '" + SHA
                     + "', reason: live, expires: 2999-01-01}\n"));
