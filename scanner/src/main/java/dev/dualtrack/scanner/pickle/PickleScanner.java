@@ -58,6 +58,7 @@ public final class PickleScanner {
 
     private long payloadRemaining;
     private byte[] payload;
+    private byte[] payloadScratch = new byte[64];
     private int payloadLen;
 
     /**
@@ -355,7 +356,12 @@ public final class PickleScanner {
             case LONG1, LONG4 -> length <= 16;
             default -> false;
         };
-        payload = keep ? new byte[(int) length] : null;
+        // A kept payload is at most 4 × maxNameChars bytes and is decoded before the next one starts, so one
+        // scratch buffer serves them all: a dense pickle has millions of short strings.
+        if (keep && payloadScratch.length < length) {
+            payloadScratch = new byte[(int) length];
+        }
+        payload = keep ? payloadScratch : null;
         state = State.PAYLOAD;
         if (length == 0) {
             finishPayload();

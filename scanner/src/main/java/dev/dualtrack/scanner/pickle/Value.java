@@ -39,13 +39,13 @@ sealed interface Value {
             return new Tuple(items, w);
         }
 
-        /** TUPLE1 to TUPLE3: the items popped into an array. */
+        /** TUPLE1 to TUPLE3: the items popped into an array, which the tuple then owns (no copy). */
         static Tuple of(Value[] items) {
             long w = 1;
             for (Value v : items) {
                 w = Weights.add(w, v.weight());
             }
-            return new Tuple(List.of(items), w);
+            return new Tuple(java.util.Collections.unmodifiableList(java.util.Arrays.asList(items)), w);
         }
     }
 
