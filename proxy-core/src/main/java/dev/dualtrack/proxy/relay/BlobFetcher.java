@@ -200,7 +200,20 @@ public final class BlobFetcher {
                     Optional<Path> blob = cache.find(outcome.sha256());
                     if (blob.isPresent()) {
                         metrics.cacheHit("blob");
-                        recorder.allowed(spec.subject().withSha256(outcome.sha256()));
+                        // Bytes the leader served under a waiver (or warn, or monitor): this request is judged
+                        // and counted for itself, as a cache hit is (G5).
+                        DecisionRecorder.Subject subject = spec.subject().withSha256(outcome.sha256());
+                        Optional<Verdict> known = memory.bySha256(outcome.sha256()).filter(Verdict::blocked);
+                        if (known.isPresent()) {
+                            dev.dualtrack.proxy.policy.Judgement j = judge.judge(subject, spec.version(), known.get());
+                            if (j.blocks()) {
+                                String id = recorder.judgedId(subject, j).orElse("");
+                                spec.refusals().refuse(ex, new Refusal(known.get(), id, subject));
+                                return;
+                            }
+                            recorder.judged(subject, j);
+                        }
+                        recorder.allowed(subject);
                         BlobResponder.serve(ex, blob.get(), cachedHeaders(spec, outcome.sha256()));
                     } else {
                         // Too large to cache, or evicted already: fetch again.
