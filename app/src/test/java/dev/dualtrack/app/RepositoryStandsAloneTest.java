@@ -36,6 +36,15 @@ class RepositoryStandsAloneTest {
         return out;
     }
 
+    /** The README, deploy's README and every document under docs/. */
+    static List<Path> docs() throws IOException {
+        List<Path> docs = new ArrayList<>(List.of(ROOT.resolve("README.md"), ROOT.resolve("deploy/README.md")));
+        try (Stream<Path> s = Files.list(ROOT.resolve("docs"))) {
+            s.filter(p -> p.toString().endsWith(".md")).forEach(docs::add);
+        }
+        return docs;
+    }
+
     static String text(Path p) throws IOException {
         try {
             return Files.readString(p);
@@ -58,6 +67,19 @@ class RepositoryStandsAloneTest {
     }
 
     @Test
+    void theDocsNeedNothingOutsideTheRepositoryEither() throws IOException {
+        List<Path> docs = docs();
+        List<String> offenders = new ArrayList<>();
+        for (Path d : docs) {
+            Matcher m = SHARED.matcher(Files.readString(d));
+            if (m.find()) {
+                offenders.add(ROOT.relativize(d) + ": " + m.group());
+            }
+        }
+        assertThat(offenders).isEmpty();
+    }
+
+    @Test
     void everyDocumentTheCodeNamesIsInTheRepository() throws IOException {
         List<String> missing = new ArrayList<>();
         for (Path p : sources()) {
@@ -74,10 +96,7 @@ class RepositoryStandsAloneTest {
 
     @Test
     void everyRelativeLinkInTheDocsResolves() throws IOException {
-        List<Path> docs = new ArrayList<>(List.of(ROOT.resolve("README.md"), ROOT.resolve("deploy/README.md")));
-        try (Stream<Path> s = Files.list(ROOT.resolve("docs"))) {
-            s.filter(p -> p.toString().endsWith(".md")).forEach(docs::add);
-        }
+        List<Path> docs = docs();
         List<String> broken = new ArrayList<>();
         for (Path d : docs) {
             Matcher m = LINK.matcher(Files.readString(d));

@@ -43,7 +43,9 @@ import java.util.zip.GZIPInputStream;
  * </ul>
  *
  * The decisions are the proxy's own ({@link PackagePolicy#project}, the call its project gate makes).
- * Run: {@code ./mvnw -pl load-tests -am package -DskipTests && ./mvnw -pl load-tests exec:exec@typosquat-bench}.
+ * Run: {@code ./mvnw -pl load-tests -am install -DskipTests && ./mvnw -pl load-tests exec:exec@typosquat-bench
+ * -Dnames=NAMES.tsv.gz}, with a list of every PyPI project ({@code name<TAB>YYYY-MM<TAB>rank}, the month of its
+ * newest release).
  */
 public final class TyposquatBench {
     /** The day the name list was taken: "now" for ages. */
@@ -52,8 +54,8 @@ public final class TyposquatBench {
 
     public static void main(String[] args) throws Exception {
         if (args.length != 1) {
-            System.err.println("usage: TyposquatBench NAMES.tsv.gz   (name, month of newest release, rank; the pom "
-                    + "passes the shared data folder's copy)");
+            System.err.println("usage: TyposquatBench NAMES.tsv.gz   (name, month of newest release, rank: every PyPI "
+                    + "project)");
             System.exit(2);
         }
         Path names = Path.of(args[0]);

@@ -125,6 +125,19 @@ class Bypasses2025Test {
     }
 
     @Test
+    void aModuleNameThatIsNoPythonIdentifierIsStillJudged() {
+        // importlib loads a file named foo-bar.py under "foo-bar": such a GLOBAL is an import like any other.
+        byte[] hyphen = PickleWriter.text().global("site-tools", "run").mark().textString("id").tuple().reduce()
+                .stop().bytes();
+        for (String name : new String[] {"notes.txt", "model.bin"}) {
+            assertThat(scan(hyphen, name).verdict().rule()).as(name).isEqualTo(ScanRules.PICKLE_UNKNOWN_IMPORT);
+        }
+        byte[] zipped = new ZipWriter().with("archive/data.pkl", benign()).with("archive/extra", hyphen).bytes();
+        assertThat(scan(zipped, "model.pt").findings()).extracting(Finding::rule)
+                .contains(ScanRules.PICKLE_UNKNOWN_IMPORT);
+    }
+
+    @Test
     void aTextPickleStoredAsArchiveDataTxtIsFound() {
         assertThat(scan(ModelFixtures.protocol0PickleInZip(), "model.pt").findings()).extracting(Finding::rule)
                 .contains(ScanRules.PICKLE_DANGEROUS_IMPORT);

@@ -168,4 +168,14 @@ class RealRepoFilesTest {
                 .variableString("model_config", ModelFixtures.kerasModelConfig(true)).bytes();
         assertThat(rules(scan(vlenConfig, "model.h5"))).containsExactly(ScanRules.KERAS_CODE);
     }
+
+    @Test
+    void anAttributeNamedTwiceIsRefusedRatherThanJudgedOnOneCopy() {
+        byte[] twice = new dev.dualtrack.scanner.fixtures.Hdf5Writer()
+                .fixedString("model_config", ModelFixtures.kerasModelConfig(false))
+                .fixedString("model_config", ModelFixtures.kerasModelConfig(true)).bytes();
+        ScanReport r = scan(twice, "model.h5");
+        assertThat(rules(r)).containsExactly(ScanRules.UNSUPPORTED_FORMAT);
+        assertThat(r.findings().get(0).detail()).contains("appears twice");
+    }
 }

@@ -39,7 +39,6 @@ public final class SharedStoreClient implements AutoCloseable {
                     t.setDaemon(true);
                     return t;
                 });
-        metrics.primeSharedStore();
     }
 
     public String describe() {

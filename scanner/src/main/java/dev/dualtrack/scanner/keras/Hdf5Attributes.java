@@ -277,6 +277,10 @@ final class Hdf5Attributes {
         if (!wanted.contains(name)) {
             return;
         }
+        if (out.containsKey(name)) {
+            // Which copy a loader reads is the HDF5 library's choice, not ours: judge neither, refuse the file.
+            throw new Malformed("attribute " + name + " appears twice");
+        }
         if (typeSize > m.remaining() || spaceSize > m.remaining() - typeSize) {
             throw new Malformed("attribute " + name + "'s datatype or dataspace runs past its message");
         }

@@ -503,11 +503,13 @@ final class PickleMachine {
 
     /** GLOBAL and INST: two text lines, module and name. */
     void executeGlobal(Opcode op, String module, String name, long offset) throws Failure {
-        if (!dottedIdentifier(module) || !dottedIdentifier(name)) {
-            // No module or attribute has such a name, so CPython cannot load it; and bytes that are not a
-            // pickle at all (tensor data in a zip entry) must not count as importing something.
+        if (!importable(module) || !importable(name)) {
+            // No import can name these (empty, over-long, whitespace or control characters), so CPython cannot
+            // load them; and bytes that are not a pickle at all (tensor data in a zip entry) must not count as
+            // importing something. Anything printable goes on to the allow-list, which refuses what it does not
+            // know: importlib loads a file named foo-bar.py as "foo-bar", so "not an identifier" is no defence.
             throw malformed(op + " names '" + printable(module) + "." + printable(name)
-                    + "', which is not a Python name", offset);
+                    + "', which no import can name", offset);
         }
         checkImport(module, name, offset, op.name());
         Value.Global g = new Value.Global(module, name);
@@ -520,26 +522,19 @@ final class PickleMachine {
         }
     }
 
-    /** A dotted Python name: identifiers of letters, digits and underscores, joined by dots. */
-    static boolean dottedIdentifier(String s) {
+    /** What a GLOBAL line can name: 1 to 1024 characters, none of them whitespace or control characters. */
+    static boolean importable(String s) {
         if (s.isEmpty() || s.length() > 1024) {
             return false;
         }
-        boolean start = true;
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
-            if (c == '.') {
-                if (start) {
-                    return false;
-                }
-                start = true;
-            } else if (Character.isLetter(c) || c == '_' || (!start && Character.isDigit(c))) {
-                start = false;
-            } else {
+            if (c <= 0x20 || c == 0x7f || Character.isWhitespace(c) || Character.isISOControl(c)
+                    || Character.getType(c) == Character.UNASSIGNED || Character.isSurrogate(c)) {
                 return false;
             }
         }
-        return !start;
+        return true;
     }
 
     private static String printable(String s) {
