@@ -59,10 +59,13 @@ enum Opcode {
 
     final int code;
     final Arg arg;
+    /** {@code arg.fixedBytes()}, kept in a field: the scanner asks for it on every opcode. */
+    final int fixedBytes;
 
     Opcode(int code, Arg arg) {
         this.code = code;
         this.arg = arg;
+        this.fixedBytes = arg.fixedBytes();
     }
 
     /** The opcode for a byte, or null when CPython has none. */

@@ -39,20 +39,30 @@ final class PickleMachine {
 
         default void string(String s) {
         }
+
+        default boolean wantsStrings() {
+            return false;
+        }
     }
 
     private final ImportPolicy policy;
     private final ScanLimits limits;
     private final Sink sink;
     private final String where;
-    private final ArrayList<Value> stack = new ArrayList<>();
+    /** The stack, grown on demand up to {@code maxPickleStack}; {@code depth} entries are live. */
+    private Value[] stack = new Value[64];
+    private int depth;
     private final int[] marks;
     private int markCount;
     /**
-     * The memo. Picklers number memo slots densely from 0 (MEMOIZE, BINPUT), so a growable array costs 8 bytes
-     * a slot; an index past the array's reach (only hand-made pickles use them) goes to a map.
+     * The memo. Picklers number memo slots densely from 0 (MEMOIZE, BINPUT), so it is an array, 4 bytes a slot;
+     * an index past its reach (only hand-made pickles use them) goes to a map. The array is cut into pages of
+     * {@value #MEMO_PAGE} slots: one array of millions of slots would be allocated straight into the old
+     * generation, and every value stored into it would then be an old-to-young reference the collector must
+     * track; pages are born young beside the values they hold.
      */
-    private Value[] memo = new Value[64];
+    private static final int MEMO_PAGE = 4096;
+    private Value[][] memo = new Value[16][];
     private final Map<Long, Value> sparseMemo = new HashMap<>();
     private int memoCount;
     private int retainedNames;
@@ -102,25 +112,30 @@ final class PickleMachine {
     }
 
     private void push(Value v, long offset) throws Failure {
-        if (stack.size() >= limits.maxPickleStack()) {
+        if (depth >= limits.maxPickleStack()) {
             throw new Failure(new Finding(ScanRules.PICKLE_MALFORMED, Severity.MALFORMED, "stack deeper than "
                     + limits.maxPickleStack() + " entries at offset " + offset + where));
         }
-        stack.add(v);
+        if (depth == stack.length) {
+            stack = java.util.Arrays.copyOf(stack, Math.min(limits.maxPickleStack(), depth * 2));
+        }
+        stack[depth++] = v;
     }
 
     private Value pop(Opcode op, long offset) throws Failure {
-        if (stack.size() <= fence()) {
+        if (depth <= fence()) {
             throw malformed("stack underflow in " + op, offset);
         }
-        return stack.remove(stack.size() - 1);
+        Value v = stack[--depth];
+        stack[depth] = null;
+        return v;
     }
 
     private Value top(Opcode op, long offset) throws Failure {
-        if (stack.size() <= fence()) {
+        if (depth <= fence()) {
             throw malformed("stack underflow in " + op, offset);
         }
-        return stack.get(stack.size() - 1);
+        return stack[depth - 1];
     }
 
     /** The total weight of what the last {@link #dropMark} dropped. */
@@ -132,13 +147,14 @@ final class PickleMachine {
             throw malformed("could not find MARK for " + op, offset);
         }
         int k = marks[--markCount];
-        int n = stack.size() - k;
+        int n = depth - k;
         long w = 0;
-        for (int i = k; i < stack.size(); i++) {
-            w = Value.Weights.add(w, Value.weight(stack.get(i)));
+        for (int i = k; i < depth; i++) {
+            w = Value.Weights.add(w, Value.weight(stack[i]));
         }
         droppedWeight = w;
-        stack.subList(k, stack.size()).clear();
+        java.util.Arrays.fill(stack, k, depth, null);
+        depth = k;
         return n;
     }
 
@@ -175,8 +191,9 @@ final class PickleMachine {
             throw malformed("could not find MARK for " + op, offset);
         }
         int k = marks[--markCount];
-        List<Value> items = new ArrayList<>(stack.subList(k, stack.size()));
-        stack.subList(k, stack.size()).clear();
+        List<Value> items = new ArrayList<>(java.util.Arrays.asList(stack).subList(k, depth));
+        java.util.Arrays.fill(stack, k, depth, null);
+        depth = k;
         return items;
     }
 
@@ -185,17 +202,13 @@ final class PickleMachine {
             throw malformed("negative memo index " + index, offset);
         }
         boolean dense = index < limits.maxPickleMemo();
-        boolean fresh = dense ? index >= memo.length || memo[(int) index] == null : !sparseMemo.containsKey(index);
+        boolean fresh = dense ? memoSlot(index) == null : !sparseMemo.containsKey(index);
         if (fresh && memoCount >= limits.maxPickleMemo()) {
             throw new Failure(new Finding(ScanRules.PICKLE_MALFORMED, Severity.MALFORMED, "memo larger than "
                     + limits.maxPickleMemo() + " entries at offset " + offset + where));
         }
         if (dense) {
-            if (index >= memo.length) {
-                memo = java.util.Arrays.copyOf(memo, (int) Math.min(limits.maxPickleMemo(),
-                        Math.max(index + 1, (long) memo.length * 2)));
-            }
-            memo[(int) index] = v;
+            memoPage((int) index, true)[(int) index % MEMO_PAGE] = v;
         } else {
             sparseMemo.put(index, v);
         }
@@ -204,12 +217,53 @@ final class PickleMachine {
         }
     }
 
+    /** The page holding dense slot {@code index}, created when {@code create}; null when absent. */
+    private Value[] memoPage(int index, boolean create) {
+        int p = index / MEMO_PAGE;
+        if (p >= memo.length) {
+            if (!create) {
+                return null;
+            }
+            memo = java.util.Arrays.copyOf(memo, Math.max(p + 1, memo.length * 2));
+        }
+        Value[] page = memo[p];
+        if (page == null && create) {
+            page = memo[p] = new Value[MEMO_PAGE];
+        }
+        return page;
+    }
+
+    private Value memoSlot(long index) {
+        Value[] page = memoPage((int) index, false);
+        return page == null ? null : page[(int) index % MEMO_PAGE];
+    }
+
     private Value memoGet(long index, long offset) throws Failure {
-        Value v = index >= 0 && index < memo.length ? memo[(int) index] : sparseMemo.get(index);
+        Value v = index >= 0 && index < limits.maxPickleMemo() ? memoSlot(index) : sparseMemo.get(index);
         if (v == null) {
             throw malformed("memo slot " + index + " read before it was written", offset);
         }
         return v;
+    }
+
+    /**
+     * A str of ASCII bytes as {@link #str} would keep it, without decoding it when it cannot be kept as a name:
+     * a dense pickle holds millions of short strs, and only the first {@code maxRetainedNames} name-like ones
+     * are ever kept.
+     */
+    Value asciiStr(byte[] b, int len) {
+        if (!sink.wantsStrings()) {
+            if (len > limits.maxNameChars() || retainedNames >= limits.maxRetainedNames()) {
+                return Value.OPAQUE_STR;
+            }
+            for (int i = 0; i < len; i++) {
+                int c = b[i];
+                if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '.')) {
+                    return Value.OPAQUE_STR;
+                }
+            }
+        }
+        return str(new String(b, 0, len, java.nio.charset.StandardCharsets.ISO_8859_1));
     }
 
     /** A str value as the machine keeps it. */
@@ -276,14 +330,14 @@ final class PickleMachine {
                     throw new Failure(new Finding(ScanRules.PICKLE_MALFORMED, Severity.MALFORMED,
                             "more than " + marks.length + " nested MARKs at offset " + offset + where));
                 }
-                marks[markCount++] = stack.size();
+                marks[markCount++] = depth;
             }
             case STOP -> {
                 result = pop(op, offset);
                 return true;
             }
             case POP -> {
-                if (markCount > 0 && marks[markCount - 1] == stack.size()) {
+                if (markCount > 0 && marks[markCount - 1] == depth) {
                     markCount--;
                 } else {
                     pop(op, offset);
@@ -299,7 +353,7 @@ final class PickleMachine {
             case NEWTRUE, NEWFALSE -> push(Value.Other.BOOL, offset);
             case EMPTY_DICT -> push(new Value.SmallDict(), offset);
             case EMPTY_LIST -> push(new Value.Container(Value.Other.LIST), offset);
-            case EMPTY_TUPLE -> push(Value.Tuple.of(List.of()), offset);
+            case EMPTY_TUPLE -> push(Value.Tuple.EMPTY, offset);
             case EMPTY_SET -> push(new Value.Container(Value.Other.SET), offset);
             case BINPERSID -> {
                 Value pid = pop(op, offset);
@@ -400,12 +454,17 @@ final class PickleMachine {
             }
             case TUPLE -> push(tuple(popMark(op, offset)), offset);
             case TUPLE1, TUPLE2, TUPLE3 -> {
-                int n = op == Opcode.TUPLE1 ? 1 : op == Opcode.TUPLE2 ? 2 : 3;
-                Value[] items = new Value[n];
-                for (int i = n - 1; i >= 0; i--) {
-                    items[i] = pop(op, offset);
+                Value.Tuple t;
+                if (op == Opcode.TUPLE3) {
+                    Value c = pop(op, offset);
+                    Value b = pop(op, offset);
+                    t = Value.Tuple.of3(pop(op, offset), b, c);
+                } else if (op == Opcode.TUPLE2) {
+                    Value b = pop(op, offset);
+                    t = Value.Tuple.of(pop(op, offset), b);
+                } else {
+                    t = Value.Tuple.of(pop(op, offset));
                 }
-                Value.Tuple t = Value.Tuple.of(items);
                 if (t.weight() > limits.maxPickleObjects()) {
                     grow(new Value.Container(Value.Other.TUPLE), t.weight(), offset);
                 }
@@ -443,7 +502,7 @@ final class PickleMachine {
 
     private Value tupleOf(List<Value> items, long offset) throws Failure {
         if (items.size() <= 8) {
-            Value.Tuple t = Value.Tuple.of(List.copyOf(items));
+            Value.Tuple t = Value.Tuple.of(items);
             if (t.weight() > limits.maxPickleObjects()) {
                 Value.Container c = new Value.Container(Value.Other.TUPLE);
                 grow(c, t.weight(), offset);
@@ -470,7 +529,7 @@ final class PickleMachine {
                     + "creates it with NEWOBJ and fills it with BUILD, at offset " + offset + where));
         }
         if (policy.allocates(callee.module(), callee.name(), protocol) && args instanceof Value.Tuple t
-                && !t.items().isEmpty() && t.items().get(0) instanceof Value.Int n
+                && t.size() > 0 && t.get(0) instanceof Value.Int n
                 && n.value() > limits.maxPickleObjects()) {
             throw new Failure(new Finding(ScanRules.PICKLE_RESOURCE, Severity.DANGEROUS, op + " asks "
                     + callee.module() + "." + callee.name() + " for " + n.value() + " items, over the bound of "

@@ -88,6 +88,11 @@ public final class PickleScanner {
             public void string(String s) {
                 persistentIds.string(s);
             }
+
+            @Override
+            public boolean wantsStrings() {
+                return persistentIds.wantsStrings();
+            }
         }, where);
     }
 
@@ -102,6 +107,11 @@ public final class PickleScanner {
 
         /** Every str the pickle creates, in order (legacy torch lists its storage keys this way). */
         default void string(String s) {
+        }
+
+        /** True when {@link #string} must see every str; otherwise strs that cannot be names are never decoded. */
+        default boolean wantsStrings() {
+            return false;
         }
     }
 
@@ -222,7 +232,7 @@ public final class PickleScanner {
             malformed(String.format("unknown opcode 0x%02x", b));
             return;
         }
-        if (frameEnd >= 0 && op.arg.fixedBytes() > 0 && offset + op.arg.fixedBytes() > frameEnd) {
+        if (frameEnd >= 0 && op.fixedBytes > 0 && offset + op.fixedBytes > frameEnd) {
             malformed(op + " argument runs past the end of its FRAME");
             return;
         }
@@ -235,14 +245,12 @@ public final class PickleScanner {
                 }
             }
             case FIXED1, FIXED2, FIXED4, FIXED8, COUNTED1, COUNTED4, COUNTED8 -> {
-                scratchNeed = op.arg.fixedBytes();
+                scratchNeed = op.fixedBytes;
                 if (in.remaining() >= scratchNeed) {
                     // Fast path: the whole fixed part is in this chunk (almost always).
-                    in.get(scratch, 0, scratchNeed);
-                    scratchLen = scratchNeed;
+                    long v = unsignedLittleEndian(in, scratchNeed);
                     offset += scratchNeed;
-                    state = State.FIXED;
-                    onFixed();
+                    onFixed(v);
                 } else {
                     scratchLen = 0;
                     state = State.FIXED;
@@ -292,11 +300,21 @@ public final class PickleScanner {
         if (scratchLen < scratchNeed) {
             return;
         }
-        onFixed();
+        onFixed(littleEndian(scratchNeed));
     }
 
-    private void onFixed() throws PickleMachine.Failure {
-        long v = littleEndian(scratchNeed);
+    /** The next {@code n} bytes (1, 2, 4 or 8) of {@code in} as a little-endian number, unsigned below 8 bytes. */
+    private static long unsignedLittleEndian(ByteBuffer in, int n) {
+        boolean little = in.order() == java.nio.ByteOrder.LITTLE_ENDIAN;
+        return switch (n) {
+            case 1 -> in.get() & 0xffL;
+            case 2 -> (little ? in.getShort() : Short.reverseBytes(in.getShort())) & 0xffffL;
+            case 4 -> (little ? in.getInt() : Integer.reverseBytes(in.getInt())) & 0xffffffffL;
+            default -> little ? in.getLong() : Long.reverseBytes(in.getLong());
+        };
+    }
+
+    private void onFixed(long v) throws PickleMachine.Failure {
         if (op.arg.counted()) {
             startPayload(v);
             return;
@@ -390,6 +408,8 @@ public final class PickleScanner {
             case SHORT_BINUNICODE, BINUNICODE, BINUNICODE8 -> {
                 if (payload == null) {
                     v = Value.OPAQUE_STR;
+                } else if (TextArgs.isAscii(payload, payloadLen)) {
+                    v = machine.asciiStr(payload, payloadLen);
                 } else {
                     String s = TextArgs.utf8(payload, 0, payloadLen);
                     if (s == null) {
@@ -400,6 +420,7 @@ public final class PickleScanner {
                 }
             }
             case SHORT_BINSTRING, BINSTRING -> v = payload == null ? Value.OPAQUE_STR
+                    : TextArgs.isAscii(payload, payloadLen) ? machine.asciiStr(payload, payloadLen)
                     : machine.str(new String(payload, 0, payloadLen, StandardCharsets.ISO_8859_1));
             case LONG1, LONG4 -> {
                 if (payload == null) {

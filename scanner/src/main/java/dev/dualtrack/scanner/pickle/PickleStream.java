@@ -84,6 +84,11 @@ public final class PickleStream {
                 public void string(String s) {
                     legacy.key(s);
                 }
+
+                @Override
+                public boolean wantsStrings() {
+                    return true;
+                }
             };
         }
         return pid -> { };

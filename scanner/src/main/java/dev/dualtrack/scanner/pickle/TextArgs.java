@@ -183,6 +183,15 @@ final class TextArgs {
         }
     }
 
+    static boolean isAscii(byte[] b, int len) {
+        for (int i = 0; i < len; i++) {
+            if (b[i] < 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     static String ascii(byte[] b, int len) {
         for (int i = 0; i < len; i++) {
             if (b[i] < 0) {

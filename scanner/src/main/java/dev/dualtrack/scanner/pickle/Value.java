@@ -29,23 +29,106 @@ sealed interface Value {
 
     /**
      * A short tuple whose items are kept (persistent ids, REDUCE arguments), with its {@linkplain #weight weight}.
+     * Up to three items live in fields ({@link Small}, 32 bytes): a dense pickle memoises a million small
+     * tuples, and the collector copies every one of them while the scan runs.
      */
-    record Tuple(List<Value> items, long weight) implements Value {
-        static Tuple of(List<Value> items) {
-            long w = 1;
-            for (int i = 0; i < items.size(); i++) {
-                w = Weights.add(w, items.get(i).weight());
-            }
-            return new Tuple(items, w);
+    abstract sealed class Tuple implements Value permits Tuple.Small, Tuple.Many {
+        private static final Value[] NONE = new Value[0];
+        static final Tuple EMPTY = new Many(NONE, 1);
+
+        private final long weight;
+
+        private Tuple(long weight) {
+            this.weight = weight;
         }
 
-        /** TUPLE1 to TUPLE3: the items popped into an array, which the tuple then owns (no copy). */
-        static Tuple of(Value[] items) {
+        static Tuple of(List<Value> items) {
+            return of(items.toArray(NONE));
+        }
+
+        /** A tuple of {@code items}; an array of more than three is kept as it is, so callers pass their own. */
+        static Tuple of(Value... items) {
             long w = 1;
             for (Value v : items) {
                 w = Weights.add(w, v.weight());
             }
-            return new Tuple(java.util.Collections.unmodifiableList(java.util.Arrays.asList(items)), w);
+            return switch (items.length) {
+                case 0 -> EMPTY;
+                case 1 -> new Small(items[0], null, null, w);
+                case 2 -> new Small(items[0], items[1], null, w);
+                case 3 -> new Small(items[0], items[1], items[2], w);
+                default -> new Many(items, w);
+            };
+        }
+
+        /** TUPLE3, without an intermediate array. */
+        static Tuple of3(Value a, Value b, Value c) {
+            return new Small(a, b, c, Weights.add(Weights.add(Weights.add(1, a.weight()), b.weight()), c.weight()));
+        }
+
+        abstract int size();
+
+        abstract Value get(int i);
+
+        /** A read-only copy of the items. */
+        List<Value> items() {
+            Value[] copy = new Value[size()];
+            for (int i = 0; i < copy.length; i++) {
+                copy[i] = get(i);
+            }
+            return List.of(copy);
+        }
+
+        @Override
+        public final long weight() {
+            return weight;
+        }
+
+        /** One to three items; unused fields are null (no item is ever null). */
+        private static final class Small extends Tuple {
+            private final Value a;
+            private final Value b;
+            private final Value c;
+
+            Small(Value a, Value b, Value c, long weight) {
+                super(weight);
+                this.a = a;
+                this.b = b;
+                this.c = c;
+            }
+
+            @Override
+            int size() {
+                return c != null ? 3 : b != null ? 2 : 1;
+            }
+
+            @Override
+            Value get(int i) {
+                Value v = i == 0 ? a : i == 1 ? b : i == 2 ? c : null;
+                if (v == null) {
+                    throw new IndexOutOfBoundsException(i);
+                }
+                return v;
+            }
+        }
+
+        private static final class Many extends Tuple {
+            private final Value[] items;
+
+            Many(Value[] items, long weight) {
+                super(weight);
+                this.items = items;
+            }
+
+            @Override
+            int size() {
+                return items.length;
+            }
+
+            @Override
+            Value get(int i) {
+                return items[i];
+            }
         }
     }
 
