@@ -56,7 +56,24 @@ final class DualtrackServer implements AutoCloseable {
                 runtime.caches().metadata("pypi-pages", dev.dualtrack.pypi.ProjectResolver::weigh));
         return new dev.dualtrack.pypi.PypiRoute(resolver, runtime.fetcher(), runtime.recorder(),
                 dev.dualtrack.pypi.policy.PackagePolicy.fromConfig(config.pypi(), Clock.systemUTC(),
-                        java.util.Optional.of(firstSeenLedger(config))), runtime.judge());
+                        java.util.Optional.of(firstSeenLedger(config))), runtime.judge())
+                .verifyAttestations(new dev.dualtrack.pypi.provenance.AttestationGate(config.pypi().provenance(),
+                        config.pypi().provenanceRegressed(), trustedRoot(config),
+                        java.util.concurrent.ForkJoinPool.commonPool()));
+    }
+
+    /** The Sigstore trusted root: the configured file, or the production root built in. */
+    static dev.dualtrack.provenance.TrustedRoot trustedRoot(DualtrackConfig config) {
+        if (config.provenance().trustedRoot().isEmpty()) {
+            return dev.dualtrack.provenance.TrustedRoot.production();
+        }
+        java.nio.file.Path file = config.provenance().trustedRoot().get();
+        try {
+            return dev.dualtrack.provenance.TrustedRoot.parse(java.nio.file.Files.readAllBytes(file));
+        } catch (java.io.IOException | dev.dualtrack.provenance.ProvenanceException e) {
+            throw new IllegalStateException("provenance.trusted-root " + file + " cannot be used: "
+                    + e.getMessage(), e);
+        }
     }
 
     /**

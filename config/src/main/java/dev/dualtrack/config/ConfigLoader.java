@@ -139,7 +139,21 @@ public final class ConfigLoader {
             return config;
         }
         return new DualtrackConfig(config.listen(), config.admin(), config.cache(), config.relay(),
-                config.upstreamClient(), config.audit(), config.pypi(), config.hf(), config.policy().withWaivers(w.waivers()));
+                config.upstreamClient(), config.audit(), config.pypi(), config.hf(), config.provenance(),
+                config.policy().withWaivers(w.waivers()));
+    }
+
+    /** {@code provenance.trusted-root}, taken from the config file's folder when relative, must be readable. */
+    private static DualtrackConfig withTrustedRoot(String name, DualtrackConfig config, List<ConfigError> errors) {
+        Path file = waiversPath(name, config.provenance().trustedRoot().get());
+        if (!Files.isReadable(file) || Files.isDirectory(file)) {
+            errors.add(new ConfigError(new ConfigLocation(name, 1, 1), "provenance.trusted-root",
+                    "cannot read the Sigstore trusted root " + file));
+            return config;
+        }
+        return new DualtrackConfig(config.listen(), config.admin(), config.cache(), config.relay(),
+                config.upstreamClient(), config.audit(), config.pypi(), config.hf(),
+                new ProvenanceConfig(java.util.Optional.of(file)), config.policy());
     }
 
     /** Parses YAML text; {@code name} is what error messages call the file. */
@@ -155,6 +169,9 @@ public final class ConfigLoader {
         }
         if (errors.isEmpty() && config != null && config.policy().waiversFile().isPresent()) {
             config = withWaiversFile(name, config, errors);
+        }
+        if (errors.isEmpty() && config != null && config.provenance().trustedRoot().isPresent()) {
+            config = withTrustedRoot(name, config, errors);
         }
         if (!errors.isEmpty()) {
             // In file order, as a person reads the file; defaults' own errors (none, by test) sort last.

@@ -20,5 +20,6 @@ public record DualtrackConfig(
         AuditConfig audit,
         PypiConfig pypi,
         HfConfig hf,
+        ProvenanceConfig provenance,
         PolicyConfig policy) {
 }

@@ -19,7 +19,8 @@ public record HfConfig(
         @Default("false") boolean enforceSafetensors,
         Pickle pickle,
         @Default("50GB") DataSize maxFileSize,
-        Optional<String> tokenEnv) {
+        Optional<String> tokenEnv,
+        @Default("[]") List<Signature> signatures) {
 
     public HfConfig {
         for (String host : redirectHosts) {
@@ -35,6 +36,13 @@ public record HfConfig(
      * {@code *} matches every repo.
      */
     public record Repos(@Default("['*']") List<String> allow, @Default("[]") List<String> deny) {
+    }
+
+    /**
+     * Repos ({@code hf.repos} patterns) whose files must be covered by an OpenSSF model signature ({@code model.sig}
+     * at the pinned commit) made by this Sigstore identity (certificate email or URI) and OIDC issuer.
+     */
+    public record Signature(String repos, String identity, String issuer) {
     }
 
     /** The pickle import allow-list: a named profile plus extra exact {@code module.name} entries. */

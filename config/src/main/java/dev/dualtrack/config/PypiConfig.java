@@ -18,7 +18,9 @@ public record PypiConfig(
         @Default("[]") List<Reservation> reserved,
         Typosquat typosquat,
         Optional<MaliciousFeed> maliciousFeed,
-        MinReleaseAge minReleaseAge) {
+        MinReleaseAge minReleaseAge,
+        @Default("[]") List<ProvenanceRequirement> provenance,
+        @Default("warn") RuleAction provenanceRegressed) {
 
     public PypiConfig {
         if (upstreams.isEmpty()) {
@@ -136,6 +138,43 @@ public record PypiConfig(
             }
         }
     }
+
+    /**
+     * Projects ({@code *} globs, normalised names) whose files must carry a PEP 740 attestation by this publisher.
+     * The first matching entry decides.
+     */
+    public record ProvenanceRequirement(String project, Publisher publisher) {
+    }
+
+    /**
+     * Who must have attested: a PyPI Trusted Publisher ({@code github}: repository and workflow file;
+     * {@code gitlab}: repository and workflow-filepath; {@code google}: the service account email), or any Sigstore
+     * {@code identity} (the certificate's email or URI) with its OIDC {@code issuer}.
+     */
+    public record Publisher(PublisherKind kind, Optional<String> repository, Optional<String> workflow,
+            Optional<String> workflowFilepath, Optional<String> email, Optional<String> identity,
+            Optional<String> issuer) {
+        public Publisher {
+            String missing = switch (kind) {
+                case GITHUB -> repository.isEmpty() || workflow.isEmpty() ? "repository and workflow" : null;
+                case GITLAB -> repository.isEmpty() || workflowFilepath.isEmpty()
+                        ? "repository and workflow-filepath" : null;
+                case GOOGLE -> email.isEmpty() ? "email" : null;
+                case IDENTITY -> identity.isEmpty() || issuer.isEmpty() ? "identity and issuer" : null;
+            };
+            if (missing != null) {
+                throw new IllegalArgumentException("a " + kind.name().toLowerCase(java.util.Locale.ROOT)
+                        + " publisher needs " + missing);
+            }
+            repository.ifPresent(r -> {
+                if (!r.matches("[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)+")) {
+                    throw new IllegalArgumentException("publisher repository '" + r + "' must be owner/name");
+                }
+            });
+        }
+    }
+
+    public enum PublisherKind { GITHUB, GITLAB, GOOGLE, IDENTITY }
 
     /** What to do with a file whose index gives no upload time while the release-age rule is on. */
     public enum UnknownUploadTime { BLOCK, ALLOW }

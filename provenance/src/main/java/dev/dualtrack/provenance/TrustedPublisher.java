@@ -62,7 +62,8 @@ public sealed interface TrustedPublisher extends IdentityPolicy {
 
     private static void issuer(SignerIdentity who, String expected) throws ProvenanceException {
         if (!expected.equals(who.issuer())) {
-            throw ProvenanceException.identity("identity issued by " + who.issuer() + ", not " + expected);
+            throw ProvenanceException.identity("signed by " + who.san() + ", an identity issued by " + who.issuer()
+                    + ", not " + expected);
         }
     }
 

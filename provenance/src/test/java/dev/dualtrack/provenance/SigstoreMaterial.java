@@ -10,11 +10,11 @@ import java.nio.charset.StandardCharsets;
  * model.sig bundles, sigstore-conformance cases and trusted roots. Its README names the upstream source and commit
  * of every file.
  */
-final class SigstoreMaterial {
+public final class SigstoreMaterial {
     private SigstoreMaterial() {
     }
 
-    static byte[] bytes(String path) {
+    public static byte[] bytes(String path) {
         try (InputStream in = SigstoreMaterial.class.getResourceAsStream("/sigstore/" + path)) {
             if (in == null) {
                 throw new IllegalArgumentException("no test material " + path);
@@ -25,15 +25,15 @@ final class SigstoreMaterial {
         }
     }
 
-    static String text(String path) {
+    public static String text(String path) {
         return new String(bytes(path), StandardCharsets.UTF_8);
     }
 
-    static boolean exists(String path) {
+    public static boolean exists(String path) {
         return SigstoreMaterial.class.getResource("/sigstore/" + path) != null;
     }
 
-    static TrustedRoot root(String path) {
+    public static TrustedRoot root(String path) {
         try {
             return TrustedRoot.parse(bytes(path));
         } catch (ProvenanceException e) {

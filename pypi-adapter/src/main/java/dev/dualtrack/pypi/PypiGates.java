@@ -77,6 +77,12 @@ final class PypiGates {
         return List.of();
     }
 
+    /** Warnings decided before the gates ran (a regressed provenance under {@code warn}): recorded, then served. */
+    void warn(Exchange ex, String project, SimpleFile f, List<Verdict> warnings) {
+        DecisionRecorder.Subject subject = subject(ex, project, f.filename(), f.sha256().orElse(""));
+        warnings.forEach(w -> recorder.warned(subject, w.rule(), w.reason()));
+    }
+
     /** The project's block that stands after policy, for the routes that answer a hidden project with a 404. */
     Optional<Refusal> hiddenProject(Exchange ex, ProjectResolver.Found found) {
         DecisionRecorder.Subject subject = subject(ex, found.page().name(), "", "");

@@ -3,6 +3,7 @@ package dev.dualtrack.pypi;
 import dev.dualtrack.pypi.policy.Filenames;
 import dev.dualtrack.pypi.policy.PackagePolicy;
 import dev.dualtrack.pypi.simple.SimpleCodec;
+import dev.dualtrack.pypi.provenance.AttestationGate;
 import dev.dualtrack.pypi.simple.SimpleFile;
 import dev.dualtrack.pypi.simple.SimpleFormat;
 import dev.dualtrack.pypi.simple.SimplePage;
@@ -205,12 +206,57 @@ public final class PypiRoute implements Route {
             if (fleetFirstSeen.isPresent() && f.get().sha256().isPresent()) {
                 // Fleet mode: the first hash any replica saw for this file decides, before the other gates.
                 then(ex, fleetFirstSeen.get().confirm("pypi", project, distribution, f.get().sha256().get()),
-                        (answer, e) -> fetch(ex, found, f.get(), filename, sha, origins, link, metadata,
+                        (answer, e) -> attested(ex, found, f.get(), filename, sha, origins, link, metadata,
                                 PypiGates.fleetBlocks(answer, distribution)));
                 return;
             }
-            fetch(ex, found, f.get(), filename, sha, origins, link, metadata, List.of());
+            attested(ex, found, f.get(), filename, sha, origins, link, metadata, List.of());
         });
+    }
+
+    /**
+     * The PEP 740 gate, for a distribution (not its .metadata): attestations fetched and verified before any
+     * byte, when the project must be attested; then the other gates and the fetch.
+     */
+    private void attested(Exchange ex, ProjectResolver.Found found, SimpleFile f, String filename,
+            Optional<String> sha, FileOrigins origins, String link, boolean metadata,
+            List<dev.dualtrack.scanner.Verdict> earlier) {
+        if (metadata) {
+            fetch(ex, found, f, filename, sha, origins, link, metadata, earlier);
+            return;
+        }
+        then(ex, attestations.check(found.page(), f, f.sha256(), url -> provenance(ex, found, origins, url)),
+                (outcome, e) -> {
+                    List<dev.dualtrack.scanner.Verdict> all = new java.util.ArrayList<>(earlier);
+                    all.addAll(outcome.blocks());
+                    gates.warn(ex, found.page().name(), f, outcome.warnings());
+                    fetch(ex, found, f, filename, sha, origins, link, metadata, all);
+                });
+    }
+
+    /** A provenance object from the file's own index, under the same origin rules as its files. */
+    private java.util.concurrent.CompletableFuture<AttestationGate.Fetched> provenance(Exchange ex,
+            ProjectResolver.Found found, FileOrigins origins, String url) {
+        if (origins.refusal(url).isPresent()) {
+            return java.util.concurrent.CompletableFuture.failedFuture(new IllegalArgumentException(
+                    "provenance URL outside the index's origins"));
+        }
+        HttpHeaders headers = resolver.headersFor(found.upstream()).set(HttpHeaderNames.ACCEPT,
+                "application/vnd.pypi.integrity.v1+json");
+        if (!origins.sendsCredentials(url)) {
+            headers.remove(HttpHeaderNames.AUTHORIZATION);
+        }
+        return resolver.metadata(new UpstreamRequest(HttpMethod.GET, URI.create(url), headers, RedirectPolicy.NONE),
+                ex.eventLoop()).thenApply(r -> new AttestationGate.Fetched(r.status(), r.body()));
+    }
+
+    private AttestationGate attestations = new AttestationGate(List.of(), dev.dualtrack.config.RuleAction.WARN,
+            dev.dualtrack.provenance.TrustedRoot.production(), Runnable::run);
+
+    /** PEP 740: the projects that must be attested, the trusted root, and where verification runs. */
+    public PypiRoute verifyAttestations(AttestationGate gate) {
+        this.attestations = gate;
+        return this;
     }
 
     /** The file's gates (with what the fleet's ledger said, if asked), then the fetch through the relay. */

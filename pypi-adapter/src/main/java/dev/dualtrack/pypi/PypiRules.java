@@ -26,6 +26,14 @@ public final class PypiRules {
     public static final String INVALID_ENTRY = "pypi.invalid-entry";
     /** A file link points at a host, port or scheme not allowed for its index (SSRF, token leaks). */
     public static final String FILE_HOST = "pypi.file-host";
+    /** A project that must be attested (pypi.provenance) served a file without an attestation. */
+    public static final String PROVENANCE_MISSING = "pypi.provenance-missing";
+    /** An attestation that does not verify: signature, chain, log proof, timestamp or subject. */
+    public static final String PROVENANCE_INVALID = "pypi.provenance-invalid";
+    /** An attestation that verifies, by another publisher than the configured one. */
+    public static final String PROVENANCE_IDENTITY = "pypi.provenance-identity";
+    /** A file without attestations where earlier releases of the project had them. */
+    public static final String PROVENANCE_REGRESSED = "pypi.provenance-regressed";
 
 
     private PypiRules() {

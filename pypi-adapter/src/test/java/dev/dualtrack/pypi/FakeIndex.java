@@ -43,13 +43,39 @@ public final class FakeIndex implements AutoCloseable {
 
     /** As above, with the upload time the page announces (PEP 700). */
     public FakeIndex file(String project, String filename, byte[] announced, byte[] served, String uploadTime) {
+        return file(project, filename, announced, served, uploadTime, null);
+    }
+
+    /**
+     * A file with a PEP 740 provenance object, served where PyPI's Integrity API serves it and announced by the
+     * page ({@code provenance} in JSON, {@code data-provenance} in HTML).
+     */
+    public FakeIndex attested(String project, String filename, byte[] bytes, String uploadTime, byte[] provenance) {
+        return file(project, filename, bytes, bytes, uploadTime, provenance);
+    }
+
+    /** The path the Integrity API serves a file's provenance at. */
+    public static String provenancePath(String project, String filename) {
+        String version = dev.dualtrack.pypi.policy.Filenames.version(project, filename).orElse("0");
+        return "/integrity/" + project + "/" + version + "/" + filename + "/provenance";
+    }
+
+    private FakeIndex file(String project, String filename, byte[] announced, byte[] served, String uploadTime,
+            byte[] provenance) {
         String sha = sha256(announced);
         String url = origin.uri("/packages/" + filename).toString();
+        String prov = provenance == null ? null : origin.uri(provenancePath(project, filename)).toString();
+        if (provenance != null) {
+            origin.on(provenancePath(project, filename), Script.ok(BodySource.of(provenance))
+                    .header("Content-Type", "application/vnd.pypi.integrity.v1+json"));
+        }
         entries.computeIfAbsent(project, k -> new ArrayList<>()).add(html
-                ? "<a href=\"" + url + "#sha256=" + sha + "\" data-requires-python=\"&gt;=3.7\">" + filename + "</a><br/>"
+                ? "<a href=\"" + url + "#sha256=" + sha + "\" data-requires-python=\"&gt;=3.7\""
+                        + (prov == null ? "" : " data-provenance=\"" + prov + "\"") + ">" + filename + "</a><br/>"
                 : "{\"filename\":\"" + filename + "\",\"url\":\"" + url + "\",\"hashes\":{\"sha256\":\"" + sha
                         + "\"},\"requires-python\":\">=3.7\",\"size\":" + announced.length
-                        + ",\"upload-time\":\"" + uploadTime + "\",\"yanked\":false}");
+                        + ",\"upload-time\":\"" + uploadTime + "\",\"yanked\":false"
+                        + (prov == null ? "" : ",\"provenance\":\"" + prov + "\"") + "}");
         origin.on("/packages/" + filename, Script.ok(BodySource.of(served)));
         String version = dev.dualtrack.pypi.policy.Filenames.version(project, filename).orElse("0");
         apiFiles.computeIfAbsent(project, k -> new ArrayList<>()).add(new String[] {version,

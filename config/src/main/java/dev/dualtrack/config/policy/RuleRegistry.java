@@ -48,6 +48,14 @@ public final class RuleRegistry {
                 "an index entry with a filename outside the distribution formats or a malformed hash");
         rule("pypi.file-host", Scope.PYPI, BLOCK, true,
                 "a file link to a host, port or scheme that is neither the index's origin nor one of its file-hosts");
+        rule("pypi.provenance-missing", Scope.PYPI, BLOCK, false,
+                "a file of a project that pypi.provenance requires to be attested has no PEP 740 attestation");
+        rule("pypi.provenance-invalid", Scope.PYPI, BLOCK, false,
+                "a PEP 740 attestation whose signature, certificate chain, log proof, timestamp or subject fails");
+        rule("pypi.provenance-identity", Scope.PYPI, BLOCK, false,
+                "a PEP 740 attestation that verifies but was made by another publisher than pypi.provenance names");
+        rule("pypi.provenance-regressed", Scope.PYPI, WARN, false,
+                "a file without attestations in a project whose earlier releases were attested");
 
         // Track 2: the Hub, and the scanner's verdicts on model files.
         rule("hf.pickle.dangerous-import", Scope.HF, BLOCK, false,
@@ -76,6 +84,14 @@ public final class RuleRegistry {
                 "a pickle-based weight file while enforce-safetensors is on, however clean");
         rule("hf.keras.code", Scope.HF, BLOCK, false,
                 "a Keras model that carries code: a Lambda layer or a class from outside Keras");
+        rule("hf.signature-missing", Scope.HF, BLOCK, false,
+                "a repo that hf.signatures requires to be signed has no model.sig at the commit");
+        rule("hf.signature-invalid", Scope.HF, BLOCK, false,
+                "a model.sig whose signature, certificate chain, log proof or manifest fails to verify");
+        rule("hf.signature-identity", Scope.HF, BLOCK, false,
+                "a model.sig that verifies but was signed by another identity than hf.signatures names");
+        rule("hf.signature-mismatch", Scope.HF, BLOCK, false,
+                "a file whose bytes differ from the digest the signed manifest gives it, or that it does not list");
         rule("hf.tf.unsafe-op", Scope.HF, BLOCK, false,
                 "a TensorFlow SavedModel or GraphDef with an op that runs Python or touches files or the network");
         rule("hf.gguf.chat-template", Scope.HF, BLOCK, false,

@@ -133,6 +133,7 @@ public final class SimpleCodec {
         Optional<Map<String, String>> distInfo = Optional.empty();
         Optional<Long> size = Optional.empty();
         Optional<String> uploaded = Optional.empty();
+        Optional<String> provenance = Optional.empty();
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String key = p.currentName();
             JsonToken v = p.nextToken();
@@ -163,6 +164,8 @@ public final class SimpleCodec {
                 case "size" -> size = v == JsonToken.VALUE_NUMBER_INT ? Optional.of(p.getLongValue()) : Optional.empty();
                 case "upload-time" -> uploaded = v == JsonToken.VALUE_STRING ? Optional.of(p.getText())
                         : Optional.empty();
+                case "provenance" -> provenance = v == JsonToken.VALUE_STRING ? Optional.of(p.getText())
+                        : Optional.empty();
                 default -> p.skipChildren();
             }
         }
@@ -170,7 +173,7 @@ public final class SimpleCodec {
             throw new UnreadablePageException("a file entry lacks filename or url");
         }
         return new SimpleFile(filename, resolve(pageUrl, url), hashes, requires, yanked,
-                core != null ? core : distInfo, size, uploaded);
+                core != null ? core : distInfo, size, uploaded, provenance.map(u -> resolve(pageUrl, u)));
     }
 
     /** PEP 658/714 metadata: {@code true}, {@code false} or a hashes object. */
@@ -264,8 +267,10 @@ public final class SimpleCodec {
         }
         Optional<String> requires = a.hasAttr("data-requires-python")
                 ? Optional.of(a.attr("data-requires-python")) : Optional.empty();
+        Optional<String> provenance = a.hasAttr("data-provenance")
+                ? Optional.of(resolve(pageUrl, a.attr("data-provenance").trim())) : Optional.empty();
         return new SimpleFile(filename, noFragment, hashes, requires, yanked, core, Optional.empty(),
-                Optional.empty());
+                Optional.empty(), provenance);
     }
 
     private static void checkVersion(String version) throws UnreadablePageException {

@@ -12,6 +12,7 @@ import java.util.Optional;
  *                     (PEP 658/714)
  * @param size         bytes, when the index said (PEP 700)
  * @param uploadTime   ISO 8601 UTC, when the index said (PEP 700)
+ * @param provenance   the absolute URL of the file's PEP 740 provenance object, when the index said it has one
  */
 public record SimpleFile(
         String filename,
@@ -21,11 +22,19 @@ public record SimpleFile(
         Optional<String> yanked,
         Optional<Map<String, String>> coreMetadata,
         Optional<Long> size,
-        Optional<String> uploadTime) {
+        Optional<String> uploadTime,
+        Optional<String> provenance) {
 
     public SimpleFile {
         hashes = Map.copyOf(hashes);
         coreMetadata = coreMetadata.map(Map::copyOf);
+    }
+
+    /** A file without attestations. */
+    public SimpleFile(String filename, String url, Map<String, String> hashes, Optional<String> requiresPython,
+            Optional<String> yanked, Optional<Map<String, String>> coreMetadata, Optional<Long> size,
+            Optional<String> uploadTime) {
+        this(filename, url, hashes, requiresPython, yanked, coreMetadata, size, uploadTime, Optional.empty());
     }
 
     public Optional<String> sha256() {

@@ -1,0 +1,106 @@
+package dev.dualtrack.pypi.provenance;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.dualtrack.config.PypiConfig;
+import dev.dualtrack.config.RuleAction;
+import dev.dualtrack.provenance.TrustedRoot;
+import dev.dualtrack.pypi.PypiRules;
+import dev.dualtrack.pypi.simple.SimpleFile;
+import dev.dualtrack.pypi.simple.SimplePage;
+import dev.dualtrack.scanner.Verdict;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/** The gate's decisions that need no Sigstore material: what is fetched, when, and what a failure means. */
+class AttestationGateTest {
+    private static final String SHA = "ab".repeat(32);
+    private static final PypiConfig.Publisher GITHUB = new PypiConfig.Publisher(PypiConfig.PublisherKind.GITHUB,
+            Optional.of("acme/widgets"), Optional.of("release.yml"), Optional.empty(), Optional.empty(),
+            Optional.empty(), Optional.empty());
+
+    private static SimpleFile file(String name, String uploaded, boolean attested) {
+        return new SimpleFile(name, "https://files.example/" + name, Map.of("sha256", SHA), Optional.empty(),
+                Optional.empty(), Optional.empty(), Optional.empty(), Optional.ofNullable(uploaded),
+                attested ? Optional.of("https://pypi.example/integrity/" + name + "/provenance") : Optional.empty());
+    }
+
+    private static AttestationGate gate(RuleAction regressed, String... projects) {
+        return new AttestationGate(java.util.Arrays.stream(projects)
+                .map(p -> new PypiConfig.ProvenanceRequirement(p, GITHUB)).toList(), regressed,
+                TrustedRoot.production(), Runnable::run);
+    }
+
+    private static List<String> rules(List<Verdict> vs) {
+        return vs.stream().map(Verdict::rule).toList();
+    }
+
+    @Test
+    void aRequiredProjectWithoutAProvenanceLinkIsRefusedWithoutAnyFetch() {
+        AtomicInteger fetches = new AtomicInteger();
+        SimpleFile f = file("acme_widgets-1.0-py3-none-any.whl", null, false);
+        AttestationGate.Outcome o = gate(RuleAction.WARN, "acme-*").check(new SimplePage("acme-widgets", List.of(f), List.of()), f,
+                f.sha256(), url -> {
+                    fetches.incrementAndGet();
+                    return CompletableFuture.completedFuture(new AttestationGate.Fetched(200, new byte[0]));
+                }).join();
+        assertThat(rules(o.blocks())).containsExactly(PypiRules.PROVENANCE_MISSING);
+        assertThat(o.blocks().get(0).reason()).contains("acme/widgets/.github/workflows/release.yml");
+        assertThat(fetches).hasValue(0);
+    }
+
+    @Test
+    void aFailedFetchOrAnErrorStatusFailsClosedAndIsNotCached() {
+        SimpleFile f = file("acme_widgets-1.0-py3-none-any.whl", null, true);
+        SimplePage page = new SimplePage("acme-widgets", List.of(f), List.of());
+        AttestationGate gate = gate(RuleAction.WARN, "acme-widgets");
+        AtomicInteger fetches = new AtomicInteger();
+        assertThat(rules(gate.check(page, f, f.sha256(), url -> {
+            fetches.incrementAndGet();
+            return CompletableFuture.failedFuture(new java.io.IOException("reset"));
+        }).join().blocks())).containsExactly(PypiRules.PROVENANCE_MISSING);
+        assertThat(rules(gate.check(page, f, f.sha256(), url -> {
+            fetches.incrementAndGet();
+            return CompletableFuture.completedFuture(new AttestationGate.Fetched(503, new byte[0]));
+        }).join().blocks())).containsExactly(PypiRules.PROVENANCE_MISSING);
+        assertThat(fetches).hasValue(2);
+    }
+
+    @Test
+    void garbageProvenanceIsInvalidAndTheVerdictIsCachedBySha256() {
+        SimpleFile f = file("acme_widgets-1.0-py3-none-any.whl", null, true);
+        SimplePage page = new SimplePage("acme-widgets", List.of(f), List.of());
+        AttestationGate gate = gate(RuleAction.WARN, "acme-widgets");
+        AtomicInteger fetches = new AtomicInteger();
+        for (int i = 0; i < 3; i++) {
+            assertThat(rules(gate.check(page, f, f.sha256(), url -> {
+                fetches.incrementAndGet();
+                return CompletableFuture.completedFuture(new AttestationGate.Fetched(200, "{\"version\":1}".getBytes()));
+            }).join().blocks())).containsExactly(PypiRules.PROVENANCE_INVALID);
+        }
+        assertThat(fetches).hasValue(1);
+    }
+
+    @Test
+    void provenanceRegressesWhenAnEarlierReleaseWasAttested() {
+        SimpleFile v1 = file("plain-1.0-py3-none-any.whl", "2024-01-01T00:00:00Z", true);
+        SimpleFile v2 = file("plain-2.0-py3-none-any.whl", "2024-02-01T00:00:00Z", false);
+        SimpleFile v0 = file("plain-0.9-py3-none-any.whl", "2023-01-01T00:00:00Z", false);
+        SimplePage page = new SimplePage("plain", List.of(v0, v1, v2), List.of());
+        AttestationGate warn = gate(RuleAction.WARN);
+        AttestationGate.Outcome o = warn.check(page, v2, v2.sha256(), url -> null).join();
+        assertThat(o.blocks()).isEmpty();
+        assertThat(rules(o.warnings())).containsExactly(PypiRules.PROVENANCE_REGRESSED);
+        assertThat(o.warnings().get(0).reason()).contains("plain-1.0-py3-none-any.whl");
+        // An older release from before attestations existed is no regression.
+        assertThat(warn.check(page, v0, v0.sha256(), url -> null).join()).isEqualTo(new AttestationGate.Outcome(
+                List.of(), List.of()));
+        assertThat(rules(gate(RuleAction.BLOCK).check(page, v2, v2.sha256(), url -> null).join().blocks()))
+                .containsExactly(PypiRules.PROVENANCE_REGRESSED);
+        assertThat(gate(RuleAction.OFF).check(page, v2, v2.sha256(), url -> null).join().warnings()).isEmpty();
+    }
+}
