@@ -30,7 +30,8 @@ final class DualtrackServer implements AutoCloseable {
             dev.dualtrack.pypi.PypiRoute pypi = pypi(runtime, config);
             runtime.sharedFirstSeen().ifPresent(pypi::shareFirstSeen);
             router.add("/pypi", pypi);
-            router.add("/hf", dev.dualtrack.hf.HfRoute.create(runtime, dev.dualtrack.config.Secrets.environment()));
+            router.add("/hf", dev.dualtrack.hf.HfRoute.create(runtime, dev.dualtrack.config.Secrets.environment())
+                    .requireSignatures(trustedRoot(config), java.util.concurrent.ForkJoinPool.commonPool()));
             runtime.start(router);
             return new DualtrackServer(runtime);
         } catch (InterruptedException | RuntimeException e) {

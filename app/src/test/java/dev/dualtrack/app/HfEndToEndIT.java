@@ -160,6 +160,11 @@ class HfEndToEndIT {
 
     /** huggingface_hub from the machine's local wheel mirror ({@code /opt/pypi}), in a fresh venv. */
     static Path installPythonClient() throws Exception {
+        return installPythonClient(dir);
+    }
+
+    /** As above, in {@code dir}: the venv, and {@code hub_client.py} beside it. */
+    static Path installPythonClient(Path dir) throws Exception {
         Path venv = dir.resolve("venv");
         assertThat(ClientTools.run(dir, Map.of(), List.of("python3", "-m", "venv", venv.toString())).exit()).isZero();
         ClientTools.Result r = ClientTools.run(dir, Map.of(), List.of(venv.resolve("bin/pip").toString(), "install",

@@ -68,6 +68,8 @@ public final class HfRoute implements Route {
     private final DecisionRecorder recorder;
     private ListingFilter listings;
     private HubGates gates;
+    private ModelSignatureGate signatures = new ModelSignatureGate(List.of(),
+            dev.dualtrack.provenance.TrustedRoot.production(), Runnable::run);
     private Optional<URI> publicUrl = Optional.empty();
 
     public HfRoute(HfConfig config, ScanPolicy scanPolicy, Optional<String> upstreamToken, UpstreamClient client,
@@ -106,6 +108,12 @@ public final class HfRoute implements Route {
         route.publicUrl = runtime.config().listen().publicUrl();
         route.judged(runtime.judge());
         return route;
+    }
+
+    /** hf.signatures, verified against {@code root}; verification runs on {@code verifyOn}. */
+    public HfRoute requireSignatures(dev.dualtrack.provenance.TrustedRoot root, java.util.concurrent.Executor verifyOn) {
+        this.signatures = new ModelSignatureGate(config.signatures(), root, verifyOn);
+        return this;
     }
 
     /**
@@ -252,11 +260,41 @@ public final class HfRoute implements Route {
     }
 
     private void serveFile(Exchange ex, HubPath p, FileMeta meta, Optional<String> auth, boolean knownChecked) {
+        if (!signatures.required(p.repo())) {
+            serveFile(ex, p, meta, auth, knownChecked, null);
+            return;
+        }
+        // hf.signatures: the commit's model.sig is verified (once per commit) before any file of it is served.
+        dev.dualtrack.proxy.server.Callbacks.then(ex, signatures.decision(p, meta.commit(),
+                (repo, commit) -> modelSig(ex, repo, commit, auth)),
+                (decision, error) -> serveFile(ex, p, meta, auth, knownChecked, decision));
+    }
+
+    /** The model.sig at {@code commit}, from the Hub (or the CDN it redirects an LFS copy to). */
+    private java.util.concurrent.CompletableFuture<ModelSignatureGate.Fetched> modelSig(Exchange ex, HubPath p,
+            String commit, Optional<String> auth) {
+        HttpHeaders headers = new DefaultHttpHeaders();
+        auth.ifPresent(a -> headers.set(HttpHeaderNames.AUTHORIZATION, a));
+        HubPath sig = new HubPath(p.kind(), p.type(), p.repo(), Optional.of(commit),
+                dev.dualtrack.provenance.ModelSignature.FILE_NAME);
+        return BodyCollector.fetch(client, ex.eventLoop(), new UpstreamRequest(HttpMethod.GET, resolveUrl(sig, commit),
+                headers, gates.cdnHosts()), MAX_API_BYTES)
+                .thenApply(r -> new ModelSignatureGate.Fetched(r.status(), r.body()));
+    }
+
+    private void serveFile(Exchange ex, HubPath p, FileMeta meta, Optional<String> auth, boolean knownChecked,
+            ModelSignatureGate.Decision signature) {
         DecisionRecorder.Subject subject = HubGates.subject(ex, p, meta.lfsSha256().orElse(""));
         meta.lfsSha256().ifPresent(sha -> listings.learn(p.type(), p.repo(), meta.commit(), p.path(), sha));
-        if (!gates.admitFile(ex, p, meta, knownChecked)) {
+        if (signature == null && signatures.required(p.repo())) {
+            throw new IllegalStateException("a signed repo's file without its signature decision");
+        }
+        if (!gates.admitFile(ex, p, meta, knownChecked, signature == null ? List.of()
+                : ModelSignatureGate.before(signature, p.path(), meta))) {
             return; // refused, recorded and answered by the gates
         }
+        Optional<String> signedSha256 = signature == null ? Optional.empty()
+                : ModelSignatureGate.inFlight(signature, p.path(), meta);
         if (ex.isHead()) {
             // The HEAD contract with the file's own size: Content-Length is the file's, not this empty body's.
             FullHttpResponse head = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
@@ -270,11 +308,11 @@ public final class HfRoute implements Route {
         Optional<String> blobId = meta.lfsSha256().isPresent() ? Optional.empty() : Optional.of(meta.etag());
         FetchSpec spec = FetchSpec.builder(subject, new UpstreamRequest(HttpMethod.GET, resolveUrl(p, meta.commit()),
                         headers, gates.cdnHosts()))
-                .expectedSha256(meta.lfsSha256())
+                .expectedSha256(meta.lfsSha256().or(() -> signedSha256))
                 .revision(meta.commit())
                 .inspector(() -> new ScannerInspector(scanPolicy, p.path().substring(p.path().lastIndexOf('/') + 1)))
                 .expectedGitBlob(blobId.map(oid -> new FetchSpec.GitBlob(oid, meta.size(), HfRules.BLOB_OID_MISMATCH)))
-                .hashMismatchRule(HfRules.LFS_OID_MISMATCH)
+                .hashMismatchRule(signedSha256.isPresent() ? HfRules.SIGNATURE_MISMATCH : HfRules.LFS_OID_MISMATCH)
                 .redirectRule(HfRules.REDIRECT_HOST)
                 .refusals(HubRefusals.INSTANCE)
                 .clientHeaders(upstream -> fileHeaders(meta))

@@ -22,7 +22,8 @@ import java.util.Optional;
  * <ul>
  *   <li>request gate: {@code hf.repos} allows the repo;</li>
  *   <li>file gates, in order: what the HEAD contract says (size, where the bytes would come from, whether they
- *       can be verified), then a block already known for the content's digest or for the location;</li>
+ *       can be verified), what the commit's model signature says ({@link ModelSignatureGate}), then a block
+ *       already known for the content's digest or for the location;</li>
  *   <li>listings: a file whose known block stands is hidden, each hiding summarized per rule and request.</li>
  * </ul>
  * Verdicts the relay finds while bytes stream (the scanner, the digests) go through the same judge and recorder.
@@ -65,10 +66,11 @@ final class HubGates {
      * its digest to the relay, which looks it up before it asks the CDN. A block remembered for the location
      * is always looked up.
      */
-    boolean admitFile(Exchange ex, HubPath p, FileMeta meta, boolean knownChecked) {
+    boolean admitFile(Exchange ex, HubPath p, FileMeta meta, boolean knownChecked, List<Verdict> signature) {
         return gates.admit(ex, HubRefusals.INSTANCE, subject(ex, p, meta.lfsSha256().orElse("")), Optional.empty(),
                 List.of(
                         () -> headContract(meta, p).map(List::of).orElse(List.of()),
+                        () -> signature,
                         () -> ex.isHead() || meta.lfsSha256().isEmpty()
                                 ? known(p, meta, knownChecked).map(List::of).orElse(List.of()) : List.of()));
     }

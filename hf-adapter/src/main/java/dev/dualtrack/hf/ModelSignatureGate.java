@@ -1,0 +1,153 @@
+package dev.dualtrack.hf;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.dualtrack.config.HfConfig;
+import dev.dualtrack.provenance.IdentityPolicy;
+import dev.dualtrack.provenance.ModelManifest;
+import dev.dualtrack.provenance.ModelSignature;
+import dev.dualtrack.provenance.ProvenanceException;
+import dev.dualtrack.provenance.TrustedRoot;
+import dev.dualtrack.scanner.Verdict;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+
+/**
+ * {@code hf.signatures}: a repo that must be signed serves a file only if the {@code model.sig} at the same commit
+ * verifies, was signed by the configured identity, and lists the file with the digest its bytes have.
+ *
+ * <ul>
+ *   <li>An LFS file's announced sha256 (its LFS oid, which the relay then enforces on the bytes) must equal the
+ *       signed digest: compared before any byte.</li>
+ *   <li>A regular git file has no announced sha256; the signed digest becomes the sha256 the relay checks in
+ *       flight, so a file whose bytes differ never completes at the client (G1).</li>
+ *   <li>Paths the signer excluded (its recorded ignore paths, and model.sig itself) are served as they are.</li>
+ * </ul>
+ * One verification per repo and commit (a commit never changes), shared by concurrent requests.
+ */
+final class ModelSignatureGate {
+    /** The model.sig of a commit: its bytes, or why they could not be had. */
+    interface Fetcher {
+        CompletableFuture<Fetched> fetch(HubPath p, String commit);
+    }
+
+    record Fetched(int status, byte[] body) {
+    }
+
+    /**
+     * What a commit's signature says: a verified manifest, or the block every file of the commit gets.
+     * {@code lasting} is false for a model.sig that could not be fetched: asked again next time.
+     */
+    record Decision(Optional<ModelManifest> manifest, Optional<Verdict> block, boolean lasting) {
+    }
+
+    private record Requirement(RepoPatterns repos, IdentityPolicy policy, String who) {
+    }
+
+    private final List<Requirement> requirements;
+    private final TrustedRoot root;
+    private final Executor verifyOn;
+    private final Cache<String, CompletableFuture<Decision>> decisions =
+            Caffeine.newBuilder().maximumSize(10_000).build();
+
+    ModelSignatureGate(List<HfConfig.Signature> config, TrustedRoot root, Executor verifyOn) {
+        this.requirements = config.stream().map(s -> new Requirement(new RepoPatterns(List.of(s.repos()), List.of()),
+                new IdentityPolicy.Exact(s.identity(), s.issuer()), s.identity() + " (issuer " + s.issuer() + ")"))
+                .toList();
+        this.root = root;
+        this.verifyOn = verifyOn;
+    }
+
+    boolean required(String repo) {
+        return requirement(repo).isPresent();
+    }
+
+    private Optional<Requirement> requirement(String repo) {
+        return requirements.stream().filter(r -> r.repos().permits(repo)).findFirst();
+    }
+
+    /** The commit's decision, fetched and verified once; a failed fetch is not remembered. */
+    CompletableFuture<Decision> decision(HubPath p, String commit, Fetcher fetcher) {
+        Requirement r = requirement(p.repo()).orElseThrow();
+        String key = p.type().apiSegment + "/" + p.repo() + "@" + commit + "\u0000" + r.who();
+        CompletableFuture<Decision> d = decisions.get(key, k -> fetcher.fetch(p, commit)
+                .handle((answer, error) -> answer)
+                .thenApplyAsync(answer -> decide(answer, p.repo(), commit, r), verifyOn));
+        return d.whenComplete((decision, error) -> {
+            if (error != null || !decision.lasting()) {
+                decisions.asMap().remove(key, d);
+            }
+        });
+    }
+
+    private Decision decide(Fetched answer, String repo, String commit, Requirement r) {
+        String at = repo + " at " + commit.substring(0, Math.min(12, commit.length()));
+        if (answer == null) {
+            return new Decision(Optional.empty(), Optional.of(Verdict.block(HfRules.SIGNATURE_MISSING, "the model.sig "
+                    + "of " + at + " could not be fetched; hf.signatures requires the repo to be signed, so its files "
+                    + "are refused until it can be")), false);
+        }
+        if (answer.status() == 404) {
+            return refused(HfRules.SIGNATURE_MISSING, at + " has no model.sig, and hf.signatures requires " + repo
+                    + " to be signed by " + r.who());
+        }
+        if (answer.status() != 200) {
+            return new Decision(Optional.empty(), Optional.of(Verdict.block(HfRules.SIGNATURE_MISSING, "the Hub "
+                    + "answered " + answer.status() + " for the model.sig of " + at)), false);
+        }
+        try {
+            return new Decision(Optional.of(ModelSignature.verify(answer.body(),
+                    new ModelSignature.Sigstore(root, r.policy()))), Optional.empty(), true);
+        } catch (ProvenanceException e) {
+            return e.kind() == ProvenanceException.Kind.IDENTITY
+                    ? refused(HfRules.SIGNATURE_IDENTITY, "the model.sig of " + at + " verifies, but it was "
+                            + e.getMessage() + "; hf.signatures requires " + r.who())
+                    : refused(HfRules.SIGNATURE_INVALID, "the model.sig of " + at + " does not verify: "
+                            + e.getMessage());
+        } catch (RuntimeException e) {
+            return refused(HfRules.SIGNATURE_INVALID, "the model.sig of " + at + " could not be verified ("
+                    + e.getClass().getSimpleName() + ")");
+        }
+    }
+
+    private static Decision refused(String rule, String reason) {
+        return new Decision(Optional.empty(), Optional.of(Verdict.block(rule, reason)), true);
+    }
+
+    /** The blocks for one file, before any byte. */
+    static List<Verdict> before(Decision d, String path, FileMeta meta) {
+        if (d.block().isPresent()) {
+            return List.of(d.block().get());
+        }
+        ModelManifest m = d.manifest().orElseThrow();
+        if (m.ignored(path, Set.of())) {
+            return List.of();
+        }
+        if (!m.fileLevelSha256()) {
+            return List.of(); // signature verified; digests of shards cannot be checked per file (docs/provenance.md)
+        }
+        Optional<byte[]> signed = m.sha256(path);
+        if (signed.isEmpty()) {
+            return List.of(Verdict.block(HfRules.SIGNATURE_MISMATCH, path + " is not in the signed manifest of "
+                    + "model.sig"));
+        }
+        String hex = HexFormat.of().formatHex(signed.get());
+        if (meta.lfsSha256().isPresent() && !meta.lfsSha256().get().equalsIgnoreCase(hex)) {
+            return List.of(Verdict.block(HfRules.SIGNATURE_MISMATCH, path + " is announced with sha256 "
+                    + meta.lfsSha256().get() + ", but model.sig signed " + hex));
+        }
+        return List.of();
+    }
+
+    /** For a regular (non-LFS) file: the signed sha256 the relay must see in flight. */
+    static Optional<String> inFlight(Decision d, String path, FileMeta meta) {
+        if (meta.lfsSha256().isPresent() || d.manifest().isEmpty() || d.manifest().get().ignored(path, Set.of())) {
+            return Optional.empty();
+        }
+        return d.manifest().get().sha256(path).map(b -> HexFormat.of().formatHex(b));
+    }
+}
