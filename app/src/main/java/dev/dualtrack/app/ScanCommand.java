@@ -70,6 +70,19 @@ final class ScanCommand implements Callable<Integer> {
             description = "every requirement must be pinned with a sha256 (pip --require-hashes style); anything else is a finding")
     boolean strictLockfile;
 
+    @Option(names = "--signer", paramLabel = "IDENTITY",
+            description = "the Sigstore identity (certificate email or URI) that must have signed model.sig files and "
+                    + "PEP 740 attestations met in the scan; without it, signatures are verified and their signer shown")
+    String signer;
+
+    @Option(names = "--issuer", paramLabel = "URL", description = "the OIDC issuer of --signer's identity")
+    String issuer;
+
+    @Option(names = "--trusted-root", paramLabel = "FILE",
+            description = "a Sigstore trusted root (default: --policy's provenance.trusted-root, else the built-in "
+                    + "production root)")
+    Path trustedRoot;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -137,6 +150,14 @@ final class ScanCommand implements Callable<Integer> {
             return Main.EXIT_USAGE;
         }
         progress.done();
+        try {
+            ProvenanceScan provenance = provenance();
+            provenance.check(walked, results);
+            provenance.notes.forEach(n -> err.println("dualtrack: " + n));
+        } catch (IOException | IllegalStateException e) {
+            err.println("dualtrack: " + e.getMessage());
+            return Main.EXIT_USAGE;
+        }
         config.ifPresent(c -> results.replaceAll(r -> judged(r, new dev.dualtrack.proxy.policy.Judge(c.policy(),
                 java.time.Clock.systemUTC()))));
         PrintWriter out = spec.commandLine().getOut();
@@ -158,7 +179,8 @@ final class ScanCommand implements Callable<Integer> {
         if (!r.blocks()) {
             return r;
         }
-        boolean manifest = r.report().findings().stream().allMatch(f -> f.rule().startsWith("deps."));
+        boolean manifest = r.report().findings().stream().allMatch(f -> f.rule().startsWith("deps.")
+                || f.rule().startsWith("pypi."));
         dev.dualtrack.proxy.ops.DecisionRecorder.Subject subject = new dev.dualtrack.proxy.ops.DecisionRecorder.Subject(
                 "", manifest ? "pypi" : "hf", "", r.path(), r.sha256());
         boolean waived = false;
@@ -174,6 +196,26 @@ final class ScanCommand implements Callable<Integer> {
             waived |= j.kind() == dev.dualtrack.proxy.policy.Judgement.Kind.WAIVE;
         }
         return new Result(r.path(), r.format(), r.sha256(), r.report(), waived ? "waived" : "warn");
+    }
+
+    /** The provenance checks: the trusted root and the identity from the options, then --policy. */
+    private ProvenanceScan provenance() throws IOException {
+        if (issuer != null && signer == null) {
+            throw new IllegalStateException("--issuer needs --signer");
+        }
+        dev.dualtrack.provenance.TrustedRoot root;
+        if (trustedRoot != null) {
+            try {
+                root = dev.dualtrack.provenance.TrustedRoot.parse(Files.readAllBytes(trustedRoot));
+            } catch (dev.dualtrack.provenance.ProvenanceException e) {
+                throw new IllegalStateException("--trusted-root " + trustedRoot + ": " + e.getMessage());
+            }
+        } else {
+            root = config.map(DualtrackServer::trustedRoot).orElseGet(dev.dualtrack.provenance.TrustedRoot::production);
+        }
+        Optional<dev.dualtrack.provenance.IdentityPolicy> who = signer == null ? Optional.empty()
+                : Optional.of(new dev.dualtrack.provenance.IdentityPolicy.Exact(signer, issuer));
+        return new ProvenanceScan(root, who, config.map(c -> c.pypi().provenance()).orElse(List.of()));
     }
 
     private Optional<ScanPolicy> policy(PrintWriter err) {

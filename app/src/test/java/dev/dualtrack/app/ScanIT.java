@@ -244,4 +244,49 @@ class ScanIT {
                 "ok    sub/requirements-dev.txt [requirements]", "3 files, 2 blocked, 1 allowed")
                 .doesNotContain("[requirements]\n      (warn)");
     }
+
+    /** Copies a folder of the public Sigstore test material into {@code to}. */
+    static void material(String folder, Path to, String... names) throws Exception {
+        Files.createDirectories(to);
+        for (String n : names) {
+            Files.write(to.resolve(n), dev.dualtrack.provenance.SigstoreMaterial.bytes(folder + n));
+        }
+    }
+
+    @Test
+    void aSignedModelFolderVerifiesAndAChangedFileIsBlocked(@TempDir Path dir) throws Exception {
+        material("model-signing/v1.1.0-sigstore/", dir.resolve("model"), "model.sig", "signme-1", "signme-2",
+                "ignore-me");
+        Run ok = runIn(dir, "scan", "--signer", "stefanb@us.ibm.com", "--issuer",
+                "https://sigstore.verify.ibm.com/oauth2", "model");
+        assertThat(ok.exit()).as(ok.out()).isZero();
+        assertThat(ok.out()).contains("model/model.sig: verified, signed by stefanb@us.ibm.com");
+
+        Run other = runIn(dir, "scan", "--signer", "someone@example.com", "model");
+        assertThat(other.exit()).isEqualTo(1);
+        assertThat(other.out()).contains("BLOCK model/model.sig", "hf.signature-identity");
+
+        Files.writeString(dir.resolve("model/extra.bin"), "not signed");
+        Files.write(dir.resolve("model/signme-2"), "changed".getBytes(StandardCharsets.UTF_8));
+        Run changed = runIn(dir, "scan", "model");
+        assertThat(changed.exit()).isEqualTo(1);
+        assertThat(changed.out()).contains("BLOCK model/signme-2", "BLOCK model/extra.bin",
+                "extra.bin is not in the signed manifest", "hf.signature-mismatch: signme-2 has sha256");
+    }
+
+    @Test
+    void aProvenanceFileBesideADistributionIsVerifiedForIt(@TempDir Path dir) throws Exception {
+        material("pep740/", dir, "rfc8785-0.1.2-py3-none-any.whl", "rfc8785-0.1.2-py3-none-any.whl.attestation");
+        Path root = dir.resolve("staging.json");
+        Files.write(root, dev.dualtrack.provenance.SigstoreMaterial.bytes("trusted_root/trusted_root.staging.json"));
+        Run ok = runIn(dir, "scan", "--trusted-root", root.toString(), "--signer", "william@yossarian.net",
+                "rfc8785-0.1.2-py3-none-any.whl", "rfc8785-0.1.2-py3-none-any.whl.attestation");
+        assertThat(ok.exit()).as(ok.out()).isZero();
+        assertThat(ok.out()).contains("verified for rfc8785-0.1.2-py3-none-any.whl, signed by william@yossarian.net");
+        // Against the production root (the default), the staging signature proves nothing.
+        Run prod = runIn(dir, "scan", "rfc8785-0.1.2-py3-none-any.whl", "rfc8785-0.1.2-py3-none-any.whl.attestation");
+        assertThat(prod.exit()).isEqualTo(1);
+        assertThat(prod.out()).contains("BLOCK rfc8785-0.1.2-py3-none-any.whl.attestation",
+                "pypi.provenance-invalid", "is not in the trusted root");
+    }
 }

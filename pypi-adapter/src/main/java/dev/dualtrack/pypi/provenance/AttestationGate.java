@@ -97,6 +97,14 @@ public final class AttestationGate {
         return Pattern.compile(re.toString());
     }
 
+    /** The identity {@code requirements} ask of {@code project}'s attestations, if any (for {@code dualtrack scan}). */
+    public static Optional<IdentityPolicy> policyFor(List<PypiConfig.ProvenanceRequirement> requirements,
+            String project) {
+        String n = ProjectName.normalize(project);
+        return requirements.stream().map(AttestationGate::requirement).filter(r -> r.project().matcher(n).matches())
+                .findFirst().map(Requirement::policy);
+    }
+
     /** True when some file of {@code project} needs its attestations fetched. */
     public boolean required(String project) {
         return requirement(project).isPresent();
