@@ -21,6 +21,15 @@ final class ClientTools {
     record Result(int exit, String out) {
     }
 
+    /** {@code pip install} of the venv in {@code cwd}, through dualtrack's index on {@code port}, nothing cached. */
+    static Result pipInstall(Path cwd, Path venv, int port, String... args) throws Exception {
+        List<String> cmd = new java.util.ArrayList<>(List.of(venv.resolve("bin/pip").toString(), "install",
+                "--no-cache-dir", "--force-reinstall", "--no-deps", "--index-url", "http://127.0.0.1:" + port
+                        + "/pypi/simple/"));
+        cmd.addAll(List.of(args));
+        return run(cwd, Map.of(), cmd);
+    }
+
     static Result run(Path cwd, Map<String, String> extraEnv, List<String> cmd) throws Exception {
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(cwd.toFile()).redirectErrorStream(true);
         Map<String, String> env = pb.environment();

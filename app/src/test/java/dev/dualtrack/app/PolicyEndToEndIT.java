@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -85,10 +84,7 @@ class PolicyEndToEndIT {
     }
 
     static ClientTools.Result pip(CliIT.Served proxy, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(venv.resolve("bin/pip").toString(), "install", "--no-cache-dir",
-                "--force-reinstall", "--no-deps", "--index-url", "http://127.0.0.1:" + proxy.port() + "/pypi/simple/"));
-        cmd.addAll(List.of(args));
-        return ClientTools.run(dir, Map.of(), cmd);
+        return ClientTools.pipInstall(dir, venv, proxy.port(), args);
     }
 
     /** The audit log once it holds {@code needle} (lines are written by a background thread), or as it is. */

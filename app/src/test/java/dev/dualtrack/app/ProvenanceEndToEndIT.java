@@ -9,7 +9,6 @@ import dev.dualtrack.pypi.WheelBuilder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -106,10 +105,7 @@ class ProvenanceEndToEndIT {
     }
 
     static ClientTools.Result pip(CliIT.Served proxy, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(venv.resolve("bin/pip").toString(), "install", "--no-cache-dir",
-                "--force-reinstall", "--no-deps", "--index-url", "http://127.0.0.1:" + proxy.port() + "/pypi/simple/"));
-        cmd.addAll(List.of(args));
-        return ClientTools.run(dir, Map.of(), cmd);
+        return ClientTools.pipInstall(dir, venv, proxy.port(), args);
     }
 
     static String ruleOf(CliIT.Served proxy, String project, String file) throws Exception {

@@ -111,17 +111,9 @@ final class TlogVerifier {
                 JsonNode ph = Json.object(spec, "payloadHash", what);
                 requireSha256(Json.text(ph, "algorithm", what), what);
                 same(hexBytes(Json.text(ph, "value", what), what), Keys.sha256(d.payload()), what, "payload hash");
-                JsonNode sigs = Json.array(spec, "signatures", what);
-                boolean found = false;
-                for (JsonNode s : sigs) {
-                    if (Arrays.equals(Json.base64(s, "signature", what), d.signature())) {
-                        sameKey(new String(Json.base64(s, "verifier", what), StandardCharsets.UTF_8), bundle, what);
-                        found = true;
-                    }
-                }
-                if (!found) {
-                    throw ProvenanceException.invalid(what + " does not hold the envelope's signature");
-                }
+                JsonNode s = signedBy(Json.array(spec, "signatures", what), d, what,
+                        n -> Json.base64(n, "signature", what));
+                sameKey(new String(Json.base64(s, "verifier", what), StandardCharsets.UTF_8), bundle, what);
             }
             case "dsse 0.0.2" -> {
                 Bundle.Dsse d = dsse(c, what);
@@ -129,16 +121,8 @@ final class TlogVerifier {
                 JsonNode ph = Json.object(v, "payloadHash", what);
                 requireSha256(Json.text(ph, "algorithm", what), what);
                 same(Json.base64(ph, "digest", what), Keys.sha256(d.payload()), what, "payload hash");
-                boolean found = false;
-                for (JsonNode s : Json.array(v, "signatures", what)) {
-                    if (Arrays.equals(Json.base64(s, "content", what), d.signature())) {
-                        sameVerifier(Json.object(s, "verifier", what), bundle, what);
-                        found = true;
-                    }
-                }
-                if (!found) {
-                    throw ProvenanceException.invalid(what + " does not hold the envelope's signature");
-                }
+                JsonNode s = signedBy(Json.array(v, "signatures", what), d, what, n -> Json.base64(n, "content", what));
+                sameVerifier(Json.object(s, "verifier", what), bundle, what);
             }
             case "intoto 0.0.2" -> {
                 Bundle.Dsse d = dsse(c, what);
@@ -146,16 +130,9 @@ final class TlogVerifier {
                 JsonNode env = Json.object(content, "envelope", what);
                 // intoto 0.0.2 stores the envelope's base64 fields base64-encoded once more.
                 same(twice(Json.text(env, "payload", what), what), d.payload(), what, "payload");
-                boolean found = false;
-                for (JsonNode s : Json.array(env, "signatures", what)) {
-                    if (Arrays.equals(twice(Json.text(s, "sig", what), what), d.signature())) {
-                        sameKey(new String(Json.base64(s, "publicKey", what), StandardCharsets.UTF_8), bundle, what);
-                        found = true;
-                    }
-                }
-                if (!found) {
-                    throw ProvenanceException.invalid(what + " does not hold the envelope's signature");
-                }
+                JsonNode s = signedBy(Json.array(env, "signatures", what), d, what,
+                        n -> twice(Json.text(n, "sig", what), what));
+                sameKey(new String(Json.base64(s, "publicKey", what), StandardCharsets.UTF_8), bundle, what);
                 JsonNode ph = content.get("payloadHash");
                 if (ph != null) {
                     requireSha256(Json.text(ph, "algorithm", what), what);
@@ -166,6 +143,22 @@ final class TlogVerifier {
             default -> throw ProvenanceException.invalid("log entries of kind " + kind + " " + version
                     + " are not supported");
         }
+    }
+
+    /** Reads one field of a logged signature entry. */
+    private interface SignatureField {
+        byte[] of(JsonNode entry) throws ProvenanceException;
+    }
+
+    /** The logged signature entry that holds the envelope's signature; every entry that does must have its key. */
+    private static JsonNode signedBy(JsonNode entries, Bundle.Dsse d, String what, SignatureField sig)
+            throws ProvenanceException {
+        for (JsonNode e : entries) {
+            if (Arrays.equals(sig.of(e), d.signature())) {
+                return e;
+            }
+        }
+        throw ProvenanceException.invalid(what + " does not hold the envelope's signature");
     }
 
     /** What a hashedrekord entry records: the artifact's digest, or for a DSSE envelope, that of its PAE. */
