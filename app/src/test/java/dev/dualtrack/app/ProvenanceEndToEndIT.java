@@ -150,8 +150,11 @@ class ProvenanceEndToEndIT {
     void aRequiredProjectWithoutAttestationsIsRefused() throws Exception {
         ClientTools.Result r = pip(trusting, "dualtrack-unattested-demo");
         assertThat(r.exit()).as(r.out()).isNotZero();
-        assertThat(ruleOf(trusting, "dualtrack-unattested-demo",
-                WheelBuilder.filename("dualtrack-unattested-demo", "1.0"))).isEqualTo("pypi.provenance-missing");
+        String wheel = WheelBuilder.filename("dualtrack-unattested-demo", "1.0");
+        assertThat(ruleOf(trusting, "dualtrack-unattested-demo", wheel)).isEqualTo("pypi.provenance-missing");
+        // The page announces no attestation; the Integrity API is asked all the same, and has none.
+        assertThat(good.origin().requests(FakeIndex.provenancePath("dualtrack-unattested-demo", wheel))).isPositive();
+        assertThat(good.origin().requests("/packages/" + wheel)).isZero();
     }
 
     @Test

@@ -225,13 +225,25 @@ public final class PypiRoute implements Route {
             fetch(ex, found, f, filename, sha, origins, link, metadata, earlier);
             return;
         }
-        then(ex, attestations.check(found.page(), f, f.sha256(), url -> provenance(ex, found, origins, url)),
+        then(ex, attestations.check(found.page(), f, f.sha256(), integrityApi(found, f),
+                url -> provenance(ex, found, origins, url)),
                 (outcome, e) -> {
                     List<dev.dualtrack.scanner.Verdict> all = new java.util.ArrayList<>(earlier);
                     all.addAll(outcome.blocks());
                     gates.warn(ex, found.page().name(), f, outcome.warnings());
                     fetch(ex, found, f, filename, sha, origins, link, metadata, all);
                 });
+    }
+
+    /** PyPI's Integrity API address for a file: {@code /integrity/<project>/<version>/<filename>/provenance}. */
+    private static Optional<String> integrityApi(ProjectResolver.Found found, SimpleFile f) {
+        String project = found.page().name();
+        return Filenames.version(project, f.filename()).map(v -> {
+            URI index = found.upstream().url();
+            return index.resolve("/integrity/" + URLEncoder.encode(project, StandardCharsets.UTF_8) + "/"
+                    + URLEncoder.encode(v, StandardCharsets.UTF_8) + "/" + URLEncoder.encode(f.filename(),
+                    StandardCharsets.UTF_8) + "/provenance").toString();
+        });
     }
 
     /** A provenance object from the file's own index, under the same origin rules as its files. */

@@ -120,6 +120,15 @@ public final class AttestationGate {
      * Completes with blocks (the judge turns them into warnings where policy says so); never fails.
      */
     public CompletableFuture<Outcome> check(SimplePage page, SimpleFile f, Optional<String> sha256, Fetcher fetch) {
+        return check(page, f, sha256, Optional.empty(), fetch);
+    }
+
+    /**
+     * @param integrityApi where the index's Integrity API would serve the file's provenance: asked when the page
+     *                     announces none (mirrors that drop the key); a 404 there means the file is not attested
+     */
+    public CompletableFuture<Outcome> check(SimplePage page, SimpleFile f, Optional<String> sha256,
+            Optional<String> integrityApi, Fetcher fetch) {
         String project = page.name();
         Optional<Requirement> req = requirement(project);
         if (req.isEmpty()) {
@@ -128,10 +137,12 @@ public final class AttestationGate {
                     ? new Outcome(r, List.of()) : new Outcome(List.of(), r));
         }
         Requirement r = req.get();
-        if (f.provenance().isEmpty()) {
+        String missing = f.filename() + " has no PEP 740 attestation, and pypi.provenance requires " + project
+                + " to be attested by " + r.who();
+        Optional<String> url = f.provenance().or(() -> integrityApi);
+        if (url.isEmpty()) {
             return CompletableFuture.completedFuture(Outcome.block(Verdict.block(PypiRules.PROVENANCE_MISSING,
-                    f.filename() + " has no PEP 740 attestation, and pypi.provenance requires " + project
-                            + " to be attested by " + r.who())));
+                    missing)));
         }
         if (sha256.isEmpty()) {
             // The hash gate refuses it anyway; an attestation cannot be bound to unknown bytes.
@@ -143,7 +154,7 @@ public final class AttestationGate {
             return CompletableFuture.completedFuture(known);
         }
         byte[] sha = HexFormat.of().parseHex(sha256.get());
-        return fetch.apply(f.provenance().get()).handle((answer, error) -> answer == null ? null : answer)
+        return fetch.apply(url.get()).handle((answer, error) -> answer == null ? null : answer)
                 .thenApplyAsync(answer -> {
                     if (answer == null) {
                         return Outcome.block(Verdict.block(PypiRules.PROVENANCE_MISSING, "the attestations of "
@@ -151,8 +162,10 @@ public final class AttestationGate {
                                 + " must be attested, so it is refused until they can be"));
                     }
                     if (answer.status() == 404 || answer.status() == 410) {
-                        return Outcome.block(Verdict.block(PypiRules.PROVENANCE_MISSING, "the index lists "
-                                + "attestations for " + f.filename() + " but has none at its provenance URL"));
+                        return Outcome.block(Verdict.block(PypiRules.PROVENANCE_MISSING, f.provenance().isEmpty()
+                                ? missing + " (its index announces none, and its Integrity API has none)"
+                                : "the index lists attestations for " + f.filename() + " but has none at its "
+                                        + "provenance URL"));
                     }
                     if (answer.status() != 200) {
                         return Outcome.block(Verdict.block(PypiRules.PROVENANCE_MISSING, "the index answered "

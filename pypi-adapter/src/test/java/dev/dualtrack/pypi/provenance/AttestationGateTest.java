@@ -103,4 +103,19 @@ class AttestationGateTest {
                 .containsExactly(PypiRules.PROVENANCE_REGRESSED);
         assertThat(gate(RuleAction.OFF).check(page, v2, v2.sha256(), url -> null).join().warnings()).isEmpty();
     }
+
+    @Test
+    void withoutAnAnnouncedLinkTheIntegrityApiIsAsked() {
+        SimpleFile f = file("acme_widgets-1.0-py3-none-any.whl", null, false);
+        SimplePage page = new SimplePage("acme-widgets", List.of(f), List.of());
+        List<String> asked = new java.util.ArrayList<>();
+        AttestationGate.Outcome o = gate(RuleAction.WARN, "acme-widgets").check(page, f, f.sha256(),
+                Optional.of("https://pypi.example/integrity/acme-widgets/1.0/x/provenance"), url -> {
+                    asked.add(url);
+                    return CompletableFuture.completedFuture(new AttestationGate.Fetched(404, new byte[0]));
+                }).join();
+        assertThat(asked).containsExactly("https://pypi.example/integrity/acme-widgets/1.0/x/provenance");
+        assertThat(rules(o.blocks())).containsExactly(PypiRules.PROVENANCE_MISSING);
+        assertThat(o.blocks().get(0).reason()).contains("its Integrity API has none");
+    }
 }
