@@ -128,7 +128,10 @@ final class ModelSignatureGate {
             return List.of();
         }
         if (!m.fileLevelSha256()) {
-            return List.of(); // signature verified; digests of shards cannot be checked per file (docs/provenance.md)
+            // Signature verified; a shard's or blake2 digest cannot be recomputed from one download, so only that
+            // the manifest covers the file is checked (docs/provenance.md).
+            return m.lists(path) ? List.of() : List.of(Verdict.block(HfRules.SIGNATURE_MISMATCH, path
+                    + " is not in the signed manifest of model.sig"));
         }
         Optional<byte[]> signed = m.sha256(path);
         if (signed.isEmpty()) {

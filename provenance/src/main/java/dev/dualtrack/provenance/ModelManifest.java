@@ -42,6 +42,26 @@ public record ModelManifest(String method, String hashType, Map<String, byte[]> 
         return false;
     }
 
+    /**
+     * Whether the manifest covers {@code path} at all: a file entry, or (shards) a range of it
+     * ({@code path:start:end}).
+     */
+    public boolean lists(String path) {
+        if (files.containsKey(path)) {
+            return true;
+        }
+        if (method.equals("shards")) {
+            for (String name : files.keySet()) {
+                int end = name.lastIndexOf(':');
+                int start = end < 0 ? -1 : name.lastIndexOf(':', end - 1);
+                if (start > 0 && name.substring(0, start).equals(path)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     /** The signed SHA-256 of {@code path}, if the manifest lists it. */
     public Optional<byte[]> sha256(String path) {
         return fileLevelSha256() ? Optional.ofNullable(files.get(path)) : Optional.empty();

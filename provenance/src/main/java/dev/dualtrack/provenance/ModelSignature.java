@@ -120,7 +120,9 @@ public final class ModelSignature {
         for (JsonNode r : Json.array(pred, "resources", "model.sig predicate")) {
             String name = Json.text(r, "name", "model.sig resource");
             String alg = Json.text(r, "algorithm", "model.sig resource");
-            if (!alg.equals(hash)) {
+            // Shards name their algorithm after the hash and the shard size (sha256-sharded-1000000000) and their
+            // resource after the byte range (path:start:end).
+            if (!alg.equals(hash) && !(method.equals("shards") && alg.startsWith(hash + "-sharded-"))) {
                 throw ProvenanceException.invalid("model.sig resource " + name + " uses " + alg + ", not " + hash);
             }
             byte[] digest;
@@ -138,6 +140,7 @@ public final class ModelSignature {
             throw ProvenanceException.invalid("model.sig statement must have one subject with a SHA-256");
         }
         if (hash.equals("sha256") && !MessageDigest.isEqual(all.digest(), st.subjects().get(0).sha256())) {
+            // Both serializations make the subject the sha256 of the resource digests in order.
             throw ProvenanceException.invalid("model.sig subject digest does not cover its resources");
         }
         return new ModelManifest(method, hash, resources, List.copyOf(ignore), who);

@@ -115,4 +115,21 @@ class TamperTest {
         assertThat(DistributionName.parse("Foo.Bar-1.0.tar.gz")).isEqualTo(DistributionName.parse("foo_bar-1.0.tar.gz"));
         assertThat(DistributionName.parse("foo-1.0.tar.gz")).isNotEqualTo(DistributionName.parse("foo-1.0.zip"));
     }
+
+    /** The unsigned model-transparency goldens: both serializations read, and only files/sha256 is per-file. */
+    @Test
+    void shardedManifestsAreReadButNotCheckableFileByFile() throws Exception {
+        ModelManifest files = ModelSignature.manifest(InTotoStatement.parse(SigstoreMaterial.bytes(
+                "model-signing/payload-goldens/sample_model_folder.json")), null);
+        assertThat(files.fileLevelSha256()).isTrue();
+        assertThat(files.files()).hasSize(10);
+        ModelManifest shards = ModelSignature.manifest(InTotoStatement.parse(SigstoreMaterial.bytes(
+                "model-signing/payload-goldens/sample_model_folder_shard.json")), null);
+        assertThat(shards.fileLevelSha256()).isFalse();
+        assertThat(shards.lists("d0/f00")).isTrue();
+        assertThat(shards.lists("d0/f0")).isFalse();
+        assertThat(shards.sha256("d0/f00")).isEmpty();
+        assertThatThrownBy(() -> shards.checkFolder(java.util.Map.of(), java.util.Set.of()))
+                .isInstanceOf(ProvenanceException.class).hasMessageContaining("cannot be checked file by file");
+    }
 }
