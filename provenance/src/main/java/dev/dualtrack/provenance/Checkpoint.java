@@ -41,6 +41,9 @@ record Checkpoint(String origin, long size, byte[] rootHash) {
                 throw ProvenanceException.invalid("checkpoint signature line does not start with an em dash");
             }
             int sp = line.lastIndexOf(' ');
+            if (sp <= 2) {
+                throw ProvenanceException.invalid("checkpoint signature line has no key name");
+            }
             String name = line.substring(2, sp);
             byte[] sig;
             try {
