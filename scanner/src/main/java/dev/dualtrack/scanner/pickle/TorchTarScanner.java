@@ -59,6 +59,13 @@ public final class TorchTarScanner {
         this.findings = findings;
     }
 
+    /** Whether a real member (not a PAX header) has been read. */
+    private boolean sawMember;
+
+    private static boolean torchMember(String name) {
+        return name.equals("sys_info") || name.equals("pickle") || name.equals("storages") || name.equals("tensors");
+    }
+
     /** True if the first tar header names a member of the legacy torch layout. */
     public static boolean looksLikeTorchTar(byte[] head, int len) {
         if (len < 512 || head[257] != 'u' || head[258] != 's' || head[259] != 't' || head[260] != 'a'
@@ -170,6 +177,16 @@ public final class TorchTarScanner {
             startSkip();
             return;
         }
+        if (!sawMember && !torchMember(member)) {
+            // Only PAX headers came before: a tar that is no legacy torch save (an sdist, a dataset archive).
+            // Refused as a container dualtrack does not open, which is what it is, not as a broken pickle.
+            state = State.FAILED;
+            findings.add(new Finding(dev.dualtrack.scanner.ScanRules.UNSUPPORTED_FORMAT, Severity.MALFORMED,
+                    "a tar archive that is not a legacy torch save (its first member is '" + member + "'): tar "
+                            + "containers are not opened by dualtrack, so what is inside cannot be checked" + where));
+            return;
+        }
+        sawMember = true;
         if (type != '0' && type != 0) {
             fail("member '" + member + "' is not a regular file (type " + (char) type + ")");
             return;

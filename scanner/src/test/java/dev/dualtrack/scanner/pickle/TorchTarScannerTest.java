@@ -15,6 +15,10 @@ import org.junit.jupiter.api.Test;
 class TorchTarScannerTest {
 
     static void member(ByteArrayOutputStream tar, String name, byte[] data) {
+        member(tar, name, data, '0');
+    }
+
+    static void member(ByteArrayOutputStream tar, String name, byte[] data, char type) {
         byte[] h = new byte[512];
         put(h, 0, name);
         put(h, 100, "0000644");
@@ -22,7 +26,7 @@ class TorchTarScannerTest {
         put(h, 116, "0000000");
         put(h, 124, String.format("%011o", data.length));
         put(h, 136, "00000000000");
-        h[156] = '0';
+        h[156] = (byte) type;
         put(h, 257, "ustar");
         put(h, 263, "00");
         for (int i = 148; i < 156; i++) {
@@ -98,5 +102,20 @@ class TorchTarScannerTest {
         byte[] ok = legacyTar(PickleScannerTest.torchStateDict());
         ok[100] = '1';
         assertThat(Scans.scan(ok, "old.pt").verdict().reason()).contains("checksum");
+    }
+
+    /** What Python's tarfile writes for an sdist: a PAX header, then the package's folder. */
+    @Test
+    void aTarThatIsNoTorchSaveIsAnUnopenedContainerNotABrokenPickle() {
+        ByteArrayOutputStream tar = new ByteArrayOutputStream();
+        member(tar, "././@PaxHeader", "20 mtime=1700000000\n".getBytes(StandardCharsets.US_ASCII), 'x');
+        member(tar, "pkg-1.0/", new byte[0], '5');
+        member(tar, "pkg-1.0/setup.py", "print('hi')\n".getBytes(StandardCharsets.US_ASCII));
+        tar.writeBytes(new byte[1024]);
+        ScanReport r = Scans.scan(tar.toByteArray(), "pkg-1.0.tar");
+        assertThat(r.verdict().rule()).isEqualTo(ScanRules.UNSUPPORTED_FORMAT);
+        assertThat(r.verdict().reason()).contains("not a legacy torch save", "'pkg-1.0/'");
+        assertThat(r.findings()).extracting(dev.dualtrack.scanner.Finding::rule)
+                .doesNotContain(ScanRules.PICKLE_MALFORMED);
     }
 }
