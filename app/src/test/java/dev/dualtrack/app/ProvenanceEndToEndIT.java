@@ -128,7 +128,7 @@ class ProvenanceEndToEndIT {
         int before = good.origin().requests("/packages/" + WHEEL);
         ClientTools.Result r = pip(otherPublisher, "rfc8785==0.1.2");
         assertThat(r.exit()).as(r.out()).isNotZero();
-        assertThat(r.out()).contains("403");
+        assertThat(r.out()).contains("Blocked by dualtrack rule pypi.provenance-identity");
         assertThat(ruleOf(otherPublisher, "rfc8785", WHEEL)).isEqualTo("pypi.provenance-identity");
         String body = RawHttpClient.get(otherPublisher.port(), "/pypi/files/rfc8785/" + WHEEL).text();
         assertThat(body).contains("william@yossarian.net").contains("someone/rfc8785");
@@ -140,6 +140,7 @@ class ProvenanceEndToEndIT {
     void aTamperedAttestationIsRefusedAndTheWheelNeverFetched() throws Exception {
         ClientTools.Result r = pip(onTampered, "rfc8785==0.1.2");
         assertThat(r.exit()).as(r.out()).isNotZero();
+        assertThat(r.out()).contains("403 Client Error: Blocked by dualtrack rule pypi.provenance-invalid");
         assertThat(ruleOf(onTampered, "rfc8785", WHEEL)).isEqualTo("pypi.provenance-invalid");
         assertThat(tampered.origin().requests("/packages/" + WHEEL)).isZero();
         assertThat(RawHttpClient.get(onTampered.port(), "/metrics").text())

@@ -47,14 +47,23 @@ public interface Refusals {
     }
 
     /**
-     * PyPI clients' dialect: pip and uv print the status line, so the body is free to explain; it is JSON with the
-     * human message under {@code error}, the rule in {@code X-Dualtrack-Rule}.
+     * The 403 status line of a refusal: pip and uv print only the status line of a failed download, so its reason
+     * phrase names the rule and the decision (rule ids and decision ids are plain ASCII, safe in a status line).
+     */
+    static HttpResponseStatus forbidden(Refusal r) {
+        return new HttpResponseStatus(403, "Blocked by dualtrack rule " + r.verdict().rule()
+                + (r.decisionId().isEmpty() ? "" : " (decision " + r.decisionId() + ")"));
+    }
+
+    /**
+     * PyPI clients' dialect: pip and uv print the status line, so the rule is in its reason phrase; the body is JSON
+     * with the human message under {@code error}, the rule in {@code X-Dualtrack-Rule}.
      */
     Refusals PLAIN = new Refusals() {
         @Override
         public void refuse(Exchange ex, Refusal r) {
             ex.outcome("blocked");
-            ex.respond(HttpResponseStatus.FORBIDDEN, "application/json", explanationJson(r), refusalHeaders(r));
+            ex.respond(forbidden(r), "application/json", explanationJson(r), refusalHeaders(r));
         }
 
         @Override
