@@ -162,6 +162,7 @@ final class ConfigReloader implements AutoCloseable {
         compare("audit", old.audit(), next.audit(), needRestart);
         compare("pypi", old.pypi(), next.pypi(), needRestart);
         compare("hf", old.hf(), next.hf(), needRestart);
+        compare("provenance", old.provenance(), next.provenance(), needRestart);
         if (!needRestart.isEmpty()) {
             LOG.warn("config reload ({}): {} changed; restart dualtrack to apply {}", why,
                     String.join(", ", needRestart), needRestart.size() == 1 ? "it" : "them");
