@@ -184,7 +184,12 @@ public final class FileScanner {
             format = "pytorch-legacy-tar";
             var tar = new dev.dualtrack.scanner.pickle.TorchTarScanner(policy.imports(), policy.limits(), where,
                     findings);
-            return Body.of(tar::feed, tar::finish);
+            return Body.of(tar::feed, () -> {
+                tar.finish();
+                if (tar.notATorchSave()) {
+                    format = "tar"; // not pickle-based weights: enforce-safetensors has nothing to say about it
+                }
+            });
         }
         if (headLen >= 262 && head[257] == 'u' && head[258] == 's' && head[259] == 't' && head[260] == 'a'
                 && head[261] == 'r') {

@@ -61,6 +61,12 @@ public final class TorchTarScanner {
 
     /** Whether a real member (not a PAX header) has been read. */
     private boolean sawMember;
+    private boolean notATorchSave;
+
+    /** True once the first real member showed a plain tar, not a legacy torch save. */
+    public boolean notATorchSave() {
+        return notATorchSave;
+    }
 
     private static boolean torchMember(String name) {
         return name.equals("sys_info") || name.equals("pickle") || name.equals("storages") || name.equals("tensors");
@@ -181,6 +187,7 @@ public final class TorchTarScanner {
             // Only PAX headers came before: a tar that is no legacy torch save (an sdist, a dataset archive).
             // Refused as a container dualtrack does not open, which is what it is, not as a broken pickle.
             state = State.FAILED;
+            notATorchSave = true;
             findings.add(new Finding(dev.dualtrack.scanner.ScanRules.UNSUPPORTED_FORMAT, Severity.MALFORMED,
                     "a tar archive that is not a legacy torch save (its first member is '" + member + "'): tar "
                             + "containers are not opened by dualtrack, so what is inside cannot be checked" + where));

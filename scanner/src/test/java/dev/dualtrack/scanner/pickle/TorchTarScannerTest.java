@@ -117,5 +117,6 @@ class TorchTarScannerTest {
         assertThat(r.verdict().reason()).contains("not a legacy torch save", "'pkg-1.0/'");
         assertThat(r.findings()).extracting(dev.dualtrack.scanner.Finding::rule)
                 .doesNotContain(ScanRules.PICKLE_MALFORMED);
+        assertThat(r.format()).isEqualTo("tar");
     }
 }
