@@ -111,11 +111,12 @@ final class ProvenanceScan {
             Optional<byte[]> signed = m.sha256(f.getKey());
             Integer i = byShown.get(f.getValue());
             String actual = i == null ? "" : results.get(i).sha256();
+            String on = i == null ? shown : f.getValue(); // a file without a result of its own: said on model.sig
             if (signed.isEmpty()) {
-                add(results, byShown, f.getValue(), new Finding(HfRules.SIGNATURE_MISMATCH, Severity.DANGEROUS,
+                add(results, byShown, on, new Finding(HfRules.SIGNATURE_MISMATCH, Severity.DANGEROUS,
                         f.getKey() + " is not in the signed manifest of " + shown));
             } else if (!HexFormat.of().formatHex(signed.get()).equalsIgnoreCase(actual)) {
-                add(results, byShown, f.getValue(), new Finding(HfRules.SIGNATURE_MISMATCH, Severity.DANGEROUS,
+                add(results, byShown, on, new Finding(HfRules.SIGNATURE_MISMATCH, Severity.DANGEROUS,
                         f.getKey() + " has sha256 " + actual + ", but " + shown + " signed "
                                 + HexFormat.of().formatHex(signed.get())));
             }
@@ -137,6 +138,11 @@ final class ProvenanceScan {
         String shown = walked.get(file);
         String distName = dist.getFileName().toString();
         Integer di = byShown.get(walked.get(dist));
+        if (di == null) {
+            add(results, byShown, shown, new Finding(PypiRules.PROVENANCE_INVALID, Severity.MALFORMED, "the "
+                    + "distribution " + distName + " beside it was not read, so the attestation cannot be bound to it"));
+            return;
+        }
         byte[] sha = HexFormat.of().parseHex(results.get(di).sha256());
         Optional<IdentityPolicy> policy = requirement(distName).or(() -> signer);
         byte[] bytes = Files.readAllBytes(file);
@@ -167,7 +173,8 @@ final class ProvenanceScan {
             Finding f) {
         Integer i = byShown.get(shown);
         if (i == null) {
-            return;
+            // Every walked file has a result; a finding with nowhere to go must not vanish.
+            throw new IllegalStateException("no result for " + shown + " to report " + f.rule() + " on");
         }
         ScanCommand.Result r = results.get(i);
         List<Finding> all = new ArrayList<>(r.report().findings());

@@ -277,8 +277,8 @@ final class ScanCommand implements Callable<Integer> {
                         : root.normalize().toString().isEmpty() ? relative.toString() : root.resolve(relative).toString();
                 Path key = file.toAbsolutePath().normalize();
                 ManifestKind kind = ManifestKind.of(file);
+                walked.put(key, shown); // every file, manifests too: a signed model folder may hold any of them
                 if (kind == ManifestKind.OTHER) {
-                    walked.put(key, shown);
                     results.add(scanWithLfs(file, shown, policy, lfs));
                 } else {
                     // Content decides before the name: a pickle called requirements.txt is judged as a pickle.

@@ -267,10 +267,12 @@ class ScanIT {
         assertThat(other.out()).contains("BLOCK model/model.sig", "hf.signature-identity");
 
         Files.writeString(dir.resolve("model/extra.bin"), "not signed");
+        Files.writeString(dir.resolve("model/requirements.txt"), "numpy==2.1.0\n"); // a manifest, unsigned too
         Files.write(dir.resolve("model/signme-2"), "changed".getBytes(StandardCharsets.UTF_8));
         Run changed = runIn(dir, "scan", "model");
         assertThat(changed.exit()).isEqualTo(1);
         assertThat(changed.out()).contains("BLOCK model/signme-2", "BLOCK model/extra.bin",
+                "BLOCK model/requirements.txt",
                 "extra.bin is not in the signed manifest", "hf.signature-mismatch: signme-2 has sha256");
     }
 

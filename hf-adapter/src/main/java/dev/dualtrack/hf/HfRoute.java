@@ -267,7 +267,8 @@ public final class HfRoute implements Route {
         // hf.signatures: the commit's model.sig is verified (once per commit) before any file of it is served.
         dev.dualtrack.proxy.server.Callbacks.then(ex, signatures.decision(p, meta.commit(),
                 (repo, commit) -> modelSig(ex, repo, commit, auth)),
-                (decision, error) -> serveFile(ex, p, meta, auth, knownChecked, decision));
+                (decision, error) -> serveFile(ex, p, meta, auth, knownChecked, decision != null ? decision
+                        : ModelSignatureGate.unavailable(p.repo(), meta.commit())));
     }
 
     /** The model.sig at {@code commit}, from the Hub (or the CDN it redirects an LFS copy to). */

@@ -74,7 +74,7 @@ final class ModelSignatureGate {
     CompletableFuture<Decision> decision(HubPath p, String commit, Fetcher fetcher) {
         Requirement r = requirement(p.repo()).orElseThrow();
         String key = p.type().apiSegment + "/" + p.repo() + "@" + commit + "\u0000" + r.who();
-        CompletableFuture<Decision> d = decisions.get(key, k -> fetcher.fetch(p, commit)
+        CompletableFuture<Decision> d = decisions.get(key, k -> fetch(fetcher, p, commit)
                 .handle((answer, error) -> answer)
                 .thenApplyAsync(answer -> decide(answer, p.repo(), commit, r), verifyOn));
         return d.whenComplete((decision, error) -> {
@@ -84,12 +84,32 @@ final class ModelSignatureGate {
         });
     }
 
+    private static CompletableFuture<Fetched> fetch(Fetcher fetcher, HubPath p, String commit) {
+        try {
+            return fetcher.fetch(p, commit);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e); // a request we could not even make: not fetched
+        }
+    }
+
+    private static String at(String repo, String commit) {
+        return repo + " at " + commit.substring(0, Math.min(12, commit.length()));
+    }
+
+    /**
+     * The decision when the model.sig could not be had (a failed fetch, or a verification that never answered):
+     * every file refused, and asked again next time.
+     */
+    static Decision unavailable(String repo, String commit) {
+        return new Decision(Optional.empty(), Optional.of(Verdict.block(HfRules.SIGNATURE_MISSING, "the model.sig "
+                + "of " + at(repo, commit) + " could not be fetched; hf.signatures requires the repo to be signed, "
+                + "so its files are refused until it can be")), false);
+    }
+
     private Decision decide(Fetched answer, String repo, String commit, Requirement r) {
-        String at = repo + " at " + commit.substring(0, Math.min(12, commit.length()));
+        String at = at(repo, commit);
         if (answer == null) {
-            return new Decision(Optional.empty(), Optional.of(Verdict.block(HfRules.SIGNATURE_MISSING, "the model.sig "
-                    + "of " + at + " could not be fetched; hf.signatures requires the repo to be signed, so its files "
-                    + "are refused until it can be")), false);
+            return unavailable(repo, commit);
         }
         if (answer.status() == 404) {
             return refused(HfRules.SIGNATURE_MISSING, at + " has no model.sig, and hf.signatures requires " + repo

@@ -82,6 +82,11 @@ class ModelSignatureGateTest {
             assertThat(d.block().map(Verdict::rule)).contains(HfRules.SIGNATURE_MISSING);
         }
         assertThat(fetches).hasValue(2);
+        ModelSignatureGate.Decision thrown = gate.decision(path("signme-1"), COMMIT, (p, c) -> {
+            throw new IllegalArgumentException("unusable URL");
+        }).join();
+        assertThat(thrown.block().map(Verdict::rule)).contains(HfRules.SIGNATURE_MISSING);
+        assertThat(thrown.lasting()).isFalse();
         ModelSignatureGate.Decision missing = gate.decision(path("signme-1"), COMMIT,
                 (p, c) -> CompletableFuture.completedFuture(new ModelSignatureGate.Fetched(404, new byte[0]))).join();
         assertThat(missing.block().map(Verdict::reason).orElse("")).contains("has no model.sig");

@@ -78,6 +78,15 @@ public final class BundleVerifier {
             throw ProvenanceException.invalid("no verified time: the log entry has no signed timestamp and there is "
                     + "no RFC 3161 timestamp");
         }
+        for (TlogEntry e : bundle.tlogEntries()) {
+            // A Rekor v2 entry carries no time of its own: its log's key must have been in service when the
+            // timestamps say the signature existed (a v1 entry's integrated time was checked with its SET).
+            TrustedRoot.LogKey log = root.tlog(e.logId()).orElseThrow();
+            if (!times.stream().allMatch(log::validAt)) {
+                throw ProvenanceException.invalid("transparency log " + log.baseUrl() + " was not in service at the "
+                        + "signing time");
+            }
+        }
         X509Certificate issuer = CertificateChecks.chain(leaf, root.certificateAuthorities(), times, true);
         CertificateChecks.sct(leaf, issuer, root);
         InTotoStatement statement = checkSignature(bundle, leaf.getPublicKey(), artifactSha256);

@@ -132,4 +132,24 @@ class TamperTest {
         assertThatThrownBy(() -> shards.checkFolder(java.util.Map.of(), java.util.Set.of()))
                 .isInstanceOf(ProvenanceException.class).hasMessageContaining("cannot be checked file by file");
     }
+
+    /** A Rekor v2 entry has no time of its own: its log must have been in service at the timestamp's time. */
+    @Test
+    void aRekorV2LogRetiredBeforeTheTimestampProvesNothing() throws Exception {
+        String attestation = "pep740/pypi_attestations-0.0.19.tar.gz.publish.attestation.with_rekor2_timestamp";
+        byte[] sha = Keys.sha256(SigstoreMaterial.bytes(DIST));
+        IdentityPolicy who = new IdentityPolicy.Exact("jku@goto.fi", "https://github.com/login/oauth");
+        ObjectNode root = (ObjectNode) JSON.readTree(SigstoreMaterial.bytes("trusted_root/trusted_root.staging.json"));
+        new Pep740(TrustedRoot.parse(JSON.writeValueAsBytes(root))).verify(SigstoreMaterial.bytes(attestation),
+                "pypi_attestations-0.0.19.tar.gz", sha, who);
+        for (var log : root.withArray("tlogs")) {
+            if (log.path("baseUrl").asText().contains("log2025-alpha3")) {
+                ((ObjectNode) log.path("publicKey").path("validFor")).put("end", "2025-01-01T00:00:00Z");
+            }
+        }
+        TrustedRoot retired = TrustedRoot.parse(JSON.writeValueAsBytes(root));
+        assertThatThrownBy(() -> new Pep740(retired).verify(SigstoreMaterial.bytes(attestation),
+                "pypi_attestations-0.0.19.tar.gz", sha, who)).isInstanceOf(ProvenanceException.class)
+                .hasMessageContaining("was not in service at the signing time");
+    }
 }

@@ -144,17 +144,24 @@ public final class AttestationGate {
             return CompletableFuture.completedFuture(Outcome.block(Verdict.block(PypiRules.PROVENANCE_MISSING,
                     missing)));
         }
-        if (sha256.isEmpty()) {
-            // The hash gate refuses it anyway; an attestation cannot be bound to unknown bytes.
+        if (sha256.isEmpty() || !sha256.get().matches("[0-9a-fA-F]{64}")) {
+            // The hash and entry gates refuse it anyway; an attestation cannot be bound to unknown bytes.
             return CompletableFuture.completedFuture(Outcome.NONE);
         }
-        String key = sha256.get() + "\u0000" + r.who();
+        // The filename is part of what an attestation binds, so it is part of what a verification answered.
+        String key = sha256.get() + "\u0000" + f.filename() + "\u0000" + r.who();
         Outcome known = verified.getIfPresent(key);
         if (known != null) {
             return CompletableFuture.completedFuture(known);
         }
         byte[] sha = HexFormat.of().parseHex(sha256.get());
-        return fetch.apply(url.get()).handle((answer, error) -> answer == null ? null : answer)
+        CompletableFuture<Fetched> fetched;
+        try {
+            fetched = fetch.apply(url.get());
+        } catch (RuntimeException e) {
+            fetched = CompletableFuture.failedFuture(e); // a link we could not even ask for: not fetched
+        }
+        return fetched.handle((answer, error) -> answer)
                 .thenApplyAsync(answer -> {
                     if (answer == null) {
                         return Outcome.block(Verdict.block(PypiRules.PROVENANCE_MISSING, "the attestations of "

@@ -118,4 +118,24 @@ class AttestationGateTest {
         assertThat(rules(o.blocks())).containsExactly(PypiRules.PROVENANCE_MISSING);
         assertThat(o.blocks().get(0).reason()).contains("its Integrity API has none");
     }
+
+    @Test
+    void theSameBytesUnderAnotherNameAreVerifiedForThatNameAndAFetchThatThrowsFailsClosed() {
+        AttestationGate gate = gate(RuleAction.WARN, "acme-*");
+        AtomicInteger fetches = new AtomicInteger();
+        for (String name : List.of("acme_widgets-1.0-py3-none-any.whl", "acme_gadgets-1.0-py3-none-any.whl")) {
+            SimpleFile f = file(name, null, true);
+            gate.check(new SimplePage("acme-x", List.of(f), List.of()), f, f.sha256(), url -> {
+                fetches.incrementAndGet();
+                return CompletableFuture.completedFuture(new AttestationGate.Fetched(200, "{\"version\":1}".getBytes()));
+            }).join();
+        }
+        assertThat(fetches).as("one verification per filename, not per sha256 alone").hasValue(2);
+        SimpleFile f = file("acme_other-1.0-py3-none-any.whl", null, true);
+        AttestationGate.Outcome o = gate.check(new SimplePage("acme-other", List.of(f), List.of()), f, f.sha256(),
+                url -> {
+                    throw new IllegalArgumentException("unusable URL");
+                }).join();
+        assertThat(rules(o.blocks())).containsExactly(PypiRules.PROVENANCE_MISSING);
+    }
 }

@@ -163,14 +163,7 @@ final class TextArgs {
 
     /** Strict UTF-8, as PyUnicode_DecodeUTF8 (surrogates excepted, which we refuse too). */
     static String utf8(byte[] b, int off, int len) {
-        boolean ascii = true;
-        for (int i = off; i < off + len; i++) {
-            if (b[i] < 0) {
-                ascii = false;
-                break;
-            }
-        }
-        if (ascii) {
+        if (isAscii(b, off, len)) {
             // The common case, and a quarter of the cost of a CharsetDecoder.
             return new String(b, off, len, StandardCharsets.ISO_8859_1);
         }
@@ -184,7 +177,11 @@ final class TextArgs {
     }
 
     static boolean isAscii(byte[] b, int len) {
-        for (int i = 0; i < len; i++) {
+        return isAscii(b, 0, len);
+    }
+
+    private static boolean isAscii(byte[] b, int off, int len) {
+        for (int i = off; i < off + len; i++) {
             if (b[i] < 0) {
                 return false;
             }
@@ -193,12 +190,7 @@ final class TextArgs {
     }
 
     static String ascii(byte[] b, int len) {
-        for (int i = 0; i < len; i++) {
-            if (b[i] < 0) {
-                return null;
-            }
-        }
-        return new String(b, 0, len, StandardCharsets.US_ASCII);
+        return isAscii(b, len) ? new String(b, 0, len, StandardCharsets.US_ASCII) : null;
     }
 
     private static int hex(byte b) {
