@@ -87,20 +87,21 @@ public final class BlobFetcher {
                 .orElse(java.util.concurrent.CompletableFuture.completedFuture(Optional.empty()));
         java.util.concurrent.CompletableFuture<Optional<java.net.URI>> stored = sharedBlobs.map(b -> b.source(sha))
                 .orElse(java.util.concurrent.CompletableFuture.completedFuture(Optional.empty()));
-        dev.dualtrack.proxy.server.Callbacks.then(ex, block.thenCombine(stored, (v, b) -> new Object[] {v, b}),
-                (pair, error) -> {
-                    @SuppressWarnings("unchecked")
-                    Optional<Verdict> v = pair == null ? Optional.empty() : (Optional<Verdict>) pair[0];
-                    @SuppressWarnings("unchecked")
-                    Optional<java.net.URI> b = pair == null ? Optional.empty() : (Optional<java.net.URI>) pair[1];
-                    v.ifPresent(known -> memory.rememberLocally(known, sha, Optional.empty()));
-                    if (v.isEmpty() && b.isPresent()) {
-                        metrics.cacheHit("shared-blob");
-                        serve(ex, spec.fromSharedStore(b.get()), 1);
-                    } else {
-                        serve(ex, spec, 1);
-                    }
-                });
+        dev.dualtrack.proxy.server.Callbacks.then(ex, block.thenCombine(stored, FleetAnswer::new), (fleet, error) -> {
+            // Unreachable store: the file is fetched from upstream and scanned here, as without fleet mode.
+            FleetAnswer a = fleet == null ? new FleetAnswer(Optional.empty(), Optional.empty()) : fleet;
+            a.block().ifPresent(known -> memory.rememberLocally(known, sha, Optional.empty()));
+            if (a.block().isEmpty() && a.blob().isPresent()) {
+                metrics.cacheHit("shared-blob");
+                serve(ex, spec.fromSharedStore(a.blob().get()), 1);
+            } else {
+                serve(ex, spec, 1);
+            }
+        });
+    }
+
+    /** What the fleet knows of a sha256: a block another replica found, and where its verified bytes are. */
+    private record FleetAnswer(Optional<Verdict> block, Optional<java.net.URI> blob) {
     }
 
     private Optional<dev.dualtrack.proxy.store.SharedBlobs> sharedBlobs = Optional.empty();
