@@ -60,6 +60,8 @@ public final class HfRoute implements Route {
     private final URI hub;
     private final HfConfig config;
     private final ScanPolicy scanPolicy;
+    /** The name of this route's inspection, stored with every blob it commits ({@code FetchSpec.inspection}). */
+    private final String inspection;
     private final Optional<String> upstreamToken;
     private final UpstreamClient client;
     private final RevisionResolver revisions;
@@ -77,6 +79,7 @@ public final class HfRoute implements Route {
         this.hub = config.upstream();
         this.config = config;
         this.scanPolicy = scanPolicy;
+        this.inspection = "scanner:" + scanPolicy.version();
         this.upstreamToken = upstreamToken;
         this.client = client;
         this.revisions = revisions;
@@ -311,7 +314,8 @@ public final class HfRoute implements Route {
                         headers, gates.cdnHosts()))
                 .expectedSha256(meta.lfsSha256().or(() -> signedSha256))
                 .revision(meta.commit())
-                .inspector(() -> new ScannerInspector(scanPolicy, p.path().substring(p.path().lastIndexOf('/') + 1)))
+                .inspector(inspection, () -> new ScannerInspector(scanPolicy,
+                        p.path().substring(p.path().lastIndexOf('/') + 1)))
                 .expectedGitBlob(blobId.map(oid -> new FetchSpec.GitBlob(oid, meta.size(), HfRules.BLOB_OID_MISMATCH)))
                 .hashMismatchRule(signedSha256.isPresent() ? HfRules.SIGNATURE_MISMATCH : HfRules.LFS_OID_MISMATCH)
                 .redirectRule(HfRules.REDIRECT_HOST)

@@ -75,20 +75,21 @@ final class HubGates {
                                 ? known(p, meta, knownChecked).map(List::of).orElse(List.of()) : List.of()));
     }
 
-    /** A block known for {@code sha256} (told by a listing) that stands after policy: the file's lookup is skipped. */
+    /** A verdict known for {@code sha256} (told by a listing) that refuses now: the file's lookup is skipped. */
     Optional<Verdict> knownStanding(Exchange ex, HubPath p, String sha256) {
-        return fetcher.knownVerdict(sha256).filter(Verdict::blocked)
-                .filter(v -> judge.judge(subject(ex, p, sha256), v).blocks());
+        return fetcher.knownVerdict(sha256).filter(v -> fetcher.known().refuses(subject(ex, p, sha256),
+                Optional.empty(), v));
     }
 
-    /** Refuses a file by a block known before its lookup (judged and recorded once, here). */
+    /** Refuses a file by a verdict known before its lookup, through the known-verdict gate (recorded there). */
     void refuseKnown(Exchange ex, HubPath p, String sha256, Verdict v) {
-        gates.admit(ex, HubRefusals.INSTANCE, subject(ex, p, sha256), Optional.empty(), List.of(() -> List.of(v)));
+        fetcher.known().admit(ex, HubRefusals.INSTANCE, subject(ex, p, sha256), Optional.empty(), v, false);
     }
 
-    /** The listing filter's question: does this known verdict stand for this file? */
+    /** The listing filter's question, the known-verdict gate's judgement: does this verdict refuse this file now? */
     boolean stands(String artifact, String path, String sha256, Verdict v) {
-        return !v.blocked() || judge.judge(new DecisionRecorder.Subject("", "hf", artifact, path, sha256), v).blocks();
+        return fetcher.known().refuses(new DecisionRecorder.Subject("", "hf", artifact, path, sha256),
+                Optional.empty(), v);
     }
 
     /** One count and one audit line per rule and listing, as for PyPI pages. */

@@ -36,7 +36,7 @@ final class ListingFilter {
      * @param verdictOfBlobId the verdict cached for a regular file's git blob id
      */
     ListingFilter(Function<String, Optional<Verdict>> verdictOf, Function<String, Optional<Verdict>> verdictOfBlobId) {
-        this(verdictOf, verdictOfBlobId, (artifact, path, sha256, v) -> true);
+        this(verdictOf, verdictOfBlobId, (artifact, path, sha256, v) -> v.blocked());
     }
 
     /** Whether a known block hides a listed file: the policy section may let it through (a waiver). */
@@ -81,9 +81,9 @@ final class ListingFilter {
             Optional<Verdict> v;
             if (sha.matches("[0-9a-f]{64}")) {
                 commit.ifPresent(c -> learn(type, repo, c, path, sha));
-                v = verdictOf.apply(sha).filter(Verdict::blocked);
+                v = verdictOf.apply(sha);
             } else if (!e.has("lfs") && blobId.matches("[0-9a-f]{40}")) {
-                v = verdictOfBlobId.apply(blobId).filter(Verdict::blocked);
+                v = verdictOfBlobId.apply(blobId);
             } else {
                 continue;
             }
@@ -113,9 +113,9 @@ final class ListingFilter {
             }
             Optional<String> oid = sha.matches("[0-9a-f]{64}") ? Optional.of(sha)
                     : commit.isEmpty() ? Optional.empty() : knownOid(type, repo, commit, path);
-            Optional<Verdict> v = oid.flatMap(verdictOf).filter(Verdict::blocked);
+            Optional<Verdict> v = oid.flatMap(verdictOf);
             if (v.isEmpty() && !s.has("lfs") && blobId.matches("[0-9a-f]{40}")) {
-                v = verdictOfBlobId.apply(blobId).filter(Verdict::blocked);
+                v = verdictOfBlobId.apply(blobId);
             }
             if (v.isPresent() && stands.test(type.resolvePrefix + repo, path, oid.orElse(""), v.get())) {
                 hidden.add(new Hidden(path, v.get()));

@@ -66,6 +66,7 @@ class HfPolicyTest {
     static ProxyRuntime start(Path dir, String policy) throws Exception {
         ProxyRuntime rt = ProxyRuntime.create(ConfigLoader.parse("test", """
                 listen: {port: 0}
+                admin: {port: 0}
                 cache: {dir: '%s'}
                 hf:
                   upstream: '%s'
@@ -122,12 +123,16 @@ class HfPolicyTest {
         assertThat(body.path("rule").asText()).isEqualTo("hf.pickle.dangerous-import");
         assertThat(body.path("decision").asText()).isEqualTo(id);
         assertThat(body.path("artifact").asText()).isEqualTo("acme/tabular");
-        assertThat(body.path("waiver").asText()).startsWith("- {track: hf, sha256: " + FakeHub.sha256(EVIL))
-                .contains("rules: [hf.pickle.dangerous-import]").contains("reason: 'REPLACE");
+        // A file that runs code when loaded gets no ready-made waiver; every finding is listed.
+        assertThat(body.path("waiver").asText()).startsWith("none suggested: hf.pickle.dangerous-import");
+        assertThat(body.path("findings").get(0).path("rule").asText()).isEqualTo("hf.pickle.dangerous-import");
         Awaits.until(() -> audit.stream().anyMatch(l -> l.contains("\"id\":\"" + id + "\"")));
 
         get(enforcing, "model.joblib");
-        RawHttpClient.Response v = RawHttpClient.get(enforcing.port(), "/-/verdicts/" + FakeHub.sha256(SKLEARN));
+        // Not on the main listener: it would tell any client what was found in any file anyone fetched.
+        assertThat(RawHttpClient.get(enforcing.port(), "/-/verdicts/" + FakeHub.sha256(SKLEARN)).status())
+                .isEqualTo(404);
+        RawHttpClient.Response v = RawHttpClient.get(enforcing.adminPort(), "/-/verdicts/" + FakeHub.sha256(SKLEARN));
         assertThat(v.status()).isEqualTo(200);
         com.fasterxml.jackson.databind.JsonNode verdict = new com.fasterxml.jackson.databind.ObjectMapper()
                 .readTree(v.body());
@@ -135,7 +140,9 @@ class HfPolicyTest {
         assertThat(verdict.path("rule").asText()).isEqualTo("hf.pickle.unknown-import");
         assertThat(verdict.path("findings").size()).isPositive();
         assertThat(verdict.path("waivers").get(0).path("label").asText()).isEqualTo("SEC-7");
-        assertThat(RawHttpClient.get(enforcing.port(), "/-/verdicts/" + "0".repeat(64)).status()).isEqualTo(404);
+        assertThat(verdict.path("rules").get(0).asText()).isEqualTo("hf.pickle.unknown-import");
+        assertThat(RawHttpClient.get(enforcing.adminPort(), "/-/verdicts/" + "0".repeat(64)).status())
+                .isEqualTo(404);
     }
 
     @Test

@@ -161,7 +161,11 @@ public final class ProxyRuntime implements AutoCloseable {
      */
     public static final long READY_MIN_FREE = 256L << 20;
 
-    /** A router with the operational endpoints already on it ({@code /metrics} not, with admin.metrics-only). */
+    /**
+     * A router with the operational endpoints already on it ({@code /metrics} not, with admin.metrics-only).
+     * {@code /-/verdicts} is never on the main listener: it would tell any client what was found in any file
+     * anyone fetched, and the waivers' tickets and reasons.
+     */
     public Router newRouter() {
         boolean metricsElsewhere = config.admin().map(dev.dualtrack.config.AdminConfig::metricsOnly).orElse(false);
         return metricsElsewhere ? opsRoutes().addProbesTo(new Router()) : opsRoutes().addTo(new Router());
@@ -169,12 +173,13 @@ public final class ProxyRuntime implements AutoCloseable {
 
     private OpsRoutes opsRoutes() {
         return new OpsRoutes(metrics, () -> OpsRoutes.cacheUsable(config.cache().dir(),
-                Math.min(READY_MIN_FREE, config.cache().maxSize().bytes()))).withVerdicts(this::verdict);
+                Math.min(READY_MIN_FREE, config.cache().maxSize().bytes())));
     }
 
     /**
-     * {@code GET /-/verdicts/<sha256>}: the cached verdict of those bytes with all its findings, and the waivers in
-     * force that name them. 404 when no verdict is cached.
+     * {@code GET /-/verdicts/<sha256>} (admin listener only): the verdict known for those bytes with all its
+     * findings, the rules a request is judged on, and the waivers in force that name them. 404 when no verdict is
+     * known.
      */
     private void verdict(dev.dualtrack.proxy.server.Exchange ex) {
         String sha = ex.path().substring("/-/verdicts".length()).replaceFirst("^/", "").toLowerCase(java.util.Locale.ROOT);
@@ -193,6 +198,10 @@ public final class ProxyRuntime implements AutoCloseable {
         if (v.get().blocked()) {
             out.put("rule", v.get().rule()).put("reason", v.get().reason());
         }
+        // Every rule a request would be judged on: a waiver must name each of them to serve these bytes.
+        var rules = out.putArray("rules");
+        judge.decide(new dev.dualtrack.proxy.ops.DecisionRecorder.Subject("", "", "", "", sha),
+                java.util.Optional.empty(), v.get()).judgements().forEach(j -> rules.add(j.verdict().rule()));
         var findings = out.putArray("findings");
         v.get().findings().forEach(f -> findings.addObject().put("rule", f.rule())
                 .put("severity", f.severity().name().toLowerCase(java.util.Locale.ROOT)).put("detail", f.detail()));
@@ -212,8 +221,8 @@ public final class ProxyRuntime implements AutoCloseable {
         servers.add(ProxyServer.start(config.listen(), router, metrics, workers));
         if (config.admin().isPresent()) {
             var admin = config.admin().get();
-            servers.add(ProxyServer.start(admin.host(), admin.port(), config.listen(), opsRoutes().addTo(new Router()),
-                    metrics, workers));
+            servers.add(ProxyServer.start(admin.host(), admin.port(), config.listen(),
+                    opsRoutes().withVerdicts(this::verdict).addTo(new Router()), metrics, workers));
         }
     }
 

@@ -37,7 +37,9 @@ public final class FileScanner {
     private final ScanPolicy policy;
     private final String name;
     private final String where;
-    private final List<Finding> findings = new ArrayList<>();
+    /** The name the findings' details give the file: empty when they must not name it (the proxy's verdicts). */
+    private final String shownName;
+    private final List<Finding> findings;
     private final byte[] head = new byte[SNIFF];
     private int headLen;
     private String format;
@@ -84,14 +86,30 @@ public final class FileScanner {
     private final int depth;
 
     public FileScanner(ScanPolicy policy, String name) {
-        this(policy, name, 0);
+        this(policy, name, 0, true);
     }
 
-    private FileScanner(ScanPolicy policy, String name, int depth) {
+    /**
+     * A scanner whose findings do not name the file: the proxy keeps a verdict under the hash of the bytes, and
+     * the same bytes may be asked for under another name, in another repo. {@code name} still decides what only a
+     * name can (whether content of no known format was meant to be model weights).
+     */
+    public static FileScanner unnamed(ScanPolicy policy, String name) {
+        return new FileScanner(policy, name, 0, false);
+    }
+
+    private FileScanner(ScanPolicy policy, String name, int depth, boolean nameInDetails) {
         this.depth = depth;
         this.policy = policy;
         this.name = name == null ? "" : name;
-        this.where = this.name.isEmpty() ? "" : " in " + this.name;
+        this.shownName = nameInDetails ? this.name : "";
+        this.where = this.shownName.isEmpty() ? "" : " in " + this.shownName;
+        this.findings = new FindingList(policy.limits().maxFindings());
+    }
+
+    /** Every finding so far, in order (a live, read-only view; the list only grows). */
+    public List<Finding> findingsSoFar() {
+        return java.util.Collections.unmodifiableList(findings);
     }
 
     /** Borrows {@code chunk}: reads it all during the call, keeps nothing. */
@@ -247,7 +265,7 @@ public final class FileScanner {
         if (depth > 0) {
             return unsupported(what + " inside compressed data");
         }
-        FileScanner inner = new FileScanner(policy, name, depth + 1);
+        FileScanner inner = new FileScanner(policy, name, depth + 1, !shownName.isEmpty());
         Decoder d = decoderFor.apply(inner::feed);
         format = what;
         return new Body() {
@@ -442,7 +460,7 @@ public final class FileScanner {
 
         private EntrySink sinkFor(String entry) {
             String lower = entry.toLowerCase(Locale.ROOT);
-            String inEntry = " in " + (name.isEmpty() ? "" : name + "!") + entry;
+            String inEntry = " in " + (shownName.isEmpty() ? "" : shownName + "!") + entry;
             if (entry.equals("config.json")) {
                 kerasConfig = new java.io.ByteArrayOutputStream();
                 return new EntrySink() {

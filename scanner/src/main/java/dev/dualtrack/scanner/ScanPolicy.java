@@ -38,4 +38,25 @@ public record ScanPolicy(ImportPolicy imports, boolean enforceSafetensors, boole
     public ScanPolicy withImports(ImportPolicy p) {
         return new ScanPolicy(p, enforceSafetensors, allowTorchScript, limits, maxSafetensorsHeader, spoolDir);
     }
+
+    /**
+     * Bumped whenever the scanner's code changes what it finds (a new format, a new gadget, a fixed bypass), so
+     * verdicts stored by an older scanner are scanned again before they are served.
+     */
+    public static final String GENERATION = "scanner-3";
+
+    /**
+     * The version of what decides a verdict besides the bytes: the scanner generation and every setting here
+     * (not where files are spooled). A stored verdict is trusted only under the same version (G4).
+     */
+    public String version() {
+        String settings = GENERATION + "|" + imports.describe() + "|" + enforceSafetensors + "|" + allowTorchScript
+                + "|" + limits + "|" + maxSafetensorsHeader;
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(settings.getBytes(java.nio.charset.StandardCharsets.UTF_8))).substring(0, 16);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required of every JDK", e);
+        }
+    }
 }

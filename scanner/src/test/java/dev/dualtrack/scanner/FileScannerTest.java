@@ -62,6 +62,36 @@ class FileScannerTest {
     }
 
     @Test
+    void aFloodOfOneRuleNeverPushesAnotherRulesFindingOut() {
+        // More unknown imports than findings are kept, then os.system: a waiver for unknown imports must still see
+        // the dangerous one (policy judges rules, so one finding per rule survives the bound).
+        dev.dualtrack.scanner.fixtures.PickleWriter w = dev.dualtrack.scanner.fixtures.PickleWriter.proto(2);
+        for (int i = 0; i < ScanLimits.DEFAULT.maxFindings() + 50; i++) {
+            w.global("acme" + i, "Thing").op('0');
+        }
+        byte[] flood = w.global("posix", "system").str("id").tuple1().reduce().stop().bytes();
+        for (ScanReport r : java.util.List.of(scan(flood, "m.pkl"))) { // every chunking, by scan()
+            assertThat(r.findings()).extracting(Finding::rule).contains(ScanRules.PICKLE_DANGEROUS_IMPORT);
+            assertThat(r.findings()).hasSizeLessThanOrEqualTo(ScanLimits.DEFAULT.maxFindings() + 1);
+            assertThat(r.verdict().rule()).isEqualTo(ScanRules.PICKLE_DANGEROUS_IMPORT);
+        }
+    }
+
+    @Test
+    void anUnnamedScannerKeepsTheFileNameOutOfItsFindings() {
+        byte[] evil = dev.dualtrack.scanner.fixtures.PickleWriter.proto(2).global("posix", "system").str("id")
+                .tuple1().reduce().stop().bytes();
+        FileScanner named = new FileScanner(ScanPolicy.defaults(), "secret-project.pkl");
+        FileScanner unnamed = FileScanner.unnamed(ScanPolicy.defaults(), "secret-project.pkl");
+        named.feed(java.nio.ByteBuffer.wrap(evil));
+        unnamed.feed(java.nio.ByteBuffer.wrap(evil));
+        assertThat(named.finish().verdict().reason()).contains("secret-project");
+        ScanReport r = unnamed.finish();
+        assertThat(r.verdict().rule()).isEqualTo(ScanRules.PICKLE_DANGEROUS_IMPORT);
+        assertThat(r.findings()).allSatisfy(f -> assertThat(f.detail()).doesNotContain("secret-project"));
+    }
+
+    @Test
     void torchScriptIsRefusedUnderItsOwnRule() {
         ScanReport r = scan(dev.dualtrack.scanner.fixtures.RealFileFixtures.of("real/torchscript_model.pt"), "m.pt");
         assertThat(r.verdict().rule()).isEqualTo(ScanRules.TORCHSCRIPT);

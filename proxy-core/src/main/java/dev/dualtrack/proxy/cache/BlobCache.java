@@ -29,11 +29,13 @@ import java.util.stream.Stream;
 /**
  * The content-addressed blob cache: {@code sha256 → bytes} on local disk, bounded by size with LRU eviction.
  *
- * <p>Layout: {@code DIR/blobs/ab/ab12…ef} for committed blobs, {@code DIR/tmp/*.part} for blobs being written.
- * A blob is written to a temp file, fsynced, then renamed into place atomically and the directory fsynced, so a
- * crash leaves either the whole blob or none of it under {@code blobs/}. Temp files are deleted at start-up:
- * a half-written file is never served (G4). Only the relay commits, and only after the inspector and the hash
- * check passed, so the cache holds verified bytes only.
+ * <p>Layout: {@code DIR/blobs/ab/ab12…ef} for committed blobs, each with its {@code ab12…ef.verdict}
+ * ({@link StoredVerdict}: every finding, and the inspection that found them), and {@code DIR/tmp/*.part} for
+ * blobs being written. A blob is written to a temp file and fsynced; its verdict is written, fsynced and renamed
+ * into place; then the blob is renamed into place atomically and the directory fsynced. A crash leaves the whole
+ * blob with its verdict, or no blob. A blob without a readable verdict is not a cache entry: it is deleted at
+ * start-up, like temp files, and never served (G4). Only the relay commits, and only bytes whose hash checked
+ * out, so the cache holds verified bytes only; whether their findings block is judged at every serve.
  *
  * <p>Recency survives restarts through file modification times, which {@link #find} refreshes.
  */
@@ -76,8 +78,15 @@ public final class BlobCache {
         return s != null && SHA256.matcher(s).matches();
     }
 
-    /** The committed blob for {@code sha256}, marking it recently used; empty when absent. */
-    public Optional<Path> find(String sha256) {
+    /** A committed blob and what was found in it. */
+    public record Cached(Path blob, StoredVerdict verdict) {
+    }
+
+    /**
+     * The committed blob for {@code sha256} with its stored verdict, marking it recently used; empty when absent,
+     * or when its verdict cannot be read (then it is dropped: a blob is served only with its findings).
+     */
+    public Optional<Cached> find(String sha256) {
         if (!isSha256(sha256)) {
             return Optional.empty();
         }
@@ -88,12 +97,49 @@ public final class BlobCache {
         }
         Path p = pathOf(sha256);
         try {
+            StoredVerdict v = StoredVerdict.fromJson(Files.readAllBytes(verdictOf(p)));
             Files.setLastModifiedTime(p, FileTime.from(Instant.now()));
-            return Optional.of(p);
+            return Optional.of(new Cached(p, v));
         } catch (IOException e) {
-            // Deleted behind our back (or evicted just now): forget it.
+            // Deleted behind our back (or evicted just now), or its verdict is gone: forget it.
             forget(sha256);
             return Optional.empty();
+        }
+    }
+
+    /**
+     * Replaces the stored verdict of a committed blob (it was inspected again under another scanner version),
+     * atomically. Returns false when the blob is gone.
+     */
+    public boolean restate(String sha256, StoredVerdict verdict) throws IOException {
+        if (!contains(sha256)) {
+            return false;
+        }
+        writeVerdict(pathOf(sha256), verdict);
+        return true;
+    }
+
+    /** {@code <blob>.verdict}, beside the blob. */
+    static Path verdictOf(Path blob) {
+        return blob.resolveSibling(blob.getFileName() + ".verdict");
+    }
+
+    /** Writes a verdict beside {@code blob}: temp file, fsync, atomic rename. */
+    private void writeVerdict(Path blob, StoredVerdict verdict) throws IOException {
+        Files.createDirectories(blob.getParent());
+        Path part = tmp.resolve(UUID.randomUUID() + ".verdict.part");
+        try (FileChannel ch = FileChannel.open(part, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            ByteBuffer b = ByteBuffer.wrap(verdict.toJson());
+            while (b.hasRemaining()) {
+                ch.write(b);
+            }
+            ch.force(true);
+        }
+        try {
+            Files.move(part, verdictOf(blob), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            Files.deleteIfExists(part);
+            throw e;
         }
     }
 
@@ -136,9 +182,10 @@ public final class BlobCache {
         }
     }
 
-    private void commit(Path part, String sha256, long size) throws IOException {
+    private void commit(Path part, String sha256, long size, StoredVerdict verdict) throws IOException {
         Path target = pathOf(sha256);
         Files.createDirectories(target.getParent());
+        writeVerdict(target, verdict); // first: a blob in place always has its verdict beside it
         try {
             Files.move(part, target, StandardCopyOption.ATOMIC_MOVE);
         } catch (FileAlreadyExistsException e) {
@@ -182,6 +229,7 @@ public final class BlobCache {
             try {
                 // Readers that already opened the file keep reading it: POSIX unlink semantics.
                 Files.deleteIfExists(pathOf(sha));
+                Files.deleteIfExists(verdictOf(pathOf(sha)));
             } catch (IOException e) {
                 System.err.println("dualtrack: cannot evict " + sha + ": " + e);
             }
@@ -200,13 +248,34 @@ public final class BlobCache {
         record Found(String sha, long size, long mtime) {
         }
         List<Found> found = new ArrayList<>();
+        int dropped = 0;
+        List<Path> listed;
         try (Stream<Path> files = Files.walk(blobs, 2)) {
-            for (Path p : (Iterable<Path>) files::iterator) {
-                String name = p.getFileName().toString();
-                if (Files.isRegularFile(p) && isSha256(name)) {
-                    found.add(new Found(name, Files.size(p), Files.getLastModifiedTime(p).toMillis()));
-                }
+            listed = files.toList(); // listed first: the loop below deletes files the walk would stat
+        }
+        for (Path p : listed) {
+            String name = p.getFileName().toString();
+            if (!Files.isRegularFile(p)) {
+                continue;
             }
+            if (isSha256(name)) {
+                if (readable(verdictOf(p))) {
+                    found.add(new Found(name, Files.size(p), Files.getLastModifiedTime(p).toMillis()));
+                } else {
+                    // Committed by a version that kept no findings, or its verdict is damaged: what was found
+                    // in it is unknown, so it is not served (it is fetched and inspected again when asked).
+                    Files.deleteIfExists(p);
+                    Files.deleteIfExists(verdictOf(p));
+                    dropped++;
+                }
+            } else if (name.endsWith(".verdict") && !Files.exists(p.resolveSibling(name.substring(0,
+                    name.length() - ".verdict".length())))) {
+                Files.deleteIfExists(p); // a verdict whose blob never arrived (a crash between the renames)
+            }
+        }
+        if (dropped > 0) {
+            org.slf4j.LoggerFactory.getLogger(BlobCache.class).warn("dropped {} cached blob(s) without a readable "
+                    + "verdict; they are fetched and inspected again when asked for", dropped);
         }
         found.sort(Comparator.comparingLong(Found::mtime));
         synchronized (this) {
@@ -214,6 +283,15 @@ public final class BlobCache {
                 index.put(f.sha(), f.size());
                 totalBytes += f.size();
             }
+        }
+    }
+
+    private static boolean readable(Path verdict) {
+        try {
+            StoredVerdict.fromJson(Files.readAllBytes(verdict));
+            return true;
+        } catch (IOException | RuntimeException e) {
+            return false;
         }
     }
 
@@ -255,8 +333,11 @@ public final class BlobCache {
             return written;
         }
 
-        /** Makes the blob visible under {@code sha256}: fsync, atomic rename, directory fsync, then eviction. */
-        public void commit(String sha256) throws IOException {
+        /**
+         * Makes the blob visible under {@code sha256} with what was found in it: fsync, the verdict written beside
+         * it, atomic rename, directory fsync, then eviction.
+         */
+        public void commit(String sha256, StoredVerdict verdict) throws IOException {
             if (!isSha256(sha256)) {
                 throw new IllegalArgumentException("not a sha256: " + sha256);
             }
@@ -267,7 +348,7 @@ public final class BlobCache {
             try {
                 channel.force(true);
                 channel.close();
-                BlobCache.this.commit(part, sha256, written);
+                BlobCache.this.commit(part, sha256, written, verdict);
             } catch (IOException e) {
                 Files.deleteIfExists(part);
                 throw e;

@@ -82,14 +82,14 @@ public final class QueuedBlobWriter {
     }
 
     /** Commits after every queued write: fsync, rename, eviction (see {@link BlobCache.Writer#commit}). */
-    public CompletableFuture<Void> commit(String sha256) {
+    public CompletableFuture<Void> commit(String sha256, StoredVerdict verdict) {
         tail = tail.thenRunAsync(() -> {
             try {
                 if (failure != null) {
                     writer.abort();
                     throw failure;
                 }
-                writer.commit(sha256);
+                writer.commit(sha256, verdict);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

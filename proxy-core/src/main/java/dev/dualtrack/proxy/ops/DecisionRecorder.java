@@ -96,6 +96,25 @@ public final class DecisionRecorder {
         return java.util.Optional.empty();
     }
 
+    /**
+     * Records a whole decision about a file ({@link dev.dualtrack.proxy.policy.Judge#decide}). When it blocks, one
+     * block under the standing rule, whose detail names the other rules found; otherwise every rule let through
+     * (warn, monitor, waived) and every note, one line each. Returns the decision id of a block.
+     */
+    public java.util.Optional<String> record(Subject s, dev.dualtrack.proxy.policy.Decision d) {
+        if (d.blocks()) {
+            Verdict refusal = d.refusal();
+            java.util.List<String> others = d.judgements().stream().map(j -> j.verdict().rule())
+                    .filter(r -> !r.equals(refusal.rule())).toList();
+            Verdict line = others.isEmpty() ? refusal : new Verdict(true, refusal.rule(), refusal.reason()
+                    + " (also found: " + String.join(", ", others) + ")", refusal.findings());
+            return java.util.Optional.of(blocked(s, line));
+        }
+        d.judgements().forEach(j -> judgedId(s, j));
+        d.notes().forEach(f -> warned(s, f.rule(), f.detail()));
+        return java.util.Optional.empty();
+    }
+
     public void allowed(Subject s) {
         audit.record(new AuditEvent(clock.instant(), s.client(), s.track(), s.artifact(), s.file(), s.sha256(),
                 "allow", "", ""));

@@ -59,9 +59,12 @@ public final class Gates {
         return true;
     }
 
-    /** Judges and records one block; the refusal when it stands (for answers other than a 403, such as a 404). */
+    /**
+     * Judges and records one block, every rule it found on its own ({@link Judge#decide}); the refusal when it
+     * stands (for answers other than a 403, such as a 404).
+     */
     public Optional<Refusal> stand(DecisionRecorder.Subject subject, Optional<String> version, Verdict block) {
-        return recorder.judgedId(subject, judge.judge(subject, version, block))
-                .map(id -> new Refusal(block, id, subject));
+        Decision d = judge.decide(subject, version, block);
+        return recorder.record(subject, d).map(id -> new Refusal(d.refusal(), id, subject));
     }
 }

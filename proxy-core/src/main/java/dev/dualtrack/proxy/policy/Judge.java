@@ -84,6 +84,30 @@ public final class Judge {
         return new Judgement(Judgement.Kind.BLOCK, block, Optional.empty());
     }
 
+    /**
+     * Judges a whole verdict: every rule it found, each on its own, so a waiver or a warn for one rule never lets
+     * another through. A verdict that blocks without findings (a hash mismatch, a limit) is one rule.
+     */
+    public Decision decide(DecisionRecorder.Subject subject, Optional<String> version, Verdict verdict) {
+        java.util.List<Judgement> judged = new java.util.ArrayList<>();
+        java.util.List<dev.dualtrack.scanner.Finding> notes = new java.util.ArrayList<>();
+        java.util.Set<String> rules = new java.util.HashSet<>();
+        if (verdict.blocked() && verdict.findings().stream().noneMatch(f -> f.rule().equals(verdict.rule()))) {
+            rules.add(verdict.rule());
+            judged.add(judge(subject, version, Verdict.block(verdict.rule(), verdict.reason())));
+        }
+        for (dev.dualtrack.scanner.Finding f : verdict.findings()) {
+            if (!dev.dualtrack.scanner.ScanReport.blocksByDefault(f)) {
+                notes.add(f);
+            } else if (rules.add(f.rule())) {
+                judged.add(judge(subject, version, Verdict.block(f)));
+            }
+        }
+        // The verdict's own rule (the most telling finding) is judged first, so it names the refusal when it stands.
+        judged.sort(java.util.Comparator.comparing((Judgement j) -> !j.verdict().rule().equals(verdict.rule())));
+        return new Decision(verdict, judged, notes);
+    }
+
     /** The waivers in force now that name {@code sha256} (any track, any rule they list). */
     public java.util.List<Waiver> waiversFor(String sha256) {
         Instant now = clock.instant();

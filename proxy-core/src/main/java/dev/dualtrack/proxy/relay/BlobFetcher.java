@@ -3,6 +3,12 @@ package dev.dualtrack.proxy.relay;
 import dev.dualtrack.config.RelayConfig;
 import dev.dualtrack.proxy.cache.BlobCache;
 import dev.dualtrack.proxy.cache.SingleFlight;
+import dev.dualtrack.proxy.cache.StoredVerdict;
+import dev.dualtrack.proxy.policy.Judge;
+import dev.dualtrack.proxy.server.Callbacks;
+import dev.dualtrack.proxy.store.SharedBlobs;
+import dev.dualtrack.proxy.store.SharedVerdicts;
+import java.util.concurrent.CompletableFuture;
 import dev.dualtrack.proxy.ops.DecisionRecorder;
 import dev.dualtrack.proxy.ops.ProxyMetrics;
 import dev.dualtrack.proxy.server.BlobResponder;
@@ -23,17 +29,33 @@ import java.util.concurrent.TimeUnit;
  * {@link StreamingRelay}.
  *
  * <ol>
- *   <li>Known hash, known verdict: a cached block is refused at once, before any byte (docs/ARCHITECTURE.md, "Known
- *       verdicts first").</li>
- *   <li>Known hash, cached blob: served from disk, with ranges.</li>
+ *   <li>Known hash: the {@link KnownVerdicts known-verdict gate} judges what is known of those bytes under the
+ *       policy in force now: a block that stands is refused before any byte (docs/ARCHITECTURE.md, "Known
+ *       verdicts first"); a cached blob is served from disk, with ranges, its stored findings judged like a
+ *       fresh download's (warn, waived and allow recorded for this request). A blob whose findings came from
+ *       another inspection (an older scanner, other scanner settings, or none) is inspected again from disk
+ *       first.</li>
  *   <li>Otherwise one fetch per blob (by hash, or by URL when the hash is not announced). Requests that arrive
  *       while it runs wait for it and are then answered from the cache, or refused as it was, or retry when it
  *       failed.</li>
+ *   <li>A {@code Range} request for bytes not yet judged waits for the whole file: it is fetched, verified and
+ *       inspected (one flight with any other download of it), and the range is served from the cache. A client
+ *       never receives bytes of a file whose verdict is not known (G1 for ranges, docs/guarantees.md).</li>
  * </ol>
  */
 public final class BlobFetcher {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(BlobFetcher.class);
     /** How many times a follower takes over after failed fetches before it gives up with 502. */
     private static final int MAX_ATTEMPTS = 3;
+    /** Reinspection reads the cached blob in chunks of this size. */
+    private static final int REINSPECT_CHUNK = 1 << 16;
+    /** Reinspections read files and scan them: off the event loops, two at a time. */
+    private static final java.util.concurrent.ExecutorService REINSPECT = java.util.concurrent.Executors
+            .newFixedThreadPool(2, r -> {
+                Thread t = new Thread(r, "dualtrack-reinspect");
+                t.setDaemon(true);
+                return t;
+            });
 
     private final RelayConfig relay;
     private final boolean prefetch;
@@ -43,10 +65,12 @@ public final class BlobFetcher {
     private final DecisionRecorder recorder;
     private final ProxyMetrics metrics;
     private final SingleFlight<FetchOutcome> flights = new SingleFlight<>();
-    private final dev.dualtrack.proxy.policy.Judge judge;
+    private final SingleFlight<StoredVerdict> reinspections = new SingleFlight<>();
+    private final Judge judge;
+    private final KnownVerdicts known;
 
     public BlobFetcher(RelayConfig relay, boolean prefetch, BlobCache cache, VerdictMemory memory,
-            UpstreamClient upstream, DecisionRecorder recorder, dev.dualtrack.proxy.policy.Judge judge) {
+            UpstreamClient upstream, DecisionRecorder recorder, Judge judge) {
         this.judge = judge;
         this.relay = relay;
         this.prefetch = prefetch;
@@ -55,42 +79,48 @@ public final class BlobFetcher {
         this.upstream = upstream;
         this.recorder = recorder;
         this.metrics = recorder.metrics();
+        this.known = new KnownVerdicts(memory, cache, judge, recorder);
     }
 
-    /** The verdict cached for a hash, if any (adapters use it to hide known-bad files from listings). */
+    /** The known-verdict gate, for the adapters' refusals before a file's lookup and for listings. */
+    public KnownVerdicts known() {
+        return known;
+    }
+
+    /** The verdict known for a hash, if any (adapters use it to hide known-bad files from listings). */
     public Optional<Verdict> knownVerdict(String sha256) {
-        return memory.bySha256(sha256);
+        return known.of(sha256);
     }
 
-    /** The verdict cached for bytes with this git blob id, if any (the Hub's regular files). */
+    /** The verdict known for bytes with this git blob id, if any (the Hub's regular files). */
     public Optional<Verdict> knownByGitBlob(String oid) {
-        return memory.byGitBlob(oid);
+        return known.ofGitBlob(oid);
     }
 
     /** A block remembered for a location ({@link FetchSpec#locationKey}) whose bytes were never seen whole. */
     public Optional<Verdict> knownAt(String location) {
-        return memory.at(location);
+        return known.at(location);
     }
 
     public void serve(Exchange ex, FetchSpec spec) {
-        Optional<dev.dualtrack.proxy.store.SharedVerdicts> verdicts = memory.shared();
+        Optional<SharedVerdicts> verdicts = memory.shared();
         Optional<String> expected = spec.expectedSha256();
-        if (expected.isEmpty() || (verdicts.isEmpty() && sharedBlobs.isEmpty()) || cache.find(expected.get())
-                .isPresent() || memory.bySha256(expected.get()).filter(Verdict::blocked).isPresent()) {
+        if (expected.isEmpty() || (verdicts.isEmpty() && sharedBlobs.isEmpty()) || cache.contains(expected.get())
+                || memory.bySha256(expected.get()).filter(Verdict::blocked).isPresent()) {
             serve(ex, spec, 1);
             return;
         }
         // Fleet mode: a block another replica found refuses these bytes before any byte; bytes another replica
         // verified come from the shared store instead of the upstream (verified and held all the same).
         String sha = expected.get();
-        java.util.concurrent.CompletableFuture<Optional<Verdict>> block = verdicts.map(v -> v.lookup(sha))
-                .orElse(java.util.concurrent.CompletableFuture.completedFuture(Optional.empty()));
-        java.util.concurrent.CompletableFuture<Optional<java.net.URI>> stored = sharedBlobs.map(b -> b.source(sha))
-                .orElse(java.util.concurrent.CompletableFuture.completedFuture(Optional.empty()));
-        dev.dualtrack.proxy.server.Callbacks.then(ex, block.thenCombine(stored, FleetAnswer::new), (fleet, error) -> {
+        CompletableFuture<Optional<Verdict>> block = verdicts.map(v -> v.lookup(sha))
+                .orElse(CompletableFuture.completedFuture(Optional.empty()));
+        CompletableFuture<Optional<java.net.URI>> stored = sharedBlobs.map(b -> b.source(sha))
+                .orElse(CompletableFuture.completedFuture(Optional.empty()));
+        Callbacks.then(ex, block.thenCombine(stored, FleetAnswer::new), (fleet, error) -> {
             // Unreachable store: the file is fetched from upstream and scanned here, as without fleet mode.
             FleetAnswer a = fleet == null ? new FleetAnswer(Optional.empty(), Optional.empty()) : fleet;
-            a.block().ifPresent(known -> memory.rememberLocally(known, sha, Optional.empty()));
+            a.block().ifPresent(b -> memory.rememberLocally(b, sha, Optional.empty()));
             if (a.block().isEmpty() && a.blob().isPresent()) {
                 metrics.cacheHit("shared-blob");
                 serve(ex, spec.fromSharedStore(a.blob().get()), 1);
@@ -104,67 +134,140 @@ public final class BlobFetcher {
     private record FleetAnswer(Optional<Verdict> block, Optional<java.net.URI> blob) {
     }
 
-    private Optional<dev.dualtrack.proxy.store.SharedBlobs> sharedBlobs = Optional.empty();
+    private Optional<SharedBlobs> sharedBlobs = Optional.empty();
 
     /** Reads verified bytes other replicas shared, and quarantines any that fail verification (fleet mode). */
-    public void shareBlobs(dev.dualtrack.proxy.store.SharedBlobs blobs) {
+    public void shareBlobs(SharedBlobs blobs) {
         this.sharedBlobs = Optional.of(blobs);
     }
 
     /** Shares this replica's blocks with the fleet and looks theirs up (fleet mode). */
-    public void share(dev.dualtrack.proxy.store.SharedVerdicts verdicts) {
+    public void share(SharedVerdicts verdicts) {
         memory.share(verdicts);
     }
 
     private void serve(Exchange ex, FetchSpec spec, int attempt) {
         if (spec.expectedSha256().isPresent()) {
             String sha = spec.expectedSha256().get();
-            Verdict known = memory.bySha256(sha).orElse(null);
-            if (known == null || !known.blocked()) {
-                known = knownAt(spec.location()).orElse(null);
+            DecisionRecorder.Subject subject = spec.subject().withSha256(sha);
+            Optional<BlobCache.Cached> cached = cache.find(sha);
+            if (cached.isPresent() && !cached.get().verdict().answers(spec.inspection())) {
+                reinspect(ex, spec, cached.get(), attempt);
+                return;
             }
-            dev.dualtrack.proxy.policy.Judgement passed = null;
-            if (known != null && known.blocked()) {
-                metrics.cacheHit("verdict");
-                dev.dualtrack.proxy.policy.Judgement j = judge.judge(spec.subject().withSha256(sha), spec.version(),
-                        known);
-                if (j.blocks()) {
-                    String id = recorder.judgedId(spec.subject().withSha256(sha), j).orElse("");
-                    spec.refusals().refuse(ex, new Refusal(known, id, spec.subject().withSha256(sha)));
-                    return;
-                }
-                passed = j; // served after all: recorded below if from the cache, else by the relay
-            }
-            Optional<Path> blob = cache.find(sha);
-            if (blob.isPresent()) {
+            if (cached.isPresent()) {
                 metrics.cacheHit("blob");
-                if (passed != null) {
-                    recorder.judged(spec.subject().withSha256(sha), passed);
-                }
-                recorder.allowed(spec.subject().withSha256(sha));
-                BlobResponder.serve(ex, blob.get(), cachedHeaders(spec, sha));
+                serveCached(ex, spec, subject, cached.get());
                 return;
             }
             metrics.cacheMiss("blob");
-        }
-        Optional<Verdict> here = spec.expectedSha256().isPresent() ? Optional.empty() : knownAt(spec.location());
-        if (here.isPresent() && judge.judge(spec.subject(), spec.version(), here.get()).blocks()) {
-            metrics.cacheHit("verdict");
-            String id = recorder.blocked(spec.subject(), here.get());
-            spec.refusals().refuse(ex, new Refusal(here.get(), id, spec.subject()));
-            return;
+            Optional<Verdict> block = memory.bySha256(sha).filter(Verdict::blocked).or(() -> known.at(spec.location()));
+            if (block.isPresent()) {
+                metrics.cacheHit("verdict");
+                if (!known.admit(ex, spec.refusals(), subject, spec.version(), block.get(), false)) {
+                    return;
+                }
+                // Served after all (a waiver, warn, monitor): the relay judges and records the fresh bytes.
+            }
+        } else {
+            Optional<Verdict> here = known.at(spec.location());
+            if (here.isPresent()) {
+                metrics.cacheHit("verdict");
+                if (!known.admit(ex, spec.refusals(), spec.subject(), spec.version(), here.get(), false)) {
+                    return;
+                }
+            }
         }
         SingleFlight.Flight<FetchOutcome> flight = flights.join(spec.flightKey());
-        if (flight.leader()) {
-            lead(ex, spec, flight);
+        boolean range = ex.headers().contains(HttpHeaderNames.RANGE) && !ex.isHead();
+        if (range && attempt <= MAX_ATTEMPTS) {
+            // The range waits for the verdict on the whole file, then is served from the cache.
+            if (flight.leader()) {
+                lead(null, ex, spec, flight);
+            }
+            follow(ex, spec, flight, attempt);
+        } else if (flight.leader()) {
+            lead(ex, ex, spec, flight);
         } else {
             follow(ex, spec, flight, attempt);
         }
     }
 
-    private void lead(Exchange ex, FetchSpec spec, SingleFlight.Flight<FetchOutcome> flight) {
-        StreamingRelay relayer = new StreamingRelay(ex, spec, relay, prefetch, cache, memory, recorder, judge,
-                outcome -> {
+    /** A cache hit: the stored findings judged now, then the blob from disk (whole or a range). */
+    private void serveCached(Exchange ex, FetchSpec spec, DecisionRecorder.Subject subject, BlobCache.Cached c) {
+        if (!known.admit(ex, spec.refusals(), subject, spec.version(), c.verdict().verdict(), true)) {
+            return;
+        }
+        recorder.allowed(subject);
+        BlobResponder.serve(ex, c.blob(), cachedHeaders(spec, subject.sha256()));
+    }
+
+    /**
+     * Inspects a cached blob again, under the inspection this request needs, from disk and off the event loop;
+     * stores the new findings with it and serves it under them. Concurrent requests share one reinspection.
+     */
+    private void reinspect(Exchange ex, FetchSpec spec, BlobCache.Cached c, int attempt) {
+        String sha = spec.expectedSha256().orElseThrow();
+        SingleFlight.Flight<StoredVerdict> flight = reinspections.join(sha + "\u0000" + spec.inspection());
+        if (flight.leader()) {
+            metrics.cacheHit("reinspect");
+            CompletableFuture.supplyAsync(() -> inspectFile(spec, c.blob()), REINSPECT).whenComplete((v, error) -> {
+                StoredVerdict stored = v != null ? v : new StoredVerdict(spec.inspection(), Verdict.block(
+                        ProxyRules.INSPECTOR_ERROR, "the cached file could not be inspected again: " + error));
+                try {
+                    if (v != null && cache.restate(sha, stored)) {
+                        memory.rememberLocally(stored.verdict(), sha, Optional.empty());
+                    }
+                } catch (java.io.IOException e) {
+                    LOG.warn("cannot store the new verdict of {}: {}", sha, e.toString());
+                }
+                flight.complete(stored);
+            });
+        }
+        flight.result().whenCompleteAsync((stored, error) -> {
+            if (ex.isDone()) {
+                return;
+            }
+            DecisionRecorder.Subject subject = spec.subject().withSha256(sha);
+            Optional<BlobCache.Cached> now = cache.find(sha);
+            if (stored == null || now.isEmpty()) {
+                serve(ex, spec, attempt + 1); // evicted meanwhile: fetched like any miss
+                return;
+            }
+            serveCached(ex, spec, subject, new BlobCache.Cached(now.get().blob(), stored));
+        }, ex.eventLoop());
+    }
+
+    /** Feeds a file to a fresh inspector of {@code spec}, every finding kept (blocks do not stop it). */
+    private static StoredVerdict inspectFile(FetchSpec spec, java.nio.file.Path file) {
+        Inspector inspector = spec.inspector().get();
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file)) {
+            java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(REINSPECT_CHUNK);
+            while (ch.read(buf.clear()) >= 0) {
+                if (inspector.feed(buf.flip().asReadOnlyBuffer()) == Inspector.Status.BLOCKED) {
+                    inspector.newBlocks();
+                }
+            }
+            Verdict v = inspector.finish();
+            return new StoredVerdict(spec.inspection(), v == null ? Verdict.block(ProxyRules.INSPECTOR_ERROR,
+                    inspector.name() + " returned no verdict") : v);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (RuntimeException e) {
+            return new StoredVerdict(spec.inspection(), Verdict.block(ProxyRules.INSPECTOR_ERROR,
+                    inspector.name() + " failed: " + e));
+        } finally {
+            inspector.close();
+        }
+    }
+
+    /**
+     * Leads a fetch. {@code client} is the exchange the relay answers, or null when the fetch only fills the cache
+     * for a range request that waits for it ({@code origin} is then the exchange whose event loop it runs on).
+     */
+    private void lead(Exchange client, Exchange origin, FetchSpec spec, SingleFlight.Flight<FetchOutcome> flight) {
+        StreamingRelay relayer = new StreamingRelay(client, origin.eventLoop(), spec, relay, prefetch || client == null,
+                cache, memory, recorder, judge, outcome -> {
             if (outcome.kind() == FetchOutcome.Kind.BLOCKED && spec.fromSharedStore()) {
                 // The shared copy did not verify: it is removed, and nothing is remembered against the file, so
                 // the next request fetches it from upstream.
@@ -177,7 +280,7 @@ public final class BlobFetcher {
             }
             flight.complete(outcome.at(spec.location()));
         });
-        upstream.fetch(ex.eventLoop(), spec.upstream(), relayer);
+        upstream.fetch(origin.eventLoop(), spec.upstream(), relayer);
     }
 
     private void follow(Exchange ex, FetchSpec spec, SingleFlight.Flight<FetchOutcome> flight, int attempt) {
@@ -196,47 +299,38 @@ public final class BlobFetcher {
                 ex.respondText(HttpResponseStatus.BAD_GATEWAY, "shared download failed: " + error + "\n");
                 return;
             }
+            DecisionRecorder.Subject subject = spec.subject().withSha256(outcome.sha256());
             switch (outcome.kind()) {
                 case ALLOWED -> {
-                    Optional<Path> blob = cache.find(outcome.sha256());
-                    if (blob.isPresent()) {
+                    Optional<BlobCache.Cached> blob = cache.find(outcome.sha256());
+                    if (blob.isPresent() && blob.get().verdict().answers(spec.inspection())) {
                         metrics.cacheHit("blob");
-                        // Bytes the leader served under a waiver (or warn, or monitor): this request is judged
-                        // and counted for itself, as a cache hit is (G5).
-                        DecisionRecorder.Subject subject = spec.subject().withSha256(outcome.sha256());
-                        Optional<Verdict> known = memory.bySha256(outcome.sha256()).filter(Verdict::blocked);
-                        if (known.isPresent()) {
-                            dev.dualtrack.proxy.policy.Judgement j = judge.judge(subject, spec.version(), known.get());
-                            if (j.blocks()) {
-                                String id = recorder.judgedId(subject, j).orElse("");
-                                spec.refusals().refuse(ex, new Refusal(known.get(), id, subject));
-                                return;
-                            }
-                            recorder.judged(subject, j);
+                        // Judged and counted for this request, as every cache hit is (G5).
+                        serveCached(ex, spec, subject, blob.get());
+                    } else if (ex.headers().contains(HttpHeaderNames.RANGE)) {
+                        // Too large to cache (or evicted already): the range is answered with the whole file,
+                        // streamed through the relay like any download (a 200 to a Range is allowed).
+                        SingleFlight.Flight<FetchOutcome> again = flights.join(spec.flightKey());
+                        if (again.leader()) {
+                            lead(ex, ex, spec, again);
+                        } else {
+                            follow(ex, spec, again, attempt + 1);
                         }
-                        recorder.allowed(subject);
-                        BlobResponder.serve(ex, blob.get(), cachedHeaders(spec, outcome.sha256()));
                     } else {
-                        // Too large to cache, or evicted already: fetch again.
                         retry(ex, spec, attempt, "the shared download was not cached");
                     }
                 }
                 case BLOCKED -> {
-                    if (!judge.judge(spec.subject().withSha256(outcome.sha256()), spec.version(), outcome.verdict())
-                            .blocks()) {
-                        // Policy lets this request have it (a waiver, warn, monitor): its own fetch serves it.
-                        retry(ex, spec, attempt, "the shared download was refused, but not for this request");
-                        return;
-                    }
                     if (!outcome.location().equals(spec.location()) && !seenAsAnnounced(spec, outcome)) {
                         // Another source announced the same hash, and its bytes were blocked before they could be
                         // told apart from ours: say nothing about ours, fetch them.
                         retry(ex, spec, attempt, "the shared download from another source was refused");
                         return;
                     }
-                    String id = recorder.blocked(spec.subject().withSha256(outcome.sha256()), outcome.verdict());
-                    spec.refusals().refuse(ex, new Refusal(outcome.verdict(), id,
-                            spec.subject().withSha256(outcome.sha256())));
+                    if (known.admit(ex, spec.refusals(), subject, spec.version(), outcome.verdict(), false)) {
+                        // Policy lets this request have it (a waiver, warn, monitor): its own fetch serves it.
+                        retry(ex, spec, attempt, "the shared download was refused, but not for this request");
+                    }
                 }
                 case UPSTREAM_STATUS -> spec.refusals().upstreamStatus(ex, outcome.upstreamStatus(), outcome.detail());
                 case FAILED -> retry(ex, spec, attempt, outcome.detail());

@@ -34,7 +34,8 @@ public record FetchSpec(
         String revision,
         Optional<String> version,
         Optional<GitBlob> expectedGitBlob,
-        boolean fromSharedStore) {
+        boolean fromSharedStore,
+        String inspection) {
 
     /**
      * A git blob id to verify, for files whose source names them that way (the Hub's regular files):
@@ -46,6 +47,7 @@ public record FetchSpec(
     public FetchSpec {
         Objects.requireNonNull(subject, "subject");
         Objects.requireNonNull(upstream, "upstream");
+        Objects.requireNonNull(inspection, "inspection");
         expectedSha256 = expectedSha256.map(s -> s.toLowerCase(java.util.Locale.ROOT));
     }
 
@@ -58,7 +60,8 @@ public record FetchSpec(
         return new FetchSpec(subject, new dev.dualtrack.proxy.upstream.UpstreamRequest(
                 io.netty.handler.codec.http.HttpMethod.GET, url, new DefaultHttpHeaders(),
                 dev.dualtrack.proxy.upstream.RedirectPolicy.NONE), expectedSha256, inspector, hashMismatchRule,
-                redirectRule, mode, refusals, clientHeaders, contentType, revision, version, expectedGitBlob, true);
+                redirectRule, mode, refusals, clientHeaders, contentType, revision, version, expectedGitBlob, true,
+                inspection);
     }
 
     /** The key that collapses concurrent fetches: the expected hash when known, else the URL. */
@@ -114,6 +117,7 @@ public record FetchSpec(
         private String revision = "";
         private Optional<String> version = Optional.empty();
         private Optional<GitBlob> expectedGitBlob = Optional.empty();
+        private String inspection = dev.dualtrack.proxy.cache.StoredVerdict.NOT_INSPECTED;
 
         private Builder(DecisionRecorder.Subject subject, UpstreamRequest upstream) {
             this.subject = subject;
@@ -130,7 +134,13 @@ public record FetchSpec(
             return this;
         }
 
-        public Builder inspector(Supplier<Inspector> s) {
+        /**
+         * How the body is inspected, and the name of that inspection with its settings ({@code
+         * scanner:<ScanPolicy.version()>}): a cached blob whose stored findings came from another inspection is
+         * inspected again before it is served.
+         */
+        public Builder inspector(String inspection, Supplier<Inspector> s) {
+            this.inspection = inspection;
             this.inspector = s;
             return this;
         }
@@ -185,7 +195,7 @@ public record FetchSpec(
 
         public FetchSpec build() {
             return new FetchSpec(subject, upstream, expectedSha256, inspector, hashMismatchRule, redirectRule, mode,
-                    refusals, clientHeaders, contentType, revision, version, expectedGitBlob, false);
+                    refusals, clientHeaders, contentType, revision, version, expectedGitBlob, false, inspection);
         }
     }
 }

@@ -16,7 +16,10 @@ import java.nio.ByteBuffer;
  * <ul>
  *   <li>{@link #feed} <b>borrows</b> a read-only view of the bytes: read it during the call and keep no
  *       reference. Chunk boundaries are arbitrary; the verdict must not depend on them.</li>
- *   <li>Once {@code feed} returns {@code BLOCKED}, the relay calls {@link #finish} and feeds nothing more.</li>
+ *   <li>{@code feed} returns {@code BLOCKED} when blocks were found since the last time it did; the relay asks for
+ *       them with {@link #newBlocks} and judges each on its own. When policy lets all of them through (warn,
+ *       monitor, a waiver for their rules), the relay goes on feeding: inspection never stops at a finding that
+ *       was let through, so a later finding of another rule is judged too (docs/policy.md).</li>
  *   <li>{@link #finish} is called only when every byte was fed; a truncated body never gets a verdict.</li>
  *   <li>An exception from any method is a block (rule {@code proxy.inspector-error}), never a pass (G3).</li>
  *   <li>{@link #holdFrom} lets a format whose verdict needs later bytes (a zip's central directory) keep every
@@ -30,8 +33,22 @@ public interface Inspector {
     /** Inspects the next bytes of the body. */
     Status feed(ByteBuffer chunk);
 
-    /** The verdict on the whole body. */
+    /** The verdict on the whole body, with every finding. */
     Verdict finish();
+
+    /**
+     * The blocks found since the last call, one per finding, after {@code feed} returned {@code BLOCKED}. The
+     * default suits an inspector whose {@link #finish} may be asked at any point: the verdict so far.
+     */
+    default java.util.List<Verdict> newBlocks() {
+        Verdict v = finish();
+        return v.blocked() ? java.util.List.of(v) : java.util.List.of();
+    }
+
+    /** Every finding so far (a refusal mid-body lists them all); empty for inspectors that keep none. */
+    default java.util.List<dev.dualtrack.scanner.Finding> findingsSoFar() {
+        return java.util.List.of();
+    }
 
     /** The stream offset from which all bytes must be held until {@link #finish}; {@code Long.MAX_VALUE} if none. */
     default long holdFrom() {

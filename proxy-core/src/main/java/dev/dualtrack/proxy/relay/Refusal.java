@@ -38,13 +38,55 @@ public record Refusal(Verdict verdict, String decisionId, DecisionRecorder.Subje
         m.put("file", subject.file());
         m.put("sha256", subject.sha256());
         m.put("decision", decisionId);
-        boolean integrity = RuleRegistry.find(verdict.rule()).map(Rule::integrity).orElse(false);
-        m.put("waiver", integrity ? "none: " + verdict.rule() + " guards integrity and cannot be waived"
-                : waiverSnippet());
+        java.util.List<Map<String, Object>> findings = new java.util.ArrayList<>();
+        for (dev.dualtrack.scanner.Finding f : verdict.findings()) {
+            Map<String, Object> one = new LinkedHashMap<>();
+            one.put("rule", f.rule());
+            one.put("severity", f.severity().name().toLowerCase(java.util.Locale.ROOT));
+            one.put("detail", f.detail());
+            findings.add(one);
+        }
+        m.put("findings", findings);
+        m.put("waiver", waiverAdvice());
         return m;
     }
 
-    /** A waiver for exactly this artifact, to paste under {@code policy.waivers} after filling in the reason. */
+    /**
+     * Every rule this refusal found that blocks by default: the one it names first, then the other findings'.
+     * A waiver must name all of them, or the next one found blocks the file.
+     */
+    public java.util.List<String> rules() {
+        java.util.LinkedHashSet<String> rules = new java.util.LinkedHashSet<>();
+        rules.add(verdict.rule());
+        verdict.findings().stream().filter(dev.dualtrack.scanner.ScanReport::blocksByDefault)
+                .map(dev.dualtrack.scanner.Finding::rule).forEach(rules::add);
+        return java.util.List.copyOf(rules);
+    }
+
+    /**
+     * The waiver a person may paste, or why none is suggested: an integrity rule cannot be waived at all, and a
+     * file with a dangerous finding (code that runs when the file is loaded) gets no ready-made waiver, so that
+     * serving it takes a waiver written by someone who read the findings (docs/policy.md).
+     */
+    public String waiverAdvice() {
+        for (String rule : rules()) {
+            if (RuleRegistry.find(rule).map(Rule::integrity).orElse(false)) {
+                return "none: " + rule + " guards integrity and cannot be waived";
+            }
+        }
+        java.util.Optional<dev.dualtrack.scanner.Finding> dangerous = verdict.findings().stream()
+                .filter(f -> f.severity() == dev.dualtrack.scanner.Severity.DANGEROUS).findFirst();
+        if (dangerous.isPresent()) {
+            return "none suggested: " + dangerous.get().rule() + " means the file runs code when it is loaded; a "
+                    + "waiver for it must be written by hand after review (docs/policy.md, \"Waivers\")";
+        }
+        return waiverSnippet();
+    }
+
+    /**
+     * A waiver for exactly this artifact and every rule found in it, to paste under {@code policy.waivers} after
+     * filling in the reason.
+     */
     public String waiverSnippet() {
         StringBuilder b = new StringBuilder("- {track: ").append(subject.track().isEmpty() ? "pypi" : subject.track());
         if (!subject.sha256().isEmpty()) {
@@ -58,7 +100,7 @@ public record Refusal(Verdict verdict, String decisionId, DecisionRecorder.Subje
             }
         }
         String expires = LocalDate.now(ZoneOffset.UTC).plusDays(30).toString();
-        return b.append(", rules: [").append(verdict.rule()).append("], reason: 'REPLACE: why this is safe', ")
+        return b.append(", rules: [").append(String.join(", ", rules())).append("], reason: 'REPLACE: why this is safe', ")
                 .append("expires: ").append(expires).append(", ticket: 'REPLACE'}").toString();
     }
 }

@@ -6,7 +6,6 @@ import dev.dualtrack.proxy.cache.BlobCache;
 import dev.dualtrack.proxy.cache.QueuedBlobWriter;
 import dev.dualtrack.proxy.ops.DecisionRecorder;
 import dev.dualtrack.proxy.ops.ProxyMetrics;
-import dev.dualtrack.proxy.server.ByteRange;
 import dev.dualtrack.proxy.server.Exchange;
 import dev.dualtrack.proxy.server.ResponseStream;
 import dev.dualtrack.proxy.upstream.UpstreamException;
@@ -86,10 +85,6 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
     private RelayMode mode;
     private HttpResponse upstreamHead;
     private long contentLength = -1;
-    /** The client's window of the body, [first, end): the whole body unless a Range was asked for. */
-    private long windowFirst;
-    private long windowEnd = Long.MAX_VALUE;
-    private boolean partial;
     private long inspectNanos;
     private long received;
     private boolean finished;
@@ -99,17 +94,27 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
     private String drainingId = "";
     private final dev.dualtrack.proxy.policy.Judge judge;
     /**
-     * A block that policy let through (warn, monitor, a waiver): inspection has stopped, the body is relayed and
-     * hash-checked like any other, and the judgement is recorded with the real hash at the end.
+     * Whether the inspector is still fed. A finding that policy lets through (warn, monitor, a waiver for its rule)
+     * never stops it: the rest of the body is inspected and every later finding judged on its own. Only an
+     * inspector that threw is fed no more (its state is lost); that error is a finding like any other.
      */
-    private dev.dualtrack.proxy.policy.Judgement letThrough;
+    private boolean inspecting = true;
+    /** Blocks the relay itself found and policy let through (a hold limit, an inspector error): findings too. */
+    private final java.util.List<Verdict> relayBlocks = new java.util.ArrayList<>();
+    /** Set once a hold limit was let through: the inspector's hold request is no longer honoured. */
+    private boolean holdUnbounded;
 
-    StreamingRelay(Exchange client, FetchSpec spec, RelayConfig relay, boolean prefetch, BlobCache cache,
-            VerdictMemory memory, DecisionRecorder recorder, dev.dualtrack.proxy.policy.Judge judge,
-            Consumer<FetchOutcome> onOutcome) {
+    /**
+     * @param client the client to answer, or null for a fetch that only fills the cache (a range request waits
+     *               for it, and is then served from the cache)
+     * @param loop   the event loop everything here runs on
+     */
+    StreamingRelay(Exchange client, io.netty.channel.EventLoop loop, FetchSpec spec, RelayConfig relay,
+            boolean prefetch, BlobCache cache, VerdictMemory memory, DecisionRecorder recorder,
+            dev.dualtrack.proxy.policy.Judge judge, Consumer<FetchOutcome> onOutcome) {
         this.judge = judge;
         this.client = client;
-        this.loop = client.eventLoop();
+        this.loop = loop;
         this.spec = spec;
         this.relay = relay;
         this.prefetch = prefetch;
@@ -138,7 +143,9 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
             LOG.error("inspector factory failed for {}", spec.subject(), e);
         }
         this.inspector = made;
-        client.attach(this);
+        if (client != null) {
+            client.attach(this);
+        }
     }
 
     // ---- upstream events --------------------------------------------------------------------------------------
@@ -170,23 +177,6 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
         contentLength = HttpUtil.getContentLength(head, -1L);
         mode = spec.mode().orElse(contentLength >= 0 && contentLength <= relay.holdWholeBelow().bytes()
                 ? RelayMode.HOLD_UNTIL_VERDICT : RelayMode.STREAM_ABORT_ON_BLOCK);
-        if (contentLength >= 0 && client != null) {
-            ByteRange.Request r = ByteRange.parse(Optional.ofNullable(client.headers().get(HttpHeaderNames.RANGE)),
-                    contentLength);
-            if (r instanceof ByteRange.Unsatisfiable) {
-                exchange.cancel();
-                finished = true;
-                onOutcome.accept(FetchOutcome.failed("range not satisfiable"));
-                client.respondText(HttpResponseStatus.REQUESTED_RANGE_NOT_SATISFIABLE,
-                        "range not satisfiable for " + contentLength + " bytes\n");
-                return;
-            }
-            if (r instanceof ByteRange.Partial p) {
-                partial = true;
-                windowFirst = p.range().first();
-                windowEnd = p.range().last() + 1;
-            }
-        }
         hold = new TailHold(io.netty.buffer.ByteBufAllocator.DEFAULT);
         if (contentLength < 0 || contentLength <= cache.maxBytes()) {
             try {
@@ -226,27 +216,9 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
                 gitSha1.update(b.duplicate());
             }
         }
-        if (letThrough == null) {
-            Inspector.Status status;
-            long t0 = System.nanoTime();
-            Verdict stop = null;
-            try {
-                status = Inspector.Status.CONTINUE;
-                for (ByteBuffer b : views) {
-                    status = inspector.feed(b.asReadOnlyBuffer());
-                    if (status == Inspector.Status.BLOCKED) {
-                        break;
-                    }
-                }
-                if (status == Inspector.Status.BLOCKED) {
-                    stop = finishInspector();
-                }
-            } catch (RuntimeException e) {
-                stop = inspectorError(e);
-            } finally {
-                inspectNanos += System.nanoTime() - t0;
-            }
-            if (stop != null && !letThrough(stop)) {
+        if (inspecting) {
+            Verdict stop = inspect(views);
+            if (stop != null) {
                 content.release();
                 blockEarly(stop);
                 return;
@@ -264,28 +236,33 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
                     blockEarly(limit);
                     return;
                 }
+                relayBlocks.add(limit);
                 mode = RelayMode.STREAM_ABORT_ON_BLOCK;
             }
         }
         if (mode != RelayMode.HOLD_UNTIL_VERDICT) {
             long holdFrom;
             try {
-                holdFrom = letThrough != null ? Long.MAX_VALUE : inspector.holdFrom();
+                holdFrom = holdUnbounded || !inspecting ? Long.MAX_VALUE : inspector.holdFrom();
             } catch (RuntimeException e) {
                 Verdict error = inspectorError(e);
+                inspecting = false;
                 if (!letThrough(error)) {
                     blockEarly(error);
                     return;
                 }
+                relayBlocks.add(error);
                 holdFrom = Long.MAX_VALUE;
             }
-            if (hold.heldBytes() > Math.max(relay.maxHold().bytes(), relay.hold().bytes())) {
+            if (!holdUnbounded && hold.heldBytes() > Math.max(relay.maxHold().bytes(), relay.hold().bytes())) {
                 Verdict limit = Verdict.block(ProxyRules.HOLD_LIMIT, inspector.name() + " asked to hold back more "
                         + "than relay.max-hold (" + relay.maxHold() + ") before it could decide");
                 if (!letThrough(limit)) {
                     blockEarly(limit);
                     return;
                 }
+                relayBlocks.add(limit);
+                holdUnbounded = true;
                 holdFrom = Long.MAX_VALUE;
             }
             release(hold.releasable(relay.hold().bytes(), holdFrom));
@@ -315,7 +292,8 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
                     + " bytes, Content-Length said " + contentLength));
             return;
         }
-        Verdict verdict = letThrough != null ? letThrough.verdict() : finishInspector();
+        Verdict verdict = withRelayBlocks(inspecting ? finishInspector()
+                : Verdict.allow(inspector.findingsSoFar()));
         String actual = HexFormat.of().formatHex(sha256.digest());
         metrics.inspection(spec.track(), inspectNanos);
         Optional<String> expected = spec.expectedSha256();
@@ -323,25 +301,20 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
         boolean gitMatches = spec.expectedGitBlob().isEmpty()
                 || gitActual.filter(spec.expectedGitBlob().get().oid()::equals).isPresent();
         boolean matches = (expected.isEmpty() || expected.get().equals(actual)) && gitMatches;
-        if (verdict.blocked()) {
-            if (matches) {
-                memory.remember(verdict, actual, gitActual); // what these bytes are, whatever policy makes of it
-            }
-            dev.dualtrack.proxy.policy.Judgement j = letThrough != null ? letThrough
-                    : judge.judge(spec.subject().withSha256(actual), spec.version(), verdict);
-            if (j.blocks() || !matches) {
-                block(actual, matches ? verdict : mismatch(actual));
-                return;
-            }
-            recorder.judged(spec.subject().withSha256(actual), j);
-            finishAllowed(actual, Verdict.allow());
-            return;
-        }
         if (!matches) {
             block(actual, mismatch(actual));
             return;
         }
-        memory.remember(verdict, actual, gitActual);
+        memory.remember(verdict, actual, gitActual); // what these bytes are, whatever policy makes of it
+        // Every rule found is judged now, under the real hash: a finding let through mid-body (a waiver by the
+        // announced hash) is judged again, and one found at the end (a central directory) for the first time.
+        DecisionRecorder.Subject subject = spec.subject().withSha256(actual);
+        dev.dualtrack.proxy.policy.Decision d = judge.decide(subject, spec.version(), verdict);
+        if (d.blocks()) {
+            block(actual, d.refusal(), recorder.record(subject, d).orElseThrow());
+            return;
+        }
+        recorder.record(subject, d);
         finishAllowed(actual, verdict);
     }
 
@@ -408,55 +381,32 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
         }
     }
 
-    /** Releases the next {@code n} held bytes: the part inside the client's window goes out, the rest is dropped. */
+    /** Releases the next {@code n} held bytes to the client (or drops them, when no client is left). */
     private void release(long n) {
         if (n <= 0) {
             return;
         }
-        long from = hold.released();
-        long to = from + n;
-        long sendFrom = Math.max(from, windowFirst);
-        long sendTo = Math.min(to, windowEnd);
-        if (sendFrom > from) {
-            hold.skip(Math.min(sendFrom, to) - from);
-        }
-        if (sendTo > sendFrom) {
-            ByteBuf out = hold.take(sendTo - sendFrom);
-            if (client != null) {
-                if (!client.headSent()) {
-                    sendHead(-1);
-                }
-                client.sendContent(out);
-            } else {
-                out.release();
+        ByteBuf out = hold.take(n);
+        if (client != null) {
+            if (!client.headSent()) {
+                sendHead(-1);
             }
-        }
-        if (hold.released() < to) {
-            hold.skip(to - hold.released());
-        }
-        if (partial && client != null && hold.released() >= windowEnd) {
-            // The requested range is out, and every byte of it was inspected: the range response is complete.
-            client.finish();
-            client = null;
-            if (!prefetch && !finished) {
-                upstream.cancel();
-                settle(FetchOutcome.failed("range served; the rest of the file was not fetched"));
-            }
+            client.sendContent(out);
+        } else {
+            out.release();
         }
     }
 
+    /**
+     * The head of the client's answer: always the whole file. A range is never cut out of bytes still in flight
+     * (they are not judged yet); the fetcher serves ranges from the cache once the whole file is verified.
+     */
     private void sendHead(long knownTotal) {
-        HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1,
-                partial ? HttpResponseStatus.PARTIAL_CONTENT : HttpResponseStatus.OK);
+        HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
         head.headers().add(spec.clientHeaders().apply(upstreamHead.headers()));
         long total = contentLength >= 0 ? contentLength : knownTotal;
-        if (partial) {
-            head.headers().set(HttpHeaderNames.CONTENT_RANGE, "bytes " + windowFirst + "-" + (windowEnd - 1) + "/" + total);
-            head.headers().set(HttpHeaderNames.CONTENT_LENGTH, windowEnd - windowFirst);
-        } else if (total >= 0) {
-            head.headers().set(HttpHeaderNames.CONTENT_LENGTH, total);
-        }
         if (total >= 0) {
+            head.headers().set(HttpHeaderNames.CONTENT_LENGTH, total);
             head.headers().set(HttpHeaderNames.ACCEPT_RANGES, "bytes");
         }
         client.sendHead(head);
@@ -469,9 +419,6 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
      */
     private void finishAllowed(String sha, Verdict verdict) {
         finished = true;
-        for (var f : verdict.findings()) {
-            recorder.warned(spec.subject().withSha256(sha), f.rule(), f.detail());
-        }
         recorder.allowed(spec.subject().withSha256(sha));
         if (client != null) {
             if (!client.headSent()) {
@@ -489,7 +436,9 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
             onOutcome.accept(FetchOutcome.allowed(sha));
             return;
         }
-        committing.commit(sha).whenCompleteAsync((ok, error) -> {
+        // The findings go into the cache with the bytes: a later serve judges them under the policy of its time.
+        committing.commit(sha, new dev.dualtrack.proxy.cache.StoredVerdict(spec.inspection(), verdict))
+                .whenCompleteAsync((ok, error) -> {
             if (error != null) {
                 LOG.warn("cache commit failed for {}: {}", sha, error.toString());
             }
@@ -499,12 +448,16 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
 
     /** Refuses a body whose hash is known (or that has none): counted and audited now (G5). */
     private void block(String sha, Verdict verdict) {
+        block(sha, verdict, recorder.blocked(spec.subject().withSha256(sha), verdict));
+    }
+
+    /** Refuses a body under a decision already recorded as {@code id}. */
+    private void block(String sha, Verdict verdict, String id) {
         finished = true;
         if (upstream != null) {
             upstream.cancel();
         }
         cleanUp();
-        String id = recorder.blocked(spec.subject().withSha256(sha), verdict);
         onOutcome.accept(FetchOutcome.blocked(sha, verdict));
         answerBlocked(new Refusal(verdict, id, spec.subject().withSha256(sha)));
     }
@@ -626,16 +579,60 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
     /**
      * Asks policy about a block found before the end. The bytes' own hash is not known yet, so a waiver by sha256
      * is matched against the announced hash: safe, because the body must still hash to it at the end (an
-     * integrity rule no policy relaxes). When it lets the body through, inspection stops and the body is relayed.
+     * integrity rule no policy relaxes). When it lets the block through, the body goes on, still inspected, and
+     * the whole verdict is judged again with the real hash at the end.
      */
     private boolean letThrough(Verdict block) {
-        dev.dualtrack.proxy.policy.Judgement j = judge.judge(spec.subject().withSha256(
-                spec.expectedSha256().orElse("")), spec.version(), block);
-        if (j.blocks()) {
-            return false;
+        return !judge.judge(spec.subject().withSha256(spec.expectedSha256().orElse("")), spec.version(), block)
+                .blocks();
+    }
+
+    /**
+     * Feeds one chunk's views to the inspector, every view, and judges each block it reports on its own. Returns
+     * the block that stands (with every finding so far), or null when the body may go on.
+     */
+    private Verdict inspect(ByteBuffer[] views) {
+        long t0 = System.nanoTime();
+        try {
+            for (ByteBuffer b : views) {
+                if (inspector.feed(b.asReadOnlyBuffer()) == Inspector.Status.BLOCKED) {
+                    for (Verdict block : inspector.newBlocks()) {
+                        if (!letThrough(block)) {
+                            java.util.List<dev.dualtrack.scanner.Finding> so = inspector.findingsSoFar();
+                            return so.isEmpty() ? block : new Verdict(true, block.rule(), block.reason(), so);
+                        }
+                    }
+                }
+            }
+            return null;
+        } catch (RuntimeException e) {
+            Verdict error = inspectorError(e);
+            inspecting = false;
+            if (!letThrough(error)) {
+                return error;
+            }
+            relayBlocks.add(error);
+            return null;
+        } finally {
+            inspectNanos += System.nanoTime() - t0;
         }
-        letThrough = j;
-        return true;
+    }
+
+    /** The inspector's verdict with the blocks the relay found and let through, as findings of their own. */
+    private Verdict withRelayBlocks(Verdict inspected) {
+        if (relayBlocks.isEmpty() && (inspected.blocked() || inspected.findings().stream()
+                .noneMatch(dev.dualtrack.scanner.ScanReport::blocksByDefault))) {
+            return inspected;
+        }
+        java.util.List<dev.dualtrack.scanner.Finding> all = new java.util.ArrayList<>(inspected.findings());
+        if (inspected.blocked() && all.stream().noneMatch(f -> f.rule().equals(inspected.rule()))) {
+            all.add(0, new dev.dualtrack.scanner.Finding(inspected.rule(), dev.dualtrack.scanner.Severity.MALFORMED,
+                    inspected.reason()));
+        }
+        for (Verdict b : relayBlocks) {
+            all.add(new dev.dualtrack.scanner.Finding(b.rule(), dev.dualtrack.scanner.Severity.MALFORMED, b.reason()));
+        }
+        return new dev.dualtrack.scanner.ScanReport("", all).verdict();
     }
 
     private Verdict inspectorError(RuntimeException e) {

@@ -68,8 +68,8 @@ class QueuedBlobWriterTest {
             pos += n;
         }
         String sha = BlobCacheTest.sha(content);
-        w.commit(sha).get(30, TimeUnit.SECONDS);
-        assertThat(Files.readAllBytes(cache.find(sha).orElseThrow())).isEqualTo(content);
+        w.commit(sha, BlobCacheTest.CLEAN).get(30, TimeUnit.SECONDS);
+        assertThat(Files.readAllBytes(cache.find(sha).orElseThrow().blob())).isEqualTo(content);
         for (ByteBuf c : chunks) {
             assertThat(c.refCnt()).as("only the caller's reference is left").isEqualTo(1);
             c.release();

@@ -46,6 +46,39 @@ class JudgeTest {
     }
 
     @Test
+    void aWholeVerdictIsJudgedRuleByRuleSoAOneRuleWaiverLetsNothingElseThrough() throws Exception {
+        dev.dualtrack.scanner.Finding unknown = new dev.dualtrack.scanner.Finding("hf.pickle.unknown-import",
+                dev.dualtrack.scanner.Severity.UNKNOWN, "imports acme.Thing");
+        dev.dualtrack.scanner.Finding system = new dev.dualtrack.scanner.Finding("hf.pickle.dangerous-import",
+                dev.dualtrack.scanner.Severity.DANGEROUS, "imports posix.system");
+        dev.dualtrack.scanner.Finding note = new dev.dualtrack.scanner.Finding("hf.unscanned",
+                dev.dualtrack.scanner.Severity.UNKNOWN, "HDF5 weights");
+        Verdict both = new Verdict(true, system.rule(), system.detail(), java.util.List.of(unknown, system, note));
+        Judge waived = at("2026-12-01T00:00:00Z", """
+                policy:
+                  waivers:
+                    - {track: hf, sha256: '%s', rules: [hf.pickle.unknown-import], reason: r, expires: 2027-01-01}
+                """.formatted(SHA));
+        Decision d = waived.decide(HF_FILE, Optional.empty(), both);
+        assertThat(d.judgements()).extracting(j -> j.verdict().rule() + "=" + j.kind())
+                .containsExactly("hf.pickle.dangerous-import=BLOCK", "hf.pickle.unknown-import=WAIVE");
+        assertThat(d.blocks()).isTrue();
+        assertThat(d.refusal().rule()).isEqualTo("hf.pickle.dangerous-import");
+        assertThat(d.refusal().findings()).hasSize(3);
+        assertThat(d.notes()).extracting(dev.dualtrack.scanner.Finding::rule).containsExactly("hf.unscanned");
+
+        Decision onlyUnknown = waived.decide(HF_FILE, Optional.empty(), new Verdict(true, unknown.rule(),
+                unknown.detail(), java.util.List.of(unknown)));
+        assertThat(onlyUnknown.blocks()).isFalse();
+        Decision monitor = at("2026-12-01T00:00:00Z", "policy: {mode: monitor}\n").decide(HF_FILE,
+                Optional.empty(), both);
+        assertThat(monitor.blocks()).isFalse();
+        assertThat(monitor.judgements()).hasSize(2).allMatch(j -> j.kind() == Judgement.Kind.WARN);
+        // A block without findings (a hash mismatch) is one rule.
+        assertThat(waived.decide(HF_FILE, Optional.empty(), TAMPERED).judgements()).hasSize(1);
+    }
+
+    @Test
     void actionsPerRule() throws Exception {
         Judge j = at("2026-12-01T00:00:00Z", "policy: {rules: {hf.pickle.unknown-import: warn, pypi.typosquat: off}}\n");
         assertThat(kind(j, HF_FILE, UNKNOWN_IMPORT)).isEqualTo(Judgement.Kind.WARN);

@@ -41,7 +41,8 @@ public final class TestProxy implements AutoCloseable {
 
     /**
      * The usual test route: {@code /files/PATH} fetches {@code PATH} from {@code origin} (or {@code ?url=}), with
-     * {@code ?mode=} and {@code ?sha256=} setting the relay mode and the expected hash.
+     * {@code ?mode=}, {@code ?sha256=} and {@code ?inspection=} setting the relay mode, the expected hash and the
+     * inspection's name (default {@code test}).
      */
     public static FetchSpec specFromQuery(Exchange ex, ScriptedOrigin origin,
             java.util.function.Supplier<dev.dualtrack.proxy.relay.Inspector> inspector) {
@@ -50,7 +51,8 @@ public final class TestProxy implements AutoCloseable {
                 : origin.uri(ex.path().substring("/files".length()));
         FetchSpec.Builder spec = FetchSpec.builder(new dev.dualtrack.proxy.ops.DecisionRecorder.Subject(
                 ex.clientAddress(), "test", "pkg", ex.path(), ""),
-                dev.dualtrack.proxy.upstream.UpstreamRequest.get(target)).inspector(inspector);
+                dev.dualtrack.proxy.upstream.UpstreamRequest.get(target)).inspector(q.containsKey("inspection") ? q.get("inspection").get(0) : "test",
+                inspector);
         if (q.containsKey("mode")) {
             spec.mode(dev.dualtrack.proxy.relay.RelayMode.valueOf(q.get("mode").get(0)));
         }

@@ -98,6 +98,15 @@ public final class ImportPolicy {
         return ImportProfiles.EXACT.keySet().stream().sorted().toList();
     }
 
+    /**
+     * What decides this policy's answers, in a stable order: the profiles and every allowed import. Part of
+     * {@link dev.dualtrack.scanner.ScanPolicy#version()}.
+     */
+    public String describe() {
+        return "profiles=" + profiles + ";exact=" + new java.util.TreeSet<>(exact) + ";prefixes="
+                + new java.util.TreeSet<>(classPrefixes);
+    }
+
     public List<String> profiles() {
         return profiles;
     }

@@ -141,8 +141,9 @@ public final class PickleScanner {
         return machine.protocol();
     }
 
+    /** Bounded like the file's own list: past the bound, only a rule not yet reported (a waiver is per rule). */
     private void add(Finding f) {
-        if (findings.size() < limits.maxFindings()) {
+        if (findings.size() < limits.maxFindings() || findings.stream().noneMatch(g -> g.rule().equals(f.rule()))) {
             findings.add(f);
         }
     }
