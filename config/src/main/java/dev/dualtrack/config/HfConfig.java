@@ -41,8 +41,14 @@ public record HfConfig(
     /**
      * Repos ({@code hf.repos} patterns) whose files must be covered by an OpenSSF model signature ({@code model.sig}
      * at the pinned commit) made by this Sigstore identity (certificate email or URI) and OIDC issuer.
+     * {@code model}, when given, is the model name the signature must carry (its statement's subject name), with
+     * {@code {repo}} standing for the repo id ({@code acme/bert}) and {@code {name}} for its last part ({@code bert}):
+     * without it, a genuine signature of another model by the same signer passes in any repo the entry covers.
      */
-    public record Signature(String repos, String identity, String issuer) {
+    public record Signature(String repos, String identity, String issuer, Optional<String> model) {
+        public Signature(String repos, String identity, String issuer) {
+            this(repos, identity, issuer, Optional.empty());
+        }
     }
 
     /** The pickle import allow-list: a named profile plus extra exact {@code module.name} entries. */

@@ -149,11 +149,12 @@ public record PypiConfig(
     /**
      * Who must have attested: a PyPI Trusted Publisher ({@code github}: repository and workflow file;
      * {@code gitlab}: repository and workflow-filepath; {@code google}: the service account email), or any Sigstore
-     * {@code identity} (the certificate's email or URI) with its OIDC {@code issuer}.
+     * {@code identity} (the certificate's email or URI) with its OIDC {@code issuer}. A GitHub workflow run for a
+     * pull request is refused unless {@code allow-pull-requests: true}.
      */
     public record Publisher(PublisherKind kind, Optional<String> repository, Optional<String> workflow,
             Optional<String> workflowFilepath, Optional<String> email, Optional<String> identity,
-            Optional<String> issuer) {
+            Optional<String> issuer, @Default("false") boolean allowPullRequests) {
         public Publisher {
             String missing = switch (kind) {
                 case GITHUB -> repository.isEmpty() || workflow.isEmpty() ? "repository and workflow" : null;

@@ -39,13 +39,18 @@ final class ModelSignatureGate {
     }
 
     /**
-     * What a commit's signature says: a verified manifest, or the block every file of the commit gets.
-     * {@code lasting} is false for a model.sig that could not be fetched: asked again next time.
+     * What a commit's signature says: a verified manifest and the sha256 of the model.sig bytes that were
+     * verified, or the block every file of the commit gets. {@code lasting} is false for a model.sig that could
+     * not be fetched: asked again next time.
      */
-    record Decision(Optional<ModelManifest> manifest, Optional<Verdict> block, boolean lasting) {
+    record Decision(Optional<ModelManifest> manifest, Optional<Verdict> block, boolean lasting,
+            Optional<String> signatureSha256) {
+        Decision(Optional<ModelManifest> manifest, Optional<Verdict> block, boolean lasting) {
+            this(manifest, block, lasting, Optional.empty());
+        }
     }
 
-    private record Requirement(RepoPatterns repos, IdentityPolicy policy, String who) {
+    private record Requirement(RepoPatterns repos, IdentityPolicy policy, String who, Optional<String> model) {
     }
 
     private final List<Requirement> requirements;
@@ -56,8 +61,8 @@ final class ModelSignatureGate {
 
     ModelSignatureGate(List<HfConfig.Signature> config, TrustedRoot root, Executor verifyOn) {
         this.requirements = config.stream().map(s -> new Requirement(new RepoPatterns(List.of(s.repos()), List.of()),
-                new IdentityPolicy.Exact(s.identity(), s.issuer()), s.identity() + " (issuer " + s.issuer() + ")"))
-                .toList();
+                new IdentityPolicy.Exact(s.identity(), s.issuer()), s.identity() + " (issuer " + s.issuer() + ")",
+                s.model())).toList();
         this.root = root;
         this.verifyOn = verifyOn;
     }
@@ -120,8 +125,18 @@ final class ModelSignatureGate {
                     + "answered " + answer.status() + " for the model.sig of " + at)), false);
         }
         try {
-            return new Decision(Optional.of(ModelSignature.verify(answer.body(),
-                    new ModelSignature.Sigstore(root, r.policy()))), Optional.empty(), true);
+            ModelManifest m = ModelSignature.verify(answer.body(), new ModelSignature.Sigstore(root, r.policy()));
+            Optional<String> model = r.model().map(pattern -> pattern.replace("{repo}", repo)
+                    .replace("{name}", repo.substring(repo.lastIndexOf('/') + 1)));
+            if (model.isPresent() && !model.get().equals(m.model())) {
+                return refused(HfRules.SIGNATURE_IDENTITY, "the model.sig of " + at + " verifies, but it signs the "
+                        + "model '" + m.model() + "', and hf.signatures requires '" + model.get() + "' for " + repo
+                        + ": a genuine signature of another model");
+            }
+            return new Decision(Optional.of(m), Optional.empty(), true, Optional.of(HexFormat.of().formatHex(
+                    java.security.MessageDigest.getInstance("SHA-256").digest(answer.body()))));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required of every JDK", e);
         } catch (ProvenanceException e) {
             return e.kind() == ProvenanceException.Kind.IDENTITY
                     ? refused(HfRules.SIGNATURE_IDENTITY, "the model.sig of " + at + " verifies, but it was "
@@ -144,6 +159,15 @@ final class ModelSignatureGate {
             return List.of(d.block().get());
         }
         ModelManifest m = d.manifest().orElseThrow();
+        if (path.equals(ModelSignature.FILE_NAME)) {
+            // model.sig itself: exactly the bytes that were verified for this commit, never a later answer.
+            return meta.lfsSha256().isPresent() && d.signatureSha256().isPresent()
+                    && !meta.lfsSha256().get().equalsIgnoreCase(d.signatureSha256().get())
+                    ? List.of(Verdict.block(HfRules.SIGNATURE_MISMATCH, "model.sig is announced with sha256 "
+                            + meta.lfsSha256().get() + ", but the one verified for this commit has "
+                            + d.signatureSha256().get()))
+                    : List.of();
+        }
         if (m.ignored(path, Set.of())) {
             return List.of();
         }
@@ -166,8 +190,14 @@ final class ModelSignatureGate {
         return List.of();
     }
 
-    /** For a regular (non-LFS) file: the signed sha256 the relay must see in flight. */
+    /**
+     * For a regular (non-LFS) file: the signed sha256 the relay must see in flight; for model.sig, the sha256 of
+     * the bytes that were verified.
+     */
     static Optional<String> inFlight(Decision d, String path, FileMeta meta) {
+        if (meta.lfsSha256().isEmpty() && path.equals(ModelSignature.FILE_NAME) && d.manifest().isPresent()) {
+            return d.signatureSha256();
+        }
         if (meta.lfsSha256().isPresent() || d.manifest().isEmpty() || d.manifest().get().ignored(path, Set.of())) {
             return Optional.empty();
         }

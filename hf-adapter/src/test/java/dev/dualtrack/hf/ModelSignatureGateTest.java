@@ -95,4 +95,37 @@ class ModelSignatureGateTest {
                 (p, c) -> CompletableFuture.completedFuture(new ModelSignatureGate.Fetched(200, garbage))).join();
         assertThat(invalid.block().map(Verdict::rule)).contains(HfRules.SIGNATURE_INVALID);
     }
+
+    @Test
+    void clientsGetExactlyTheModelSigThatWasVerifiedForTheCommit() {
+        ModelSignatureGate.Decision d = gate("stefanb@us.ibm.com").decision(path("model.sig"), COMMIT,
+                (p, c) -> CompletableFuture.completedFuture(new ModelSignatureGate.Fetched(200, SIG))).join();
+        String verified = FakeHub.sha256(SIG);
+        assertThat(d.signatureSha256()).contains(verified);
+        // A git model.sig: the relay must see the verified bytes, so a changed answer is cut.
+        assertThat(ModelSignatureGate.inFlight(d, "model.sig", git())).contains(verified);
+        // An LFS model.sig announced with other bytes: refused before any byte.
+        assertThat(ModelSignatureGate.before(d, "model.sig", lfs("0".repeat(64)))).extracting(Verdict::rule)
+                .containsExactly(HfRules.SIGNATURE_MISMATCH);
+        assertThat(ModelSignatureGate.before(d, "model.sig", lfs(verified))).isEmpty();
+    }
+
+    @Test
+    void anEntryCanBindTheSignedModelNameToTheRepo() {
+        ModelSignatureGate.Fetcher fetcher = (p, c) -> CompletableFuture.completedFuture(
+                new ModelSignatureGate.Fetched(200, SIG));
+        // The real signature signs the model "v1.1.0-sigstore".
+        ModelSignatureGate bound = new ModelSignatureGate(List.of(new HfConfig.Signature("acme/*",
+                "stefanb@us.ibm.com", "https://sigstore.verify.ibm.com/oauth2", Optional.of("{name}"))),
+                TrustedRoot.production(), Runnable::run);
+        ModelSignatureGate.Decision other = bound.decision(HubPath.parse("/acme/model/resolve/main/signme-1"),
+                COMMIT, fetcher).join();
+        assertThat(other.block()).hasValueSatisfying(v -> {
+            assertThat(v.rule()).isEqualTo(HfRules.SIGNATURE_IDENTITY);
+            assertThat(v.reason()).contains("'v1.1.0-sigstore'").contains("'model'");
+        });
+        ModelSignatureGate.Decision same = bound.decision(HubPath.parse("/acme/v1.1.0-sigstore/resolve/main/signme-1"),
+                COMMIT, fetcher).join();
+        assertThat(same.block()).isEmpty();
+    }
 }

@@ -16,9 +16,10 @@ import java.util.TreeSet;
  * one by one ({@link #fileLevelSha256()} false).
  *
  * @param signer the Sigstore identity, or null for certificate and key signatures
+ * @param model  the name the signer gave the model (the statement's subject name: by default, the folder's name)
  */
 public record ModelManifest(String method, String hashType, Map<String, byte[]> files, List<String> ignorePaths,
-        SignerIdentity signer) {
+        SignerIdentity signer, String model) {
 
     public boolean fileLevelSha256() {
         return method.equals("files") && hashType.equals("sha256");

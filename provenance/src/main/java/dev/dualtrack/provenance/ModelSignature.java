@@ -143,6 +143,7 @@ public final class ModelSignature {
             // Both serializations make the subject the sha256 of the resource digests in order.
             throw ProvenanceException.invalid("model.sig subject digest does not cover its resources");
         }
-        return new ModelManifest(method, hash, resources, List.copyOf(ignore), who);
+        String model = st.subjects().get(0).name() == null ? "" : st.subjects().get(0).name();
+        return new ModelManifest(method, hash, resources, List.copyOf(ignore), who, model);
     }
 }

@@ -16,12 +16,24 @@ public sealed interface TrustedPublisher extends IdentityPolicy {
     String SOURCE_DIGEST = "13";
     String SOURCE_REF = "14";
     String BUILD_CONFIG = "18";
+    /** Fulcio claim .20, Build Trigger: the event that ran the workflow ({@code push}, {@code pull_request}, …). */
+    String BUILD_TRIGGER = "20";
 
     /**
      * A GitHub Actions workflow: issuer, repository and the workflow file named by the Build Config URI
      * ({@code https://github.com/<repo>/.github/workflows/<workflow>@<ref or digest>}).
+     *
+     * <p>GitHub owner and repository names are case-insensitive, so the repository is compared without case; the
+     * workflow is a path in that repository, compared exactly ({@code Release.yml} is another file than
+     * {@code release.yml}). A run for a pull request (a {@code refs/pull/} ref, or a {@code pull_request} or
+     * {@code pull_request_target} trigger) builds code someone proposed, not code the project merged: it is refused
+     * unless {@code allowPullRequests}.
      */
-    record GitHub(String repository, String workflow) implements TrustedPublisher {
+    record GitHub(String repository, String workflow, boolean allowPullRequests) implements TrustedPublisher {
+        public GitHub(String repository, String workflow) {
+            this(repository, workflow, false);
+        }
+
         @Override
         public void check(SignerIdentity who) throws ProvenanceException {
             issuer(who, GITHUB_ISSUER);
@@ -29,7 +41,25 @@ public sealed interface TrustedPublisher extends IdentityPolicy {
             if (!repo.equalsIgnoreCase(who.claim(SOURCE_REPOSITORY))) {
                 throw ProvenanceException.identity("built from " + who.claim(SOURCE_REPOSITORY) + ", not " + repo);
             }
-            buildConfig(who, repo + "/.github/workflows/" + workflow + "@");
+            String uri = who.claim(BUILD_CONFIG);
+            String path = "/.github/workflows/" + workflow + "@";
+            if (uri == null || uri.length() < repo.length() || !uri.substring(0, repo.length()).equalsIgnoreCase(repo)
+                    || !uri.startsWith(path, repo.length())) {
+                throw ProvenanceException.identity("built by " + uri + ", not " + repo + path + "…");
+            }
+            refOrDigest(who, uri, uri.substring(repo.length() + path.length()));
+            if (!allowPullRequests) {
+                String ref = who.claim(SOURCE_REF);
+                String trigger = who.claim(BUILD_TRIGGER);
+                if (ref != null && ref.startsWith("refs/pull/")) {
+                    throw ProvenanceException.identity("built for the pull request ref " + ref + ", not from the "
+                            + "repository's own branches or tags");
+                }
+                if ("pull_request".equals(trigger) || "pull_request_target".equals(trigger)) {
+                    throw ProvenanceException.identity("built by a " + trigger + " run, for code proposed to the "
+                            + "repository rather than merged into it");
+                }
+            }
         }
     }
 
@@ -77,7 +107,11 @@ public sealed interface TrustedPublisher extends IdentityPolicy {
         if (uri == null || !uri.toLowerCase(Locale.ROOT).startsWith(prefix.toLowerCase(Locale.ROOT))) {
             throw ProvenanceException.identity("built by " + uri + ", not " + prefix + "…");
         }
-        String suffix = uri.substring(prefix.length());
+        refOrDigest(who, uri, uri.substring(prefix.length()));
+    }
+
+    /** The Build Config URI's suffix must be the source ref or the digest the certificate also states. */
+    private static void refOrDigest(SignerIdentity who, String uri, String suffix) throws ProvenanceException {
         String ref = who.claim(SOURCE_REF);
         String digest = who.claim(SOURCE_DIGEST);
         if (ref == null && digest == null) {

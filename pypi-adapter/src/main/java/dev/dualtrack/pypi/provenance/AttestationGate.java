@@ -31,7 +31,9 @@ import java.util.regex.Pattern;
  *
  * <p>The attestation's subject is compared with the sha256 the index announced; the relay then refuses bytes that
  * do not hash to that sha256 (an integrity rule), so a verified attestation covers exactly the bytes served.
- * Verified provenance is cached by file sha256 and requirement, so a popular wheel is verified once.
+ * Verified provenance is cached by file sha256 and requirement, so a popular wheel is verified once; concurrent
+ * first requests share one fetch and one verification. A refusal is kept only for {@link #REFUSAL_TTL}: a truncated
+ * or garbled answer from the index must not pin a refusal on a genuine file for the life of the process.
  */
 public final class AttestationGate {
     /** Fetches a provenance URL: the answer's status and body, or a failed future. */
@@ -57,11 +59,25 @@ public final class AttestationGate {
     private final RuleAction regressedAction;
     private final Pep740 verifier;
     private final Executor verifyOn;
-    /** sha256 + requirement → the verdicts of a completed verification (never of a failed fetch). */
+    /** How long a verification that refused is remembered before the provenance is fetched and verified again. */
+    static final java.time.Duration REFUSAL_TTL = java.time.Duration.ofSeconds(60);
+    /** sha256 + filename + requirement → a verification that passed (never a failed fetch). */
     private final Cache<String, Outcome> verified = Caffeine.newBuilder().maximumSize(50_000).build();
+    /** The same key → a verification that refused, for {@link #REFUSAL_TTL}. */
+    private final Cache<String, Outcome> refused;
+    /** Verifications under way: concurrent first requests for one file wait for the same one. */
+    private final java.util.concurrent.ConcurrentHashMap<String, CompletableFuture<Outcome>> inFlight =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     public AttestationGate(List<PypiConfig.ProvenanceRequirement> config, RuleAction regressedAction, TrustedRoot root,
             Executor verifyOn) {
+        this(config, regressedAction, root, verifyOn, com.github.benmanes.caffeine.cache.Ticker.systemTicker());
+    }
+
+    /** With the clock that expires refusals (tests). */
+    AttestationGate(List<PypiConfig.ProvenanceRequirement> config, RuleAction regressedAction, TrustedRoot root,
+            Executor verifyOn, com.github.benmanes.caffeine.cache.Ticker ticker) {
+        this.refused = Caffeine.newBuilder().maximumSize(50_000).expireAfterWrite(REFUSAL_TTL).ticker(ticker).build();
         this.requirements = config.stream().map(AttestationGate::requirement).toList();
         this.regressedAction = regressedAction;
         this.verifier = new Pep740(root);
@@ -71,7 +87,8 @@ public final class AttestationGate {
     private static Requirement requirement(PypiConfig.ProvenanceRequirement r) {
         PypiConfig.Publisher p = r.publisher();
         IdentityPolicy policy = switch (p.kind()) {
-            case GITHUB -> new TrustedPublisher.GitHub(p.repository().orElseThrow(), p.workflow().orElseThrow());
+            case GITHUB -> new TrustedPublisher.GitHub(p.repository().orElseThrow(), p.workflow().orElseThrow(),
+                    p.allowPullRequests());
             case GITLAB -> new TrustedPublisher.GitLab(p.repository().orElseThrow(),
                     p.workflowFilepath().orElseThrow());
             case GOOGLE -> new TrustedPublisher.Google(p.email().orElseThrow());
@@ -151,13 +168,34 @@ public final class AttestationGate {
         // The filename is part of what an attestation binds, so it is part of what a verification answered.
         String key = sha256.get() + "\u0000" + f.filename() + "\u0000" + r.who();
         Outcome known = verified.getIfPresent(key);
+        if (known == null) {
+            known = refused.getIfPresent(key);
+        }
         if (known != null) {
             return CompletableFuture.completedFuture(known);
         }
-        byte[] sha = HexFormat.of().parseHex(sha256.get());
+        CompletableFuture<Outcome> mine = new CompletableFuture<>();
+        CompletableFuture<Outcome> running = inFlight.putIfAbsent(key, mine);
+        if (running != null) {
+            return running;
+        }
+        fetchAndVerify(f, project, sha256.get(), url.get(), r, key, missing, fetch).whenComplete((out, error) -> {
+            inFlight.remove(key, mine);
+            if (error != null) {
+                mine.completeExceptionally(error);
+            } else {
+                mine.complete(out);
+            }
+        });
+        return mine;
+    }
+
+    private CompletableFuture<Outcome> fetchAndVerify(SimpleFile f, String project, String sha256Hex, String url,
+            Requirement r, String key, String missing, Fetcher fetch) {
+        byte[] sha = HexFormat.of().parseHex(sha256Hex);
         CompletableFuture<Fetched> fetched;
         try {
-            fetched = fetch.apply(url.get());
+            fetched = fetch.apply(url);
         } catch (RuntimeException e) {
             fetched = CompletableFuture.failedFuture(e); // a link we could not even ask for: not fetched
         }
@@ -179,7 +217,7 @@ public final class AttestationGate {
                                 + answer.status() + " for the attestations of " + f.filename()));
                     }
                     Outcome out = verify(answer.body(), f.filename(), sha, r);
-                    verified.put(key, out);
+                    (out.blocks().isEmpty() ? verified : refused).put(key, out);
                     return out;
                 }, verifyOn);
     }

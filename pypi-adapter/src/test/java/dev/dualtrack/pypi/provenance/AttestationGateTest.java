@@ -21,7 +21,7 @@ class AttestationGateTest {
     private static final String SHA = "ab".repeat(32);
     private static final PypiConfig.Publisher GITHUB = new PypiConfig.Publisher(PypiConfig.PublisherKind.GITHUB,
             Optional.of("acme/widgets"), Optional.of("release.yml"), Optional.empty(), Optional.empty(),
-            Optional.empty(), Optional.empty());
+            Optional.empty(), Optional.empty(), false);
 
     private static SimpleFile file(String name, String uploaded, boolean attested) {
         return new SimpleFile(name, "https://files.example/" + name, Map.of("sha256", SHA), Optional.empty(),
@@ -81,6 +81,48 @@ class AttestationGateTest {
                 fetches.incrementAndGet();
                 return CompletableFuture.completedFuture(new AttestationGate.Fetched(200, "{\"version\":1}".getBytes()));
             }).join().blocks())).containsExactly(PypiRules.PROVENANCE_INVALID);
+        }
+        assertThat(fetches).hasValue(1);
+    }
+
+    @Test
+    void aRefusalExpiresSoATransientBadAnswerDoesNotPinTheGenuineFile() {
+        SimpleFile f = file("acme_widgets-1.0-py3-none-any.whl", null, true);
+        SimplePage page = new SimplePage("acme-widgets", List.of(f), List.of());
+        java.util.concurrent.atomic.AtomicLong nanos = new java.util.concurrent.atomic.AtomicLong();
+        AttestationGate gate = new AttestationGate(List.of(new PypiConfig.ProvenanceRequirement("acme-widgets",
+                GITHUB)), RuleAction.WARN, TrustedRoot.production(), Runnable::run, nanos::get);
+        AtomicInteger fetches = new AtomicInteger();
+        AttestationGate.Fetcher truncated = url -> {
+            fetches.incrementAndGet();
+            return CompletableFuture.completedFuture(new AttestationGate.Fetched(200, "{\"version\":1,\"att".getBytes()));
+        };
+        assertThat(rules(gate.check(page, f, f.sha256(), truncated).join().blocks()))
+                .containsExactly(PypiRules.PROVENANCE_INVALID);
+        gate.check(page, f, f.sha256(), truncated).join();
+        assertThat(fetches).hasValue(1);
+        nanos.addAndGet(AttestationGate.REFUSAL_TTL.plusSeconds(1).toNanos());
+        gate.check(page, f, f.sha256(), truncated).join();
+        assertThat(fetches).as("asked again once the refusal expired").hasValue(2);
+    }
+
+    @Test
+    void concurrentFirstRequestsShareOneFetchAndOneVerification() {
+        SimpleFile f = file("acme_widgets-1.0-py3-none-any.whl", null, true);
+        SimplePage page = new SimplePage("acme-widgets", List.of(f), List.of());
+        AttestationGate gate = gate(RuleAction.WARN, "acme-widgets");
+        AtomicInteger fetches = new AtomicInteger();
+        CompletableFuture<AttestationGate.Fetched> answer = new CompletableFuture<>();
+        List<CompletableFuture<AttestationGate.Outcome>> all = new java.util.ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            all.add(gate.check(page, f, f.sha256(), url -> {
+                fetches.incrementAndGet();
+                return answer;
+            }));
+        }
+        answer.complete(new AttestationGate.Fetched(200, "{\"version\":1}".getBytes()));
+        for (CompletableFuture<AttestationGate.Outcome> o : all) {
+            assertThat(rules(o.join().blocks())).containsExactly(PypiRules.PROVENANCE_INVALID);
         }
         assertThat(fetches).hasValue(1);
     }
