@@ -37,6 +37,8 @@ class ProvenanceEndToEndIT {
     static CliIT.Served trusting;
     static CliIT.Served otherPublisher;
     static CliIT.Served onTampered;
+    static FakeIndex flaky;
+    static CliIT.Served onFlaky;
 
     /** A PyPI provenance object holding one attestation, as the Integrity API serves it. */
     static byte[] provenance(String attestation) {
@@ -72,7 +74,18 @@ class ProvenanceEndToEndIT {
         tampered.attested("rfc8785", WHEEL, wheel, "2024-05-01T10:00:00.000000Z",
                 provenance(attestation.replace(sig, Base64.getEncoder().encodeToString(raw))));
 
+        // The genuine attestation, but the first answer for it is cut short (a proxy or CDN fault).
+        flaky = new FakeIndex(false);
+        flaky.attested("rfc8785", WHEEL, wheel, "2024-05-01T10:00:00.000000Z", provenance(attestation));
+        byte[] genuine = provenance(attestation);
+        java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+        flaky.origin().onRequest(FakeIndex.provenancePath("rfc8785", WHEEL), req -> dev.dualtrack.proxy.testing
+                .ScriptedOrigin.Script.ok(dev.dualtrack.proxy.testing.BodySource.of(asked.getAndIncrement() == 0
+                        ? java.util.Arrays.copyOf(genuine, genuine.length / 2) : genuine))
+                .header("Content-Type", "application/vnd.pypi.integrity.v1+json"));
+
         trusting = CliIT.serve(config("trusting", good, SIGNER));
+        onFlaky = CliIT.serve(config("flaky", flaky, SIGNER));
         otherPublisher = CliIT.serve(config("other", good, "{kind: github, repository: someone/rfc8785, "
                 + "workflow: release.yml}"));
         onTampered = CliIT.serve(config("tampered", tampered, SIGNER));
@@ -95,13 +108,14 @@ class ProvenanceEndToEndIT {
 
     @AfterAll
     static void stop() throws Exception {
-        for (CliIT.Served s : new CliIT.Served[] {trusting, otherPublisher, onTampered}) {
+        for (CliIT.Served s : new CliIT.Served[] {trusting, otherPublisher, onTampered, onFlaky}) {
             if (s != null) {
                 s.stop();
             }
         }
         good.close();
         tampered.close();
+        flaky.close();
     }
 
     static ClientTools.Result pip(CliIT.Served proxy, String... args) throws Exception {
@@ -145,6 +159,18 @@ class ProvenanceEndToEndIT {
         assertThat(tampered.origin().requests("/packages/" + WHEEL)).isZero();
         assertThat(RawHttpClient.get(onTampered.port(), "/metrics").text())
                 .containsPattern("dualtrack_blocked_total\\{rule=\"pypi.provenance-invalid\",track=\"pypi\"} [1-9]");
+    }
+
+    @Test
+    void aTransientBadProvenanceAnswerDoesNotStickToTheGenuineWheel() throws Exception {
+        ClientTools.Result first = pip(onFlaky, "rfc8785==0.1.2");
+        assertThat(first.exit()).as(first.out()).isNotZero();
+        assertThat(first.out()).contains("pypi.provenance-invalid");
+        // A refusal is remembered for seconds, not for the life of the process: then the genuine answer counts.
+        Thread.sleep(11_000);
+        ClientTools.Result again = pip(onFlaky, "rfc8785==0.1.2");
+        assertThat(again.exit()).as(again.out()).isZero();
+        assertThat(flaky.origin().requests(FakeIndex.provenancePath("rfc8785", WHEEL))).isGreaterThanOrEqualTo(2);
     }
 
     @Test

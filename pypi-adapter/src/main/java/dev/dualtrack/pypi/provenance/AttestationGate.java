@@ -60,7 +60,7 @@ public final class AttestationGate {
     private final Pep740 verifier;
     private final Executor verifyOn;
     /** How long a verification that refused is remembered before the provenance is fetched and verified again. */
-    static final java.time.Duration REFUSAL_TTL = java.time.Duration.ofSeconds(60);
+    static final java.time.Duration REFUSAL_TTL = java.time.Duration.ofSeconds(10);
     /** sha256 + filename + requirement → a verification that passed (never a failed fetch). */
     private final Cache<String, Outcome> verified = Caffeine.newBuilder().maximumSize(50_000).build();
     /** The same key → a verification that refused, for {@link #REFUSAL_TTL}. */
