@@ -44,7 +44,7 @@ import java.util.SplittableRandom;
  * pools' peak usage. Client: curl in its own process; origin: sendfile; nginx: one worker.
  */
 public final class HfStreamThroughput {
-    private static final String REPO = "bench/big-model";
+    static final String REPO = "bench/big-model";
     private static final String COMMIT = "0123456789abcdef0123456789abcdef01234567";
 
     private HfStreamThroughput() {
@@ -150,7 +150,7 @@ public final class HfStreamThroughput {
      * The Hub's side: the revision, and the resolve answer with its HEAD contract, a 302 to the CDN (HEAD and
      * GET alike, as huggingface.co answers).
      */
-    private static HttpServer fakeHub(int cdnPort, String sha, long size) throws java.io.IOException {
+    static HttpServer fakeHub(int cdnPort, String sha, long size) throws java.io.IOException {
         HttpServer hub = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
         byte[] revision = ("{\"id\":\"" + REPO + "\",\"sha\":\"" + COMMIT + "\"}").getBytes(StandardCharsets.UTF_8);
         hub.createContext("/api/models/" + REPO + "/revision/", ex -> {
