@@ -147,6 +147,15 @@ public final class BlobFetcher {
     }
 
     private void serve(Exchange ex, FetchSpec spec, int attempt) {
+        // A block remembered for this location (a mismatch a minute ago, a block before the end of the body)
+        // stands before anything known by hash: the source misbehaved, whatever others announced.
+        Optional<Verdict> here = known.at(spec.location());
+        if (here.isPresent()) {
+            metrics.cacheHit("verdict");
+            if (!known.admit(ex, spec.refusals(), spec.subject(), spec.version(), here.get(), false)) {
+                return;
+            }
+        }
         if (spec.expectedSha256().isPresent()) {
             String sha = spec.expectedSha256().get();
             DecisionRecorder.Subject subject = spec.subject().withSha256(sha);
@@ -161,21 +170,13 @@ public final class BlobFetcher {
                 return;
             }
             metrics.cacheMiss("blob");
-            Optional<Verdict> block = memory.bySha256(sha).filter(Verdict::blocked).or(() -> known.at(spec.location()));
+            Optional<Verdict> block = memory.bySha256(sha).filter(Verdict::blocked);
             if (block.isPresent()) {
                 metrics.cacheHit("verdict");
                 if (!known.admit(ex, spec.refusals(), subject, spec.version(), block.get(), false)) {
                     return;
                 }
                 // Served after all (a waiver, warn, monitor): the relay judges and records the fresh bytes.
-            }
-        } else {
-            Optional<Verdict> here = known.at(spec.location());
-            if (here.isPresent()) {
-                metrics.cacheHit("verdict");
-                if (!known.admit(ex, spec.refusals(), spec.subject(), spec.version(), here.get(), false)) {
-                    return;
-                }
             }
         }
         SingleFlight.Flight<FetchOutcome> flight = flights.join(spec.flightKey());
