@@ -19,8 +19,18 @@ import java.util.Optional;
  * </ul>
  */
 public interface SharedStore extends AutoCloseable {
-    /** The object at {@code key}, or empty when there is none. */
-    Optional<byte[]> get(String key) throws IOException;
+    /**
+     * The most a small object (a verdict, a metadata answer, a first-seen record) may be. Every object read from
+     * the bucket whole is bounded: a forged 900 MB {@code verdicts/…json} must cost an {@link IOException}, not
+     * the heap of every replica that reads it (G6). Blobs are never read whole: they are streamed through the relay.
+     */
+    int MAX_SMALL_OBJECT = 1 << 20;
+
+    /**
+     * The object at {@code key}, or empty when there is none. An object larger than {@code maxBytes} is not read
+     * (an {@link IOException}, without downloading it).
+     */
+    Optional<byte[]> get(String key, int maxBytes) throws IOException;
 
     /** Writes {@code value} at {@code key}, replacing what was there. */
     void put(String key, byte[] value) throws IOException;

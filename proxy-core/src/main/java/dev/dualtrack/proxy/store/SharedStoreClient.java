@@ -45,8 +45,9 @@ public final class SharedStoreClient implements AutoCloseable {
         return store.describe();
     }
 
+    /** A small object (a verdict, a metadata answer), at most {@link SharedStore#MAX_SMALL_OBJECT} bytes. */
     public CompletableFuture<Optional<byte[]>> get(String key) {
-        return run("get", () -> store.get(key), v -> v.isPresent() ? "ok" : "missing");
+        return run("get", () -> store.get(key, SharedStore.MAX_SMALL_OBJECT), v -> v.isPresent() ? "ok" : "missing");
     }
 
     public CompletableFuture<Void> put(String key, byte[] value) {

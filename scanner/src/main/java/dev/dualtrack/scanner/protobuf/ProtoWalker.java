@@ -11,8 +11,10 @@ import java.util.TreeSet;
 /**
  * A push parser of the protobuf wire format that checks one hypothesis about a file: "this is a message of
  * {@code root}'s type". It descends into the length-delimited fields its schema names, skips every other
- * payload without looking at it (an ONNX initializer or a TF constant may be gigabytes), and keeps the string
- * fields the schema asks for (a TF node's op name), bounded in count and length.
+ * payload without looking at it (an ONNX initializer or a TF constant may be gigabytes), and reads the string
+ * fields the schema asks for (a TF node's op name), keeping only those among the values it was told to look for.
+ * Its memory is independent of the input (G6): the open messages, one string no longer than the longest wanted
+ * value, and the set of wanted values seen. A graph of a million nodes with 1 KiB op names keeps nothing.
  *
  * <p>The hypothesis dies, and the walker stops reading, at the first thing the wire format or the schema does
  * not allow: a bad tag, a group, a varint over ten bytes, a length past its enclosing message, a known field
@@ -21,8 +23,6 @@ import java.util.TreeSet;
  */
 public final class ProtoWalker {
     static final int MAX_DEPTH = 32;
-    static final int MAX_CAPTURES = 1_000_000;
-    static final int MAX_CAPTURE_BYTES = 1024;
 
     /** Wire types (protobuf encoding spec). */
     static final int VARINT = 0;
@@ -47,7 +47,13 @@ public final class ProtoWalker {
     private final Schema root;
     private final List<Frame> frames = new ArrayList<>();
     private final Set<Integer> rootFields = new TreeSet<>();
-    private final List<String> captures = new ArrayList<>();
+    /** The values looked for, and the longest of them in UTF-8 bytes: a longer string cannot be one. */
+    private final Set<String> wanted;
+    private final int maxCaptureBytes;
+    /** The wanted values seen, in order (at most {@code wanted.size()}). */
+    private final Set<String> found = new java.util.LinkedHashSet<>();
+    /** How many captured fields were read, wanted or not. */
+    private long captured;
     private State state = State.TAG;
     private long offset;
     private long varint;
@@ -59,8 +65,17 @@ public final class ProtoWalker {
     private int captureLen;
     private String death;
 
+    /** A walker that only checks the hypothesis (captures nothing). */
     public ProtoWalker(Schema root) {
+        this(root, Set.of());
+    }
+
+    /** @param wanted the values of captured fields worth keeping (a TF node's unsafe op names) */
+    public ProtoWalker(Schema root, Set<String> wanted) {
         this.root = root;
+        this.wanted = Set.copyOf(wanted);
+        this.maxCaptureBytes = wanted.stream().mapToInt(w -> w.getBytes(StandardCharsets.UTF_8).length).max()
+                .orElse(0);
         frames.add(new Frame(root, Long.MAX_VALUE));
     }
 
@@ -79,9 +94,14 @@ public final class ProtoWalker {
         return rootFields;
     }
 
-    /** The kept string fields, in order (bounded). */
-    public List<String> captures() {
-        return captures;
+    /** The wanted values the captured fields held, in the order first seen. */
+    public Set<String> found() {
+        return found;
+    }
+
+    /** How many captured fields were read (a GraphDef's node count, in the graph and its functions). */
+    public long captured() {
+        return captured;
     }
 
     public void feed(ByteBuffer b) {
@@ -127,8 +147,9 @@ public final class ProtoWalker {
                     captureLen += n;
                     offset += n;
                     if (captureLen == capture.length) {
-                        if (captures.size() < MAX_CAPTURES) {
-                            captures.add(new String(capture, StandardCharsets.UTF_8));
+                        String value = new String(capture, StandardCharsets.UTF_8);
+                        if (wanted.contains(value)) {
+                            found.add(value);
                         }
                         capture = null;
                         state = State.TAG;
@@ -187,10 +208,15 @@ public final class ProtoWalker {
                     }
                     frames.add(new Frame(child, offset + v));
                     state = State.TAG;
-                } else if (top.schema().captured().contains(field) && v <= MAX_CAPTURE_BYTES && v > 0) {
-                    capture = new byte[(int) v];
-                    captureLen = 0;
-                    state = State.CAPTURE;
+                } else if (top.schema().captured().contains(field)) {
+                    captured++;
+                    if (v > 0 && v <= maxCaptureBytes) {
+                        capture = new byte[(int) v];
+                        captureLen = 0;
+                        state = State.CAPTURE;
+                    } else {
+                        startSkip(v, top); // longer than any wanted value: it cannot be one
+                    }
                 } else {
                     startSkip(v, top);
                 }

@@ -5,7 +5,6 @@ import dev.dualtrack.scanner.ScanRules;
 import dev.dualtrack.scanner.Severity;
 import dev.dualtrack.scanner.protobuf.ProtoWalker.Schema;
 import java.nio.ByteBuffer;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -73,8 +72,8 @@ public final class ProtobufScanner {
     }
 
     private final ProtoWalker onnx = new ProtoWalker(ONNX);
-    private final ProtoWalker savedModel = new ProtoWalker(SAVED_MODEL);
-    private final ProtoWalker graph = new ProtoWalker(GRAPH);
+    private final ProtoWalker savedModel = new ProtoWalker(SAVED_MODEL, UNSAFE_OPS);
+    private final ProtoWalker graph = new ProtoWalker(GRAPH, UNSAFE_OPS);
     private final ProtoWalker sentencepiece = new ProtoWalker(SENTENCEPIECE);
     private final List<ProtoWalker> all = List.of(onnx, savedModel, graph, sentencepiece);
     private long size;
@@ -127,17 +126,8 @@ public final class ProtobufScanner {
     }
 
     private static void unsafeOps(ProtoWalker w, String what, String where, List<Finding> out) {
-        Set<String> found = new LinkedHashSet<>();
-        for (String op : w.captures()) {
-            if (UNSAFE_OPS.contains(op)) {
-                found.add(op);
-            }
-        }
-        if (w.captures().size() >= ProtoWalker.MAX_CAPTURES) {
-            out.add(new Finding(ScanRules.TF_UNSAFE_OP, Severity.MALFORMED, "the " + what + " has more than "
-                    + ProtoWalker.MAX_CAPTURES + " nodes; not all of them were checked" + where));
-        }
-        for (String op : found) {
+        // Every node's op was read, whatever the graph's size: the walker keeps only the unsafe ones it saw.
+        for (String op : w.found()) {
             out.add(new Finding(ScanRules.TF_UNSAFE_OP, Severity.DANGEROUS, "the " + what + " runs the op " + op
                     + ", which " + (op.contains("Py") ? "calls Python" : "reads or writes files or the network")
                     + " when the graph runs" + where));

@@ -48,7 +48,13 @@ public final class ZipScanner {
     private static final int ZIP64_LOCATOR = 0x07064b50;
     /** Encrypted (0x1), compressed patched data (0x20), strong encryption (0x40), masked headers (0x2000). */
     private static final int FORBIDDEN_FLAGS = 0x1 | 0x20 | 0x40 | 0x2000;
-    private static final int MAX_ENTRIES = 1_000_000;
+    /**
+     * The budget of what is kept per entry until the central directory is cross-checked (G6): a record of every
+     * streamed entry and its name. A PyTorch checkpoint has one entry per storage (thousands at most); past these
+     * bounds the zip is refused rather than held in memory.
+     */
+    static final int MAX_ENTRIES = 100_000;
+    static final long MAX_NAME_BYTES = 16L << 20;
     private static final int MAX_CENTRAL_BYTES = 64 << 20;
 
     private enum State { SIGNATURE, LOCAL_HEADER, STORED, STORED_DESCRIPTOR_SEARCH, DEFLATED, DESCRIPTOR,
@@ -91,6 +97,8 @@ public final class ZipScanner {
     private final Map<Long, ZipEntryRecord> byOffset = new HashMap<>();
     private final Set<String> centralNames = new HashSet<>();
     private int centralCount;
+    /** The length of every streamed entry's name, added up (bounded by {@link #MAX_NAME_BYTES}). */
+    private long nameBytes;
     private long centralBytes;
     private long trailing;
 
@@ -282,7 +290,12 @@ public final class ZipScanner {
             entryZip64 = true;
         }
         if (streamed.size() >= MAX_ENTRIES) {
-            inconsistent("more than " + MAX_ENTRIES + " entries");
+            inconsistent("more than " + MAX_ENTRIES + " entries (the scanner's budget; a model zip has far fewer)");
+            return;
+        }
+        nameBytes += entryName.length();
+        if (nameBytes > MAX_NAME_BYTES) {
+            inconsistent("entry names longer than " + (MAX_NAME_BYTES >> 20) + " MiB in all (the scanner's budget)");
             return;
         }
         crc.reset();

@@ -7,7 +7,6 @@ import java.time.Duration;
 import java.util.Optional;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.core.ResponseBytes;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
@@ -66,11 +65,21 @@ public final class S3SharedStore implements SharedStore {
     }
 
     @Override
-    public Optional<byte[]> get(String key) throws IOException {
-        try {
-            ResponseBytes<GetObjectResponse> r = s3.getObjectAsBytes(GetObjectRequest.builder().bucket(bucket)
-                    .key(prefix + key).build());
-            return Optional.of(r.asByteArray());
+    public Optional<byte[]> get(String key, int maxBytes) throws IOException {
+        try (software.amazon.awssdk.core.ResponseInputStream<GetObjectResponse> in = s3.getObject(
+                GetObjectRequest.builder().bucket(bucket).key(prefix + key).build())) {
+            Long length = in.response().contentLength();
+            if (length != null && length > maxBytes) {
+                in.abort(); // never downloaded: the connection is dropped
+                throw new IOException("GET " + key + ": the object is " + length + " bytes, more than the " + maxBytes
+                        + " such an object may be; it is not read");
+            }
+            byte[] bytes = in.readNBytes(maxBytes + 1);
+            if (bytes.length > maxBytes) {
+                in.abort();
+                throw new IOException("GET " + key + ": the object is more than " + maxBytes + " bytes; it is not read");
+            }
+            return Optional.of(bytes);
         } catch (NoSuchKeyException e) {
             return Optional.empty();
         } catch (S3Exception e) {
@@ -95,7 +104,7 @@ public final class S3SharedStore implements SharedStore {
 
     @Override
     public byte[] createIfAbsent(String key, byte[] value) throws IOException {
-        Optional<byte[]> existing = get(key);
+        Optional<byte[]> existing = get(key, MAX_SMALL_OBJECT);
         if (existing.isPresent()) {
             return existing.get();
         }
@@ -110,7 +119,7 @@ public final class S3SharedStore implements SharedStore {
         } catch (SdkException e) {
             throw new IOException("PUT " + key + " (If-None-Match): " + e.getMessage(), e);
         }
-        return get(key).orElseThrow(() -> new IOException(key + " is missing right after it was written"));
+        return get(key, MAX_SMALL_OBJECT).orElseThrow(() -> new IOException(key + " is missing right after it was written"));
     }
 
     /** Parts of 64 MiB: a 50 GB model is under 800 parts (S3 allows 10,000), and a part is streamed, not held. */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.dualtrack.proxy.ops.ProxyMetrics;
+import dev.dualtrack.proxy.store.SharedStore;
 import dev.dualtrack.proxy.store.SharedStoreClient;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -44,13 +45,26 @@ class S3SharedStoreTest {
     @Test
     void objectsRoundTripUnderThePrefix() throws Exception {
         try (S3SharedStore store = store("team-a")) {
-            assertThat(store.get("verdicts/abc.json")).isEmpty();
+            assertThat(store.get("verdicts/abc.json", 1 << 20)).isEmpty();
             store.put("verdicts/abc.json", b("{\"blocked\":true}"));
-            assertThat(store.get("verdicts/abc.json")).hasValueSatisfying(v -> assertThat(v).isEqualTo(b(
+            assertThat(store.get("verdicts/abc.json", 1 << 20)).hasValueSatisfying(v -> assertThat(v).isEqualTo(b(
                     "{\"blocked\":true}")));
             try (S3SharedStore other = store("team-b")) {
-                assertThat(other.get("verdicts/abc.json")).isEmpty();
+                assertThat(other.get("verdicts/abc.json", 1 << 20)).isEmpty();
             }
+        }
+    }
+
+    @Test
+    void anObjectLargerThanItsKindMayBeIsRefusedWithoutReadingIt() throws Exception {
+        try (S3SharedStore store = store("huge")) {
+            byte[] big = new byte[3 << 20];
+            java.util.Arrays.fill(big, (byte) ' ');
+            store.put("verdicts/forged.json", big);
+            assertThatThrownBy(() -> store.get("verdicts/forged.json", SharedStore.MAX_SMALL_OBJECT))
+                    .isInstanceOf(IOException.class).hasMessageContaining("more than the " + SharedStore.MAX_SMALL_OBJECT);
+            assertThat(store.get("verdicts/forged.json", 4 << 20)).hasValueSatisfying(v -> assertThat(v).hasSize(
+                    3 << 20));
         }
     }
 
@@ -59,7 +73,7 @@ class S3SharedStoreTest {
         try (S3SharedStore a = store("fs"); S3SharedStore b = store("fs")) {
             assertThat(a.createIfAbsent("first-seen/pypi/x/x-1.0.tar.gz", b("aaa"))).isEqualTo(b("aaa"));
             assertThat(b.createIfAbsent("first-seen/pypi/x/x-1.0.tar.gz", b("bbb"))).isEqualTo(b("aaa"));
-            assertThat(a.get("first-seen/pypi/x/x-1.0.tar.gz")).hasValueSatisfying(v -> assertThat(v)
+            assertThat(a.get("first-seen/pypi/x/x-1.0.tar.gz", 1 << 20)).hasValueSatisfying(v -> assertThat(v)
                     .isEqualTo(b("aaa")));
         }
     }
@@ -68,7 +82,7 @@ class S3SharedStoreTest {
     void aStoreThatIsDownFailsWithAnIoErrorAndTheClientCountsIt() throws Exception {
         S3SharedStore down = new S3SharedStore(java.net.URI.create("http://127.0.0.1:9"), "fleet", "us-east-1", "",
                 true, "id", "secret", Duration.ofSeconds(2));
-        assertThatThrownBy(() -> down.get("k")).isInstanceOf(IOException.class);
+        assertThatThrownBy(() -> down.get("k", 1 << 20)).isInstanceOf(IOException.class);
         ProxyMetrics metrics = new ProxyMetrics();
         try (SharedStoreClient client = new SharedStoreClient(down, metrics, Duration.ofSeconds(5), 2)) {
             assertThatThrownBy(() -> client.get("k").get()).isInstanceOf(ExecutionException.class)
