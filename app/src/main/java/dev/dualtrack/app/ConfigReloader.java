@@ -8,12 +8,7 @@ import dev.dualtrack.proxy.ops.ProxyMetrics;
 import dev.dualtrack.proxy.policy.Judge;
 import io.micrometer.core.instrument.Counter;
 import java.io.IOException;
-import java.nio.file.ClosedWatchServiceException;
-import java.nio.file.FileSystems;
 import java.nio.file.Path;
-import java.nio.file.StandardWatchEventKinds;
-import java.nio.file.WatchKey;
-import java.nio.file.WatchService;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -24,7 +19,15 @@ import org.slf4j.LoggerFactory;
  * section (actions, mode, waivers) is put in force atomically. A file with errors keeps the running
  * configuration, and every error is logged with its file:line:col. Sections that need a restart (listeners,
  * upstreams, the cache) are compared, and a change to them is logged as such, not applied.
- * {@code dualtrack_config_reloads_total{result="ok"|"error"}} counts the attempts.
+ * {@code dualtrack_config_reloads_total{result="ok"|"error"}} counts the attempts, and
+ * {@code dualtrack_config_last_reload_successful} is 0 while a failed reload left an older policy in force (the
+ * {@code DualtrackConfigReloadFailed} alert).
+ *
+ * <p>Changes are found by polling what the files contain, through symlinks, every {@link #POLL}: a Kubernetes
+ * ConfigMap update swaps the {@code ..data} symlink of the mounted folder, and no file-system event names the
+ * config file then, so a watch service never sees it. Reading a few kilobytes a second is cheap and works the
+ * same on every file system (NFS and overlay mounts included). The set of files follows the config: a waivers
+ * file added by a reload is polled from then on.
  */
 final class ConfigReloader implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ConfigReloader.class);
@@ -32,11 +35,17 @@ final class ConfigReloader implements AutoCloseable {
     private final Path file;
     private final Judge judge;
     private final ProxyMetrics metrics;
+    /** How often the files' contents are compared with what was last loaded. */
+    static final java.time.Duration POLL = java.time.Duration.ofSeconds(1);
     private volatile DualtrackConfig running;
-    private final WatchService watcher;
     private final Thread thread;
+    private volatile boolean closed;
     /** The files whose change reloads: the config and, if it names one, its waivers file. */
-    private final java.util.Set<Path> watched = new java.util.HashSet<>();
+    private volatile java.util.Set<Path> watched = java.util.Set.of();
+    /** What the watched files held when last looked at (a digest of their contents, through symlinks). */
+    private volatile String seen;
+    private final java.util.concurrent.atomic.AtomicInteger lastReloadOk = new java.util.concurrent.atomic
+            .AtomicInteger(1);
 
     ConfigReloader(Path file, DualtrackConfig running, Judge judge, ProxyMetrics metrics) throws IOException {
         this.file = file.toAbsolutePath();
@@ -46,18 +55,12 @@ final class ConfigReloader implements AutoCloseable {
         for (String result : new String[] {"ok", "error"}) {
             counter(result);
         }
-        this.watcher = FileSystems.getDefault().newWatchService();
-        watched.add(this.file);
-        running.policy().waiversFile().ifPresent(w -> watched.add(ConfigLoader.waiversPath(this.file.toString(), w)
-                .toAbsolutePath().normalize()));
-        // The directories, not the files: editors and config management replace files by renaming over them.
-        java.util.Set<Path> dirs = new java.util.HashSet<>();
-        for (Path p : watched) {
-            if (dirs.add(p.getParent())) {
-                p.getParent().register(watcher, StandardWatchEventKinds.ENTRY_MODIFY,
-                        StandardWatchEventKinds.ENTRY_CREATE);
-            }
-        }
+        io.micrometer.core.instrument.Gauge.builder("dualtrack.config.last.reload.successful", lastReloadOk,
+                        java.util.concurrent.atomic.AtomicInteger::get)
+                .description("1 when the last configuration reload succeeded (or none was tried), 0 when the running "
+                        + "policy is older than the file").register(metrics.registry());
+        this.watched = filesOf(running);
+        this.seen = contents();
         this.thread = new Thread(this::watch, "dualtrack-config-watch");
         thread.setDaemon(true);
         thread.start();
@@ -71,39 +74,50 @@ final class ConfigReloader implements AutoCloseable {
 
     private void installSighup() {
         try {
-            sun.misc.Signal.handle(new sun.misc.Signal("HUP"), signal -> reload("SIGHUP"));
+            sun.misc.SignalHandler before = sun.misc.Signal.handle(new sun.misc.Signal("HUP"),
+                    signal -> reload("SIGHUP"));
+            if (before == sun.misc.SignalHandler.SIG_IGN) {
+                // Started under nohup (or by a supervisor that ignores HUP): the JVM keeps the signal ignored.
+                LOG.warn("SIGHUP is ignored by this process (started under nohup?), so it will not reload the "
+                        + "config; changes to {} are still picked up within {} s", file, POLL.toSeconds());
+            }
         } catch (IllegalArgumentException | UnsupportedOperationException e) {
             LOG.warn("SIGHUP cannot be handled on this platform; the config file is still watched: {}", e.toString());
         }
     }
 
+    /** The files a config reloads from: itself and, if it names one, its waivers file. */
+    private java.util.Set<Path> filesOf(DualtrackConfig config) {
+        java.util.Set<Path> files = new java.util.LinkedHashSet<>();
+        files.add(file);
+        config.policy().waiversFile().ifPresent(w -> files.add(ConfigLoader.waiversPath(file.toString(), w)
+                .toAbsolutePath().normalize()));
+        return java.util.Set.copyOf(files);
+    }
+
     private void watch() {
         try {
-            while (true) {
-                WatchKey key = watcher.take();
-                Path dir = (Path) key.watchable();
-                boolean ours = key.pollEvents().stream().anyMatch(e -> e.context() instanceof Path p
-                        && watched.contains(dir.resolve(p).toAbsolutePath().normalize()));
-                key.reset();
-                if (ours) {
-                    awaitQuiet();
-                    reload("a change to " + file);
+            while (!closed) {
+                Thread.sleep(POLL.toMillis());
+                String now = contents();
+                if (!now.equals(seen)) {
+                    awaitQuiet(now);
+                    reload("a change to " + String.join(" or ", watched.stream().map(Path::toString).toList()));
                 }
             }
-        } catch (InterruptedException | ClosedWatchServiceException e) {
+        } catch (InterruptedException e) {
             // closing
         }
     }
 
     /**
-     * Waits until the watched files stop changing (size and time the same 150 ms apart, up to 3 s): a writer
+     * Waits until the watched files stop changing (the same contents 150 ms apart, up to 3 s): a writer
      * truncates a file before it writes it, and a truncated config is valid YAML meaning "all defaults".
      */
-    private void awaitQuiet() throws InterruptedException {
-        String before = stamp();
+    private void awaitQuiet(String before) throws InterruptedException {
         for (int i = 0; i < 20; i++) {
             Thread.sleep(150);
-            String now = stamp();
+            String now = contents();
             if (now.equals(before)) {
                 return;
             }
@@ -111,21 +125,34 @@ final class ConfigReloader implements AutoCloseable {
         }
     }
 
-    private String stamp() {
-        StringBuilder b = new StringBuilder();
-        for (Path p : watched) {
-            try {
-                b.append(java.nio.file.Files.size(p)).append('@').append(java.nio.file.Files.getLastModifiedTime(p))
-                        .append(';');
-            } catch (java.io.IOException e) {
-                b.append("missing;");
+    /** A digest of what the watched files hold now, read through symlinks; a missing file counts as such. */
+    private String contents() {
+        try {
+            java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+            for (Path p : watched) {
+                md.update(p.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                try {
+                    md.update((byte) 1);
+                    md.update(java.nio.file.Files.readAllBytes(p));
+                } catch (java.io.IOException e) {
+                    md.update((byte) 0);
+                }
             }
+            return java.util.HexFormat.of().formatHex(md.digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
-        return b.toString();
     }
 
     /** Loads the file again and puts its policy in force, or keeps the running one. Returns whether it applied. */
     synchronized boolean reload(String why) {
+        seen = contents();
+        boolean ok = load(why);
+        lastReloadOk.set(ok ? 1 : 0);
+        return ok;
+    }
+
+    private boolean load(String why) {
         DualtrackConfig next;
         try {
             if (java.nio.file.Files.readString(file).isBlank()) {
@@ -169,6 +196,8 @@ final class ConfigReloader implements AutoCloseable {
         }
         judge.replace(next.policy());
         running = next;
+        watched = filesOf(next); // a waivers file named by this reload is polled from now on
+        seen = contents();
         counter("ok").increment();
         LOG.info("config reload ({}): policy in force: mode {}, {} rule action(s), {} waiver(s)", why,
                 next.policy().mode().name().toLowerCase(java.util.Locale.ROOT), next.policy().rules().size(),
@@ -184,11 +213,7 @@ final class ConfigReloader implements AutoCloseable {
 
     @Override
     public void close() {
+        closed = true;
         thread.interrupt();
-        try {
-            watcher.close();
-        } catch (IOException ignored) {
-            // nothing to release
-        }
     }
 }

@@ -70,6 +70,64 @@ class ReloadIT {
     }
 
     @Test
+    void aKubernetesConfigMapUpdateReloadsWithinSeconds(@TempDir Path dir) throws Exception {
+        // The kubelet's layout: the mounted folder holds dualtrack.yaml -> ..data/dualtrack.yaml, and ..data is a
+        // symlink to a timestamped folder. An update writes a new folder and swaps ..data; no event names the file.
+        Path mount = Files.createDirectories(dir.resolve("config"));
+        Path v1 = Files.createDirectories(mount.resolve("..2026_12_06_10_00_00.1"));
+        Files.writeString(v1.resolve("dualtrack.yaml"), config(dir, "policy:\n  waivers:\n    - {track: hf, sha256: '"
+                + SHA + "', reason: revoked-soon, expires: 2999-01-01}\n"));
+        Files.createSymbolicLink(mount.resolve("..data"), v1.getFileName());
+        Files.createSymbolicLink(mount.resolve("dualtrack.yaml"), Path.of("..data/dualtrack.yaml"));
+        Path file = mount.resolve("dualtrack.yaml");
+        try (DualtrackServer server = DualtrackServer.start(ConfigLoader.load(file));
+             ConfigReloader reloader = server.reloadFrom(file, ConfigLoader.load(file))) {
+            assertThat(server.judge().policy().waivers()).hasSize(1);
+            Path v2 = Files.createDirectories(mount.resolve("..2026_12_06_10_05_00.2"));
+            Files.writeString(v2.resolve("dualtrack.yaml"), config(dir, "policy: {mode: enforce}\n"));
+            Path tmp = mount.resolve("..data_tmp");
+            Files.createSymbolicLink(tmp, v2.getFileName());
+            Files.move(tmp, mount.resolve("..data"), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            long t0 = System.nanoTime();
+            Awaits.until(() -> server.judge().policy().waivers().isEmpty(), Duration.ofSeconds(5));
+            System.out.printf("ConfigMap swap reloaded in %d ms%n", (System.nanoTime() - t0) / 1_000_000);
+        }
+    }
+
+    @Test
+    void aWaiversFileAddedByAReloadIsWatchedAndAFailedReloadIsVisible(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("dualtrack.yaml");
+        Files.writeString(file, config(dir, ""));
+        Path waivers = dir.resolve("waivers.yaml");
+        Files.writeString(waivers, "waivers: []\n");
+        try (DualtrackServer server = DualtrackServer.start(ConfigLoader.load(file));
+             ConfigReloader reloader = server.reloadFrom(file, ConfigLoader.load(file))) {
+            Files.writeString(file, config(dir, "policy: {waivers-file: waivers.yaml}\n"));
+            Awaits.until(() -> server.judge().policy().waiversFile().isPresent(), Duration.ofSeconds(5));
+            Files.writeString(waivers, "waivers:\n  - {track: pypi, sha256: '" + SHA
+                    + "', reason: 'added later', expires: 2999-01-01}\n");
+            Awaits.until(() -> server.judge().policy().waivers().size() == 1, Duration.ofSeconds(5));
+            // A broken edit: the old policy stays, and the gauge the alert watches says so.
+            Files.writeString(file, config(dir, "policy: {mode: monitr}\n"));
+            Awaits.until(() -> metric(server).contains("dualtrack_config_last_reload_successful 0.0"),
+                    Duration.ofSeconds(5));
+            assertThat(server.judge().policy().waivers()).hasSize(1);
+            Files.writeString(file, config(dir, "policy: {waivers-file: waivers.yaml}\n"));
+            Awaits.until(() -> metric(server).contains("dualtrack_config_last_reload_successful 1.0"),
+                    Duration.ofSeconds(5));
+        }
+    }
+
+    static String metric(DualtrackServer server) {
+        try {
+            return RawHttpClient.get(server.port(), "/metrics").text();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Test
     void sighupReloadsTheRunningProcess(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("dualtrack.yaml");
         Files.writeString(file, config(dir, ""));
