@@ -3,6 +3,7 @@ package dev.dualtrack.pypi.policy;
 import dev.dualtrack.config.PypiConfig;
 import dev.dualtrack.config.RuleAction;
 import dev.dualtrack.pypi.PypiRules;
+import dev.dualtrack.pypi.simple.DistributionFilename;
 import dev.dualtrack.pypi.simple.SimpleFile;
 import dev.dualtrack.pypi.simple.SimplePage;
 import java.time.Clock;
@@ -30,12 +31,21 @@ import java.util.Set;
  * </ul>
  */
 public final class TyposquatRule {
-    /** What a project page shows about the project: its first upload, if the index dates files, and releases. */
+    /**
+     * What a project page shows about the project: its first upload, if the index dates files, and releases.
+     * Only entries that could be served count: an {@code .egg} or a malformed entry is never served, so its old
+     * upload time or extra version must not make a day-old look-alike look established. The page's own
+     * {@code versions} list (PEP 700) is not counted either: it names releases whether or not they have a file.
+     */
     public record Evidence(Optional<Instant> firstUpload, int releases) {
         public static Evidence of(String project, SimplePage page) {
             Instant first = null;
-            Set<String> versions = new HashSet<>(page.versions());
+            Set<String> versions = new HashSet<>();
             for (SimpleFile f : page.files()) {
+                if (DistributionFilename.classify(f.filename()) != DistributionFilename.Kind.INSTALLABLE
+                        || PackagePolicy.invalidEntry(f).isPresent()) {
+                    continue;
+                }
                 Filenames.version(project, f.filename()).ifPresent(versions::add);
                 if (f.uploadTime().isPresent()) {
                     try {

@@ -60,6 +60,28 @@ class TyposquatRuleTest {
     }
 
     @Test
+    void onlyEntriesThatCouldBeServedAreEvidence() {
+        // A day-old look-alike whose page also lists an old .egg (never served) and an old entry with a broken
+        // sha256 (hidden): neither may make it look established.
+        List<SimpleFile> files = List.of(
+                new SimpleFile("reqeusts-2.0.tar.gz", "https://files.example/a", Map.of("sha256", "0".repeat(64)),
+                        Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
+                        Optional.of("2026-12-01T12:00:00Z")),
+                new SimpleFile("reqeusts-0.1-py2.7.egg", "https://files.example/b", Map.of("sha256", "1".repeat(64)),
+                        Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
+                        Optional.of("2012-01-01T00:00:00Z")),
+                new SimpleFile("reqeusts-0.2.tar.gz", "https://files.example/c", Map.of("sha256", "not-hex"),
+                        Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
+                        Optional.of("2013-01-01T00:00:00Z")));
+        SimplePage page = new SimplePage("reqeusts", files, List.of("0.1", "0.2", "0.3", "2.0"));
+        TyposquatRule.Evidence e = TyposquatRule.Evidence.of("reqeusts", page);
+        assertThat(e.firstUpload()).contains(Instant.parse("2026-12-01T12:00:00Z"));
+        assertThat(e.releases()).isEqualTo(1);
+        Optional<PackagePolicy.Decision> d = rule(RuleAction.BLOCK).judge("reqeusts", Optional.of(e));
+        assertThat(d).hasValueSatisfying(x -> assertThat(x.blocks()).isTrue());
+    }
+
+    @Test
     void anEstablishedProjectIsNotATyposquat() {
         assertThat(judge(rule(RuleAction.BLOCK), "httpx2", "2024-01-10T00:00:00Z")).isEmpty();
         assertThat(judge(rule(RuleAction.BLOCK), "python-flint", "2019-05-01T00:00:00Z")).isEmpty();
