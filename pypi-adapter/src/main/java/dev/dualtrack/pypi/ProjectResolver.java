@@ -153,7 +153,9 @@ public final class ProjectResolver {
             }
         }
         UpstreamRequest req = new UpstreamRequest(HttpMethod.GET, pageUrl, headers, RedirectPolicy.NONE);
-        return metadata(req, loop).handle((r, error) -> {
+        // Parsed off the event loops, a few pages at a time: a 60 MB page takes a second to read, and no other
+        // request on the loop that fetched it may wait for that (SimpleCodec bounds its time and what it keeps).
+        return metadata(req, loop).handleAsync((r, error) -> {
             if (error != null) {
                 Throwable cause = error instanceof java.util.concurrent.CompletionException ? error.getCause() : error;
                 boolean timeout = cause instanceof UpstreamException ue && ue.kind() == UpstreamException.Kind.TIMEOUT;
@@ -186,8 +188,19 @@ public final class ProjectResolver {
             } catch (SimpleCodec.UnreadablePageException e) {
                 return new Failure(new Failed(u.name(), e.getMessage(), false));
             }
-        });
+        }, PARSERS);
     }
+
+    /**
+     * Where pages are parsed: two threads (the pages of a crowd of different projects queue rather than all being
+     * held half-parsed at once), daemon, named for thread dumps.
+     */
+    private static final java.util.concurrent.Executor PARSERS = java.util.concurrent.Executors.newFixedThreadPool(2,
+            r -> {
+                Thread t = new Thread(r, "dualtrack-page-parser");
+                t.setDaemon(true);
+                return t;
+            });
 
     /**
      * A bounded metadata fetch (a page, an API answer): at most {@link #MAX_PAGE_BYTES}, and done within the

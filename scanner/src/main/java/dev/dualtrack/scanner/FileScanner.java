@@ -99,10 +99,15 @@ public final class FileScanner {
     }
 
     private FileScanner(ScanPolicy policy, String name, int depth, boolean nameInDetails) {
+        this(policy, name, depth, nameInDetails ? (name == null ? "" : name) : "");
+    }
+
+    /** @param shownName what the findings call the file ("" for none) */
+    private FileScanner(ScanPolicy policy, String name, int depth, String shownName) {
         this.depth = depth;
         this.policy = policy;
         this.name = name == null ? "" : name;
-        this.shownName = nameInDetails ? this.name : "";
+        this.shownName = shownName;
         this.where = this.shownName.isEmpty() ? "" : " in " + this.shownName;
         this.findings = new FindingList(policy.limits().maxFindings());
     }
@@ -495,7 +500,7 @@ public final class FileScanner {
                     }
                 };
             }
-            return new SniffedEntry(inEntry);
+            return new SniffedEntry(entry, inEntry);
         }
 
         @Override
@@ -528,19 +533,23 @@ public final class FileScanner {
     }
 
     /**
-     * A zip entry whose name says nothing: .npy if its magic says so, else a pickle if it parses as one (binary or
-     * text, see {@link #decide}), else raw data.
+     * A zip entry whose name says nothing: .npy if its magic says so, a whole zip of its own (a torch.save
+     * checkpoint stored as an entry of a torch.export .pt2 archive: torch.load opens it) scanned as a file, else a
+     * pickle if it parses as one (binary or text, see {@link #decide}), else raw data.
      */
     private final class SniffedEntry implements EntrySink {
         private final String inEntry;
+        private final String entry;
         private final byte[] first = new byte[6];
         private int firstLen;
         private PickleStream pickle;
         private final List<Finding> own = new ArrayList<>();
         private NpyScanner npy;
+        private FileScanner nested;
         private boolean raw;
 
-        SniffedEntry(String inEntry) {
+        SniffedEntry(String entry, String inEntry) {
+            this.entry = entry;
             this.inEntry = inEntry;
         }
 
@@ -549,7 +558,7 @@ public final class FileScanner {
             if (raw) {
                 return;
             }
-            if (pickle == null && npy == null) {
+            if (pickle == null && npy == null && nested == null) {
                 int n = Math.min(first.length - firstLen, data.remaining());
                 data.get(first, firstLen, n);
                 firstLen += n;
@@ -563,13 +572,26 @@ public final class FileScanner {
             }
             if (pickle != null) {
                 pickle.feed(data);
+            } else if (nested != null) {
+                nested.feed(data);
             } else {
                 npy.feed(data);
             }
         }
 
         private void decide() {
-            if (NpyScanner.hasMagic(first, firstLen)) {
+            if (firstLen >= 4 && first[0] == 'P' && first[1] == 'K' && first[2] == 3 && first[3] == 4) {
+                if (depth > 0) {
+                    findings.add(new Finding(ScanRules.UNSUPPORTED_FORMAT, Severity.MALFORMED, "a zip inside a zip "
+                            + "inside another container is not opened by dualtrack, so what is inside cannot be "
+                            + "checked" + inEntry));
+                    raw = true;
+                    return;
+                }
+                nested = new FileScanner(policy, entry, depth + 1, (shownName.isEmpty() ? "" : shownName + "!")
+                        + entry);
+                nested.feed(ByteBuffer.wrap(first, 0, firstLen));
+            } else if (NpyScanner.hasMagic(first, firstLen)) {
                 npy = new NpyScanner(policy.imports(), policy.limits(), inEntry, findings);
                 npy.feed(ByteBuffer.wrap(first, 0, firstLen));
             } else if (firstLen > 0) {
@@ -584,10 +606,13 @@ public final class FileScanner {
 
         @Override
         public void finish() {
-            if (pickle == null && npy == null && !raw) {
+            if (pickle == null && npy == null && nested == null && !raw) {
                 decide();
             }
-            if (npy != null) {
+            if (nested != null) {
+                ScanReport r = nested.finish();
+                findings.addAll(r.findings());
+            } else if (npy != null) {
                 npy.finish();
             } else if (pickle != null) {
                 pickle.finish();

@@ -132,6 +132,64 @@ class KerasAndGgufTest {
         assertThat(r.verdict().reason()).contains("__class__");
     }
 
+    /** A GGUF file whose chat template is {@code main}, with another template under {@code key}. */
+    static byte[] gguf(String main, String key, String other) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteBuffer h = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN);
+        h.put(new byte[] {'G', 'G', 'U', 'F'}).putInt(3).putLong(0).putLong(2);
+        out.writeBytes(h.array());
+        kv(out, "tokenizer.chat_template", 8, str(main));
+        kv(out, key, 8, str(other));
+        out.writeBytes(new byte[64]);
+        return out.toByteArray();
+    }
+
+    @Test
+    void dunderNamesBuiltAtRenderTimeAreBlockedHoweverTheyAreSpelled() {
+        java.util.Map<String, String> families = new java.util.LinkedHashMap<>();
+        families.put("hex escapes", "{{ ''|attr('\\x5f\\x5fclass\\x5f\\x5f') }}");
+        families.put("unicode escapes", "{{ ()['\\u005f\\u005fclass\\u005f\\u005f'] }}");
+        families.put("octal escapes", "{{ ()['\\137\\137class\\137\\137'] }}");
+        families.put("repetition", "{% set u = '_' * 2 %}{{ ()[u ~ 'class' ~ u] }}");
+        families.put("concatenation", "{% set n = '__cla' ~ 'ss__' %}{{ ()[n] }}");
+        families.put("format", "{% set u = '%c'|format(95) %}{{ ()[u ~ u ~ 'class' ~ u ~ u] }}");
+        families.put("format only", "{% set u = '{}'|format(95) %}{{ x }}");
+        families.put("join", "{% set u = ['_', '_']|join %}{{ ()[u ~ 'class' ~ u] }}");
+        families.put("attr", "{{ messages|attr(name) }}");
+        for (var f : families.entrySet()) {
+            ScanReport r = FileScannerTest.scan(gguf(f.getValue()), "m.gguf");
+            assertThat(r.verdict().rule()).as(f.getKey() + ": " + r.findings()).isEqualTo(ScanRules.GGUF_TEMPLATE);
+        }
+        // Only in the tool-use template.
+        String plain = "{% for m in messages %}{{ m['content'] }}{% endfor %}";
+        ScanReport tool = FileScannerTest.scan(gguf(plain, "tokenizer.chat_template.tool_use",
+                "{{ ''|attr('\\x5f\\x5fclass\\x5f\\x5f') }}"), "m.gguf");
+        assertThat(tool.verdict().rule()).isEqualTo(ScanRules.GGUF_TEMPLATE);
+        assertThat(tool.verdict().reason()).contains("tokenizer.chat_template.tool_use");
+    }
+
+    @Test
+    void proseThatMentionsADunderFileIsNotCode() {
+        String t = "<|system|>You are a coding assistant. Put package code in __init__.py and scripts in "
+                + "__main__.py; never touch __pycache__ folders.<|end|>{% for message in messages %}"
+                + "<|{{ message['role'] }}|>{{ message['content'] | trim }}{% if not loop.last %}\n{% endif %}"
+                + "{% endfor %}{# a comment that says __class__ #}{{ 'see __init__.py' }}";
+        ScanReport r = FileScannerTest.scan(gguf(t), "m.gguf");
+        assertThat(r.blocked()).as(r.findings().toString()).isFalse();
+    }
+
+    @Test
+    void toolCallingTemplatesOfTheCurrentFamiliesPass() {
+        String t = "{%- set ns = namespace(system='') -%}{%- if tools %}{{- '<tools>' ~ (tools | map('tojson') | "
+                + "join('\\n')) ~ '</tools>' }}{%- endif %}{%- for message in messages %}{%- if message.role == "
+                + "'assistant' and message.tool_calls %}{%- for tool_call in message.tool_calls %}{{- '<tool_call>'"
+                + " ~ tool_call.function.name ~ ':' ~ (tool_call.function.arguments | tojson) ~ '</tool_call>' }}"
+                + "{%- endfor %}{%- else %}{{- '<|im_start|>' + message.role + '\\n' + message.content + "
+                + "'<|im_end|>' }}{%- endif %}{%- endfor %}{{ name|replace(' ', '_') }}{{ messages[1:]|length }}";
+        ScanReport r = FileScannerTest.scan(gguf(t), "m.gguf");
+        assertThat(r.blocked()).as(r.findings().toString()).isFalse();
+    }
+
     @Test
     void truncatedGgufMetadataIsInvalid() {
         byte[] g = gguf("{{ messages }}");

@@ -13,9 +13,6 @@ import java.util.Optional;
 import java.util.function.Function;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import org.jsoup.nodes.Element;
-import org.jsoup.parser.Parser;
-import org.jsoup.parser.StreamParser;
 
 /**
  * Reads project pages in either serialization and writes them back in either, with URLs rewritten. Parsing and
@@ -28,6 +25,13 @@ import org.jsoup.parser.StreamParser;
  */
 public final class SimpleCodec {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * The most files a page may list. PyPI's largest projects list tens of thousands; a page past this is refused,
+     * so what a page costs in memory is bounded by what is kept of it (G6), not by what an upstream sends.
+     */
+    public static final int MAX_FILES = 250_000;
+    /** How long reading one page may take; past it the page is refused as unreadable. */
+    public static final java.time.Duration PARSE_DEADLINE = java.time.Duration.ofSeconds(10);
 
     private SimpleCodec() {
     }
@@ -88,13 +92,17 @@ public final class SimpleCodec {
                             throw new UnreadablePageException("project page 'files' is not a list");
                         }
                         while (p.nextToken() != JsonToken.END_ARRAY) {
-                            files.add(jsonFile(p, pageUrl));
+                            add(files, jsonFile(p, pageUrl));
                         }
                     }
                     case "versions" -> {
                         if (t == JsonToken.START_ARRAY) {
                             while (p.nextToken() != JsonToken.END_ARRAY) {
                                 if (p.currentToken().isScalarValue()) {
+                                    if (versions.size() >= MAX_FILES) {
+                                        throw new UnreadablePageException("the project page lists more than "
+                                                + MAX_FILES + " versions; it is not served");
+                                    }
                                     versions.add(p.getText());
                                 } else {
                                     p.skipChildren();
@@ -207,45 +215,55 @@ public final class SimpleCodec {
     }
 
     static SimplePage parseHtml(byte[] body, URI pageUrl, String project) throws UnreadablePageException {
+        return parseHtml(body, pageUrl, project, System.nanoTime() + PARSE_DEADLINE.toNanos());
+    }
+
+    static SimplePage parseHtml(byte[] body, URI pageUrl, String project, long deadlineNanos)
+            throws UnreadablePageException {
         List<SimpleFile> files = new ArrayList<>();
-        java.io.Reader reader = new java.io.InputStreamReader(new java.io.ByteArrayInputStream(body),
-                StandardCharsets.UTF_8);
-        try (StreamParser stream = new StreamParser(Parser.htmlParser()).parse(reader, pageUrl.toString())) {
-            Element e;
-            while ((e = stream.selectNext("*")) != null) {
-                if (e.nameIs("meta") && e.attr("name").equals("pypi:repository-version")) {
-                    checkVersion(e.attr("content"));
-                } else if (e.nameIs("a") && e.hasAttr("href")) {
-                    files.add(htmlFile(e, pageUrl));
-                }
-                if (e.closest("a") == e || e.closest("a") == null) {
-                    // Done with it and with what came before it: a streamed document keeps what is not removed,
-                    // so without this it grows with the page (and every removal gets slower).
-                    drop(e);
+        HtmlAnchors.read(body, deadlineNanos, new HtmlAnchors.Sink() {
+            @Override
+            public void meta(Map<String, String> attributes) throws UnreadablePageException {
+                if ("pypi:repository-version".equals(attributes.get("name"))) {
+                    checkVersion(attributes.getOrDefault("content", ""));
                 }
             }
-        } catch (UnreadablePageException e) {
-            throw e;
-        } catch (java.io.UncheckedIOException | IOException e) {
-            if (e instanceof UnreadablePageException u) {
-                throw u;
+
+            @Override
+            public void anchor(HtmlAnchors.Anchor a) throws UnreadablePageException {
+                if (a.attributes().containsKey("href")) {
+                    add(files, htmlFile(a, pageUrl));
+                }
             }
-            throw new UnreadablePageException("project page could not be read as HTML");
-        }
+        });
         return new SimplePage(ProjectName.normalize(project), files, List.of());
     }
 
-    /** Removes a completed node and its earlier siblings (all complete: the parser has moved past them). */
-    private static void drop(org.jsoup.nodes.Node done) {
-        for (org.jsoup.nodes.Node n = done; n != null; ) {
-            org.jsoup.nodes.Node before = n.previousSibling();
-            n.remove();
-            n = before;
+    /**
+     * The URL's last path segment, percent-decoded; kept as written when its escapes are broken (the filename check
+     * then refuses the entry, rather than the page failing as a whole). Found by fuzzing.
+     */
+    private static String lastSegment(String path) {
+        String segment = path.substring(path.lastIndexOf('/') + 1);
+        try {
+            return java.net.URLDecoder.decode(segment, StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            return segment;
         }
     }
 
-    private static SimpleFile htmlFile(Element a, URI pageUrl) {
-        String raw = a.attr("href");
+    /** Adds a file to a page being read, within {@link #MAX_FILES}. */
+    private static void add(List<SimpleFile> files, SimpleFile f) throws UnreadablePageException {
+        if (files.size() >= MAX_FILES) {
+            throw new UnreadablePageException("the project page lists more than " + MAX_FILES + " files, more than "
+                    + "any project on PyPI; it is not served");
+        }
+        files.add(f);
+    }
+
+    private static SimpleFile htmlFile(HtmlAnchors.Anchor anchor, URI pageUrl) {
+        Map<String, String> a = anchor.attributes();
+        String raw = a.get("href");
         String href = resolve(pageUrl, raw.trim());
         Map<String, String> hashes = new LinkedHashMap<>();
         String fragment = href.contains("#") ? href.substring(href.indexOf('#') + 1) : null;
@@ -255,20 +273,18 @@ public final class SimpleCodec {
         }
         String noFragment = href.contains("#") ? href.substring(0, href.indexOf('#')) : href;
         String path = noFragment.contains("?") ? noFragment.substring(0, noFragment.indexOf('?')) : noFragment;
-        String filename = a.text().isBlank() ? java.net.URLDecoder.decode(path.substring(path.lastIndexOf('/') + 1),
-                StandardCharsets.UTF_8) : a.text().trim();
-        Optional<String> yanked = a.hasAttr("data-yanked") ? Optional.of(a.attr("data-yanked")) : Optional.empty();
-        String cmAttr = a.hasAttr("data-core-metadata") ? a.attr("data-core-metadata")
-                : a.hasAttr("data-dist-info-metadata") ? a.attr("data-dist-info-metadata") : null;
+        String filename = anchor.text().isBlank() ? lastSegment(path) : anchor.text().trim();
+        Optional<String> yanked = Optional.ofNullable(a.get("data-yanked"));
+        String cmAttr = a.containsKey("data-core-metadata") ? a.get("data-core-metadata")
+                : a.get("data-dist-info-metadata");
         Optional<Map<String, String>> core = Optional.empty();
         if (cmAttr != null && !cmAttr.equalsIgnoreCase("false")) {
             core = Optional.of(cmAttr.contains("=") ? Map.of(cmAttr.split("=", 2)[0], cmAttr.split("=", 2)[1])
                     : Map.of());
         }
-        Optional<String> requires = a.hasAttr("data-requires-python")
-                ? Optional.of(a.attr("data-requires-python")) : Optional.empty();
-        Optional<String> provenance = a.hasAttr("data-provenance")
-                ? Optional.of(resolve(pageUrl, a.attr("data-provenance").trim())) : Optional.empty();
+        Optional<String> requires = Optional.ofNullable(a.get("data-requires-python"));
+        Optional<String> provenance = Optional.ofNullable(a.get("data-provenance")).map(p -> resolve(pageUrl,
+                p.trim()));
         return new SimpleFile(filename, noFragment, hashes, requires, yanked, core, Optional.empty(),
                 Optional.empty(), provenance);
     }

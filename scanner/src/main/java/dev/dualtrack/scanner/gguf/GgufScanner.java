@@ -8,8 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Reads a GGUF file's metadata key/value section (ggml's GGUF specification: magic, version, tensor count, KV count, then
@@ -23,7 +21,6 @@ public final class GgufScanner {
     private static final int MAX_KEY = 64 * 1024;
     private static final int MAX_TEMPLATE = 4 << 20;
     private static final long MAX_KV = 10_000_000;
-    private static final Pattern DUNDER = Pattern.compile("__[A-Za-z_][A-Za-z0-9_]*__");
     private static final int[] FIXED = {1, 1, 2, 2, 4, 4, 4, 1, -1, -1, 8, 8, 8};
 
     private enum State { HEADER, KEY_LEN, KEY, TYPE, SKIP, STR_LEN, STR, ARRAY_HEAD, DONE, FAILED }
@@ -204,12 +201,9 @@ public final class GgufScanner {
     }
 
     private void checkTemplate(String template) {
-        Matcher m = DUNDER.matcher(template);
-        if (m.find()) {
-            findings.add(new Finding(ScanRules.GGUF_TEMPLATE, Severity.DANGEROUS, "chat template " + key
-                    + " reaches Python internals through '" + m.group() + "' (Jinja sandbox escape, CVE-2024-34359)"
-                    + where));
-        }
+        ChatTemplates.reachesInternals(template).ifPresent(why -> findings.add(new Finding(ScanRules.GGUF_TEMPLATE,
+                Severity.DANGEROUS, "chat template " + key + " " + why + " (Jinja sandbox escape, CVE-2024-34359)"
+                        + where)));
     }
 
     private void value(int type) {

@@ -25,7 +25,12 @@ record JoblibArray(Integer alignment, long bytes, boolean objects) {
                 && g.name().equals("NumpyArrayWrapper");
     }
 
-    static JoblibArray of(Value state, long offset, String where) throws PickleMachine.Failure {
+    /**
+     * @param withObjects whether a record dtype ({@code V<n>}) has object fields: joblib then writes a nested
+     *                    pickle, as for an object dtype
+     */
+    static JoblibArray of(Value state, long offset, String where, java.util.function.Predicate<Value> withObjects)
+            throws PickleMachine.Failure {
         if (!(state instanceof Value.SmallDict d) || d.overflow) {
             throw fail("its state is not a small dict", offset, where);
         }
@@ -49,7 +54,7 @@ record JoblibArray(Integer alignment, long bytes, boolean objects) {
         if (align != null && alignment == null && align != Value.Other.NONE) {
             throw fail("its alignment is not an integer", offset, where);
         }
-        if (m.group(1).equals("O")) {
+        if (m.group(1).equals("O") || (m.group(1).equals("V") && withObjects.test(dtype))) {
             return new JoblibArray(alignment, 0, true);
         }
         long count = 1;

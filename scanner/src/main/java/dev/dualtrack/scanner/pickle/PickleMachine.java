@@ -70,6 +70,18 @@ final class PickleMachine {
     private Value result;
     /** Set by a BUILD of joblib's NumpyArrayWrapper: raw array bytes follow in the stream. */
     private JoblibArray inlineArray;
+    /**
+     * numpy record dtypes ({@code numpy.dtype('V16')}) whose fields may hold Python objects: a joblib array of
+     * such a dtype is written as a nested pickle, not raw bytes. Record dtypes are tracked by identity; one whose
+     * fields are set (BUILD) in a pickle that has made an object dtype ({@code numpy.dtype('O8')}) is taken to hold
+     * objects. Bounded: past {@link #MAX_RECORD_DTYPES} the pickle is refused.
+     */
+    private final java.util.Set<Value> recordDtypes = java.util.Collections.newSetFromMap(
+            new java.util.IdentityHashMap<>());
+    private final java.util.Set<Value> recordsWithObjects = java.util.Collections.newSetFromMap(
+            new java.util.IdentityHashMap<>());
+    private int objectDtypes;
+    static final int MAX_RECORD_DTYPES = 10_000;
     private boolean joblib;
 
     /** Takes the inline array a BUILD just announced, if any. */
@@ -365,7 +377,7 @@ final class PickleMachine {
                 Value callee = pop(op, offset);
                 checkCallable(callee, op, offset);
                 checkCalled((Value.Global) callee, args, op, offset);
-                push(new Value.Called(callee, args), offset);
+                push(called(callee, args, offset), offset);
             }
             case NEWOBJ -> {
                 Value args = pop(op, offset);
@@ -394,7 +406,13 @@ final class PickleMachine {
                 Value state = pop(op, offset);
                 Value target = top(op, offset);
                 if (target instanceof Value.Called c && JoblibArray.isWrapper(c)) {
-                    inlineArray = JoblibArray.of(state, offset, where);
+                    inlineArray = JoblibArray.of(state, offset, where, recordsWithObjects::contains);
+                }
+                if (target instanceof Value.Called c && recordDtypes.contains(c) && objectDtypes > 0) {
+                    // Its fields were just set, and the pickle has made an object dtype: the fields may hold it
+                    // (memoised earlier, or made inside this state). Dict contents are not kept, so this is the
+                    // safe reading: a nested pickle is then expected, and raw bytes there fail to parse.
+                    recordsWithObjects.add(c);
                 }
                 if (target instanceof Value.Global g) {
                     // Setting state on a class, function or module object rewrites what later imports resolve to
@@ -522,7 +540,41 @@ final class PickleMachine {
      * What calling an allowed global may still do: a class a pickle may only create without its initializer
      * (see {@link ImportPolicy#constructOnly}), and allocations sized by the pickle.
      */
+    /** The value of a call, noting the numpy dtypes that decide how joblib wrote an array. */
+    private Value.Called called(Value callee, Value args, long offset) throws Failure {
+        Value.Called c = new Value.Called(callee, args);
+        if (callee instanceof Value.Global g && g.module().equals("numpy") && g.name().equals("dtype")
+                && args instanceof Value.Tuple t && t.size() > 0 && t.get(0) instanceof Value.Str code) {
+            if (code.text().startsWith("O")) {
+                objectDtypes++;
+            } else if (code.text().startsWith("V")) {
+                if (recordDtypes.size() >= MAX_RECORD_DTYPES) {
+                    throw malformed("more than " + MAX_RECORD_DTYPES + " record dtypes", offset);
+                }
+                recordDtypes.add(c);
+            }
+        }
+        return c;
+    }
+
+    /**
+     * Functions that call an argument they are given: {@code torch._tensor._rebuild_from_type_v2(func, type,
+     * args, state)} runs {@code func(*args)}. What they call is judged as if the pickle called it.
+     */
+    private static final java.util.Set<String> CALLS_ITS_FIRST_ARGUMENT = java.util.Set.of(
+            "torch._tensor._rebuild_from_type_v2");
+
     private void checkCalled(Value.Global callee, Value args, Opcode op, long offset) throws Failure {
+        if (CALLS_ITS_FIRST_ARGUMENT.contains(callee.module() + "." + callee.name()) && args instanceof Value.Tuple t
+                && t.size() > 2 && t.get(0) instanceof Value.Global inner) {
+            if (policy.constructOnly(inner.module(), inner.name(), protocol)) {
+                throw new Failure(new Finding(ScanRules.PICKLE_DANGEROUS_OPCODE, Severity.DANGEROUS, op + " calls "
+                        + callee.module() + "." + callee.name() + ", which calls " + inner.module() + "."
+                        + inner.name() + " and so runs its initializer; a pickle of one only creates it with NEWOBJ "
+                        + "and fills it with BUILD, at offset " + offset + where));
+            }
+            checkCalled(inner, t.get(2), op, offset);
+        }
         if (policy.constructOnly(callee.module(), callee.name(), protocol)) {
             throw new Failure(new Finding(ScanRules.PICKLE_DANGEROUS_OPCODE, Severity.DANGEROUS, op + " calls "
                     + callee.module() + "." + callee.name() + ", which runs its initializer; a pickle of one only "
@@ -577,7 +629,7 @@ final class PickleMachine {
         } else {
             Value args = tuple(popMark(op, offset));
             checkCalled(g, args, op, offset);
-            push(new Value.Called(g, args), offset);
+            push(called(g, args, offset), offset);
         }
     }
 
