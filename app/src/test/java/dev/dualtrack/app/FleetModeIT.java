@@ -37,6 +37,7 @@ class FleetModeIT {
     static byte[] clean;
     static byte[] shared;
     static byte[] corrupted;
+    static byte[] forged;
 
     static Path config(String name, FakeIndex index) throws Exception {
         Path cfg = dir.resolve(name + ".yaml");
@@ -68,8 +69,10 @@ class FleetModeIT {
         clean = ModelFixtures.safetensors(4096, 9);
         shared = ModelFixtures.safetensors(300_000, 10);
         corrupted = ModelFixtures.safetensors(200_000, 11);
+        forged = ModelFixtures.safetensors(50_000, 12);
         hub = new FakeHub(REPO, COMMIT).lfsFile("evil.bin", evil, evil).lfsFile("model.safetensors", clean, clean)
-                .lfsFile("shared.safetensors", shared, shared).lfsFile("corrupted.safetensors", corrupted, corrupted);
+                .lfsFile("shared.safetensors", shared, shared).lfsFile("corrupted.safetensors", corrupted, corrupted)
+                .lfsFile("forged.safetensors", forged, forged);
         Map<String, String> env = Map.of("S3_KEY", "id", "S3_SECRET", "secret");
         one = CliIT.serve(config("one", indexA), env);
         two = CliIT.serve(config("two", indexB), env);
@@ -175,6 +178,31 @@ class FleetModeIT {
 
     @Test
     @org.junit.jupiter.api.Order(5)
+    void forgedMetadataInTheBucketRefusesAtMostOnceThenTheHubIsAsked() throws Exception {
+        // Someone with write access to the bucket plants file metadata announcing other bytes for a clean file.
+        String url = hub.hub().uri("/" + REPO + "/resolve/" + COMMIT + "/forged.safetensors").toString();
+        String what = "hf-file-meta\u0000" + url + "\u0000";
+        String key = "dualtrack/metadata/" + java.util.HexFormat.of().formatHex(java.security.MessageDigest
+                .getInstance("SHA-256").digest(what.getBytes(java.nio.charset.StandardCharsets.UTF_8))) + ".json";
+        String value = "{\"key\":" + new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(what)
+                + ",\"learnt\":" + System.currentTimeMillis() + ",\"value\":{\"commit\":\"" + COMMIT
+                + "\",\"etag\":\"\\\"x\\\"\",\"size\":" + forged.length + ",\"lfsSha256\":\"" + "e".repeat(64) + "\"}}";
+        s3.overwrite("fleet", key, value.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        RawHttpClient.Response first = RawHttpClient.get(two.port(), "/hf/" + REPO
+                + "/resolve/main/forged.safetensors");
+        // The forged answer is used once: its bytes do not match, so the file is refused, and nothing is
+        // remembered against it.
+        assertThat(first.status()).as(first.text()).isEqualTo(403);
+        assertThat(first.headers().get("x-dualtrack-rule")).isEqualTo("hf.lfs-oid-mismatch");
+        RawHttpClient.Response second = RawHttpClient.get(two.port(), "/hf/" + REPO
+                + "/resolve/main/forged.safetensors");
+        assertThat(second.status()).as(second.text()).isEqualTo(200);
+        assertThat(second.complete()).isTrue();
+        assertThat(second.body()).isEqualTo(forged);
+    }
+
+    @Test
+    @org.junit.jupiter.api.Order(6)
     void withTheStoreDownModelsStillComeFromUpstreamAndNewPypiFilesFailClosed() throws Exception {
         s3.stop();
         RawHttpClient.Response model = RawHttpClient.get(two.port(), "/hf/" + REPO + "/resolve/main/model.safetensors");

@@ -65,13 +65,14 @@ public final class FileMetaLookup {
         if (cached != null) {
             return CompletableFuture.completedFuture(new Found(cached));
         }
-        if (shared.isPresent()) {
+        if (shared.isPresent() && bypassFleet.getIfPresent(key) == null) {
             // Fleet mode: the file's metadata at a commit, as another replica learnt it with the same credential.
             String what = "hf-file-meta\u0000" + key.url() + "\u0000" + key.credential();
             return shared.get().lookup(what).thenCompose(hit -> {
                 Optional<FileMeta> meta = hit.flatMap(FileMetaLookup::fromJson);
                 if (meta.isPresent()) {
                     known.put(key, meta.get());
+                    secondHand.put(key, Boolean.TRUE);
                     return CompletableFuture.completedFuture((Answer) new Found(meta.get()));
                 }
                 return ask(resolveUrl, authorization, loop, key).thenApply(a -> {
@@ -86,6 +87,29 @@ public final class FileMetaLookup {
     }
 
     private Optional<dev.dualtrack.proxy.store.SharedMetadata> shared = Optional.empty();
+    /** The cached answers that came from the fleet's bucket, not from the Hub itself. */
+    private final com.github.benmanes.caffeine.cache.Cache<Key, Boolean> secondHand = Caffeine.newBuilder()
+            .maximumSize(100_000).build();
+
+    /**
+     * Whether the answer cached for this file came second-hand (another replica's, through the bucket); if so, the
+     * action that forgets it, so the next lookup asks the Hub.
+     */
+    public Optional<Runnable> secondHand(URI resolveUrl, Optional<String> authorization) {
+        Key key = new Key(resolveUrl.toString(), authorization.map(RevisionResolver::fingerprint).orElse(""));
+        if (secondHand.getIfPresent(key) == null) {
+            return Optional.empty();
+        }
+        return Optional.of(() -> {
+            known.invalidate(key);
+            secondHand.invalidate(key);
+            bypassFleet.put(key, Boolean.TRUE);
+        });
+    }
+
+    /** Files whose shared answer was found wrong: asked of the Hub directly for the metadata TTL. */
+    private final com.github.benmanes.caffeine.cache.Cache<Key, Boolean> bypassFleet = Caffeine.newBuilder()
+            .maximumSize(100_000).expireAfterWrite(Duration.ofMinutes(10)).build();
 
     /** Fleet mode: file metadata is shared with the other replicas (per credential). */
     public void share(dev.dualtrack.proxy.store.SharedMetadata metadata) {

@@ -310,8 +310,8 @@ public final class HfRoute implements Route {
         HttpHeaders headers = new DefaultHttpHeaders();
         auth.ifPresent(a -> headers.set(HttpHeaderNames.AUTHORIZATION, a));
         Optional<String> blobId = meta.lfsSha256().isPresent() ? Optional.empty() : Optional.of(meta.etag());
-        FetchSpec spec = FetchSpec.builder(subject, new UpstreamRequest(HttpMethod.GET, resolveUrl(p, meta.commit()),
-                        headers, gates.cdnHosts()))
+        FetchSpec.Builder spec = FetchSpec.builder(subject, new UpstreamRequest(HttpMethod.GET,
+                        resolveUrl(p, meta.commit()), headers, gates.cdnHosts()))
                 .expectedSha256(meta.lfsSha256().or(() -> signedSha256))
                 .revision(meta.commit())
                 .inspector(inspection, () -> new ScannerInspector(scanPolicy,
@@ -321,9 +321,9 @@ public final class HfRoute implements Route {
                 .redirectRule(HfRules.REDIRECT_HOST)
                 .refusals(HubRefusals.INSTANCE)
                 .clientHeaders(upstream -> fileHeaders(meta))
-                .contentType("application/octet-stream")
-                .build();
-        fetcher.serve(ex, spec);
+                .contentType("application/octet-stream");
+        files.secondHand(resolveUrl(p, meta.commit()), auth).ifPresent(spec::secondHand);
+        fetcher.serve(ex, spec.build());
     }
 
     /** The file response's head: the HEAD contract (commit, ETag, linked ETag and size); the relay adds lengths. */

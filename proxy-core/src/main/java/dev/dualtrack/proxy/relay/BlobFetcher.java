@@ -276,8 +276,15 @@ public final class BlobFetcher {
             } else if (outcome.kind() == FetchOutcome.Kind.BLOCKED && !seenAsAnnounced(spec, outcome)) {
                 // Bytes never seen whole, or not the announced ones: what we know is about this location only.
                 String rule = outcome.verdict().rule();
-                memory.rememberAt(spec.location(), outcome.verdict(), rule.equals(spec.hashMismatchRule())
-                        || spec.expectedGitBlob().filter(g -> g.rule().equals(rule)).isPresent());
+                boolean mismatch = rule.equals(spec.hashMismatchRule())
+                        || spec.expectedGitBlob().filter(g -> g.rule().equals(rule)).isPresent();
+                if (mismatch && spec.secondHand().isPresent()) {
+                    // The digests came from another replica's metadata: a forged object in the bucket must not
+                    // make this replica refuse a clean file. Refused now; asked of the source next time.
+                    spec.secondHand().get().run();
+                } else {
+                    memory.rememberAt(spec.location(), outcome.verdict(), mismatch);
+                }
             }
             flight.complete(outcome.at(spec.location()));
         });

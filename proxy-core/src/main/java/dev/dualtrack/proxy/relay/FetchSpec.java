@@ -35,7 +35,8 @@ public record FetchSpec(
         Optional<String> version,
         Optional<GitBlob> expectedGitBlob,
         boolean fromSharedStore,
-        String inspection) {
+        String inspection,
+        Optional<Runnable> secondHand) {
 
     /**
      * A git blob id to verify, for files whose source names them that way (the Hub's regular files):
@@ -48,6 +49,7 @@ public record FetchSpec(
         Objects.requireNonNull(subject, "subject");
         Objects.requireNonNull(upstream, "upstream");
         Objects.requireNonNull(inspection, "inspection");
+        Objects.requireNonNull(secondHand, "secondHand");
         expectedSha256 = expectedSha256.map(s -> s.toLowerCase(java.util.Locale.ROOT));
     }
 
@@ -61,7 +63,7 @@ public record FetchSpec(
                 io.netty.handler.codec.http.HttpMethod.GET, url, new DefaultHttpHeaders(),
                 dev.dualtrack.proxy.upstream.RedirectPolicy.NONE), expectedSha256, inspector, hashMismatchRule,
                 redirectRule, mode, refusals, clientHeaders, contentType, revision, version, expectedGitBlob, true,
-                inspection);
+                inspection, secondHand);
     }
 
     /** The key that collapses concurrent fetches: the expected hash when known, else the URL. */
@@ -118,6 +120,7 @@ public record FetchSpec(
         private Optional<String> version = Optional.empty();
         private Optional<GitBlob> expectedGitBlob = Optional.empty();
         private String inspection = dev.dualtrack.proxy.cache.StoredVerdict.NOT_INSPECTED;
+        private Optional<Runnable> secondHand = Optional.empty();
 
         private Builder(DecisionRecorder.Subject subject, UpstreamRequest upstream) {
             this.subject = subject;
@@ -193,9 +196,20 @@ public record FetchSpec(
             return this;
         }
 
+        /**
+         * The expected digests came second-hand (another replica's metadata through the fleet's bucket), not from
+         * the source itself: a body that does not match them is refused, but nothing is remembered against the
+         * location, and {@code forget} drops the second-hand answer, so the next request asks the source.
+         */
+        public Builder secondHand(Runnable forget) {
+            this.secondHand = Optional.of(forget);
+            return this;
+        }
+
         public FetchSpec build() {
             return new FetchSpec(subject, upstream, expectedSha256, inspector, hashMismatchRule, redirectRule, mode,
-                    refusals, clientHeaders, contentType, revision, version, expectedGitBlob, false, inspection);
+                    refusals, clientHeaders, contentType, revision, version, expectedGitBlob, false, inspection,
+                    secondHand);
         }
     }
 }

@@ -100,7 +100,8 @@ public record Refusal(Verdict verdict, String decisionId, DecisionRecorder.Subje
             }
         }
         String expires = LocalDate.now(ZoneOffset.UTC).plusDays(30).toString();
-        return b.append(", rules: [").append(String.join(", ", rules())).append("], reason: 'REPLACE: why this is safe', ")
+        return b.append(", rules: [").append(String.join(", ", rules()))
+                .append("], reason: 'REPLACE: why this is safe', ")
                 .append("expires: ").append(expires).append(", ticket: 'REPLACE'}").toString();
     }
 }
