@@ -27,6 +27,7 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Track 1's routes under {@code /pypi}:
@@ -158,20 +159,60 @@ public final class PypiRoute implements Route {
             }
             String key = normalized + "\u0000" + format.get().name();
             Rendered r = rendered.getIfPresent(key);
-            if (r == null || r.source() != found.page()) {
-                PackagePolicy.Filtered filtered = gates.filterPage(ex, found);
-                SimplePage page = filtered.page();
-                r = new Rendered(found.page(), SimpleCodec.render(page, format.get(), f -> fileUrl(page.name(), f)),
-                        filtered.hidden(), filtered.letThrough());
-                rendered.put(key, r);
+            if (r != null && r.source() == found.page()) {
+                answerPage(ex, normalized, format.get(), r);
+                return;
             }
-            gates.recordPage(ex, normalized, r.hidden(), r.letThrough());
-            byte[] body = r.body();
-            HttpHeaders h = new DefaultHttpHeaders().set(HttpHeaderNames.VARY, "Accept")
-                    .set(HttpHeaderNames.CACHE_CONTROL, "max-age=60");
-            ex.respond(HttpResponseStatus.OK, format.get().mediaType, body, h);
+            // Filtering and rendering a large page takes time and memory: off the event loop, once for a crowd.
+            CompletableFuture<Rendered> flight = new CompletableFuture<>();
+            CompletableFuture<Rendered> running = rendering.putIfAbsent(key, flight);
+            if (running == null) {
+                CompletableFuture.supplyAsync(() -> {
+                    PackagePolicy.Filtered filtered = gates.filterPage(ex, found);
+                    SimplePage page = filtered.page();
+                    Rendered made = new Rendered(found.page(), SimpleCodec.render(page, format.get(),
+                            f -> fileUrl(page.name(), f)), filtered.hidden(), filtered.letThrough());
+                    rendered.put(key, made);
+                    return made;
+                }, RENDERERS).whenComplete((made, failure) -> {
+                    rendering.remove(key, flight);
+                    if (failure != null) {
+                        flight.completeExceptionally(failure);
+                    } else {
+                        flight.complete(made);
+                    }
+                });
+                running = flight;
+            }
+            then(ex, running, (made, failure) -> {
+                if (failure != null) {
+                    LOG.error("rendering the page of {} failed", normalized, failure);
+                    ex.respondText(HttpResponseStatus.INTERNAL_SERVER_ERROR, "the page could not be rendered\n");
+                    return;
+                }
+                answerPage(ex, normalized, format.get(), made);
+            });
         });
     }
+
+    private void answerPage(Exchange ex, String project, SimpleFormat format, Rendered r) {
+        gates.recordPage(ex, project, r.hidden(), r.letThrough());
+        HttpHeaders h = new DefaultHttpHeaders().set(HttpHeaderNames.VARY, "Accept")
+                .set(HttpHeaderNames.CACHE_CONTROL, "max-age=60");
+        ex.respond(HttpResponseStatus.OK, format.mediaType, r.body(), h);
+    }
+
+    /** Pages being filtered and rendered now, by project and format: concurrent first requests share one. */
+    private final java.util.concurrent.ConcurrentHashMap<String, CompletableFuture<Rendered>> rendering =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Where pages are filtered and rendered: two daemon threads, off the event loops. */
+    private static final java.util.concurrent.Executor RENDERERS = java.util.concurrent.Executors.newFixedThreadPool(
+            2, r -> {
+                Thread t = new Thread(r, "dualtrack-page-render");
+                t.setDaemon(true);
+                return t;
+            });
 
     /** dualtrack's stable URL for a file: root-relative, the exact filename last. */
     static String fileUrl(String project, SimpleFile f) {

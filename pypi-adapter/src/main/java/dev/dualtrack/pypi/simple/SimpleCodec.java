@@ -29,7 +29,7 @@ public final class SimpleCodec {
      * The most files a page may list. PyPI's largest projects list tens of thousands; a page past this is refused,
      * so what a page costs in memory is bounded by what is kept of it (G6), not by what an upstream sends.
      */
-    public static final int MAX_FILES = 250_000;
+    public static final int MAX_FILES = 500_000;
     /** How long reading one page may take; past it the page is refused as unreadable. */
     public static final java.time.Duration PARSE_DEADLINE = java.time.Duration.ofSeconds(10);
 
