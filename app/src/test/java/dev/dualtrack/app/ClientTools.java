@@ -3,6 +3,7 @@ package dev.dualtrack.app;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -22,6 +23,29 @@ final class ClientTools {
     }
 
     /** {@code pip install} of the venv in {@code cwd}, through dualtrack's index on {@code port}, nothing cached. */
+    /** Whether {@code tool} is an executable on this process's PATH. */
+    static boolean onPath(String tool) {
+        String path = System.getenv("PATH");
+        if (path == null) {
+            return false;
+        }
+        for (String dir : path.split(java.io.File.pathSeparator)) {
+            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, tool))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Skips the calling test, saying why, when {@code tool} is not installed. The README's test command runs on a
+     * machine with a JDK and python3 alone; {@code .ci/run} installs these tools, so CI runs every test.
+     */
+    static void assumeInstalled(String tool, String debianPackage) {
+        org.junit.jupiter.api.Assumptions.assumeTrue(onPath(tool), tool + " is not installed, so this end-to-end "
+                + "test cannot run here: install Debian's " + debianPackage + " (.ci/run does) to run it");
+    }
+
     static Result pipInstall(Path cwd, Path venv, int port, String... args) throws Exception {
         List<String> cmd = new java.util.ArrayList<>(List.of(venv.resolve("bin/pip").toString(), "install",
                 "--no-cache-dir", "--force-reinstall", "--no-deps", "--index-url", "http://127.0.0.1:" + port

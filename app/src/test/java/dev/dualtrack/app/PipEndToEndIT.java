@@ -185,6 +185,7 @@ class PipEndToEndIT {
 
     @Test
     void debiansPoetry132ResolvesThroughTheHtmlPages() throws Exception {
+        ClientTools.assumeInstalled("poetry", "python3-poetry");
         // poetry 1.3.2 (Debian 12) sends "Accept: */*" and reads only PEP 503 HTML.
         Path project = Files.createDirectories(dir.resolve("poetry-project"));
         Files.writeString(project.resolve("pyproject.toml"), """

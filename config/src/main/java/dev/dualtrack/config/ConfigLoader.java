@@ -114,6 +114,30 @@ public final class ConfigLoader {
     record WaiversFile(@Default("[]") List<Waiver> waivers) {
     }
 
+    /**
+     * The folder a config's relative paths are taken from: the config file's own, so a config means the same
+     * whatever folder dualtrack is started from (a feed path resolved from the working folder vanished, silently,
+     * when started from {@code /}). The embedded default's paths stay relative to the working folder.
+     */
+    static Path folderOf(String configName) {
+        if (configName.startsWith("<")) {
+            return null; // the embedded default: as written, from the working folder
+        }
+        Path parent = Path.of(configName).toAbsolutePath().getParent();
+        return parent == null ? Path.of("").toAbsolutePath() : parent;
+    }
+
+    /** {@code audit.output}, when a file, taken from the config's folder like every other path. */
+    private static DualtrackConfig withAuditOutput(String name, DualtrackConfig c) {
+        String out = c.audit().output();
+        if (out.equals("stdout") || out.equals("stderr") || Path.of(out).isAbsolute() || folderOf(name) == null) {
+            return c;
+        }
+        return new DualtrackConfig(c.listen(), c.admin(), c.cache(), c.relay(), c.upstreamClient(),
+                new AuditConfig(folderOf(name).resolve(out).normalize().toString(), c.audit().logAllows()), c.pypi(),
+                c.hf(), c.provenance(), c.policy());
+    }
+
     /** Where a waivers file named in the config at {@code configName} is: relative to the config's folder. */
     public static Path waiversPath(String configName, Path named) {
         Path base = Path.of(configName).toAbsolutePath().getParent();
@@ -134,7 +158,7 @@ public final class ConfigLoader {
         if (root == null) {
             return config;
         }
-        WaiversFile w = new RecordBinder(errors).bind(root, WaiversFile.class);
+        WaiversFile w = new RecordBinder(errors, folderOf(file.toString())).bind(root, WaiversFile.class);
         if (w == null) {
             return config;
         }
@@ -162,8 +186,9 @@ public final class ConfigLoader {
         YamlNode root = YamlTreeReader.read(name, text, errors);
         DualtrackConfig config = null;
         if (root != null) {
-            config = new RecordBinder(errors).bind(root, DualtrackConfig.class);
+            config = new RecordBinder(errors, folderOf(name)).bind(root, DualtrackConfig.class);
             if (config != null) {
+                config = withAuditOutput(name, config);
                 new ConfigValidator(root, errors).validate(config);
             }
         }

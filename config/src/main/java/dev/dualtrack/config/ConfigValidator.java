@@ -36,11 +36,24 @@ final class ConfigValidator {
                         + String.join(", ", upstreamIndex.keySet()) + ")");
             }
         }
+        // A file the config names must be there: a firewall that silently lost its malicious-package feed, or its
+        // CA bundle, is worse than one that does not start.
+        config.pypi().maliciousFeed().ifPresent(f -> readable("pypi.malicious-feed.path", f.path(),
+                "the malicious-package feed"));
+        config.upstreamClient().caFile().ifPresent(f -> readable("upstream-client.ca-file", f, "the CA bundle"));
         config.admin().ifPresent(admin -> {
             if (admin.port() != 0 && admin.port() == config.listen().port()) {
                 error("admin.port", "admin port " + admin.port() + " is the same as listen.port");
             }
         });
+    }
+
+    private void readable(String key, java.nio.file.Path p, String what) {
+        if (!java.nio.file.Files.exists(p)) {
+            error(key, what + " " + p + " does not exist (a relative path is taken from the config file's folder)");
+        } else if (!java.nio.file.Files.isReadable(p)) {
+            error(key, what + " " + p + " cannot be read by this user");
+        }
     }
 
     private void error(String path, String message) {

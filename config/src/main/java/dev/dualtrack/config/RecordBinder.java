@@ -47,9 +47,17 @@ public final class RecordBinder {
     private static final Object INVALID = new Object();
 
     private final List<ConfigError> errors;
+    /** Where relative paths are taken from: the config file's folder; null keeps them as written. */
+    private final Path base;
 
     public RecordBinder(List<ConfigError> errors) {
+        this(errors, null);
+    }
+
+    /** @param base the folder relative paths are resolved against (a config file's own folder) */
+    public RecordBinder(List<ConfigError> errors, Path base) {
         this.errors = errors;
+        this.base = base;
     }
 
     /** Binds {@code node} as {@code type}; returns {@code null} when anything was wrong (see the errors list). */
@@ -149,7 +157,8 @@ public final class RecordBinder {
             return DataSize.parse(text);
         }
         if (c == Path.class) {
-            return Path.of(text);
+            Path p = Path.of(text);
+            return base == null || p.isAbsolute() ? p : base.resolve(p).normalize();
         }
         if (c == URI.class) {
             return httpUri(text);

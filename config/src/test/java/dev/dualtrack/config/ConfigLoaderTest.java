@@ -37,14 +37,39 @@ class ConfigLoaderTest {
     @Test
     void emptyFileBindsToTheSameConfigAsTheEmbeddedDefault() throws ConfigException {
         // default.yaml documents every default; this keeps it honest against the @Default annotations.
-        assertThat(ConfigLoader.parse("empty.yaml", "")).isEqualTo(ConfigLoader.loadDefault());
+        assertThat(ConfigLoader.parse("<empty>", "")).isEqualTo(ConfigLoader.loadDefault());
+    }
+
+    @Test
+    void relativePathsAreTakenFromTheConfigFilesFolderAndANamedFeedMustExist(@org.junit.jupiter.api.io.TempDir
+            Path dir) throws Exception {
+        Path etc = java.nio.file.Files.createDirectories(dir.resolve("etc/dualtrack"));
+        java.nio.file.Files.createDirectories(etc.resolve("osv/pypi"));
+        Path file = etc.resolve("dualtrack.yaml");
+        java.nio.file.Files.writeString(file, """
+                cache: {dir: data}
+                audit: {output: logs/audit.log}
+                pypi:
+                  malicious-feed: {path: osv}
+                """);
+        DualtrackConfig c = ConfigLoader.load(file);
+        assertThat(c.cache().dir()).isEqualTo(etc.resolve("data"));
+        assertThat(c.audit().output()).isEqualTo(etc.resolve("logs/audit.log").toString());
+        assertThat(c.pypi().maliciousFeed().orElseThrow().path()).isEqualTo(etc.resolve("osv"));
+
+        java.nio.file.Files.writeString(file, "pypi:\n  malicious-feed: {path: osv-typo}\n");
+        ConfigException e = org.assertj.core.api.Assertions.catchThrowableOfType(() -> ConfigLoader.load(file),
+                ConfigException.class);
+        assertThat(e.errors()).hasSize(1);
+        assertThat(e.errors().get(0).toString()).contains(file + ":2:").contains("pypi.malicious-feed.path")
+                .contains(etc.resolve("osv-typo").toString()).contains("does not exist");
     }
 
     @Test
     void partialSectionsKeepTheirOtherDefaults() throws ConfigException {
         DualtrackConfig c = ConfigLoader.parse("t.yaml", "cache: {max-size: 2GiB}\nrelay: {hold: 1MiB}\n");
         assertThat(c.cache().maxSize()).isEqualTo(DataSize.ofBytes(2L << 30));
-        assertThat(c.cache().dir()).isEqualTo(Path.of("./dualtrack-data"));
+        assertThat(c.cache().dir()).isEqualTo(Path.of("dualtrack-data").toAbsolutePath());
         assertThat(c.relay().hold()).isEqualTo(DataSize.ofMebibytes(1));
         assertThat(c.relay().followerWait()).isEqualTo(Duration.ofMinutes(10));
     }

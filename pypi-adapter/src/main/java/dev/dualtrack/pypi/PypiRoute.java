@@ -167,19 +167,18 @@ public final class PypiRoute implements Route {
             CompletableFuture<Rendered> flight = new CompletableFuture<>();
             CompletableFuture<Rendered> running = rendering.putIfAbsent(key, flight);
             if (running == null) {
-                CompletableFuture.supplyAsync(() -> {
-                    PackagePolicy.Filtered filtered = gates.filterPage(ex, found);
-                    SimplePage page = filtered.page();
-                    Rendered made = new Rendered(found.page(), SimpleCodec.render(page, format.get(),
-                            f -> fileUrl(page.name(), f)), filtered.hidden(), filtered.letThrough());
-                    rendered.put(key, made);
-                    return made;
-                }, RENDERERS).whenComplete((made, failure) -> {
-                    rendering.remove(key, flight);
-                    if (failure != null) {
-                        flight.completeExceptionally(failure);
-                    } else {
+                RENDERERS.execute(() -> {
+                    try {
+                        PackagePolicy.Filtered filtered = gates.filterPage(ex, found);
+                        SimplePage page = filtered.page();
+                        Rendered made = new Rendered(found.page(), SimpleCodec.render(page, format.get(),
+                                f -> fileUrl(page.name(), f)), filtered.hidden(), filtered.letThrough());
+                        rendered.put(key, made);
+                        rendering.remove(key, flight);
                         flight.complete(made);
+                    } catch (RuntimeException | Error failure) {
+                        rendering.remove(key, flight);
+                        flight.completeExceptionally(failure);
                     }
                 });
                 running = flight;
@@ -207,8 +206,8 @@ public final class PypiRoute implements Route {
             new java.util.concurrent.ConcurrentHashMap<>();
 
     /** Where pages are filtered and rendered: two daemon threads, off the event loops. */
-    private static final java.util.concurrent.Executor RENDERERS = java.util.concurrent.Executors.newFixedThreadPool(
-            2, r -> {
+    private static final java.util.concurrent.ExecutorService RENDERERS = java.util.concurrent.Executors
+            .newFixedThreadPool(2, r -> {
                 Thread t = new Thread(r, "dualtrack-page-render");
                 t.setDaemon(true);
                 return t;
