@@ -20,6 +20,7 @@ final class DualtrackServer implements AutoCloseable {
     }
 
     static DualtrackServer start(DualtrackConfig config) throws InterruptedException {
+        requireSecrets(config, dev.dualtrack.config.Secrets.environment());
         AuditLog audit = AuditLog.open(config.audit().output(), config.audit().logAllows());
         ProxyRuntime runtime = ProxyRuntime.create(config, audit, Clock.systemUTC());
         try {
@@ -38,6 +39,34 @@ final class DualtrackServer implements AutoCloseable {
             runtime.close();
             throw e;
         }
+    }
+
+    /**
+     * Every environment variable the config names for a credential must be set: an unset {@code bearer-env} made
+     * the internal index answer 401 to every request, with nothing said at start.
+     */
+    static void requireSecrets(DualtrackConfig config, dev.dualtrack.config.Secrets secrets) {
+        java.util.List<String> missing = new java.util.ArrayList<>();
+        for (PypiConfig.Upstream u : config.pypi().upstreams()) {
+            u.auth().ifPresent(a -> {
+                String at = "pypi.upstreams[" + u.name() + "].auth.";
+                a.bearerEnv().filter(v -> secrets.get(v).isEmpty()).ifPresent(v -> missing.add(at + "bearer-env names "
+                        + v));
+                a.usernameEnv().filter(v -> secrets.get(v).isEmpty()).ifPresent(v -> missing.add(at
+                        + "username-env names " + v));
+                a.passwordEnv().filter(v -> secrets.get(v).isEmpty()).ifPresent(v -> missing.add(at
+                        + "password-env names " + v));
+            });
+        }
+        if (!missing.isEmpty()) {
+            throw new IllegalStateException(String.join("; ", missing) + (missing.size() == 1 ? ", which is"
+                    : ": they are") + " not set in dualtrack's environment (the index would refuse every request): "
+                    + "set " + (missing.size() == 1 ? "it" : "them") + ", or remove the setting");
+        }
+        // The Hub serves public repos without a token, so a missing one is said, not fatal.
+        config.hf().tokenEnv().filter(v -> secrets.get(v).isEmpty()).ifPresent(v -> org.slf4j.LoggerFactory
+                .getLogger(DualtrackServer.class).warn("hf.token-env names {}, which is not set: gated and private "
+                        + "repos are asked for without a token (clients' own tokens still pass through)", v));
     }
 
     /** The fleet's shared store: credentials from the environment variables the config names. */

@@ -28,7 +28,10 @@ public final class Main implements Runnable {
             return EXIT_USAGE;
         });
         cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-            cmd.getErr().println("dualtrack: " + ex.getMessage());
+            // What failed and why, in words: never a bare Java exception name.
+            String message = ex.getMessage() == null || ex.getMessage().isBlank()
+                    ? dev.dualtrack.proxy.Causes.describe(ex) : ex.getMessage();
+            cmd.getErr().println("dualtrack: " + message);
             return EXIT_USAGE;
         });
         return cli.execute(args);

@@ -33,8 +33,13 @@ public final class ConfigLoader {
         try {
             text = Files.readString(file, StandardCharsets.UTF_8);
         } catch (IOException e) {
+            String why = e instanceof java.nio.file.NoSuchFileException ? "it does not exist"
+                    : e instanceof java.nio.file.AccessDeniedException ? "permission denied for user "
+                    + System.getProperty("user.name", "?")
+                    : java.nio.file.Files.isDirectory(file) ? "it is a folder, not a file"
+                    : String.valueOf(e.getMessage());
             throw new ConfigException(List.of(new ConfigError(new ConfigLocation(file.toString(), 1, 1), "",
-                    "cannot read config file: " + e)));
+                    "cannot read the config file " + file.toAbsolutePath() + ": " + why)));
         }
         return parse(file.toString(), text);
     }

@@ -68,7 +68,8 @@ public final class BlobCache {
             deleteTempFiles();
             loadIndex();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot open cache directory " + dir, e);
+            throw new UncheckedIOException("cannot use the cache directory " + dir + " (cache.dir): "
+                    + dev.dualtrack.proxy.Causes.describe(e), e);
         }
         metrics.cacheSize(this::sizeBytes);
         evict(null);

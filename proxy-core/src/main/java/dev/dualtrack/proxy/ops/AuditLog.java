@@ -69,7 +69,8 @@ public final class AuditLog implements AutoCloseable {
                     StandardOpenOption.WRITE);
             return new AuditLog(os, true, logAllows, line -> { });
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot open audit log " + output, e);
+            throw new UncheckedIOException("cannot open the audit log " + output + " (audit.output): "
+                    + dev.dualtrack.proxy.Causes.describe(e), e);
         }
     }
 

@@ -57,7 +57,17 @@ public final class ProxyServer implements AutoCloseable {
                     // after at most 1 MiB queued per connection.
                     .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(256 * 1024, 1024 * 1024))
                     .childHandler(new ServerInitializer(config, router, metrics));
-            Channel ch = b.bind(new InetSocketAddress(host, port)).sync().channel();
+            Channel ch;
+            try {
+                ch = b.bind(new InetSocketAddress(host, port)).sync().channel();
+            } catch (InterruptedException e) {
+                throw e;
+            } catch (Exception e) {
+                // Netty rethrows the bind failure as it is (a checked BindException, unannounced): say which
+                // address, and why, in words.
+                throw new IllegalStateException("cannot listen on " + host + ":" + port + ": "
+                        + dev.dualtrack.proxy.Causes.describe(e), e);
+            }
             return new ProxyServer(ch, boss);
         } catch (InterruptedException | RuntimeException e) {
             boss.shutdownGracefully(0, 0, TimeUnit.SECONDS);
