@@ -28,6 +28,8 @@ public record Waiver(
         Optional<String> approvedBy) {
 
     private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
+    /** What a suggested waiver has where a person must write (see {@code Refusal#waiverSnippet}). */
+    public static final String PLACEHOLDER = "REPLACE";
 
     public Waiver {
         if (!track.equals("pypi") && !track.equals("hf")) {
@@ -44,6 +46,16 @@ public record Waiver(
         });
         if (reason.isBlank()) {
             throw new IllegalArgumentException("a waiver needs a reason");
+        }
+        // A refusal's suggested waiver says REPLACE where a person must write something: pasted unedited, it would
+        // put a waiver nobody reasoned about in force.
+        if (reason.trim().toUpperCase(java.util.Locale.ROOT).startsWith(PLACEHOLDER)) {
+            throw new IllegalArgumentException("the waiver's reason is still the placeholder '" + reason + "': say "
+                    + "why this artifact is safe to serve");
+        }
+        if (ticket.filter(t -> t.trim().toUpperCase(java.util.Locale.ROOT).startsWith(PLACEHOLDER)).isPresent()) {
+            throw new IllegalArgumentException("the waiver's ticket is still the placeholder 'REPLACE': name the "
+                    + "ticket or review that approved it, or leave ticket out");
         }
         for (String id : rules) {
             Optional<Rule> r = RuleRegistry.find(id);

@@ -66,6 +66,20 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void aPastedWaiverThatWasNotEditedIsRefused() {
+        String pasted = "policy:\n  waivers:\n    - {track: hf, sha256: " + "a".repeat(64) + ", rules: "
+                + "[hf.pickle.unknown-import], reason: 'REPLACE: why this is safe', expires: 2999-01-01, ticket: "
+                + "'REPLACE'}\n";
+        ConfigException e = org.assertj.core.api.Assertions.catchThrowableOfType(() -> ConfigLoader.parse(
+                "p.yaml", pasted), ConfigException.class);
+        assertThat(e.errors().toString()).contains("placeholder").contains("p.yaml:3:");
+        String edited = pasted.replace("'REPLACE: why this is safe'", "'reviewed by the ML team'")
+                .replace("ticket: 'REPLACE'", "ticket: SEC-12");
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> ConfigLoader.parse("p.yaml", edited)))
+                .isNull();
+    }
+
+    @Test
     void partialSectionsKeepTheirOtherDefaults() throws ConfigException {
         DualtrackConfig c = ConfigLoader.parse("t.yaml", "cache: {max-size: 2GiB}\nrelay: {hold: 1MiB}\n");
         assertThat(c.cache().maxSize()).isEqualTo(DataSize.ofBytes(2L << 30));
@@ -215,7 +229,7 @@ class ConfigLoaderTest {
     @Test
     void loadingAMissingFileIsAConfigError(@TempDir Path dir) {
         assertThatThrownBy(() -> ConfigLoader.load(dir.resolve("nope.yaml")))
-                .isInstanceOf(ConfigException.class).hasMessageContaining("cannot read config file");
+                .isInstanceOf(ConfigException.class).hasMessageContaining("cannot read the config file");
     }
 
     @Test
