@@ -200,17 +200,18 @@ class PipEndToEndIT {
                 acme-utils = "*"
                 tinylib = "*"
 
-                [[tool.poetry.source]]
-                name = "dualtrack"
-                url = "http://127.0.0.1:%d/pypi/simple/"
-                default = true
-
                 [build-system]
                 requires = ["poetry-core"]
                 build-backend = "poetry.core.masonry.api"
-                """.formatted(port));
-        ClientTools.Result lockRun = ClientTools.run(project, Map.of("HOME", dir.resolve("poetry-home").toString(),
-                "POETRY_CACHE_DIR", dir.resolve("poetry-cache").toString(), "POETRY_VIRTUALENVS_IN_PROJECT", "true"),
+                """);
+        Map<String, String> env = Map.of("HOME", dir.resolve("poetry-home").toString(),
+                "POETRY_CACHE_DIR", dir.resolve("poetry-cache").toString(), "POETRY_VIRTUALENVS_IN_PROJECT", "true");
+        // The command docs/pypi.md gives for poetry before 1.5 (Debian's 1.3.2 has --default, not --priority).
+        ClientTools.Result add = ClientTools.run(project, env, List.of("poetry", "source", "add", "--default",
+                "dualtrack", "http://127.0.0.1:" + port + "/pypi/simple/"));
+        assertThat(add.exit()).as(add.out()).isZero();
+        assertThat(Files.readString(project.resolve("pyproject.toml"))).contains("default = true");
+        ClientTools.Result lockRun = ClientTools.run(project, env,
                 List.of("poetry", "lock", "--no-interaction", "--directory", project.toString()));
         assertThat(lockRun.exit()).as(lockRun.out()).isZero();
         String lock = Files.readString(project.resolve("poetry.lock"));
