@@ -383,6 +383,8 @@ public final class HfRoute implements Route {
 
     private static void upstreamFailed(Exchange ex, Throwable error) {
         Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        dev.dualtrack.proxy.ops.UpstreamFailures.report("the Hub", ex.method() + " " + ex.path(),
+                dev.dualtrack.proxy.Causes.describe(cause));
         if (ex.isDone() || ex.headSent()) {
             return;
         }

@@ -161,6 +161,8 @@ public final class ProjectResolver {
                 boolean timeout = cause instanceof UpstreamException ue && ue.kind() == UpstreamException.Kind.TIMEOUT;
                 String why = cause instanceof UpstreamException ue ? ue.kind().name().toLowerCase(java.util.Locale.ROOT)
                         + ": " + cause.getMessage() : "internal error";
+                dev.dualtrack.proxy.ops.UpstreamFailures.report("index '" + u.name() + "'", "the page of " + project,
+                        cause instanceof UpstreamException ? why : dev.dualtrack.proxy.Causes.describe(cause));
                 return new Failure(new Failed(u.name(), why, timeout));
             }
             if (r.status() == 304 && known != null) {
@@ -173,6 +175,9 @@ public final class ProjectResolver {
                 return m;
             }
             if (r.status() != 200) {
+                dev.dualtrack.proxy.ops.UpstreamFailures.report("index '" + u.name() + "'", "the page of " + project,
+                        "answered HTTP " + r.status() + (r.status() == 401 || r.status() == 403 ? " (is its token "
+                                + "set and valid?)" : ""));
                 return new Failure(new Failed(u.name(), "answered " + r.status() + " for " + project, false));
             }
             try {
@@ -186,6 +191,8 @@ public final class ProjectResolver {
                 }
                 return new Page(page);
             } catch (SimpleCodec.UnreadablePageException e) {
+                dev.dualtrack.proxy.ops.UpstreamFailures.report("index '" + u.name() + "'", "the page of " + project,
+                        e.getMessage());
                 return new Failure(new Failed(u.name(), e.getMessage(), false));
             }
         }, PARSERS);

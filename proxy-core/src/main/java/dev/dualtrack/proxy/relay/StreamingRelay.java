@@ -161,6 +161,8 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
         if (status != 200) {
             exchange.cancel();
             finished = true;
+            dev.dualtrack.proxy.ops.UpstreamFailures.report(spec.upstream().uri().getHost(), spec.track() + " file "
+                    + spec.subject().file(), "answered HTTP " + status);
             // The standard phrase, not the upstream's: a reason phrase is free text an upstream chooses.
             String phrase = HttpResponseStatus.valueOf(status).reasonPhrase();
             onOutcome.accept(FetchOutcome.upstreamStatus(status, phrase));
@@ -502,6 +504,9 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
 
     private void fail(UpstreamException error) {
         finished = true;
+        dev.dualtrack.proxy.ops.UpstreamFailures.report(spec.upstream().uri().getHost(), spec.track() + " file "
+                + spec.subject().file(), error.kind().name().toLowerCase(java.util.Locale.ROOT) + ": "
+                + error.getMessage());
         cleanUp();
         onOutcome.accept(FetchOutcome.failed(error.getMessage()));
         if (client != null) {
