@@ -14,9 +14,16 @@ import java.util.List;
  */
 final class DualtrackServer implements AutoCloseable {
     private final ProxyRuntime runtime;
+    private final List<String> summary;
 
-    private DualtrackServer(ProxyRuntime runtime) {
+    private DualtrackServer(ProxyRuntime runtime, List<String> summary) {
         this.runtime = runtime;
+        this.summary = summary;
+    }
+
+    /** What this server runs with, for the operator: listeners aside, one line per concern. */
+    List<String> summary() {
+        return summary;
     }
 
     static DualtrackServer start(DualtrackConfig config) throws InterruptedException {
@@ -28,13 +35,15 @@ final class DualtrackServer implements AutoCloseable {
             config.cache().shared().ifPresent(shared -> runtime.shareThrough(s3(shared.s3(),
                     dev.dualtrack.config.Secrets.environment())));
             Router router = runtime.newRouter();
-            dev.dualtrack.pypi.PypiRoute pypi = pypi(runtime, config);
+            dev.dualtrack.pypi.policy.PackagePolicy policy = dev.dualtrack.pypi.policy.PackagePolicy.fromConfig(
+                    config.pypi(), Clock.systemUTC(), java.util.Optional.of(firstSeenLedger(config)));
+            dev.dualtrack.pypi.PypiRoute pypi = pypi(runtime, config, policy);
             runtime.sharedFirstSeen().ifPresent(pypi::shareFirstSeen);
             router.add("/pypi", pypi);
             router.add("/hf", dev.dualtrack.hf.HfRoute.create(runtime, dev.dualtrack.config.Secrets.environment())
                     .requireSignatures(trustedRoot(config), java.util.concurrent.ForkJoinPool.commonPool()));
             runtime.start(router);
-            return new DualtrackServer(runtime);
+            return new DualtrackServer(runtime, StartupSummary.lines(config, policy.feedProjects()));
         } catch (InterruptedException | RuntimeException e) {
             runtime.close();
             throw e;
@@ -80,13 +89,13 @@ final class DualtrackServer implements AutoCloseable {
                 c.pathStyle(), access, secret, c.timeout());
     }
 
-    private static dev.dualtrack.pypi.PypiRoute pypi(ProxyRuntime runtime, DualtrackConfig config) {
+    private static dev.dualtrack.pypi.PypiRoute pypi(ProxyRuntime runtime, DualtrackConfig config,
+            dev.dualtrack.pypi.policy.PackagePolicy policy) {
         var resolver = new dev.dualtrack.pypi.ProjectResolver(new dev.dualtrack.pypi.OriginRules(config.pypi()),
                 runtime.upstream(), dev.dualtrack.config.Secrets.environment(),
                 runtime.caches().metadata("pypi-pages", dev.dualtrack.pypi.ProjectResolver::weigh));
-        return new dev.dualtrack.pypi.PypiRoute(resolver, runtime.fetcher(), runtime.recorder(),
-                dev.dualtrack.pypi.policy.PackagePolicy.fromConfig(config.pypi(), Clock.systemUTC(),
-                        java.util.Optional.of(firstSeenLedger(config))), runtime.judge())
+        return new dev.dualtrack.pypi.PypiRoute(resolver, runtime.fetcher(), runtime.recorder(), policy,
+                runtime.judge())
                 .verifyAttestations(new dev.dualtrack.pypi.provenance.AttestationGate(config.pypi().provenance(),
                         config.pypi().provenanceRegressed(), trustedRoot(config),
                         java.util.concurrent.ForkJoinPool.commonPool()));

@@ -24,11 +24,27 @@ final class HealthCommand implements Callable<Integer> {
     @Option(names = "--timeout", defaultValue = "5", description = "seconds to wait (default: ${DEFAULT-VALUE})")
     int timeoutSeconds;
 
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE",
+            description = "ask the dualtrack this config runs (its listen address) instead of --url")
+    java.nio.file.Path config;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() {
+        if (config != null) {
+            java.util.Optional<dev.dualtrack.config.DualtrackConfig> c = ConfigFiles.load(config,
+                    spec.commandLine().getErr());
+            if (c.isEmpty()) {
+                return Main.EXIT_USAGE;
+            }
+            String host = c.get().listen().host();
+            // A wildcard listener is reached on loopback from the same machine (or container).
+            host = host.equals("0.0.0.0") || host.equals("::") ? "127.0.0.1" : host.contains(":") ? "[" + host + "]"
+                    : host;
+            url = URI.create("http://" + host + ":" + c.get().listen().port() + "/healthz");
+        }
         try {
             HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(timeoutSeconds)).build();
             HttpResponse<String> r = http.send(HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(timeoutSeconds))
@@ -39,7 +55,7 @@ final class HealthCommand implements Callable<Integer> {
             }
             spec.commandLine().getErr().println("unhealthy: " + url + " answered " + r.statusCode());
         } catch (Exception e) {
-            spec.commandLine().getErr().println("unhealthy: " + url + ": " + e);
+            spec.commandLine().getErr().println("unhealthy: " + url + ": " + dev.dualtrack.proxy.Causes.describe(e));
         }
         return 1;
     }

@@ -77,6 +77,7 @@ final class Reports {
         run.putObject("originalUriBaseIds").putObject(SRCROOT).put("uri", cwd.endsWith("/") ? cwd : cwd + "/");
         ObjectNode driver = run.putObject("tool").putObject("driver");
         driver.put("name", "dualtrack");
+        driver.put("version", BuildInfo.version());
         driver.put("informationUri", "https://github.com/dualtrack/dualtrack");
         ArrayNode rules = driver.putArray("rules");
         Map<String, Integer> ruleIndex = new LinkedHashMap<>();

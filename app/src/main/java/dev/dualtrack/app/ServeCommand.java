@@ -32,12 +32,20 @@ final class ServeCommand implements Callable<Integer> {
         ConfigReloader reloader = config == null ? null : server.reloadFrom(config, loaded.get());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            spec.commandLine().getErr().println("dualtrack: stopping: closing the listeners and the upstream "
+                    + "connections");
+            spec.commandLine().getErr().flush();
             if (reloader != null) {
                 reloader.close();
             }
             server.close();
+            spec.commandLine().getErr().println("dualtrack: stopped");
+            spec.commandLine().getErr().flush();
             stopped.countDown();
         }, "dualtrack-shutdown"));
+        for (String line : server.summary()) {
+            spec.commandLine().getErr().println("dualtrack: " + line);
+        }
         // The listening line is the contract scripts and tests wait for.
         spec.commandLine().getErr().println("dualtrack: listening on http://" + loaded.get().listen().host() + ":"
                 + server.port() + (server.adminPort() > 0 ? " (admin on port " + server.adminPort() + ")" : ""));

@@ -93,6 +93,25 @@ class CliIT {
     }
 
     @Test
+    void versionNamesTheCommitAndHealthReadsTheConfig(@TempDir Path dir) throws Exception {
+        Process v = start("--version");
+        assertThat(finish(v)).containsPattern("dualtrack \\S+ \\(commit [0-9a-f]{7}");
+        Path cfg = dir.resolve("d.yaml");
+        Files.writeString(cfg, "listen: {port: 0}\ncache: {dir: '" + dir.resolve("c") + "'}\n");
+        Served served = serve(cfg);
+        try {
+            Path fixed = dir.resolve("fixed.yaml");
+            Files.writeString(fixed, "listen: {port: " + served.port() + "}\ncache: {dir: '" + dir.resolve("c")
+                    + "'}\n");
+            Process h = start("health", "--config", fixed.toString());
+            assertThat(finish(h)).contains("healthy");
+            assertThat(h.exitValue()).isZero();
+        } finally {
+            served.stop();
+        }
+    }
+
+    @Test
     void serveWithABadConfigExitsTwoWithFileLineColumnErrors(@TempDir Path dir) throws Exception {
         Path bad = dir.resolve("bad.yaml");
         Files.writeString(bad, "listen:\n  host: 127.0.0.1\n  prot: 9000\npypi:\n  reserved: [{project: x, upstream: nope}]\n");

@@ -94,6 +94,7 @@ class ScanIT {
         assertThat(root.get("version").asText()).isEqualTo("2.1.0");
         JsonNode run = root.get("runs").get(0);
         assertThat(run.get("tool").get("driver").get("name").asText()).isEqualTo("dualtrack");
+        assertThat(run.get("tool").get("driver").get("version").asText()).isNotBlank();
         assertThat(run.get("tool").get("driver").get("rules").get(0).get("id").asText())
                 .isEqualTo("hf.pickle.dangerous-import");
         JsonNode result = run.get("results").get(0);

@@ -46,6 +46,17 @@ public final class YamlTreeReader {
             }
             return root;
         } catch (JsonProcessingException e) {
+            // SnakeYAML knows where the problem is; Jackson's location is the last token it read before it (a
+            // tab at the start of line 4 was reported on line 3).
+            if (e.getCause() instanceof org.yaml.snakeyaml.error.MarkedYAMLException m && m.getProblemMark() != null) {
+                String problem = String.valueOf(m.getProblem());
+                if (problem.contains("\\t(TAB)") || problem.contains("\t")) {
+                    problem = "a tab character: YAML indents with spaces only";
+                }
+                errors.add(new ConfigError(new ConfigLocation(file, m.getProblemMark().getLine() + 1,
+                        m.getProblemMark().getColumn() + 1), "", "YAML syntax error: " + problem));
+                return null;
+            }
             JsonLocation loc = e.getLocation();
             ConfigLocation where = loc == null ? new ConfigLocation(file, 1, 1) : reader.at(loc);
             errors.add(new ConfigError(where, "", "YAML syntax error: " + e.getOriginalMessage()));

@@ -80,6 +80,14 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void aTabIsReportedWhereItIs() {
+        ConfigException e = org.assertj.core.api.Assertions.catchThrowableOfType(() -> ConfigLoader.parse("t.yaml",
+                "listen:\n  port: 0\ncache:\n\tdir: data\n"), ConfigException.class);
+        assertThat(e.errors()).hasSize(1);
+        assertThat(e.errors().get(0).toString()).startsWith("t.yaml:4:1:").contains("tab");
+    }
+
+    @Test
     void partialSectionsKeepTheirOtherDefaults() throws ConfigException {
         DualtrackConfig c = ConfigLoader.parse("t.yaml", "cache: {max-size: 2GiB}\nrelay: {hold: 1MiB}\n");
         assertThat(c.cache().maxSize()).isEqualTo(DataSize.ofBytes(2L << 30));

@@ -8,7 +8,8 @@ import java.time.Instant;
  * @param artifact the package or repo ({@code torchtriton}, {@code acme/bert-base})
  * @param file     the file name within it, or empty for a whole-project decision
  * @param sha256   the content hash when known, else empty
- * @param decision {@code block}, {@code warn} or {@code allow}
+ * @param decision {@code block}, {@code warn}, {@code waived} or {@code allow}
+ * @param id       the decision id; a refusal's is the {@code X-Dualtrack-Decision} its client was given
  */
 public record AuditEvent(
         Instant time,
@@ -21,9 +22,9 @@ public record AuditEvent(
         String rule,
         String detail,
         String id) {
-    /** Without a decision id (an allow). */
+    /** With a fresh decision id: every line has one, so a line can be quoted and found again. */
     public AuditEvent(Instant time, String client, String track, String artifact, String file, String sha256,
             String decision, String rule, String detail) {
-        this(time, client, track, artifact, file, sha256, decision, rule, detail, "");
+        this(time, client, track, artifact, file, sha256, decision, rule, detail, DecisionRecorder.newId());
     }
 }

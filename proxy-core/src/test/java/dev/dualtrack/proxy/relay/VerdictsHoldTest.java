@@ -132,6 +132,8 @@ class VerdictsHoldTest {
             assertThat(RawHttpClient.get(warn.port(), "/files/u.pkl?sha256=" + sha).status()).isEqualTo(200);
             assertThat(warn.auditLines().stream().filter(l -> l.contains("\"decision\":\"warn\"")).count())
                     .isEqualTo(2);
+            // Every line carries a decision id, warnings and allows too.
+            assertThat(warn.auditLines()).allSatisfy(l -> assertThat(l).containsPattern("\"id\":\"[0-9a-f]{16}\""));
         }
         try (TestProxy enforce = proxy("")) {
             RawHttpClient.Response r = RawHttpClient.get(enforce.port(), "/files/u.pkl?sha256=" + sha);

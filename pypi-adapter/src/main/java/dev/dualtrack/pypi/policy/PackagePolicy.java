@@ -84,6 +84,11 @@ public final class PackagePolicy {
                 firstSeenFile.map(FirstSeenHashes::new));
     }
 
+    /** How many projects the malicious-package feed lists, when one is configured (for the startup summary). */
+    public Optional<Integer> feedProjects() {
+        return feed.map(MaliciousFeed::size);
+    }
+
     /**
      * The decision about the project as a whole (the typosquat rule), weighing what its page shows; without a
      * page (the offline scan), on the name and the established-names snapshot.

@@ -1,0 +1,77 @@
+package dev.dualtrack.app;
+
+import dev.dualtrack.config.DualtrackConfig;
+import dev.dualtrack.config.PolicyConfig;
+import dev.dualtrack.config.PypiConfig;
+import dev.dualtrack.config.RuleAction;
+import dev.dualtrack.config.Waiver;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/**
+ * What a starting dualtrack says about itself, one line per concern: what it runs, where it fetches from, what
+ * policy is in force and what it loaded. An operator reading the log after a deploy sees at once whether the
+ * feed is there, the waivers are the ones they meant, and the internal index has a token. Never a secret: only
+ * the names of the variables that hold them.
+ */
+final class StartupSummary {
+    private StartupSummary() {
+    }
+
+    static List<String> lines(DualtrackConfig c, Optional<Integer> feedProjects) {
+        List<String> out = new ArrayList<>();
+        out.add("version " + BuildInfo.describe() + ", Java " + Runtime.version() + ", max heap "
+                + (Runtime.getRuntime().maxMemory() >> 20) + " MiB");
+        out.add("pypi: " + c.pypi().upstreams().stream().map(StartupSummary::upstream)
+                .collect(Collectors.joining("; ")) + (c.pypi().reserved().isEmpty() ? ""
+                : "; " + c.pypi().reserved().size() + " reservation(s)"));
+        out.add("hf: " + c.hf().upstream() + (c.hf().tokenEnv().map(v -> ", token from $" + v)
+                .orElse(", no token of its own")) + (c.hf().signatures().isEmpty() ? ""
+                : ", " + c.hf().signatures().size() + " signature requirement(s)"));
+        out.add("policy: mode " + c.policy().mode().name().toLowerCase(Locale.ROOT) + actions(c.policy()) + "; "
+                + waivers(c.policy()));
+        out.add("malicious-package feed: " + c.pypi().maliciousFeed().map(f -> f.path() + ", " + feedProjects
+                .map(n -> n + " project(s) listed").orElse("action off")).orElse("none"));
+        out.add("provenance: trusted root " + c.provenance().trustedRoot().map(Object::toString)
+                .orElse("built in (Sigstore production)") + (c.pypi().provenance().isEmpty() ? ""
+                : ", " + c.pypi().provenance().size() + " PyPI attestation requirement(s)"));
+        out.add("cache: " + c.cache().dir().toAbsolutePath() + " (at most " + c.cache().maxSize() + ")"
+                + c.cache().shared().map(s -> ", fleet bucket " + s.s3().endpoint() + "/" + s.s3().bucket())
+                .orElse("") + "; audit: " + c.audit().output() + (c.audit().logAllows() ? " (allows too)" : ""));
+        return out;
+    }
+
+    private static String upstream(PypiConfig.Upstream u) {
+        return u.name() + " " + u.url() + (u.internal() ? " (internal" : " (public") + u.auth().map(a -> ", "
+                + a.bearerEnv().map(v -> "token from $" + v).orElseGet(() -> "basic auth from $"
+                        + a.usernameEnv().orElse("?"))).orElse("") + ")";
+    }
+
+    private static String actions(PolicyConfig p) {
+        Map<RuleAction, List<String>> by = p.rules().entrySet().stream().filter(e -> e.getValue() != RuleAction.BLOCK)
+                .collect(Collectors.groupingBy(Map.Entry::getValue, java.util.TreeMap::new,
+                        Collectors.mapping(Map.Entry::getKey, Collectors.toList())));
+        if (by.isEmpty()) {
+            return ", every rule at its default action";
+        }
+        return by.entrySet().stream().map(e -> ", " + e.getKey().name().toLowerCase(Locale.ROOT) + ": "
+                + String.join(" ", e.getValue())).collect(Collectors.joining());
+    }
+
+    private static String waivers(PolicyConfig p) {
+        Instant now = Instant.now();
+        List<Waiver> live = p.waivers().stream().filter(w -> now.isBefore(w.expiry())).toList();
+        if (live.isEmpty()) {
+            return "no waivers in force";
+        }
+        Waiver next = live.stream().min(java.util.Comparator.comparing(Waiver::expiry)).orElseThrow();
+        return live.size() + " waiver(s) in force (" + live.stream().map(Waiver::label).limit(5)
+                .collect(Collectors.joining(", ")) + (live.size() > 5 ? ", …" : "") + "), the next expiring "
+                + next.expiry() + " (" + next.label() + ")";
+    }
+}
