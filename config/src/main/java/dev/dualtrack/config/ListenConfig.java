@@ -30,7 +30,8 @@ public record ListenConfig(
         @Default("60s") Duration idleTimeout,
         @Default("60s") Duration writeStallTimeout,
         @Default("0") int ioThreads,
-        java.util.Optional<java.net.URI> publicUrl) {
+        java.util.Optional<java.net.URI> publicUrl,
+        @Default("false") boolean accessLog) {
 
     public ListenConfig {
         Checks.port(port, "port");

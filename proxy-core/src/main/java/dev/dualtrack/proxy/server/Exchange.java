@@ -46,6 +46,12 @@ public final class Exchange {
     private final ProxyMetrics metrics;
     private final Runnable onDone;
     private final ConnectionTimeouts timeouts;
+    /** {@code listen.access-log}: one line per request, at its end, on the {@code dualtrack.access} logger. */
+    private static final org.slf4j.Logger ACCESS = org.slf4j.LoggerFactory.getLogger("dualtrack.access");
+    private boolean accessLog;
+    private final long startNanos = System.nanoTime();
+    private int status;
+    private long bytesOut;
 
     private String track = ProxyMetrics.TRACK_NONE;
     private String outcome;
@@ -65,6 +71,20 @@ public final class Exchange {
         this.metrics = metrics;
         this.onDone = onDone;
         this.timeouts = timeouts;
+    }
+
+    void accessLog(boolean on) {
+        this.accessLog = on;
+    }
+
+    /** The access line: client, method, path (no query: it may carry tokens), status, bytes, time, outcome. */
+    private void logAccess() {
+        if (accessLog) {
+            int q = uri.indexOf('?');
+            ACCESS.info("{} {} {} {} {}B {}ms {}", clientAddress(), method, q < 0 ? uri : uri.substring(0, q),
+                    status == 0 ? "-" : Integer.toString(status), bytesOut,
+                    (System.nanoTime() - startNanos) / 1_000_000, outcome);
+        }
     }
 
     public HttpMethod method() {
@@ -193,6 +213,8 @@ public final class Exchange {
         if (outcome == null) {
             outcome = outcomeOf(response.status());
         }
+        status = response.status().code();
+        bytesOut += response.content().readableBytes();
         headSent = true;
         ChannelFuture f = channel.writeAndFlush(response);
         end(f);
@@ -247,6 +269,7 @@ public final class Exchange {
         if (outcome == null) {
             outcome = outcomeOf(head.status());
         }
+        status = head.status().code();
         headSent = true;
         channel.write(head);
     }
@@ -262,6 +285,7 @@ public final class Exchange {
             return channel.newSucceededFuture();
         }
         int n = content.readableBytes();
+        bytesOut += n;
         metrics.bytes(track, ProxyMetrics.Direction.CLIENT, n);
         return channel.writeAndFlush(new DefaultHttpContent(content));
     }
@@ -277,6 +301,7 @@ public final class Exchange {
             return channel.newSucceededFuture();
         }
         metrics.bytes(track, ProxyMetrics.Direction.CLIENT, length);
+        bytesOut += length;
         if (timeouts == null) {
             return channel.writeAndFlush(message);
         }
@@ -334,6 +359,7 @@ public final class Exchange {
         outcome = outcomeLabel;
         done = true;
         metrics.request(track, outcome);
+        logAccess();
         channel.close();
         onDone.run();
     }
@@ -341,6 +367,7 @@ public final class Exchange {
     private void end(ChannelFuture f) {
         done = true;
         metrics.request(track, outcome);
+        logAccess();
         f.addListener((ChannelFutureListener) w -> {
             if (!w.isSuccess()) {
                 w.channel().close();

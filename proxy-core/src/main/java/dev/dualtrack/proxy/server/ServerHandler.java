@@ -33,6 +33,13 @@ final class ServerHandler extends ChannelInboundHandlerAdapter {
     private final ConnectionTimeouts timeouts;
     private Exchange current;
 
+    private boolean accessLog;
+
+    ServerHandler(Router router, ProxyMetrics metrics, ConnectionTimeouts timeouts, boolean accessLog) {
+        this(router, metrics, timeouts);
+        this.accessLog = accessLog;
+    }
+
     ServerHandler(Router router, ProxyMetrics metrics, ConnectionTimeouts timeouts) {
         this.router = router;
         this.metrics = metrics;
@@ -65,6 +72,7 @@ final class ServerHandler extends ChannelInboundHandlerAdapter {
             Exchange ex = new Exchange(ctx.channel(), req.method(), req.uri(), req.headers().copy(),
                     ByteBufUtil.getBytes(req.content()), HttpUtil.isKeepAlive(req), metrics,
                     () -> done(ctx), timeouts);
+            ex.accessLog(accessLog);
             current = ex;
             try {
                 router.dispatch(ex);

@@ -32,6 +32,6 @@ final class ServerInitializer extends ChannelInitializer<SocketChannel> {
         // Requests are small (GETs, a paths-info form): aggregating them keeps routes simple. Over the limit,
         // the aggregator answers 413 itself and closes.
         p.addLast("aggregate", new HttpObjectAggregator(config.maxRequestBody().toIntBytes(), true));
-        p.addLast("dualtrack", new ServerHandler(router, metrics, timeouts));
+        p.addLast("dualtrack", new ServerHandler(router, metrics, timeouts, config.accessLog()));
     }
 }
