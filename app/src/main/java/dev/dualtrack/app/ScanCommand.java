@@ -278,7 +278,9 @@ final class ScanCommand implements Callable<Integer> {
                 Path key = file.toAbsolutePath().normalize();
                 ManifestKind kind = ManifestKind.of(file);
                 walked.put(key, shown); // every file, manifests too: a signed model folder may hold any of them
-                if (kind == ManifestKind.OTHER) {
+                if (DistributionScan.isDistribution(file)) {
+                    results.add(DistributionScan.scan(file, shown, policy));
+                } else if (kind == ManifestKind.OTHER) {
                     results.add(scanWithLfs(file, shown, policy, lfs));
                 } else {
                     // Content decides before the name: a pickle called requirements.txt is judged as a pickle.

@@ -35,6 +35,45 @@ class ScanIT {
         return new Run(p.exitValue(), out);
     }
 
+    /** An sdist as {@code python -m build} lays it out: one top folder, PKG-INFO, the package. */
+    static byte[] sdist(String name, java.util.Map<String, byte[]> files) throws Exception {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        try (var tar = new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(
+                new org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream(out))) {
+            for (var f : files.entrySet()) {
+                var e = new org.apache.commons.compress.archivers.tar.TarArchiveEntry(name + "/" + f.getKey());
+                e.setSize(f.getValue().length);
+                tar.putArchiveEntry(e);
+                tar.write(f.getValue());
+                tar.closeArchiveEntry();
+            }
+        }
+        return out.toByteArray();
+    }
+
+    @Test
+    void aDistFolderIsScannedAsPythonDistributionsNotModelContainers(@TempDir Path dir) throws Exception {
+        Path dist = Files.createDirectories(dir.resolve("dist"));
+        java.util.Map<String, byte[]> clean = new java.util.LinkedHashMap<>();
+        clean.put("PKG-INFO", "Metadata-Version: 2.1\nName: demo\nVersion: 1.0\n".getBytes());
+        clean.put("demo/__init__.py", "VERSION = '1.0'\n".getBytes());
+        clean.put("pyproject.toml", "[project]\nname = 'demo'\n".getBytes());
+        Files.write(dist.resolve("demo-1.0.tar.gz"), sdist("demo-1.0", clean));
+        Files.write(dist.resolve(dev.dualtrack.pypi.WheelBuilder.filename("demo", "1.0")),
+                dev.dualtrack.pypi.WheelBuilder.wheel("demo", "1.0", "VERSION = '1.0'\n"));
+        Run ok = runIn(dir, "scan", "dist");
+        assertThat(ok.exit()).as(ok.out()).isZero();
+        assertThat(ok.out()).contains("ok    dist/demo-1.0.tar.gz [sdist]", "[wheel]");
+
+        java.util.Map<String, byte[]> evil = new java.util.LinkedHashMap<>(clean);
+        evil.put("demo/weights.pkl", EVIL);
+        Files.write(dist.resolve("demo-2.0.tar.gz"), sdist("demo-2.0", evil));
+        Run blocked = runIn(dir, "scan", "dist");
+        assertThat(blocked.exit()).isEqualTo(1);
+        assertThat(blocked.out()).contains("BLOCK dist/demo-2.0.tar.gz [sdist]", "hf.pickle.dangerous-import",
+                "demo-2.0/demo/weights.pkl");
+    }
+
     @Test
     void exitCodesSayWhetherAnythingWasBlocked(@TempDir Path dir) throws Exception {
         Files.write(dir.resolve("clean.pkl"), CLEAN);
