@@ -96,7 +96,7 @@ final class HubGates {
     void recordHidden(Exchange ex, HubPath p, List<ListingFilter.Hidden> hidden) {
         Map<String, List<ListingFilter.Hidden>> byRule = new LinkedHashMap<>();
         hidden.forEach(h -> byRule.computeIfAbsent(h.verdict().rule(), k -> new ArrayList<>()).add(h));
-        byRule.forEach((rule, hs) -> recorder.blocked(subject(ex, p, hs.get(0).path(), ""), Verdict.block(rule,
+        byRule.forEach((rule, hs) -> recorder.hidden(subject(ex, p, hs.get(0).path(), ""), Verdict.block(rule,
                 "hid " + hs.size() + " file(s) from the listing, " + hs.get(0).path()
                         + (hs.size() > 1 ? " and " + (hs.size() - 1) + " more" : "") + ": "
                         + hs.get(0).verdict().reason())));

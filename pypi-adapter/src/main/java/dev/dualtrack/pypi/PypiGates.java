@@ -121,7 +121,7 @@ final class PypiGates {
         DecisionRecorder.Subject page = subject(ex, project, "", "");
         Map<String, List<PackagePolicy.Decision>> byRule = new LinkedHashMap<>();
         hidden.forEach(d -> byRule.computeIfAbsent(d.rule(), k -> new ArrayList<>()).add(d));
-        byRule.forEach((rule, ds) -> recorder.blocked(page, Verdict.block(rule, "hid " + ds.size()
+        byRule.forEach((rule, ds) -> recorder.hidden(page, Verdict.block(rule, "hid " + ds.size()
                 + " file(s) from the page: " + ds.get(0).reason() + more(ds.size()))));
         Map<String, List<Judgement>> byKind = new LinkedHashMap<>();
         for (PackagePolicy.Kept k : letThrough) {

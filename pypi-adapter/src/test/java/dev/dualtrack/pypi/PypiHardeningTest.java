@@ -261,7 +261,8 @@ class PypiHardeningTest {
         assertThat(page.text()).contains("newline-2.0-py3-none-any.whl").doesNotContain("newline-1.0")
                 .doesNotContain("tinylib");
         assertThat(runtime.metrics().scrape())
-                .containsPattern("dualtrack_blocked_total\\{rule=\"pypi.invalid-entry\",track=\"pypi\"} [1-9]");
+                // Left out of the page, not a refused fetch: counted as hidden, which the hostile-index alert reads.
+                .containsPattern("dualtrack_hidden_total\\{rule=\"pypi.invalid-entry\",track=\"pypi\"} [1-9]");
         assertThat(get("/pypi/files/newline/newline-2.0-py3-none-any.whl").status()).isEqualTo(200);
         // The ledger holds one well-formed record per line, and none for tinylib.
         List<String> lines = Files.readAllLines(ledger());

@@ -67,6 +67,17 @@ public final class DecisionRecorder {
                 "warn", rule, detail));
     }
 
+    /**
+     * Records files left out of a listing or a project page because a block stands for them: counted in
+     * {@code dualtrack_hidden_total} and audited with decision {@code hide}. Nobody asked for those files, so it
+     * is not a refused fetch: a resolver picks another version, and the file's own request is refused if it comes.
+     */
+    public void hidden(Subject s, Verdict v) {
+        metrics.hidden(s.track(), v.rule());
+        audit.record(new AuditEvent(clock.instant(), s.client(), s.track(), s.artifact(), s.file(), s.sha256(),
+                "hide", v.rule(), v.reason()));
+    }
+
     /** Records a block that a waiver let through: counted in {@code dualtrack_waived_total}, audited as waived. */
     public void waived(Subject s, Verdict v, String waiver, String reason) {
         metrics.waived(s.track(), v.rule());

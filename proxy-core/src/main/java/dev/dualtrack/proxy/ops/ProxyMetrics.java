@@ -67,6 +67,15 @@ public final class ProxyMetrics {
                 .tag("track", track).tag("rule", rule).register(registry).increment();
     }
 
+    /**
+     * Files left out of a listing or a project page because a block stands for them: not a refused fetch (nobody
+     * asked for the file yet), so not in {@code dualtrack_blocked_total}, whose alerts page someone.
+     */
+    public void hidden(String track, String rule) {
+        Counter.builder("dualtrack.hidden").description("Files left out of a listing or page by a block that stands")
+                .tag("track", track).tag("rule", rule).register(registry).increment();
+    }
+
     /** A block a waiver let through. */
     public void waived(String track, String rule) {
         Counter.builder("dualtrack.waived").description("Fetches a waiver let through a blocking rule")
@@ -141,6 +150,8 @@ public final class ProxyMetrics {
             Counter.builder("dualtrack.warned").description("Fetches a rule matched but let through (action warn)")
                     .tag("track", track).tag("rule", rule).register(registry);
             Counter.builder("dualtrack.waived").description("Fetches a waiver let through a blocking rule")
+                    .tag("track", track).tag("rule", rule).register(registry);
+            Counter.builder("dualtrack.hidden").description("Files left out of a listing or page by a block that stands")
                     .tag("track", track).tag("rule", rule).register(registry);
         }
         for (Direction d : Direction.values()) {
