@@ -212,23 +212,20 @@ final class HtmlAnchors {
     }
 
     private int indexOf(String s, int from) {
-        outer:
-        for (int k = from; k <= n - s.length(); k++) {
-            for (int j = 0; j < s.length(); j++) {
-                if (b[k + j] != s.charAt(j)) {
-                    continue outer;
-                }
-            }
-            return k;
-        }
-        return -1;
+        return indexOf(s, from, false);
     }
 
     private int indexOfIgnoreCase(String s, int from) {
+        return indexOf(s, from, true);
+    }
+
+    /** The first {@code s} (ASCII; lower case when {@code ignoreCase}) at or after {@code from}, or -1. */
+    private int indexOf(String s, int from, boolean ignoreCase) {
         outer:
         for (int k = from; k <= n - s.length(); k++) {
             for (int j = 0; j < s.length(); j++) {
-                if (Character.toLowerCase((char) (b[k + j] & 0xff)) != s.charAt(j)) {
+                char c = (char) (b[k + j] & 0xff);
+                if ((ignoreCase ? Character.toLowerCase(c) : c) != s.charAt(j)) {
                     continue outer;
                 }
             }
