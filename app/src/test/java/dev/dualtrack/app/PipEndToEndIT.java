@@ -157,8 +157,11 @@ class PipEndToEndIT {
         assertThat(log).contains("\"rule\":\"pypi.min-release-age\"");
         String metrics = new String(new java.net.URL("http://127.0.0.1:" + port + "/metrics").openStream()
                 .readAllBytes(), StandardCharsets.UTF_8);
-        for (String rule : List.of("pypi.typosquat", "pypi.malicious-feed", "pypi.min-release-age")) {
-            assertThat(metrics).containsPattern("dualtrack_blocked_total\\{rule=\"" + rule.replace(".", "\\.")
+        // The typosquat's project was refused (its page asked for); the malicious and too-young files were left
+        // out of their pages, which pip then found nothing installable in: hidden, not refused fetches.
+        assertThat(metrics).containsPattern("dualtrack_blocked_total\\{rule=\"pypi\\.typosquat\",track=\"pypi\"} [1-9]");
+        for (String rule : List.of("pypi.malicious-feed", "pypi.min-release-age")) {
+            assertThat(metrics).containsPattern("dualtrack_hidden_total\\{rule=\"" + rule.replace(".", "\\.")
                     + "\",track=\"pypi\"} [1-9]");
         }
     }
