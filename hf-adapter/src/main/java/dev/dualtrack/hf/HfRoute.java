@@ -68,7 +68,8 @@ public final class HfRoute implements Route {
     private final FileMetaLookup files;
     private final BlobFetcher fetcher;
     private final DecisionRecorder recorder;
-    private ListingFilter listings;
+    /** What listings taught of each file's sha256; listings are rewritten (Xet), never filtered. */
+    private final ListingFilter listings = new ListingFilter();
     private HubGates gates;
     private ModelSignatureGate signatures = new ModelSignatureGate(List.of(),
             dev.dualtrack.provenance.TrustedRoot.production(), Runnable::run);
@@ -89,10 +90,9 @@ public final class HfRoute implements Route {
         judged(dev.dualtrack.proxy.policy.Judge.enforcing());
     }
 
-    /** The gates and the listing filter under {@code judge}: a listing hides the known blocks that stand. */
+    /** The gates under {@code judge}. */
     private void judged(dev.dualtrack.proxy.policy.Judge judge) {
         this.gates = new HubGates(config, fetcher, recorder, judge);
-        this.listings = new ListingFilter(fetcher::knownVerdict, gates::knownByBlobId, gates::stands);
     }
 
     /** The route as {@code serve} runs it: policy from the config's {@code hf} section, the token from the env. */
@@ -202,14 +202,11 @@ public final class HfRoute implements Route {
             HubRefusals.answer(ex, HttpResponseStatus.BAD_GATEWAY, "the Hub's answer is not JSON", null);
             return;
         }
-        List<ListingFilter.Hidden> hidden;
         if (p.kind() == HubPath.Kind.REPO_INFO) {
-            hidden = listings.filterRepoInfo(json, p.type(), p.repo());
+            listings.filterRepoInfo(json, p.type(), p.repo());
         } else {
-            Optional<String> commit = p.rev().filter(rev -> rev.matches("[0-9a-f]{40}"));
-            hidden = listings.filterEntries(json, p.type(), p.repo(), commit);
+            listings.filterEntries(json, p.type(), p.repo(), p.rev().filter(rev -> rev.matches("[0-9a-f]{40}")));
         }
-        gates.recordHidden(ex, p, hidden);
         // The Hub's Link may also carry the Xet rels: they go before the rest is rewritten onto dualtrack.
         HttpHeaders upstreamHeaders = new DefaultHttpHeaders().add(r.headers());
         XetStripping.stripResponse(upstreamHeaders);

@@ -9,10 +9,7 @@ import dev.dualtrack.proxy.server.Exchange;
 import dev.dualtrack.proxy.upstream.RedirectPolicy;
 import dev.dualtrack.scanner.Verdict;
 import java.net.URI;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -24,7 +21,6 @@ import java.util.Optional;
  *   <li>file gates, in order: what the HEAD contract says (size, where the bytes would come from, whether they
  *       can be verified), what the commit's model signature says ({@link ModelSignatureGate}), then a block
  *       already known for the content's digest or for the location;</li>
- *   <li>listings: a file whose known block stands is hidden, each hiding summarized per rule and request.</li>
  * </ul>
  * Verdicts the relay finds while bytes stream (the scanner, the digests) go through the same judge and recorder.
  */
@@ -84,22 +80,6 @@ final class HubGates {
     /** Refuses a file by a verdict known before its lookup, through the known-verdict gate (recorded there). */
     void refuseKnown(Exchange ex, HubPath p, String sha256, Verdict v) {
         fetcher.known().admit(ex, HubRefusals.INSTANCE, subject(ex, p, sha256), Optional.empty(), v, false);
-    }
-
-    /** The listing filter's question, the known-verdict gate's judgement: does this verdict refuse this file now? */
-    boolean stands(String artifact, String path, String sha256, Verdict v) {
-        return fetcher.known().refuses(new DecisionRecorder.Subject("", "hf", artifact, path, sha256),
-                Optional.empty(), v);
-    }
-
-    /** One count and one audit line per rule and listing, as for PyPI pages. */
-    void recordHidden(Exchange ex, HubPath p, List<ListingFilter.Hidden> hidden) {
-        Map<String, List<ListingFilter.Hidden>> byRule = new LinkedHashMap<>();
-        hidden.forEach(h -> byRule.computeIfAbsent(h.verdict().rule(), k -> new ArrayList<>()).add(h));
-        byRule.forEach((rule, hs) -> recorder.hidden(subject(ex, p, hs.get(0).path(), ""), Verdict.block(rule,
-                "hid " + hs.size() + " file(s) from the listing, " + hs.get(0).path()
-                        + (hs.size() > 1 ? " and " + (hs.size() - 1) + " more" : "") + ": "
-                        + hs.get(0).verdict().reason())));
     }
 
     /** A block already known for this file: by its content's digest (unless already looked up), or its location. */

@@ -6,7 +6,6 @@ import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.dualtrack.scanner.Verdict;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.net.URI;
@@ -84,9 +83,7 @@ class HfFuzzTest {
         if (json == null) {
             return;
         }
-        java.util.function.Function<String, Optional<Verdict>> someBlocked = id -> id.startsWith("0")
-                ? Optional.of(Verdict.block("r", "x")) : Optional.empty();
-        ListingFilter filter = new ListingFilter(someBlocked, someBlocked);
+        ListingFilter filter = new ListingFilter();
         if (repoInfo) {
             filter.filterRepoInfo(json, HubPath.RepoType.MODEL, "a/b");
         } else {

@@ -146,13 +146,14 @@ class HfPolicyTest {
     }
 
     @Test
-    void aFileWaivedByRepoAndPathDownloadsAndStaysListedWhileOtherBlocksAreHidden() throws Exception {
+    void aFileWaivedByRepoAndPathDownloadsAndAKnownBlockIsListedAndRefused() throws Exception {
         RawHttpClient.Response listed = get(enforcing, "listed.joblib");
         assertThat(listed.status()).isEqualTo(200);
         assertThat(listed.body()).isEqualTo(LISTED);
         assertThat(get(enforcing, "evil.pkl").status()).isEqualTo(403);
         String tree = RawHttpClient.get(enforcing.port(), "/hf/api/models/acme/tabular/tree/" + COMMIT).text();
-        assertThat(tree).contains("\"listed.joblib\"").doesNotContain("\"evil.pkl\"");
+        assertThat(tree).contains("\"listed.joblib\"", "\"evil.pkl\"");
+        assertThat(get(enforcing, "evil.pkl").headers().get("x-error-message")).contains("hf.pickle.dangerous-import");
     }
 
     @Test

@@ -223,13 +223,16 @@ public class HfRouteTest {
         assertThat(second.headers()).containsEntry("x-dualtrack-rule", "hf.pickle.dangerous-import");
         assertThat(head(R + "evil.bin").status()).isEqualTo(403);
         assertThat(hub.cdn().requests(cdnPath)).isEqualTo(fetched);
-        // Known now: hidden from listings, and the hiding is counted.
+        // Known now, and still listed: a client that asks for it is told why, rather than getting a snapshot
+        // that silently lacks it (docs/policy.md, "Hidden or refused").
         JsonNode tree = JSON.readTree(get("/hf/api/models/acme/bert/tree/" + COMMIT + "?recursive=true").body());
-        assertThat(paths(tree)).contains("model.safetensors").doesNotContain("evil.bin");
+        assertThat(paths(tree)).contains("model.safetensors", "evil.bin");
         JsonNode info = JSON.readTree(get("/hf/api/models/acme/bert/revision/main").body());
         List<String> siblings = new ArrayList<>();
         info.path("siblings").forEach(s -> siblings.add(s.path("rfilename").asText()));
-        assertThat(siblings).contains("config.json").doesNotContain("evil.bin");
+        assertThat(siblings).contains("config.json", "evil.bin");
+        assertThat(runtime.metrics().scrape()).doesNotContainPattern("dualtrack_hidden_total\\{rule=\"hf.pickle"
+                + ".dangerous-import\",track=\"hf\"} [1-9]");
         assertThat(runtime.metrics().scrape())
                 .containsPattern("dualtrack_blocked_total\\{rule=\"hf.pickle.dangerous-import\",track=\"hf\"} [2-9]");
         assertThat(audit).anySatisfy(line -> assertThat(line).contains("\"track\":\"hf\"", "acme/bert", "evil.bin",
@@ -447,7 +450,7 @@ public class HfRouteTest {
         assertThat(head(R + "tokenizer.pkl").status()).isEqualTo(403);
         assertThat(hub.hub().requests(cachePath)).isEqualTo(asked);
         JsonNode tree = JSON.readTree(get("/hf/api/models/acme/bert/tree/main").body());
-        assertThat(paths(tree)).contains("config.json").doesNotContain("tokenizer.pkl");
+        assertThat(paths(tree)).contains("config.json", "tokenizer.pkl");
     }
 
     @Test

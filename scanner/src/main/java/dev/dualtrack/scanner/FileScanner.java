@@ -235,7 +235,7 @@ public final class FileScanner {
         }
         if (startsWith(0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n')) {
             format = "hdf5";
-            return new Spooled(path -> dev.dualtrack.scanner.keras.Hdf5Models.check(path, name, where, findings));
+            return new Spooled(path -> dev.dualtrack.scanner.keras.Hdf5Models.check(path, shownName, where, findings));
         }
         if (startsWith('G', 'G', 'U', 'F')) {
             format = "gguf";
@@ -526,7 +526,7 @@ public final class FileScanner {
                             "Keras config.json is larger than 16 MiB" + where));
                 } else if (kerasConfig != null) {
                     dev.dualtrack.scanner.keras.KerasConfigCheck.check(kerasConfig.toByteArray(),
-                            " in " + (name.isEmpty() ? "" : name + "!") + "config.json", findings);
+                            " in " + (shownName.isEmpty() ? "" : shownName + "!") + "config.json", findings);
                 }
             }
         }
