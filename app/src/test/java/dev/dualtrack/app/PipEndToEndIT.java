@@ -224,6 +224,45 @@ class PipEndToEndIT {
     }
 
     @Test
+    void whatPipAndPoetrySayForAHiddenProjectAndAHiddenRelease() throws Exception {
+        ClientTools.Result typo = pip("reqeusts");
+        assertThat(typo.out()).contains("No matching distribution found for reqeusts");
+        ClientTools.Result evil = pip("evilpkg==1.0");
+        assertThat(evil.out()).contains("No matching distribution found for evilpkg==1.0");
+        ClientTools.assumeInstalled("poetry", "python3-poetry");
+        Path project = Files.createDirectories(dir.resolve("poetry-hidden"));
+        Files.writeString(project.resolve("pyproject.toml"), """
+                [tool.poetry]
+                name = "consumer"
+                version = "0.1.0"
+                description = "asks for a typosquat"
+                authors = ["Test <test@example.com>"]
+
+                [tool.poetry.dependencies]
+                python = "^3.8"
+                reqeusts = "*"
+
+                [[tool.poetry.source]]
+                name = "dualtrack"
+                url = "http://127.0.0.1:%d/pypi/simple/"
+                default = true
+                """.formatted(port));
+        ClientTools.Result lock = ClientTools.run(project, Map.of("HOME", dir.resolve("poetry-home").toString(),
+                "POETRY_CACHE_DIR", dir.resolve("poetry-cache").toString()), List.of("poetry", "lock",
+                "--no-interaction", "--directory", project.toString()));
+        assertThat(lock.exit()).as(lock.out()).isNotZero();
+        assertThat(lock.out()).containsIgnoringCase("reqeusts");
+        System.out.println("what the clients print for a hidden project or release:\n  pip: "
+                + lastLines(typo.out(), 1) + "\n  pip: " + lastLines(evil.out(), 1) + "\n  poetry 1.3.2: "
+                + lastLines(lock.out(), 3));
+    }
+
+    static String lastLines(String out, int n) {
+        String[] lines = out.strip().split("\n");
+        return String.join(" / ", java.util.Arrays.copyOfRange(lines, Math.max(0, lines.length - n), lines.length));
+    }
+
+    @Test
     void pipFailsOnAFileWhoseBytesDoNotMatchTheIndex() throws Exception {
         ClientTools.Result r = pip("dualtrack-tamper-demo");
         assertThat(r.exit()).as(r.out()).isNotZero();
