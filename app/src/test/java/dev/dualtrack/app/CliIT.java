@@ -112,6 +112,43 @@ class CliIT {
     }
 
     @Test
+    @org.junit.jupiter.api.Timeout(value = 60, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
+    void theAccessLogHasALinePerRequestWithoutTheQuery(@TempDir Path dir) throws Exception {
+        Path cfg = dir.resolve("a.yaml");
+        Files.writeString(cfg, "listen: {port: 0, access-log: true}\ncache: {dir: '" + dir.resolve("c") + "'}\n");
+        Process p = start("serve", "--config", cfg.toString());
+        try {
+            BufferedReader lines = new BufferedReader(new InputStreamReader(p.getInputStream(),
+                    StandardCharsets.UTF_8));
+            int port = -1;
+            while (port < 0) {
+                String line = lines.readLine();
+                if (line == null) {
+                    break;
+                }
+                Matcher m = Pattern.compile("listening on http://127\\.0\\.0\\.1:(\\d+)").matcher(line);
+                if (m.find()) {
+                    port = Integer.parseInt(m.group(1));
+                }
+            }
+            assertThat(port).isPositive();
+            HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+                    + "/healthz?token=secret")).build(), HttpResponse.BodyHandlers.discarding());
+            String access = null;
+            for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+                if (line.contains("dualtrack.access")) {
+                    access = line;
+                    break;
+                }
+            }
+            assertThat(access).isNotNull().contains("127.0.0.1 GET /healthz 200 3B").doesNotContain("secret");
+        } finally {
+            p.destroy();
+            p.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void serveWithABadConfigExitsTwoWithFileLineColumnErrors(@TempDir Path dir) throws Exception {
         Path bad = dir.resolve("bad.yaml");
         Files.writeString(bad, "listen:\n  host: 127.0.0.1\n  prot: 9000\npypi:\n  reserved: [{project: x, upstream: nope}]\n");
