@@ -60,7 +60,13 @@ final class DistributionScan {
                             + " holds more than " + MAX_ENTRIES + " files; it was not read to its end"));
                     break;
                 }
-                if (e.isDirectory() || !archive.canReadEntryData(e)) {
+                if (e.isDirectory()) {
+                    continue;
+                }
+                if (!archive.canReadEntryData(e)) {
+                    // Encrypted, or compressed in a way we do not decode: what is inside cannot be checked.
+                    findings.add(new Finding(ScanRules.UNSUPPORTED_FORMAT, Severity.MALFORMED, e.getName()
+                            + " in the " + kind + " cannot be read (encrypted or an unsupported compression)"));
                     continue;
                 }
                 FileScanner scanner = new FileScanner(policy, e.getName());

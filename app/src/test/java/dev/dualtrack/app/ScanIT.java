@@ -72,6 +72,23 @@ class ScanIT {
         assertThat(blocked.exit()).isEqualTo(1);
         assertThat(blocked.out()).contains("BLOCK dist/demo-2.0.tar.gz [sdist]", "hf.pickle.dangerous-import",
                 "demo-2.0/demo/weights.pkl");
+
+        // A wheel whose entry cannot be decoded (LZMA, method 14) is refused, never passed unread.
+        java.io.ByteArrayOutputStream w = new java.io.ByteArrayOutputStream();
+        byte[] name = "demo/data.bin".getBytes(StandardCharsets.US_ASCII);
+        java.nio.ByteBuffer local = java.nio.ByteBuffer.allocate(30 + name.length + 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        local.putInt(0x04034b50).putShort((short) 20).putShort((short) 0).putShort((short) 14).putInt(0).putInt(0)
+                .putInt(4).putInt(4).putShort((short) name.length).putShort((short) 0).put(name).put("abcd".getBytes(
+                        StandardCharsets.US_ASCII));
+        w.writeBytes(local.array());
+        java.nio.ByteBuffer end = java.nio.ByteBuffer.allocate(22).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                .putInt(0x06054b50).putInt(0).putShort((short) 0).putShort((short) 0).putInt(0).putInt(w.size())
+                .putShort((short) 0);
+        w.writeBytes(end.array());
+        Files.write(dist.resolve("demo-3.0-py3-none-any.whl"), w.toByteArray());
+        Run unreadable = runIn(dir, "scan", "dist/demo-3.0-py3-none-any.whl");
+        assertThat(unreadable.exit()).as(unreadable.out()).isEqualTo(1);
+        assertThat(unreadable.out()).contains("hf.unsupported-format", "demo/data.bin");
     }
 
     @Test

@@ -31,7 +31,6 @@ final class HubGates {
     private final URI hub;
     private final BlobFetcher fetcher;
     private final DecisionRecorder recorder;
-    private final Judge judge;
     private final Gates gates;
 
     HubGates(dev.dualtrack.config.HfConfig config, BlobFetcher fetcher, DecisionRecorder recorder, Judge judge) {
@@ -41,7 +40,6 @@ final class HubGates {
         this.hub = config.upstream();
         this.fetcher = fetcher;
         this.recorder = recorder;
-        this.judge = judge;
         this.gates = new Gates(judge, recorder);
     }
 

@@ -142,7 +142,8 @@ public final class ProxyRuntime implements AutoCloseable {
 
     /** What decides a verdict besides the bytes: the scanner's settings, and this scanner's generation. */
     static String policyVersion(DualtrackConfig config) {
-        String settings = "scanner-2|" + config.hf().pickle() + "|" + config.hf().enforceSafetensors();
+        String settings = dev.dualtrack.scanner.ScanPolicy.GENERATION + "|" + config.hf().pickle() + "|"
+                + config.hf().enforceSafetensors();
         try {
             return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
                     .digest(settings.getBytes(java.nio.charset.StandardCharsets.UTF_8))).substring(0, 16);

@@ -40,6 +40,8 @@ public final class FileScanner {
     /** The name the findings' details give the file: empty when they must not name it (the proxy's verdicts). */
     private final String shownName;
     private final List<Finding> findings;
+    /** The read-only view {@link #findingsSoFar} hands out, made once (the relay asks after every chunk). */
+    private final List<Finding> findingsView;
     private final byte[] head = new byte[SNIFF];
     private int headLen;
     private String format;
@@ -110,11 +112,12 @@ public final class FileScanner {
         this.shownName = shownName;
         this.where = this.shownName.isEmpty() ? "" : " in " + this.shownName;
         this.findings = new FindingList(policy.limits().maxFindings());
+        this.findingsView = java.util.Collections.unmodifiableList(findings);
     }
 
     /** Every finding so far, in order (a live, read-only view; the list only grows). */
     public List<Finding> findingsSoFar() {
-        return java.util.Collections.unmodifiableList(findings);
+        return findingsView;
     }
 
     /** Borrows {@code chunk}: reads it all during the call, keeps nothing. */

@@ -181,7 +181,7 @@ public final class BlobFetcher {
         }
         SingleFlight.Flight<FetchOutcome> flight = flights.join(spec.flightKey());
         boolean range = ex.headers().contains(HttpHeaderNames.RANGE) && !ex.isHead();
-        if (range && attempt <= MAX_ATTEMPTS) {
+        if (range) {
             // The range waits for the verdict on the whole file, then is served from the cache.
             if (flight.leader()) {
                 lead(null, ex, spec, flight);
@@ -315,7 +315,7 @@ public final class BlobFetcher {
                         metrics.cacheHit("blob");
                         // Judged and counted for this request, as every cache hit is (G5).
                         serveCached(ex, spec, subject, blob.get());
-                    } else if (ex.headers().contains(HttpHeaderNames.RANGE)) {
+                    } else if (ex.headers().contains(HttpHeaderNames.RANGE) && attempt < MAX_ATTEMPTS) {
                         // Too large to cache (or evicted already): the range is answered with the whole file,
                         // streamed through the relay like any download (a 200 to a Range is allowed).
                         SingleFlight.Flight<FetchOutcome> again = flights.join(spec.flightKey());
