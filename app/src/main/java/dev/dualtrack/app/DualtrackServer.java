@@ -29,19 +29,16 @@ final class DualtrackServer implements AutoCloseable {
     static DualtrackServer start(DualtrackConfig config) throws InterruptedException {
         requireSecrets(config, dev.dualtrack.config.Secrets.environment());
         AuditLog audit = AuditLog.open(config.audit().output(), config.audit().logAllows());
-        ProxyRuntime runtime = ProxyRuntime.create(config, audit, Clock.systemUTC());
+        ProxyRuntime runtime = ProxyRuntime.create(config, audit, Clock.systemUTC(), config.cache().shared()
+                .map(shared -> s3(shared.s3(), dev.dualtrack.config.Secrets.environment())));
         try {
             primeMetrics(runtime, config);
-            config.cache().shared().ifPresent(shared -> runtime.shareThrough(s3(shared.s3(),
-                    dev.dualtrack.config.Secrets.environment())));
             Router router = runtime.newRouter();
             dev.dualtrack.pypi.policy.PackagePolicy policy = dev.dualtrack.pypi.policy.PackagePolicy.fromConfig(
                     config.pypi(), Clock.systemUTC(), java.util.Optional.of(firstSeenLedger(config)));
-            dev.dualtrack.pypi.PypiRoute pypi = pypi(runtime, config, policy);
-            runtime.sharedFirstSeen().ifPresent(pypi::shareFirstSeen);
-            router.add("/pypi", pypi);
-            router.add("/hf", dev.dualtrack.hf.HfRoute.create(runtime, dev.dualtrack.config.Secrets.environment())
-                    .requireSignatures(trustedRoot(config), java.util.concurrent.ForkJoinPool.commonPool()));
+            router.add("/pypi", pypi(runtime, config, policy));
+            router.add("/hf", dev.dualtrack.hf.HfRoute.create(runtime, dev.dualtrack.config.Secrets.environment(),
+                    trustedRoot(config), java.util.concurrent.ForkJoinPool.commonPool()));
             runtime.start(router);
             return new DualtrackServer(runtime, StartupSummary.lines(config, policy.feedProjects()));
         } catch (InterruptedException | RuntimeException e) {
@@ -95,10 +92,9 @@ final class DualtrackServer implements AutoCloseable {
                 runtime.upstream(), dev.dualtrack.config.Secrets.environment(),
                 runtime.caches().metadata("pypi-pages", dev.dualtrack.pypi.ProjectResolver::weigh));
         return new dev.dualtrack.pypi.PypiRoute(resolver, runtime.fetcher(), runtime.recorder(), policy,
-                runtime.judge())
-                .verifyAttestations(new dev.dualtrack.pypi.provenance.AttestationGate(config.pypi().provenance(),
+                runtime.judge(), new dev.dualtrack.pypi.provenance.AttestationGate(config.pypi().provenance(),
                         config.pypi().provenanceRegressed(), trustedRoot(config),
-                        java.util.concurrent.ForkJoinPool.commonPool()));
+                        java.util.concurrent.ForkJoinPool.commonPool()), runtime.sharedFirstSeen());
     }
 
     /** The Sigstore trusted root: the configured file, or the production root built in. */

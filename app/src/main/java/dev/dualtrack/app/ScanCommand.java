@@ -1,5 +1,6 @@
 package dev.dualtrack.app;
 
+import dev.dualtrack.proxy.policy.Subject;
 import dev.dualtrack.config.DualtrackConfig;
 import dev.dualtrack.pypi.manifest.ManifestAudit;
 import dev.dualtrack.pypi.manifest.ManifestKind;
@@ -181,7 +182,7 @@ final class ScanCommand implements Callable<Integer> {
         }
         boolean manifest = r.report().findings().stream().allMatch(f -> f.rule().startsWith("deps.")
                 || f.rule().startsWith("pypi."));
-        dev.dualtrack.proxy.ops.DecisionRecorder.Subject subject = new dev.dualtrack.proxy.ops.DecisionRecorder.Subject(
+        Subject subject = new Subject(
                 "", manifest ? "pypi" : "hf", "", r.path(), r.sha256());
         boolean waived = false;
         for (dev.dualtrack.scanner.Finding f : r.report().findings()) {

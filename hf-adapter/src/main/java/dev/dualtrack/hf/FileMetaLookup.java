@@ -29,7 +29,7 @@ public final class FileMetaLookup {
     static final String[] ERROR_HEADERS = {"X-Error-Code", "X-Error-Message", "X-Repo-Commit"};
 
     /** What the Hub said of a file. */
-    public sealed interface Answer permits Found, Refused, KnownBlock {
+    public sealed interface Answer permits Found, Refused {
     }
 
     public record Found(FileMeta meta) implements Answer {
@@ -37,13 +37,6 @@ public final class FileMetaLookup {
 
     /** The Hub's refusal (its status and error headers), or 502 when its answer could not be used. */
     public record Refused(int status, HttpHeaders errorHeaders, String reason) implements Answer {
-    }
-
-    /**
-     * Not asked at all: the route already knew the file's sha256 (from a listing) and a blocking verdict for it,
-     * so the Hub is not even asked (docs/ARCHITECTURE.md, "Known verdicts first").
-     */
-    public record KnownBlock(String sha256, dev.dualtrack.scanner.Verdict verdict) implements Answer {
     }
 
     private record Key(String url, String credential) {

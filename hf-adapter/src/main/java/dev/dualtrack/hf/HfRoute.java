@@ -3,7 +3,7 @@ package dev.dualtrack.hf;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.dualtrack.config.HfConfig;
-import dev.dualtrack.proxy.ops.DecisionRecorder;
+import dev.dualtrack.proxy.policy.Subject;
 import dev.dualtrack.proxy.relay.BlobFetcher;
 import dev.dualtrack.proxy.relay.FetchSpec;
 import dev.dualtrack.proxy.relay.ScannerInspector;
@@ -15,7 +15,6 @@ import dev.dualtrack.proxy.upstream.UpstreamClient;
 import dev.dualtrack.proxy.upstream.UpstreamException;
 import dev.dualtrack.proxy.upstream.UpstreamRequest;
 import dev.dualtrack.scanner.ScanPolicy;
-import dev.dualtrack.scanner.Verdict;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
@@ -67,36 +66,37 @@ public final class HfRoute implements Route {
     private final RevisionResolver revisions;
     private final FileMetaLookup files;
     private final BlobFetcher fetcher;
-    private final DecisionRecorder recorder;
     /** What listings taught of each file's sha256; listings are rewritten (Xet), never filtered. */
     private final ListingFilter listings = new ListingFilter();
-    private HubGates gates;
-    private ModelSignatureGate signatures = new ModelSignatureGate(List.of(),
-            dev.dualtrack.provenance.TrustedRoot.production(), Runnable::run);
-    private Optional<URI> publicUrl = Optional.empty();
+    private final HubGates gates;
+    private final ModelSignatureGate signatures;
+    private final Optional<URI> publicUrl;
 
-    public HfRoute(HfConfig config, ScanPolicy scanPolicy, Optional<String> upstreamToken, UpstreamClient client,
-            RevisionResolver revisions, FileMetaLookup files, BlobFetcher fetcher, DecisionRecorder recorder) {
+    private HfRoute(dev.dualtrack.proxy.ProxyRuntime runtime, Optional<String> upstreamToken,
+            RevisionResolver revisions, FileMetaLookup files, ModelSignatureGate signatures) {
+        this.config = runtime.config().hf();
         this.hub = config.upstream();
-        this.config = config;
-        this.scanPolicy = scanPolicy;
+        this.scanPolicy = scanPolicy(config);
         this.inspection = "scanner:" + scanPolicy.version();
         this.upstreamToken = upstreamToken;
-        this.client = client;
+        this.client = runtime.upstream();
         this.revisions = revisions;
         this.files = files;
-        this.fetcher = fetcher;
-        this.recorder = recorder;
-        judged(dev.dualtrack.proxy.policy.Judge.enforcing());
+        this.fetcher = runtime.fetcher();
+        this.gates = new HubGates(config, fetcher.known(), new dev.dualtrack.proxy.gate.Gates(runtime.judge(),
+                runtime.recorder()));
+        this.signatures = signatures;
+        this.publicUrl = runtime.config().listen().publicUrl();
     }
 
-    /** The gates under {@code judge}. */
-    private void judged(dev.dualtrack.proxy.policy.Judge judge) {
-        this.gates = new HubGates(config, fetcher, recorder, judge);
-    }
-
-    /** The route as {@code serve} runs it: policy from the config's {@code hf} section, the token from the env. */
+    /** The route with policy from the config's {@code hf} section, the token from the env; signatures unverified. */
     public static HfRoute create(dev.dualtrack.proxy.ProxyRuntime runtime, dev.dualtrack.config.Secrets secrets) {
+        return create(runtime, secrets, dev.dualtrack.provenance.TrustedRoot.production(), Runnable::run);
+    }
+
+    /** As {@code serve} runs it: hf.signatures verified against {@code root}, verification on {@code verifyOn}. */
+    public static HfRoute create(dev.dualtrack.proxy.ProxyRuntime runtime, dev.dualtrack.config.Secrets secrets,
+            dev.dualtrack.provenance.TrustedRoot root, java.util.concurrent.Executor verifyOn) {
         HfConfig hf = runtime.config().hf();
         java.time.Duration ttl = runtime.config().cache().metadataTtl();
         Optional<String> token = hf.tokenEnv().flatMap(secrets::get);
@@ -106,17 +106,7 @@ public final class HfRoute implements Route {
             revisions.share(shared);
             files.share(shared);
         });
-        HfRoute route = new HfRoute(hf, scanPolicy(hf), token, runtime.upstream(), revisions, files,
-                runtime.fetcher(), runtime.recorder());
-        route.publicUrl = runtime.config().listen().publicUrl();
-        route.judged(runtime.judge());
-        return route;
-    }
-
-    /** hf.signatures, verified against {@code root}; verification runs on {@code verifyOn}. */
-    public HfRoute requireSignatures(dev.dualtrack.provenance.TrustedRoot root, java.util.concurrent.Executor verifyOn) {
-        this.signatures = new ModelSignatureGate(config.signatures(), root, verifyOn);
-        return this;
+        return new HfRoute(runtime, token, revisions, files, new ModelSignatureGate(hf.signatures(), root, verifyOn));
     }
 
     /**
@@ -152,14 +142,14 @@ public final class HfRoute implements Route {
                             + "dualtrack", null);
                     return;
                 }
-                if (!gates.admitRequest(ex, p)) {
-                    return;
-                }
-                if (p.kind() == HubPath.Kind.RESOLVE) {
-                    resolve(ex, p);
-                } else {
-                    api(ex, p, rawPath, q < 0 ? "" : raw.substring(q));
-                }
+                HubFile.Early early = new HubFile.Early(ex, p, HubGates.subject(ex, p, ""));
+                gates.runner().run(early, gates.requestGates(), admitted -> {
+                    if (p.kind() == HubPath.Kind.RESOLVE) {
+                        resolve(ex, p);
+                    } else {
+                        api(ex, p, rawPath, q < 0 ? "" : raw.substring(q));
+                    }
+                });
             }
         }
     }
@@ -223,52 +213,54 @@ public final class HfRoute implements Route {
 
     // ---- files ----------------------------------------------------------------------------------------------
 
+    /**
+     * A file: the revision pinned to its commit, a block a listing already told of, the file's HEAD contract,
+     * the commit's signature when one is required; then the file's gates, and the HEAD answer or the fetch.
+     */
     private void resolve(Exchange ex, HubPath p) {
         Optional<String> auth = authorization(ex);
         Optional<String> clientAuth = Optional.ofNullable(ex.headers().get(HttpHeaderNames.AUTHORIZATION));
-        revisions.resolve(p.type(), p.repo(), p.rev().orElseThrow(), clientAuth, ex.eventLoop())
-                .thenCompose(res -> {
-                    if (res instanceof RevisionResolver.Refused refused) {
-                        return java.util.concurrent.CompletableFuture.<FileMetaLookup.Answer>completedFuture(
-                                new FileMetaLookup.Refused(refused.status(), refused.errorHeaders(), refused.reason()));
-                    }
-                    String commit = ((RevisionResolver.Commit) res).sha();
-                    // Known verdicts first: a listing may already have told us this file's sha256.
-                    Optional<String> oid = listings.knownOid(p.type(), p.repo(), commit, p.path());
-                    Optional<Verdict> known = oid.flatMap(sha -> gates.knownStanding(ex, p, sha));
-                    if (known.isPresent()) {
-                        return java.util.concurrent.CompletableFuture.<FileMetaLookup.Answer>completedFuture(
-                                new FileMetaLookup.KnownBlock(oid.get(), known.get()));
-                    }
-                    return files.lookup(resolveUrl(p, commit), auth, ex.eventLoop());
-                })
-                .whenCompleteAsync(guarded(ex, (answer, error) -> {
+        then(ex, revisions.resolve(p.type(), p.repo(), p.rev().orElseThrow(), clientAuth, ex.eventLoop()),
+                (res, error) -> {
                     if (error != null) {
                         upstreamFailed(ex, error);
-                    } else if (answer instanceof FileMetaLookup.KnownBlock block) {
-                        gates.refuseKnown(ex, p, block.sha256(), block.verdict());
-                    } else if (answer instanceof FileMetaLookup.Refused refused) {
-                        HubRefusals.answer(ex, statusOf(refused.status()), refused.errorHeaders().contains(
-                                "X-Error-Message") ? refused.errorHeaders().get("X-Error-Message") : refused.reason(),
-                                refused.errorHeaders());
+                    } else if (res instanceof RevisionResolver.Refused refused) {
+                        refuse(ex, refused.status(), refused.errorHeaders(), refused.reason());
                     } else {
-                        FileMeta meta = ((FileMetaLookup.Found) answer).meta();
-                        serveFile(ex, p, meta, auth, meta.lfsSha256().isPresent() && meta.lfsSha256().equals(
-                                listings.knownOid(p.type(), p.repo(), meta.commit(), p.path())));
+                        String commit = ((RevisionResolver.Commit) res).sha();
+                        Optional<String> oid = listings.knownOid(p.type(), p.repo(), commit, p.path());
+                        HubFile.Early early = new HubFile.Early(ex, p, HubGates.subject(ex, p, oid.orElse("")));
+                        gates.runner().run(early, oid.map(sha -> List.of(gates.knownFromListing(sha)))
+                                .orElse(List.of()), admitted -> lookup(ex, p, commit, auth));
                     }
-                }), ex.eventLoop());
+                });
     }
 
-    private void serveFile(Exchange ex, HubPath p, FileMeta meta, Optional<String> auth, boolean knownChecked) {
-        if (!signatures.required(p.repo())) {
-            serveFile(ex, p, meta, auth, knownChecked, null);
-            return;
-        }
-        // hf.signatures: the commit's model.sig is verified (once per commit) before any file of it is served.
-        dev.dualtrack.proxy.server.Callbacks.then(ex, signatures.decision(p, meta.commit(),
-                (repo, commit) -> modelSig(ex, repo, commit, auth)),
-                (decision, error) -> serveFile(ex, p, meta, auth, knownChecked, decision != null ? decision
-                        : ModelSignatureGate.unavailable(p.repo(), meta.commit())));
+    private void lookup(Exchange ex, HubPath p, String commit, Optional<String> auth) {
+        then(ex, files.lookup(resolveUrl(p, commit), auth, ex.eventLoop()), (answer, error) -> {
+            if (error != null) {
+                upstreamFailed(ex, error);
+            } else if (answer instanceof FileMetaLookup.Refused refused) {
+                refuse(ex, refused.status(), refused.errorHeaders(), refused.reason());
+            } else {
+                FileMeta meta = ((FileMetaLookup.Found) answer).meta();
+                meta.lfsSha256().ifPresent(sha -> listings.learn(p.type(), p.repo(), meta.commit(), p.path(), sha));
+                if (!signatures.required(p.repo())) {
+                    admit(ex, p, meta, auth, Optional.empty());
+                    return;
+                }
+                // hf.signatures: the commit's model.sig is verified (once per commit) before any file of it.
+                then(ex, signatures.decision(p, meta.commit(), (repo, c) -> modelSig(ex, repo, c, auth)),
+                        (decision, e) -> admit(ex, p, meta, auth, Optional.of(decision != null ? decision
+                                : ModelSignatureGate.unavailable(p.repo(), meta.commit()))));
+            }
+        });
+    }
+
+    /** The Hub's own refusal of a revision or a file, as the Hub said it. */
+    private static void refuse(Exchange ex, int status, HttpHeaders errorHeaders, String reason) {
+        HubRefusals.answer(ex, statusOf(status), errorHeaders.contains("X-Error-Message")
+                ? errorHeaders.get("X-Error-Message") : reason, errorHeaders);
     }
 
     /** The model.sig at {@code commit}, from the Hub (or the CDN it redirects an LFS copy to). */
@@ -283,27 +275,28 @@ public final class HfRoute implements Route {
                 .thenApply(r -> new ModelSignatureGate.Fetched(r.status(), r.body()));
     }
 
-    private void serveFile(Exchange ex, HubPath p, FileMeta meta, Optional<String> auth, boolean knownChecked,
-            ModelSignatureGate.Decision signature) {
-        DecisionRecorder.Subject subject = HubGates.subject(ex, p, meta.lfsSha256().orElse(""));
-        meta.lfsSha256().ifPresent(sha -> listings.learn(p.type(), p.repo(), meta.commit(), p.path(), sha));
-        if (signature == null && signatures.required(p.repo())) {
-            throw new IllegalStateException("a signed repo's file without its signature decision");
-        }
-        if (!gates.admitFile(ex, p, meta, knownChecked, signature == null ? List.of()
-                : ModelSignatureGate.before(signature, p.path(), meta))) {
-            return; // refused, recorded and answered by the gates
-        }
-        Optional<String> signedSha256 = signature == null ? Optional.empty()
-                : ModelSignatureGate.inFlight(signature, p.path(), meta);
-        if (ex.isHead()) {
-            // The HEAD contract with the file's own size: Content-Length is the file's, not this empty body's.
-            FullHttpResponse head = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
-                    Unpooled.EMPTY_BUFFER);
-            head.headers().add(meta.clientHeaders()).set(HttpHeaderNames.CONTENT_TYPE, "application/octet-stream");
-            ex.respond(head);
-            return;
-        }
+    /** The file's gates, then its HEAD contract or its bytes. */
+    private void admit(Exchange ex, HubPath p, FileMeta meta, Optional<String> auth,
+            Optional<ModelSignatureGate.Decision> signature) {
+        HubFile request = request(ex, p, meta, auth, signature);
+        gates.runner().run(request, gates.fileGates(), admitted -> {
+            if (ex.isHead()) {
+                // The HEAD contract with the file's own size: Content-Length is the file's, not this empty body's.
+                FullHttpResponse head = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
+                        Unpooled.EMPTY_BUFFER);
+                head.headers().add(meta.clientHeaders()).set(HttpHeaderNames.CONTENT_TYPE, "application/octet-stream");
+                ex.respond(head);
+            } else {
+                fetcher.deliver(ex, request.spec(), admitted);
+            }
+        });
+    }
+
+    /** The request record of a file: what its gates read, and the fetch they guard. */
+    private HubFile request(Exchange ex, HubPath p, FileMeta meta, Optional<String> auth,
+            Optional<ModelSignatureGate.Decision> signature) {
+        Subject subject = HubGates.subject(ex, p, meta.lfsSha256().orElse(""));
+        Optional<String> signedSha256 = signature.flatMap(d -> ModelSignatureGate.inFlight(d, p.path(), meta));
         HttpHeaders headers = new DefaultHttpHeaders();
         auth.ifPresent(a -> headers.set(HttpHeaderNames.AUTHORIZATION, a));
         Optional<String> blobId = meta.lfsSha256().isPresent() ? Optional.empty() : Optional.of(meta.etag());
@@ -320,7 +313,7 @@ public final class HfRoute implements Route {
                 .clientHeaders(upstream -> fileHeaders(meta))
                 .contentType("application/octet-stream");
         files.secondHand(resolveUrl(p, meta.commit()), auth).ifPresent(spec::secondHand);
-        fetcher.serve(ex, spec.build());
+        return new HubFile(ex, p, meta, signature, subject, spec.build());
     }
 
     /** The file response's head: the HEAD contract (commit, ETag, linked ETag and size); the relay adds lengths. */
@@ -336,6 +329,11 @@ public final class HfRoute implements Route {
     private static <T> java.util.function.BiConsumer<T, Throwable> guarded(Exchange ex,
             java.util.function.BiConsumer<T, Throwable> body) {
         return dev.dualtrack.proxy.server.Callbacks.guarded(ex, body);
+    }
+
+    private static <T> void then(Exchange ex, java.util.concurrent.CompletionStage<T> stage,
+            java.util.function.BiConsumer<T, Throwable> body) {
+        dev.dualtrack.proxy.server.Callbacks.then(ex, stage, body);
     }
 
     private URI resolveUrl(HubPath p, String commit) {

@@ -1,10 +1,10 @@
 package dev.dualtrack.hf;
 
-import dev.dualtrack.proxy.ops.DecisionRecorder;
-import dev.dualtrack.proxy.policy.Gates;
-import dev.dualtrack.proxy.policy.Judge;
-import dev.dualtrack.proxy.relay.BlobFetcher;
-import dev.dualtrack.proxy.relay.FetchSpec;
+import dev.dualtrack.proxy.gate.Checked;
+import dev.dualtrack.proxy.gate.Gate;
+import dev.dualtrack.proxy.gate.Gates;
+import dev.dualtrack.proxy.policy.Subject;
+import dev.dualtrack.proxy.relay.KnownVerdicts;
 import dev.dualtrack.proxy.server.Exchange;
 import dev.dualtrack.proxy.upstream.RedirectPolicy;
 import dev.dualtrack.scanner.Verdict;
@@ -13,14 +13,15 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Track 2's gates: every Hub decision made before any byte, as the checks {@link Gates} runs, and the
- * listing filter's judgement. The route holds the protocol (paths, revisions, the HEAD contract, the relay).
+ * Track 2's gates: every Hub decision made before any byte, as the lists {@link Gates} runs. The route holds the
+ * protocol (paths, revisions, the HEAD contract's lookup, the signature's verification, the relay).
  *
  * <ul>
  *   <li>request gate: {@code hf.repos} allows the repo;</li>
+ *   <li>before the file's HEAD is asked for: a block known for the sha256 a listing told of;</li>
  *   <li>file gates, in order: what the HEAD contract says (size, where the bytes would come from, whether they
- *       can be verified), what the commit's model signature says ({@link ModelSignatureGate}), then a block
- *       already known for the content's digest or for the location;</li>
+ *       can be verified), what the commit's model signature says ({@link ModelSignatureGate}), then what is
+ *       known of the bytes ({@link KnownVerdicts}: a block for the location or the digest, a cached blob).</li>
  * </ul>
  * Verdicts the relay finds while bytes stream (the scanner, the digests) go through the same judge and recorder.
  */
@@ -29,68 +30,53 @@ final class HubGates {
     private final RedirectPolicy cdnHosts;
     private final long maxFileSize;
     private final URI hub;
-    private final BlobFetcher fetcher;
-    private final DecisionRecorder recorder;
+    private final KnownVerdicts known;
     private final Gates gates;
+    private final List<Gate<? super HubFile.Early>> requestGates;
+    private final List<Gate<? super HubFile>> fileGates;
 
-    HubGates(dev.dualtrack.config.HfConfig config, BlobFetcher fetcher, DecisionRecorder recorder, Judge judge) {
+    HubGates(dev.dualtrack.config.HfConfig config, KnownVerdicts known, Gates gates) {
         this.repos = new RepoPatterns(config.repos().allow(), config.repos().deny());
         this.cdnHosts = RedirectPolicy.toHosts(new java.util.HashSet<>(config.redirectHosts()));
         this.maxFileSize = config.maxFileSize().bytes();
         this.hub = config.upstream();
-        this.fetcher = fetcher;
-        this.recorder = recorder;
-        this.gates = new Gates(judge, recorder);
+        this.known = known;
+        this.gates = gates;
+        this.requestGates = List.of(Gate.of("repo", r -> repos.permits(r.path().repo()) ? Checked.pass()
+                : Checked.block(HfRules.REPO_DENIED, r.path().type().apiSegment + " repo " + r.path().repo()
+                        + " is not allowed by hf.repos")));
+        this.fileGates = List.of(
+                Gate.<HubFile>of("HEAD contract", r -> Checked.block(headContract(r.meta(), r.path()))),
+                Gate.<HubFile>of("signature", r -> r.signature().map(d -> Checked.blocks(
+                        ModelSignatureGate.before(d, r.path().path(), r.meta()))).orElse(Checked.pass())),
+                known.gate());
     }
 
     RedirectPolicy cdnHosts() {
         return cdnHosts;
     }
 
-    /** Any Hub request: false when the repo is refused (recorded and answered). */
-    boolean admitRequest(Exchange ex, HubPath p) {
-        return gates.admit(ex, HubRefusals.INSTANCE, subject(ex, p, ""), Optional.empty(), List.of(
-                () -> repos.permits(p.repo()) ? List.of() : List.of(Verdict.block(HfRules.REPO_DENIED,
-                        p.type().apiSegment + " repo " + p.repo() + " is not allowed by hf.repos"))));
+    Gates runner() {
+        return gates;
+    }
+
+    /** Any Hub request: {@code hf.repos} allows the repo. */
+    List<Gate<? super HubFile.Early>> requestGates() {
+        return requestGates;
+    }
+
+    /** A file whose HEAD contract is known: the contract, the commit's model signature, what is known already. */
+    List<Gate<? super HubFile>> fileGates() {
+        return fileGates;
     }
 
     /**
-     * A file whose HEAD contract is known: false when it was refused. {@code knownChecked} says the content's
-     * digest was already looked up (a listing told it), so it is not looked up again; an LFS file's GET leaves
-     * its digest to the relay, which looks it up before it asks the CDN. A block remembered for the location
-     * is always looked up.
+     * Before a file's HEAD is asked for: a block known for the sha256 a listing told of (so the Hub is not even
+     * asked for a file known to be bad, docs/ARCHITECTURE.md, "Known verdicts first").
      */
-    boolean admitFile(Exchange ex, HubPath p, FileMeta meta, boolean knownChecked, List<Verdict> signature) {
-        return gates.admit(ex, HubRefusals.INSTANCE, subject(ex, p, meta.lfsSha256().orElse("")), Optional.empty(),
-                List.of(
-                        () -> headContract(meta, p).map(List::of).orElse(List.of()),
-                        () -> signature,
-                        () -> ex.isHead() || meta.lfsSha256().isEmpty()
-                                ? known(p, meta, knownChecked).map(List::of).orElse(List.of()) : List.of()));
-    }
-
-    /** A verdict known for {@code sha256} (told by a listing) that refuses now: the file's lookup is skipped. */
-    Optional<Verdict> knownStanding(Exchange ex, HubPath p, String sha256) {
-        return fetcher.knownVerdict(sha256).filter(v -> fetcher.known().refuses(subject(ex, p, sha256),
-                Optional.empty(), v));
-    }
-
-    /** Refuses a file by a verdict known before its lookup, through the known-verdict gate (recorded there). */
-    void refuseKnown(Exchange ex, HubPath p, String sha256, Verdict v) {
-        fetcher.known().admit(ex, HubRefusals.INSTANCE, subject(ex, p, sha256), Optional.empty(), v, false);
-    }
-
-    /** A block already known for this file: by its content's digest (unless already looked up), or its location. */
-    private Optional<Verdict> known(HubPath p, FileMeta meta, boolean digestChecked) {
-        return (digestChecked ? Optional.<Verdict>empty() : meta.lfsSha256().isPresent()
-                ? meta.lfsSha256().flatMap(fetcher::knownVerdict).filter(Verdict::blocked)
-                : knownByBlobId(meta.etag()))
-                .or(() -> fetcher.knownAt(FetchSpec.locationKey("hf", p.type().resolvePrefix + p.repo(),
-                        meta.commit(), p.path())));
-    }
-
-    Optional<Verdict> knownByBlobId(String oid) {
-        return fetcher.knownByGitBlob(oid).filter(Verdict::blocked);
+    Gate<HubFile.Early> knownFromListing(String sha256) {
+        return Gate.of("known verdict (listing)", r -> known.of(sha256).filter(Verdict::blocked)
+                .map(Checked::tentative).orElse(Checked.pass()));
     }
 
     /** What the HEAD contract says before any byte: size, where the bytes would come from, verifiability. */
@@ -123,11 +109,11 @@ final class HubGates {
         return Optional.empty();
     }
 
-    static DecisionRecorder.Subject subject(Exchange ex, HubPath p, String sha256) {
+    static Subject subject(Exchange ex, HubPath p, String sha256) {
         return subject(ex, p, p.path(), sha256);
     }
 
-    private static DecisionRecorder.Subject subject(Exchange ex, HubPath p, String path, String sha256) {
-        return new DecisionRecorder.Subject(ex.clientAddress(), "hf", p.type().resolvePrefix + p.repo(), path, sha256);
+    private static Subject subject(Exchange ex, HubPath p, String path, String sha256) {
+        return new Subject(ex.clientAddress(), "hf", p.type().resolvePrefix + p.repo(), path, sha256);
     }
 }

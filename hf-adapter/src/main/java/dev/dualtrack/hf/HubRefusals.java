@@ -1,7 +1,7 @@
 package dev.dualtrack.hf;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.dualtrack.proxy.relay.Refusals;
+import dev.dualtrack.proxy.gate.Refusals;
 import dev.dualtrack.proxy.server.Exchange;
 import dev.dualtrack.proxy.upstream.UpstreamException;
 import dev.dualtrack.scanner.Verdict;
@@ -23,7 +23,7 @@ public final class HubRefusals implements Refusals {
     }
 
     @Override
-    public void refuse(Exchange ex, dev.dualtrack.proxy.relay.Refusal r) {
+    public void refuse(Exchange ex, dev.dualtrack.proxy.gate.Refusal r) {
         ex.outcome("blocked");
         String message = "dualtrack blocked this file: " + r.verdict().rule() + ": " + r.verdict().reason();
         HttpHeaders h = Refusals.refusalHeaders(r);

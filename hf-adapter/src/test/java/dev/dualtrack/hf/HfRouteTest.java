@@ -419,7 +419,7 @@ public class HfRouteTest {
         assertThat(get("/hf/mallory/lookalike/resolve/main/popular.vocab").status()).isEqualTo(403);
         assertThat(hub.cdn().requests("/mallory/payload")).isEqualTo(payloadAsked);
         // …and the clean file with that hash is served to everyone else, and hidden from no listing.
-        assertThat(runtime.fetcher().knownVerdict(cleanSha)).isEmpty();
+        assertThat(runtime.fetcher().known().of(cleanSha)).isEmpty();
         assertThat(get("/hf/api/models/acme/bert/tree/" + COMMIT).text()).contains("\"popular.vocab\"");
         RawHttpClient.Response clean = get(R + "popular.vocab");
         assertThat(clean.status()).isEqualTo(200);

@@ -1,5 +1,6 @@
 package dev.dualtrack.load;
 
+import dev.dualtrack.proxy.policy.Subject;
 import dev.dualtrack.config.ConfigLoader;
 import dev.dualtrack.config.DualtrackConfig;
 import dev.dualtrack.proxy.ProxyRuntime;
@@ -81,7 +82,7 @@ public final class RelayThroughput {
         List<Double> speeds = new ArrayList<>();
         try (ProxyRuntime rt = ProxyRuntime.create(config, AuditLog.inMemory(false, l -> { }), Clock.systemUTC())) {
             Router router = rt.newRouter().add("/files", ex -> rt.fetcher().serve(ex, FetchSpec.builder(
-                    new DecisionRecorder.Subject(ex.clientAddress(), "bench", "body", "body.bin", ""),
+                    new Subject(ex.clientAddress(), "bench", "body", "body.bin", ""),
                     UpstreamRequest.get(java.net.URI.create(upstream))).expectedSha256(sha).build()));
             rt.start(router);
             for (int i = 0; i < runs; i++) {

@@ -1,5 +1,6 @@
 package dev.dualtrack.load;
 
+import dev.dualtrack.proxy.policy.Subject;
 import dev.dualtrack.config.ConfigLoader;
 import dev.dualtrack.config.DualtrackConfig;
 import dev.dualtrack.proxy.ProxyRuntime;
@@ -60,12 +61,12 @@ public final class SharedStoreThroughput {
             DualtrackConfig config = ConfigLoader.parse("bench", "listen: {port: 0}\ncache: {dir: '" + dir.resolve(
                     "data") + "', max-size: 64GiB, shared: {s3: {endpoint: '" + s3.endpoint() + "', bucket: fleet, "
                     + "prefix: 'bench/', access-key-env: K, secret-key-env: S, timeout: 60s}}}\n");
-            try (ProxyRuntime rt = ProxyRuntime.create(config, AuditLog.inMemory(false, l -> { }), Clock.systemUTC())) {
-                rt.shareThrough(new S3SharedStore(s3.endpoint(), "fleet", "us-east-1", "bench/", true, "id", "secret",
-                        Duration.ofSeconds(60)));
+            try (ProxyRuntime rt = ProxyRuntime.create(config, AuditLog.inMemory(false, l -> { }), Clock.systemUTC(),
+                    java.util.Optional.of(new S3SharedStore(s3.endpoint(), "fleet", "us-east-1", "bench/", true, "id",
+                            "secret", Duration.ofSeconds(60))))) {
                 // The upstream is a closed port: every byte must come from the shared store.
                 Router router = rt.newRouter().add("/files", ex -> rt.fetcher().serve(ex, FetchSpec.builder(
-                        new DecisionRecorder.Subject(ex.clientAddress(), "bench", "body", "body.bin", ""),
+                        new Subject(ex.clientAddress(), "bench", "body", "body.bin", ""),
                         UpstreamRequest.get(java.net.URI.create("http://127.0.0.1:9/never"))).expectedSha256(sha)
                         .build()));
                 rt.start(router);

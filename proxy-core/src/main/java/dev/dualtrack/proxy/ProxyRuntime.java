@@ -1,5 +1,6 @@
 package dev.dualtrack.proxy;
 
+import dev.dualtrack.proxy.policy.Subject;
 import com.github.benmanes.caffeine.cache.Ticker;
 import dev.dualtrack.config.DualtrackConfig;
 import dev.dualtrack.proxy.cache.BlobCache;
@@ -45,7 +46,8 @@ public final class ProxyRuntime implements AutoCloseable {
     private final EventLoopGroup workers;
     private final List<ProxyServer> servers = new ArrayList<>();
 
-    private ProxyRuntime(DualtrackConfig config, AuditLog audit, Clock clock, Ticker ticker) {
+    private ProxyRuntime(DualtrackConfig config, AuditLog audit, Clock clock, Ticker ticker,
+            Optional<dev.dualtrack.proxy.store.SharedStore> fleet) {
         this.config = config;
         this.audit = audit;
         this.metrics = new ProxyMetrics();
@@ -63,13 +65,35 @@ public final class ProxyRuntime implements AutoCloseable {
                         () -> judge.nextExpiry().map(i -> (double) i.getEpochSecond()).orElse(Double.NaN))
                 .baseUnit("seconds").description("When the next waiver in force expires (Unix time)")
                 .register(metrics.registry());
-        this.fetcher = new BlobFetcher(config.relay(), config.cache().prefetch(), blobs,
-                new dev.dualtrack.proxy.relay.VerdictMemory(caches.verdicts("verdicts")), upstream, recorder, judge);
+        // Fleet mode: blocks, verified blobs, first-seen hashes and metadata shared with the other replicas. The
+        // verdicts are trusted only between replicas whose verdict-deciding settings (the hf scanner settings)
+        // are the same: their hash is the policy version.
+        this.sharedStore = fleet.map(store -> new SharedStoreClient(store, metrics,
+                config.cache().shared().map(s -> s.s3().timeout()).orElse(java.time.Duration.ofSeconds(10)), 8));
+        dev.dualtrack.proxy.relay.VerdictMemory memory = new dev.dualtrack.proxy.relay.VerdictMemory(
+                caches.verdicts("verdicts"), sharedStore.map(c -> new dev.dualtrack.proxy.store.SharedVerdicts(c,
+                        policyVersion(config))));
+        Optional<dev.dualtrack.proxy.store.SharedBlobs> sharedBlobs = sharedStore
+                .map(dev.dualtrack.proxy.store.SharedBlobs::new);
+        sharedBlobs.ifPresent(shared -> blobs.onCommit(shared::upload));
+        this.sharedFirstSeen = sharedStore.map(dev.dualtrack.proxy.store.SharedFirstSeen::new);
+        this.sharedMetadata = sharedStore.map(c -> new dev.dualtrack.proxy.store.SharedMetadata(c,
+                config.cache().metadataTtl(), java.time.Clock.systemUTC()));
+        sharedStore.ifPresent(c -> org.slf4j.LoggerFactory.getLogger(ProxyRuntime.class).info("fleet mode: sharing "
+                + "verdicts, verified blobs and first-seen hashes through {}", c.describe()));
+        this.fetcher = new BlobFetcher(config.relay(), config.cache().prefetch(), blobs, memory, upstream, recorder,
+                judge, sharedBlobs);
         this.workers = ProxyServer.newWorkerGroup(config.listen().ioThreads());
     }
 
     public static ProxyRuntime create(DualtrackConfig config, AuditLog audit, Clock clock) {
-        return new ProxyRuntime(config, audit, clock, Ticker.systemTicker());
+        return create(config, audit, clock, Optional.empty());
+    }
+
+    /** In fleet mode when {@code fleet} is present: shared with the other replicas through that store. */
+    public static ProxyRuntime create(DualtrackConfig config, AuditLog audit, Clock clock,
+            Optional<dev.dualtrack.proxy.store.SharedStore> fleet) {
+        return new ProxyRuntime(config, audit, clock, Ticker.systemTicker(), fleet);
     }
 
     public DualtrackConfig config() {
@@ -105,30 +129,9 @@ public final class ProxyRuntime implements AutoCloseable {
         return fetcher;
     }
 
-    private Optional<SharedStoreClient> sharedStore = Optional.empty();
-    private Optional<dev.dualtrack.proxy.store.SharedFirstSeen> sharedFirstSeen = Optional.empty();
-
-    /**
-     * Fleet mode: shares blocks and the first-seen ledger with the other replicas through {@code store}. Call
-     * before {@link #start}. The verdicts are trusted only between replicas whose verdict-deciding settings (the
-     * {@code hf} scanner settings) are the same: their hash is the policy version.
-     */
-    public void shareThrough(dev.dualtrack.proxy.store.SharedStore store) {
-        SharedStoreClient client = new SharedStoreClient(store, metrics,
-                config.cache().shared().map(s -> s.s3().timeout()).orElse(java.time.Duration.ofSeconds(10)), 8);
-        this.sharedStore = Optional.of(client);
-        fetcher.share(new dev.dualtrack.proxy.store.SharedVerdicts(client, policyVersion(config)));
-        dev.dualtrack.proxy.store.SharedBlobs shared = new dev.dualtrack.proxy.store.SharedBlobs(client);
-        fetcher.shareBlobs(shared);
-        blobs.onCommit(shared::upload);
-        this.sharedFirstSeen = Optional.of(new dev.dualtrack.proxy.store.SharedFirstSeen(client));
-        this.sharedMetadata = Optional.of(new dev.dualtrack.proxy.store.SharedMetadata(client,
-                config.cache().metadataTtl(), java.time.Clock.systemUTC()));
-        org.slf4j.LoggerFactory.getLogger(ProxyRuntime.class).info("fleet mode: sharing verdicts, verified blobs "
-                + "and first-seen hashes through {}", client.describe());
-    }
-
-    private Optional<dev.dualtrack.proxy.store.SharedMetadata> sharedMetadata = Optional.empty();
+    private final Optional<SharedStoreClient> sharedStore;
+    private final Optional<dev.dualtrack.proxy.store.SharedFirstSeen> sharedFirstSeen;
+    private final Optional<dev.dualtrack.proxy.store.SharedMetadata> sharedMetadata;
 
     /** Upstream metadata shared across the fleet, in fleet mode. */
     public Optional<dev.dualtrack.proxy.store.SharedMetadata> sharedMetadata() {
@@ -188,7 +191,7 @@ public final class ProxyRuntime implements AutoCloseable {
             ex.respondText(io.netty.handler.codec.http.HttpResponseStatus.NOT_FOUND, "expected /-/verdicts/<sha256>\n");
             return;
         }
-        java.util.Optional<dev.dualtrack.scanner.Verdict> v = fetcher.knownVerdict(sha);
+        java.util.Optional<dev.dualtrack.scanner.Verdict> v = fetcher.known().of(sha);
         if (v.isEmpty()) {
             ex.respondText(io.netty.handler.codec.http.HttpResponseStatus.NOT_FOUND, "no verdict cached for " + sha + "\n");
             return;
@@ -201,7 +204,7 @@ public final class ProxyRuntime implements AutoCloseable {
         }
         // Every rule a request would be judged on: a waiver must name each of them to serve these bytes.
         var rules = out.putArray("rules");
-        judge.decide(new dev.dualtrack.proxy.ops.DecisionRecorder.Subject("", "", "", "", sha),
+        judge.decide(new Subject("", "", "", "", sha),
                 java.util.Optional.empty(), v.get()).judgements().forEach(j -> rules.add(j.verdict().rule()));
         var findings = out.putArray("findings");
         v.get().findings().forEach(f -> findings.addObject().put("rule", f.rule())

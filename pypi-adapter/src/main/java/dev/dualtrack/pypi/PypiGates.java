@@ -1,21 +1,30 @@
 package dev.dualtrack.pypi;
 
-import dev.dualtrack.pypi.policy.Filenames;
-import dev.dualtrack.pypi.policy.PackagePolicy;
-import dev.dualtrack.pypi.simple.SimpleFile;
+import dev.dualtrack.proxy.gate.Checked;
+import dev.dualtrack.proxy.gate.Gate;
+import dev.dualtrack.proxy.gate.Gates;
+import dev.dualtrack.proxy.gate.Refusal;
 import dev.dualtrack.proxy.ops.DecisionRecorder;
-import dev.dualtrack.proxy.policy.Gates;
 import dev.dualtrack.proxy.policy.Judge;
 import dev.dualtrack.proxy.policy.Judgement;
-import dev.dualtrack.proxy.relay.Refusal;
-import dev.dualtrack.proxy.relay.Refusals;
+import dev.dualtrack.proxy.policy.Subject;
+import dev.dualtrack.proxy.relay.KnownVerdicts;
 import dev.dualtrack.proxy.server.Exchange;
+import dev.dualtrack.proxy.store.SharedFirstSeen;
+import dev.dualtrack.pypi.policy.Filenames;
+import dev.dualtrack.pypi.policy.PackagePolicy;
+import dev.dualtrack.pypi.provenance.AttestationGate;
+import dev.dualtrack.pypi.simple.SimpleFile;
 import dev.dualtrack.scanner.Verdict;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.BiFunction;
 
 /**
  * Track 1's gates: what {@link PackagePolicy} decides, turned into the checks {@link Gates} runs before any byte,
@@ -43,19 +52,46 @@ final class PypiGates {
         this.recorder = recorder;
     }
 
-    /** A file request: runs the gates; false when it was refused (recorded and answered). */
-    boolean admitFile(Exchange ex, ProjectResolver.Found found, SimpleFile f, String filename, Optional<String> sha,
-            FileOrigins origins, String link, List<Verdict> fleet) {
-        String project = found.page().name();
-        DecisionRecorder.Subject subject = subject(ex, project, filename, f.sha256().orElse(""));
-        return gates.admit(ex, Refusals.PLAIN, subject, Filenames.version(project, f.filename()), List.of(
-                () -> fleet,
-                () -> typosquat(subject, found),
-                () -> fileRules(project, f, found.upstream().appliesPublicRules(), subject),
-                () -> sha.isPresent() ? List.of() : List.of(Verdict.block(PypiRules.HASH_MISMATCH, "the index "
-                        + "announced no sha256 for " + filename + ", so its bytes cannot be verified")),
-                () -> origins.refusal(link).map(why -> List.of(Verdict.block(PypiRules.FILE_HOST, why)))
-                        .orElse(List.of())));
+    /** The runner every list of these gates goes through. */
+    Gates runner() {
+        return gates;
+    }
+
+    /**
+     * The file gates, in order: the fleet's first-seen ledger (fleet mode), PEP 740 attestations, the typosquat
+     * rule, the file rules, an announced sha256, a permitted file host, then what is already known of the bytes.
+     */
+    List<Gate<? super PypiFile>> fileGates(Optional<SharedFirstSeen> fleet, AttestationGate attestations,
+            BiFunction<PypiFile, String, CompletableFuture<AttestationGate.Fetched>> provenance,
+            Gate<KnownVerdicts.Fetching> known) {
+        List<Gate<? super PypiFile>> list = new ArrayList<>();
+        fleet.ifPresent(ledger -> list.add(Gate.<PypiFile>async("first-seen (fleet)", r -> r.file().sha256().isEmpty()
+                ? CompletableFuture.completedFuture(Checked.pass())
+                : ledger.confirm("pypi", r.project(), r.file().filename(), r.file().sha256().get())
+                        .handle((answer, e) -> Checked.blocks(fleetBlocks(answer, r.file().filename()))))));
+        list.add(Gate.<PypiFile>async("attestations", r -> r.metadata()
+                ? CompletableFuture.completedFuture(Checked.pass())
+                : attestations.check(r.found().page(), r.file(), r.file().sha256(), integrityApi(r),
+                        url -> provenance.apply(r, url)).thenApply(o -> new Checked(o.blocks(), List.of(),
+                        o.warnings(), List.of()))));
+        list.add(Gate.<PypiFile>of("typosquat", r -> typosquat(r.found())));
+        list.add(Gate.<PypiFile>of("file rules", r -> fileRules(r.project(), r.file(),
+                r.found().upstream().appliesPublicRules())));
+        list.add(Gate.<PypiFile>of("announced sha256", r -> r.sha256().isPresent() ? Checked.pass()
+                : Checked.block(PypiRules.HASH_MISMATCH, "the index announced no sha256 for " + r.filename()
+                        + ", so its bytes cannot be verified")));
+        list.add(Gate.<PypiFile>of("file host", r -> r.origins().refusal(r.link())
+                .map(why -> Checked.block(PypiRules.FILE_HOST, why)).orElse(Checked.pass())));
+        list.add(known);
+        return List.copyOf(list);
+    }
+
+    /** PyPI's Integrity API address for a file: {@code /integrity/<project>/<version>/<filename>/provenance}. */
+    private static Optional<String> integrityApi(PypiFile r) {
+        return r.version().map(v -> r.found().upstream().url().resolve("/integrity/"
+                + URLEncoder.encode(r.project(), StandardCharsets.UTF_8) + "/" + URLEncoder.encode(v,
+                StandardCharsets.UTF_8) + "/" + URLEncoder.encode(r.file().filename(), StandardCharsets.UTF_8)
+                + "/provenance").toString());
     }
 
     /**
@@ -63,13 +99,13 @@ final class PypiGates {
      * local ledger's); a ledger that cannot be asked refuses a first sighting, since serving it would forget what
      * the fleet knows the file to be.
      */
-    static List<Verdict> fleetBlocks(dev.dualtrack.proxy.store.SharedFirstSeen.Answer answer, String filename) {
-        if (answer instanceof dev.dualtrack.proxy.store.SharedFirstSeen.Conflict c) {
+    static List<Verdict> fleetBlocks(SharedFirstSeen.Answer answer, String filename) {
+        if (answer instanceof SharedFirstSeen.Conflict c) {
             return List.of(Verdict.block(PypiRules.HASH_MISMATCH, filename + " is announced with another sha256 "
                     + "than the one the fleet first saw for it (" + c.firstSha256() + "): a filename never changes "
                     + "its bytes on PyPI, so this is tampering"));
         }
-        if (answer instanceof dev.dualtrack.proxy.store.SharedFirstSeen.Unreachable u || answer == null) {
+        if (answer instanceof SharedFirstSeen.Unreachable || answer == null) {
             return List.of(Verdict.block(PypiRules.HASH_MISMATCH, "the fleet's first-seen ledger (the shared store) "
                     + "cannot be reached, so the first sighting of " + filename + " cannot be confirmed; it is "
                     + "refused until the store answers"));
@@ -77,16 +113,12 @@ final class PypiGates {
         return List.of();
     }
 
-    /** Warnings decided before the gates ran (a regressed provenance under {@code warn}): recorded, then served. */
-    void warn(Exchange ex, String project, SimpleFile f, List<Verdict> warnings) {
-        DecisionRecorder.Subject subject = subject(ex, project, f.filename(), f.sha256().orElse(""));
-        warnings.forEach(w -> recorder.warned(subject, w.rule(), w.reason()));
-    }
-
     /** The project's block that stands after policy, for the routes that answer a hidden project with a 404. */
     Optional<Refusal> hiddenProject(Exchange ex, ProjectResolver.Found found) {
-        DecisionRecorder.Subject subject = subject(ex, found.page().name(), "", "");
-        for (Verdict v : typosquat(subject, found)) {
+        Subject subject = subject(ex, found.page().name(), "", "");
+        Checked checked = typosquat(found);
+        checked.warnings().forEach(w -> recorder.warned(subject, w.rule(), w.reason()));
+        for (Verdict v : checked.judged()) {
             Optional<Refusal> r = gates.stand(subject, Optional.empty(), v);
             if (r.isPresent()) {
                 return r;
@@ -118,7 +150,7 @@ final class PypiGates {
      */
     void recordPage(Exchange ex, String project, List<PackagePolicy.Decision> hidden,
             List<PackagePolicy.Kept> letThrough) {
-        DecisionRecorder.Subject page = subject(ex, project, "", "");
+        Subject page = subject(ex, project, "", "");
         Map<String, List<PackagePolicy.Decision>> byRule = new LinkedHashMap<>();
         hidden.forEach(d -> byRule.computeIfAbsent(d.rule(), k -> new ArrayList<>()).add(d));
         byRule.forEach((rule, ds) -> recorder.hidden(page, Verdict.block(rule, "hid " + ds.size()
@@ -145,38 +177,30 @@ final class PypiGates {
 
     /**
      * The project gate: the typosquat rule, for projects not owned by an internal index, weighed on the page the
-     * owner served. A warning is recorded here and lets the request on.
+     * owner served.
      */
-    private List<Verdict> typosquat(DecisionRecorder.Subject subject, ProjectResolver.Found found) {
+    private Checked typosquat(ProjectResolver.Found found) {
         if (!found.upstream().appliesPublicRules()) {
-            return List.of();
+            return Checked.pass();
         }
-        Optional<PackagePolicy.Decision> d = policy.project(found.page().name(), Optional.of(found.page()));
-        if (d.isEmpty()) {
-            return List.of();
-        }
-        if (!d.get().blocks()) {
-            recorder.warned(subject, d.get().rule(), d.get().reason());
-            return List.of();
-        }
-        return List.of(Verdict.block(d.get().rule(), d.get().reason()));
+        return policy.project(found.page().name(), Optional.of(found.page())).map(PypiGates::checked)
+                .orElse(Checked.pass());
     }
 
-    /** The file gate (entry validity, first-seen hash, malicious feed, release age); warnings recorded. */
-    private List<Verdict> fileRules(String project, SimpleFile f, boolean publicSource,
-            DecisionRecorder.Subject subject) {
-        List<Verdict> blocks = new ArrayList<>();
+    /** The file gate (entry validity, first-seen hash, malicious feed, release age). */
+    private Checked fileRules(String project, SimpleFile f, boolean publicSource) {
+        Checked all = Checked.pass();
         for (PackagePolicy.Decision d : policy.file(project, f, publicSource)) {
-            if (d.blocks()) {
-                blocks.add(Verdict.block(d.rule(), d.reason()));
-            } else {
-                recorder.warned(subject, d.rule(), d.reason());
-            }
+            all = all.and(checked(d));
         }
-        return blocks;
+        return all;
     }
 
-    private static DecisionRecorder.Subject subject(Exchange ex, String project, String file, String sha256) {
-        return new DecisionRecorder.Subject(ex.clientAddress(), "pypi", project, file, sha256);
+    private static Checked checked(PackagePolicy.Decision d) {
+        return d.blocks() ? Checked.block(d.rule(), d.reason()) : Checked.warning(d.rule(), d.reason());
+    }
+
+    static Subject subject(Exchange ex, String project, String file, String sha256) {
+        return new Subject(ex.clientAddress(), "pypi", project, file, sha256);
     }
 }

@@ -1,22 +1,25 @@
 package dev.dualtrack.pypi;
 
+import dev.dualtrack.proxy.gate.Gate;
+import dev.dualtrack.proxy.gate.Refusal;
+import dev.dualtrack.proxy.gate.Refusals;
+import dev.dualtrack.proxy.ops.DecisionRecorder;
+import dev.dualtrack.proxy.policy.Judge;
+import dev.dualtrack.proxy.policy.Subject;
+import dev.dualtrack.proxy.relay.BlobFetcher;
+import dev.dualtrack.proxy.relay.FetchSpec;
+import dev.dualtrack.proxy.server.Exchange;
+import dev.dualtrack.proxy.server.Route;
+import dev.dualtrack.proxy.store.SharedFirstSeen;
+import dev.dualtrack.proxy.upstream.RedirectPolicy;
+import dev.dualtrack.proxy.upstream.UpstreamRequest;
 import dev.dualtrack.pypi.policy.Filenames;
 import dev.dualtrack.pypi.policy.PackagePolicy;
-import dev.dualtrack.pypi.simple.SimpleCodec;
 import dev.dualtrack.pypi.provenance.AttestationGate;
+import dev.dualtrack.pypi.simple.SimpleCodec;
 import dev.dualtrack.pypi.simple.SimpleFile;
 import dev.dualtrack.pypi.simple.SimpleFormat;
 import dev.dualtrack.pypi.simple.SimplePage;
-import dev.dualtrack.proxy.ops.DecisionRecorder;
-import dev.dualtrack.proxy.policy.Judge;
-import dev.dualtrack.proxy.relay.BlobFetcher;
-import dev.dualtrack.proxy.relay.FetchSpec;
-import dev.dualtrack.proxy.relay.Refusal;
-import dev.dualtrack.proxy.relay.Refusals;
-import dev.dualtrack.proxy.server.Exchange;
-import dev.dualtrack.proxy.server.Route;
-import dev.dualtrack.proxy.upstream.RedirectPolicy;
-import dev.dualtrack.proxy.upstream.UpstreamRequest;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -63,6 +66,8 @@ public final class PypiRoute implements Route {
     }
 
     private final PypiGates gates;
+    /** A file's gates, in order ({@link PypiGates#fileGates}). */
+    private final List<Gate<? super PypiFile>> fileGates;
 
     public PypiRoute(ProjectResolver resolver, BlobFetcher fetcher, DecisionRecorder recorder, PackagePolicy policy) {
         this(resolver, fetcher, recorder, policy, Judge.enforcing());
@@ -71,9 +76,22 @@ public final class PypiRoute implements Route {
     /** With the {@code policy} section's judge (actions, monitor mode, waivers). */
     public PypiRoute(ProjectResolver resolver, BlobFetcher fetcher, DecisionRecorder recorder, PackagePolicy policy,
             Judge judge) {
+        this(resolver, fetcher, recorder, policy, judge, new AttestationGate(List.of(),
+                dev.dualtrack.config.RuleAction.WARN, dev.dualtrack.provenance.TrustedRoot.production(),
+                Runnable::run), Optional.empty());
+    }
+
+    /**
+     * As {@code serve} runs it: with PEP 740 verification ({@code attestations}: the projects that must be
+     * attested, the trusted root, where verification runs) and, in fleet mode, the first-seen ledger shared with
+     * the other replicas.
+     */
+    public PypiRoute(ProjectResolver resolver, BlobFetcher fetcher, DecisionRecorder recorder, PackagePolicy policy,
+            Judge judge, AttestationGate attestations, Optional<SharedFirstSeen> fleetFirstSeen) {
         this.gates = new PypiGates(policy, judge, recorder);
         this.resolver = resolver;
         this.fetcher = fetcher;
+        this.fileGates = gates.fileGates(fleetFirstSeen, attestations, this::provenance, fetcher.known().gate());
     }
 
     @Override
@@ -239,111 +257,53 @@ public final class PypiRoute implements Route {
                 ex.respondText(HttpResponseStatus.NOT_FOUND, "no file " + filename + " in project " + project + "\n");
                 return;
             }
-            Optional<String> sha = metadata ? Optional.ofNullable(f.get().coreMetadata().get().get("sha256"))
-                    : f.get().sha256();
-            String link = f.get().url() + (metadata ? ".metadata" : "");
-            FileOrigins origins = origins(found.upstream());
-            if (fleetFirstSeen.isPresent() && f.get().sha256().isPresent()) {
-                // Fleet mode: the first hash any replica saw for this file decides, before the other gates.
-                then(ex, fleetFirstSeen.get().confirm("pypi", project, distribution, f.get().sha256().get()),
-                        (answer, e) -> attested(ex, found, f.get(), filename, sha, origins, link, metadata,
-                                PypiGates.fleetBlocks(answer, distribution)));
-                return;
-            }
-            attested(ex, found, f.get(), filename, sha, origins, link, metadata, List.of());
+            PypiFile request = request(ex, found, f.get(), filename, metadata);
+            gates.runner().run(request, fileGates, admitted -> fetcher.deliver(ex, request.spec(), admitted));
         });
     }
 
-    /**
-     * The PEP 740 gate, for a distribution (not its .metadata): attestations fetched and verified before any
-     * byte, when the project must be attested; then the other gates and the fetch.
-     */
-    private void attested(Exchange ex, ProjectResolver.Found found, SimpleFile f, String filename,
-            Optional<String> sha, FileOrigins origins, String link, boolean metadata,
-            List<dev.dualtrack.scanner.Verdict> earlier) {
-        if (metadata) {
-            fetch(ex, found, f, filename, sha, origins, link, metadata, earlier);
-            return;
-        }
-        then(ex, attestations.check(found.page(), f, f.sha256(), integrityApi(found, f),
-                url -> provenance(ex, found, origins, url)),
-                (outcome, e) -> {
-                    List<dev.dualtrack.scanner.Verdict> all = new java.util.ArrayList<>(earlier);
-                    all.addAll(outcome.blocks());
-                    gates.warn(ex, found.page().name(), f, outcome.warnings());
-                    fetch(ex, found, f, filename, sha, origins, link, metadata, all);
-                });
-    }
-
-    /** PyPI's Integrity API address for a file: {@code /integrity/<project>/<version>/<filename>/provenance}. */
-    private static Optional<String> integrityApi(ProjectResolver.Found found, SimpleFile f) {
+    /** The request record of a file: what the gates read, and the fetch they guard. */
+    private PypiFile request(Exchange ex, ProjectResolver.Found found, SimpleFile f, String filename,
+            boolean metadata) {
         String project = found.page().name();
-        return Filenames.version(project, f.filename()).map(v -> {
-            URI index = found.upstream().url();
-            return index.resolve("/integrity/" + URLEncoder.encode(project, StandardCharsets.UTF_8) + "/"
-                    + URLEncoder.encode(v, StandardCharsets.UTF_8) + "/" + URLEncoder.encode(f.filename(),
-                    StandardCharsets.UTF_8) + "/provenance").toString();
-        });
-    }
-
-    /** A provenance object from the file's own index, under the same origin rules as its files. */
-    private java.util.concurrent.CompletableFuture<AttestationGate.Fetched> provenance(Exchange ex,
-            ProjectResolver.Found found, FileOrigins origins, String url) {
-        if (origins.refusal(url).isPresent()) {
-            return java.util.concurrent.CompletableFuture.failedFuture(new IllegalArgumentException(
-                    "provenance URL outside the index's origins"));
-        }
-        HttpHeaders headers = resolver.headersFor(found.upstream()).set(HttpHeaderNames.ACCEPT,
-                "application/vnd.pypi.integrity.v1+json");
-        if (!origins.sendsCredentials(url)) {
-            headers.remove(HttpHeaderNames.AUTHORIZATION);
-        }
-        return resolver.metadata(new UpstreamRequest(HttpMethod.GET, URI.create(url), headers, RedirectPolicy.NONE),
-                ex.eventLoop()).thenApply(r -> new AttestationGate.Fetched(r.status(), r.body()));
-    }
-
-    private AttestationGate attestations = new AttestationGate(List.of(), dev.dualtrack.config.RuleAction.WARN,
-            dev.dualtrack.provenance.TrustedRoot.production(), Runnable::run);
-
-    /** PEP 740: the projects that must be attested, the trusted root, and where verification runs. */
-    public PypiRoute verifyAttestations(AttestationGate gate) {
-        this.attestations = gate;
-        return this;
-    }
-
-    /** The file's gates (with what the fleet's ledger said, if asked), then the fetch through the relay. */
-    private void fetch(Exchange ex, ProjectResolver.Found found, SimpleFile f, String filename,
-            Optional<String> sha, FileOrigins origins, String link, boolean metadata,
-            List<dev.dualtrack.scanner.Verdict> fleet) {
-        String project = found.page().name();
-        if (!gates.admitFile(ex, found, f, filename, sha, origins, link, fleet)) {
-            return; // refused, recorded and answered by the gates
-        }
-        URI source = URI.create(link);
+        Optional<String> sha = metadata ? Optional.ofNullable(f.coreMetadata().get().get("sha256")) : f.sha256();
+        String link = f.url() + (metadata ? ".metadata" : "");
+        FileOrigins origins = origins(found.upstream());
         HttpHeaders headers = resolver.headersFor(found.upstream());
         headers.remove(HttpHeaderNames.ACCEPT);
         if (!origins.sendsCredentials(link)) {
             headers.remove(HttpHeaderNames.AUTHORIZATION);
         }
-        DecisionRecorder.Subject subject = new DecisionRecorder.Subject(ex.clientAddress(), "pypi", project,
-                filename, f.sha256().orElse(""));
-        FetchSpec spec = FetchSpec.builder(subject, new UpstreamRequest(HttpMethod.GET, source, headers,
+        Subject subject = PypiGates.subject(ex, project, filename, sha.orElse(""));
+        if (origins.refusal(link).isPresent()) {
+            // Not a URL dualtrack would fetch (another host, a file: or ftp: link): the file-host gate refuses it
+            // before anything reads the fetch.
+            return new PypiFile(ex, found, f, filename, metadata, sha, origins, link, subject, null);
+        }
+        FetchSpec spec = FetchSpec.builder(subject, new UpstreamRequest(HttpMethod.GET, URI.create(link), headers,
                         RedirectPolicy.NONE))
-                .expectedSha256(sha.get())
+                .expectedSha256(sha)
                 .version(Filenames.version(project, f.filename()))
                 .hashMismatchRule(PypiRules.HASH_MISMATCH)
                 .redirectRule(PypiRules.REDIRECT_HOST)
                 .contentType(metadata ? "text/plain; charset=utf-8" : "application/octet-stream")
                 .build();
-        fetcher.serve(ex, spec);
+        return new PypiFile(ex, found, f, filename, metadata, sha, origins, link, subject, spec);
     }
 
-    private Optional<dev.dualtrack.proxy.store.SharedFirstSeen> fleetFirstSeen = Optional.empty();
-
-    /** Fleet mode: the first-seen ledger shared with the other replicas. */
-    public PypiRoute shareFirstSeen(dev.dualtrack.proxy.store.SharedFirstSeen ledger) {
-        this.fleetFirstSeen = Optional.of(ledger);
-        return this;
+    /** A provenance object from the file's own index, under the same origin rules as its files. */
+    private CompletableFuture<AttestationGate.Fetched> provenance(PypiFile r, String url) {
+        if (r.origins().refusal(url).isPresent()) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException(
+                    "provenance URL outside the index's origins"));
+        }
+        HttpHeaders headers = resolver.headersFor(r.found().upstream()).set(HttpHeaderNames.ACCEPT,
+                "application/vnd.pypi.integrity.v1+json");
+        if (!r.origins().sendsCredentials(url)) {
+            headers.remove(HttpHeaderNames.AUTHORIZATION);
+        }
+        return resolver.metadata(new UpstreamRequest(HttpMethod.GET, URI.create(url), headers, RedirectPolicy.NONE),
+                r.exchange().eventLoop()).thenApply(a -> new AttestationGate.Fetched(a.status(), a.body()));
     }
 
     private FileOrigins origins(dev.dualtrack.config.PypiConfig.Upstream u) {

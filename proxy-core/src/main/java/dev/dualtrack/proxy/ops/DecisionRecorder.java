@@ -1,5 +1,6 @@
 package dev.dualtrack.proxy.ops;
 
+import dev.dualtrack.proxy.policy.Subject;
 import dev.dualtrack.scanner.Verdict;
 import java.time.Clock;
 
@@ -129,12 +130,5 @@ public final class DecisionRecorder {
     public void allowed(Subject s) {
         audit.record(new AuditEvent(clock.instant(), s.client(), s.track(), s.artifact(), s.file(), s.sha256(),
                 "allow", "", ""));
-    }
-
-    /** What a decision is about: who asked, on which track, for which artifact and file. */
-    public record Subject(String client, String track, String artifact, String file, String sha256) {
-        public Subject withSha256(String sha) {
-            return new Subject(client, track, artifact, file, sha);
-        }
     }
 }

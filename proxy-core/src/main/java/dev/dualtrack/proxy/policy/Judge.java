@@ -57,7 +57,7 @@ public final class Judge {
      *                bytes (a waiver by sha256 matches only that)
      * @param version the release version when the track has one (PyPI), else empty
      */
-    public Judgement judge(DecisionRecorder.Subject subject, Optional<String> version, Verdict block) {
+    public Judgement judge(Subject subject, Optional<String> version, Verdict block) {
         if (!block.blocked()) {
             throw new IllegalArgumentException("not a block: " + block);
         }
@@ -88,7 +88,7 @@ public final class Judge {
      * Judges a whole verdict: every rule it found, each on its own, so a waiver or a warn for one rule never lets
      * another through. A verdict that blocks without findings (a hash mismatch, a limit) is one rule.
      */
-    public Decision decide(DecisionRecorder.Subject subject, Optional<String> version, Verdict verdict) {
+    public Decision decide(Subject subject, Optional<String> version, Verdict verdict) {
         java.util.List<Judgement> judged = new java.util.ArrayList<>();
         java.util.List<dev.dualtrack.scanner.Finding> notes = new java.util.ArrayList<>();
         java.util.Set<String> rules = new java.util.HashSet<>();
@@ -122,12 +122,12 @@ public final class Judge {
         return policy.waivers().stream().map(Waiver::expiry).filter(now::isBefore).min(Instant::compareTo);
     }
 
-    public Judgement judge(DecisionRecorder.Subject subject, Verdict block) {
+    public Judgement judge(Subject subject, Verdict block) {
         return judge(subject, Optional.empty(), block);
     }
 
     /** Whether a waiver names this artifact and rule. Every field it gives must match. */
-    static boolean covers(Waiver w, DecisionRecorder.Subject s, Optional<String> version, String rule) {
+    static boolean covers(Waiver w, Subject s, Optional<String> version, String rule) {
         if (!w.track().equals(s.track())) {
             return false;
         }

@@ -3,24 +3,22 @@ package dev.dualtrack.proxy.relay;
 import dev.dualtrack.config.RelayConfig;
 import dev.dualtrack.proxy.cache.BlobCache;
 import dev.dualtrack.proxy.cache.SingleFlight;
-import dev.dualtrack.proxy.cache.StoredVerdict;
-import dev.dualtrack.proxy.policy.Judge;
-import dev.dualtrack.proxy.server.Callbacks;
-import dev.dualtrack.proxy.store.SharedBlobs;
-import dev.dualtrack.proxy.store.SharedVerdicts;
-import java.util.concurrent.CompletableFuture;
+import dev.dualtrack.proxy.gate.Gates;
+import dev.dualtrack.proxy.gate.Refusals;
 import dev.dualtrack.proxy.ops.DecisionRecorder;
 import dev.dualtrack.proxy.ops.ProxyMetrics;
+import dev.dualtrack.proxy.policy.Judge;
+import dev.dualtrack.proxy.policy.Subject;
 import dev.dualtrack.proxy.server.BlobResponder;
+import dev.dualtrack.proxy.server.Callbacks;
 import dev.dualtrack.proxy.server.Exchange;
+import dev.dualtrack.proxy.store.SharedBlobs;
 import dev.dualtrack.proxy.upstream.UpstreamClient;
-import dev.dualtrack.scanner.Verdict;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.util.concurrent.ScheduledFuture;
-import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
@@ -47,8 +45,6 @@ public final class BlobFetcher {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(BlobFetcher.class);
     /** How many times a follower takes over after failed fetches before it gives up with 502. */
     private static final int MAX_ATTEMPTS = 3;
-    /** Reinspection reads the cached blob in chunks of this size. */
-    private static final int REINSPECT_CHUNK = 1 << 16;
     /** Reinspections read files and scan them: off the event loops, two at a time. */
     private static final java.util.concurrent.ExecutorService REINSPECT = java.util.concurrent.Executors
             .newFixedThreadPool(2, r -> {
@@ -65,12 +61,19 @@ public final class BlobFetcher {
     private final DecisionRecorder recorder;
     private final ProxyMetrics metrics;
     private final SingleFlight<FetchOutcome> flights = new SingleFlight<>();
-    private final SingleFlight<StoredVerdict> reinspections = new SingleFlight<>();
     private final Judge judge;
     private final KnownVerdicts known;
+    private final Gates gates;
+    private final Optional<SharedBlobs> sharedBlobs;
 
     public BlobFetcher(RelayConfig relay, boolean prefetch, BlobCache cache, VerdictMemory memory,
             UpstreamClient upstream, DecisionRecorder recorder, Judge judge) {
+        this(relay, prefetch, cache, memory, upstream, recorder, judge, Optional.empty());
+    }
+
+    /** In fleet mode, with the bytes other replicas verified ({@code sharedBlobs}), quarantined if they fail. */
+    public BlobFetcher(RelayConfig relay, boolean prefetch, BlobCache cache, VerdictMemory memory,
+            UpstreamClient upstream, DecisionRecorder recorder, Judge judge, Optional<SharedBlobs> sharedBlobs) {
         this.judge = judge;
         this.relay = relay;
         this.prefetch = prefetch;
@@ -79,109 +82,91 @@ public final class BlobFetcher {
         this.upstream = upstream;
         this.recorder = recorder;
         this.metrics = recorder.metrics();
-        this.known = new KnownVerdicts(memory, cache, judge, recorder);
+        this.known = new KnownVerdicts(memory, cache, judge, recorder, REINSPECT);
+        this.gates = new Gates(judge, recorder);
+        this.sharedBlobs = sharedBlobs;
     }
 
-    /** The known-verdict gate, for the adapters' refusals before a file's lookup and for listings. */
+    /** The known-verdict gate, last in every track's file list, and for the adapters' listings. */
     public KnownVerdicts known() {
         return known;
     }
 
-    /** The verdict known for a hash, if any (adapters use it to hide known-bad files from listings). */
-    public Optional<Verdict> knownVerdict(String sha256) {
-        return known.of(sha256);
+    /** A request with no gates but the known-verdict one (tests, benchmarks). */
+    private record Plain(Exchange exchange, FetchSpec spec) implements KnownVerdicts.Fetching {
+        @Override
+        public Subject subject() {
+            return spec.subject().withSha256(spec.expectedSha256().orElse(spec.subject().sha256()));
+        }
+
+        @Override
+        public Optional<String> version() {
+            return spec.version();
+        }
+
+        @Override
+        public Refusals dialect() {
+            return spec.refusals();
+        }
     }
 
-    /** The verdict known for bytes with this git blob id, if any (the Hub's regular files). */
-    public Optional<Verdict> knownByGitBlob(String oid) {
-        return known.ofGitBlob(oid);
-    }
-
-    /** A block remembered for a location ({@link FetchSpec#locationKey}) whose bytes were never seen whole. */
-    public Optional<Verdict> knownAt(String location) {
-        return known.at(location);
-    }
-
+    /** The known-verdict gate, then {@link #deliver}: for callers without gates of their own. */
     public void serve(Exchange ex, FetchSpec spec) {
-        Optional<SharedVerdicts> verdicts = memory.shared();
-        Optional<String> expected = spec.expectedSha256();
-        if (expected.isEmpty() || (verdicts.isEmpty() && sharedBlobs.isEmpty()) || cache.contains(expected.get())
-                || memory.bySha256(expected.get()).filter(Verdict::blocked).isPresent()) {
-            serve(ex, spec, 1);
+        gates.run(new Plain(ex, spec), java.util.List.of(known.gate()), admitted -> deliver(ex, spec, admitted));
+    }
+
+    /**
+     * Serves a file whose gates passed: the cache hit they judged, else one flight (from the fleet's shared
+     * bytes when another replica verified them, else from upstream) through the relay.
+     */
+    public void deliver(Exchange ex, FetchSpec spec, Gates.Admitted admitted) {
+        Optional<KnownVerdicts.Hit> hit = admitted.fact(KnownVerdicts.Hit.class);
+        if (hit.isPresent() && java.nio.file.Files.isRegularFile(hit.get().cached().blob())) {
+            metrics.cacheHit("blob");
+            Subject subject = spec.subject().withSha256(spec.expectedSha256().orElseThrow());
+            recorder.allowed(subject);
+            BlobResponder.serve(ex, hit.get().cached().blob(), cachedHeaders(spec, subject.sha256()));
             return;
         }
-        // Fleet mode: a block another replica found refuses these bytes before any byte; bytes another replica
-        // verified come from the shared store instead of the upstream (verified and held all the same).
-        String sha = expected.get();
-        CompletableFuture<Optional<Verdict>> block = verdicts.map(v -> v.lookup(sha))
-                .orElse(CompletableFuture.completedFuture(Optional.empty()));
-        CompletableFuture<Optional<java.net.URI>> stored = sharedBlobs.map(b -> b.source(sha))
-                .orElse(CompletableFuture.completedFuture(Optional.empty()));
-        Callbacks.then(ex, block.thenCombine(stored, FleetAnswer::new), (fleet, error) -> {
-            // Unreachable store: the file is fetched from upstream and scanned here, as without fleet mode.
-            FleetAnswer a = fleet == null ? new FleetAnswer(Optional.empty(), Optional.empty()) : fleet;
-            a.block().ifPresent(b -> memory.rememberLocally(b, sha, Optional.empty()));
-            if (a.block().isEmpty() && a.blob().isPresent()) {
+        Optional<String> sha = spec.expectedSha256();
+        if (sharedBlobs.isEmpty() || sha.isEmpty() || cache.contains(sha.get())) {
+            fly(ex, spec, 1);
+            return;
+        }
+        // Fleet mode: bytes another replica verified come from the shared store instead of the upstream
+        // (verified and inspected all the same); an unreachable store means the upstream.
+        Callbacks.then(ex, sharedBlobs.get().source(sha.get()), (stored, error) -> {
+            if (stored != null && stored.isPresent()) {
                 metrics.cacheHit("shared-blob");
-                serve(ex, spec.fromSharedStore(a.blob().get()), 1);
+                fly(ex, spec.fromSharedStore(stored.get()), 1);
             } else {
-                serve(ex, spec, 1);
+                fly(ex, spec, 1);
             }
         });
     }
 
-    /** What the fleet knows of a sha256: a block another replica found, and where its verified bytes are. */
-    private record FleetAnswer(Optional<Verdict> block, Optional<java.net.URI> blob) {
-    }
-
-    private Optional<SharedBlobs> sharedBlobs = Optional.empty();
-
-    /** Reads verified bytes other replicas shared, and quarantines any that fail verification (fleet mode). */
-    public void shareBlobs(SharedBlobs blobs) {
-        this.sharedBlobs = Optional.of(blobs);
-    }
-
-    /** Shares this replica's blocks with the fleet and looks theirs up (fleet mode). */
-    public void share(SharedVerdicts verdicts) {
-        memory.share(verdicts);
-    }
-
-    private void serve(Exchange ex, FetchSpec spec, int attempt) {
-        // A block remembered for this location (a mismatch a minute ago, a block before the end of the body)
-        // stands before anything known by hash: the source misbehaved, whatever others announced.
-        Optional<Verdict> here = known.at(spec.location());
-        if (here.isPresent()) {
-            metrics.cacheHit("verdict");
-            if (!known.admit(ex, spec.refusals(), spec.subject(), spec.version(), here.get(), false)) {
-                return;
-            }
+    /**
+     * Another attempt after a flight this request waited for: its verdict is new to this request, so a cache
+     * hit is judged here before it is served.
+     */
+    private void again(Exchange ex, FetchSpec spec, int attempt) {
+        Optional<BlobCache.Cached> cached = spec.expectedSha256().flatMap(cache::find)
+                .filter(c -> c.verdict().answers(spec.inspection()));
+        if (cached.isPresent()) {
+            metrics.cacheHit("blob");
+            serveCached(ex, spec, spec.subject().withSha256(spec.expectedSha256().get()), cached.get());
+            return;
         }
+        fly(ex, spec, attempt);
+    }
+
+    /** One upstream fetch per blob: the leader runs it through the relay, the others wait for its outcome. */
+    private void fly(Exchange ex, FetchSpec spec, int attempt) {
         if (spec.expectedSha256().isPresent()) {
-            String sha = spec.expectedSha256().get();
-            DecisionRecorder.Subject subject = spec.subject().withSha256(sha);
-            Optional<BlobCache.Cached> cached = cache.find(sha);
-            if (cached.isPresent() && !cached.get().verdict().answers(spec.inspection())) {
-                reinspect(ex, spec, cached.get(), attempt);
-                return;
-            }
-            if (cached.isPresent()) {
-                metrics.cacheHit("blob");
-                serveCached(ex, spec, subject, cached.get());
-                return;
-            }
             metrics.cacheMiss("blob");
-            Optional<Verdict> block = memory.bySha256(sha).filter(Verdict::blocked);
-            if (block.isPresent()) {
-                metrics.cacheHit("verdict");
-                if (!known.admit(ex, spec.refusals(), subject, spec.version(), block.get(), false)) {
-                    return;
-                }
-                // Served after all (a waiver, warn, monitor): the relay judges and records the fresh bytes.
-            }
         }
         SingleFlight.Flight<FetchOutcome> flight = flights.join(spec.flightKey());
-        boolean range = ex.headers().contains(HttpHeaderNames.RANGE) && !ex.isHead();
-        if (range) {
+        if (ex.headers().contains(HttpHeaderNames.RANGE) && !ex.isHead()) {
             // The range waits for the verdict on the whole file, then is served from the cache.
             if (flight.leader()) {
                 lead(null, ex, spec, flight);
@@ -194,72 +179,13 @@ public final class BlobFetcher {
         }
     }
 
-    /** A cache hit: the stored findings judged now, then the blob from disk (whole or a range). */
-    private void serveCached(Exchange ex, FetchSpec spec, DecisionRecorder.Subject subject, BlobCache.Cached c) {
+    /** A verified blob from the cache: its stored findings judged for this request, then served. */
+    private void serveCached(Exchange ex, FetchSpec spec, Subject subject, BlobCache.Cached c) {
         if (!known.admit(ex, spec.refusals(), subject, spec.version(), c.verdict().verdict(), true)) {
             return;
         }
         recorder.allowed(subject);
         BlobResponder.serve(ex, c.blob(), cachedHeaders(spec, subject.sha256()));
-    }
-
-    /**
-     * Inspects a cached blob again, under the inspection this request needs, from disk and off the event loop;
-     * stores the new findings with it and serves it under them. Concurrent requests share one reinspection.
-     */
-    private void reinspect(Exchange ex, FetchSpec spec, BlobCache.Cached c, int attempt) {
-        String sha = spec.expectedSha256().orElseThrow();
-        SingleFlight.Flight<StoredVerdict> flight = reinspections.join(sha + "\u0000" + spec.inspection());
-        if (flight.leader()) {
-            metrics.cacheHit("reinspect");
-            CompletableFuture.supplyAsync(() -> inspectFile(spec, c.blob()), REINSPECT).whenComplete((v, error) -> {
-                StoredVerdict stored = v != null ? v : new StoredVerdict(spec.inspection(), Verdict.block(
-                        ProxyRules.INSPECTOR_ERROR, "the cached file could not be inspected again: " + error));
-                try {
-                    if (v != null && cache.restate(sha, stored)) {
-                        memory.rememberLocally(stored.verdict(), sha, Optional.empty());
-                    }
-                } catch (java.io.IOException e) {
-                    LOG.warn("cannot store the new verdict of {}: {}", sha, e.toString());
-                }
-                flight.complete(stored);
-            });
-        }
-        flight.result().whenCompleteAsync((stored, error) -> {
-            if (ex.isDone()) {
-                return;
-            }
-            DecisionRecorder.Subject subject = spec.subject().withSha256(sha);
-            Optional<BlobCache.Cached> now = cache.find(sha);
-            if (stored == null || now.isEmpty()) {
-                serve(ex, spec, attempt + 1); // evicted meanwhile: fetched like any miss
-                return;
-            }
-            serveCached(ex, spec, subject, new BlobCache.Cached(now.get().blob(), stored));
-        }, ex.eventLoop());
-    }
-
-    /** Feeds a file to a fresh inspector of {@code spec}, every finding kept (blocks do not stop it). */
-    private static StoredVerdict inspectFile(FetchSpec spec, java.nio.file.Path file) {
-        Inspector inspector = spec.inspector().get();
-        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file)) {
-            java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(REINSPECT_CHUNK);
-            while (ch.read(buf.clear()) >= 0) {
-                if (inspector.feed(buf.flip().asReadOnlyBuffer()) == Inspector.Status.BLOCKED) {
-                    inspector.newBlocks();
-                }
-            }
-            Verdict v = inspector.finish();
-            return new StoredVerdict(spec.inspection(), v == null ? Verdict.block(ProxyRules.INSPECTOR_ERROR,
-                    inspector.name() + " returned no verdict") : v);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        } catch (RuntimeException e) {
-            return new StoredVerdict(spec.inspection(), Verdict.block(ProxyRules.INSPECTOR_ERROR,
-                    inspector.name() + " failed: " + e));
-        } finally {
-            inspector.close();
-        }
     }
 
     /**
@@ -307,7 +233,7 @@ public final class BlobFetcher {
                 ex.respondText(HttpResponseStatus.BAD_GATEWAY, "shared download failed: " + error + "\n");
                 return;
             }
-            DecisionRecorder.Subject subject = spec.subject().withSha256(outcome.sha256());
+            Subject subject = spec.subject().withSha256(outcome.sha256());
             switch (outcome.kind()) {
                 case ALLOWED -> {
                     Optional<BlobCache.Cached> blob = cache.find(outcome.sha256());
@@ -357,7 +283,7 @@ public final class BlobFetcher {
             ex.respondText(HttpResponseStatus.BAD_GATEWAY, "download failed " + attempt + " times; last: " + why + "\n");
             return;
         }
-        serve(ex, spec, attempt + 1);
+        again(ex, spec, attempt + 1);
     }
 
     /**

@@ -1,5 +1,8 @@
 package dev.dualtrack.proxy.relay;
 
+import dev.dualtrack.proxy.gate.Refusal;
+import dev.dualtrack.proxy.gate.Refusals;
+import dev.dualtrack.proxy.policy.Subject;
 import dev.dualtrack.proxy.ops.DecisionRecorder;
 import dev.dualtrack.proxy.upstream.UpstreamRequest;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
@@ -21,7 +24,7 @@ import java.util.function.Supplier;
  * }</pre>
  */
 public record FetchSpec(
-        DecisionRecorder.Subject subject,
+        Subject subject,
         UpstreamRequest upstream,
         Optional<String> expectedSha256,
         Supplier<Inspector> inspector,
@@ -88,7 +91,7 @@ public record FetchSpec(
         return track + "\u0000" + artifact + "\u0000" + revision + "\u0000" + file;
     }
 
-    public static Builder builder(DecisionRecorder.Subject subject, UpstreamRequest upstream) {
+    public static Builder builder(Subject subject, UpstreamRequest upstream) {
         return new Builder(subject, upstream);
     }
 
@@ -106,7 +109,7 @@ public record FetchSpec(
     }
 
     public static final class Builder {
-        private final DecisionRecorder.Subject subject;
+        private final Subject subject;
         private final UpstreamRequest upstream;
         private Optional<String> expectedSha256 = Optional.empty();
         private Supplier<Inspector> inspector = Inspector::none;
@@ -122,7 +125,7 @@ public record FetchSpec(
         private String inspection = dev.dualtrack.proxy.cache.StoredVerdict.NOT_INSPECTED;
         private Optional<Runnable> secondHand = Optional.empty();
 
-        private Builder(DecisionRecorder.Subject subject, UpstreamRequest upstream) {
+        private Builder(Subject subject, UpstreamRequest upstream) {
             this.subject = subject;
             this.upstream = upstream;
         }

@@ -1,5 +1,8 @@
 package dev.dualtrack.proxy.relay;
 
+import dev.dualtrack.proxy.gate.Refusal;
+import dev.dualtrack.proxy.gate.Refusals;
+import dev.dualtrack.proxy.policy.Subject;
 import com.github.benmanes.caffeine.cache.Cache;
 import dev.dualtrack.config.RelayConfig;
 import dev.dualtrack.proxy.cache.BlobCache;
@@ -32,9 +35,10 @@ import org.slf4j.LoggerFactory;
 /*
  * Design notes.
  *
- * The relay is the one place G1 and G4 are enforced, so it is written as a small state machine with a single
- * exit: every path ends in finishAllowed(), block() or fail(), each of which sets `finished`, cancels or
- * completes the upstream, settles the cache writer and reports one FetchOutcome.
+ * The relay is the one place G1 and G4 are enforced, so it is written as a state machine (RelayState): one
+ * field says where it is, every change goes through to(), and onContent is a switch on it. Every path ends in
+ * finishAllowed() (COMMITTING, then DONE), block() or fail() (DONE) or blockEarly() (DRAINING or DONE), each
+ * of which cancels or completes the upstream, settles the cache writer and reports one FetchOutcome.
  *
  * Per chunk, in this order: hash, inspect, queue for the cache temp file, add to the hold, release what the
  * release rule allows. Bytes are released only after the inspector has seen them (they were fed before being
@@ -82,14 +86,14 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
     private UpstreamExchange upstream;
     private TailHold hold;
     private QueuedBlobWriter writer;
-    private RelayMode mode;
+    private RelayState state = RelayState.AWAITING_HEAD;
+    /** Every state this relay was in, in order (tests walk the transitions with it). */
+    private final java.util.List<RelayState> path = new java.util.ArrayList<>(6);
     private HttpResponse upstreamHead;
     private long contentLength = -1;
     private long inspectNanos;
     private long received;
-    private boolean finished;
-    private boolean clientGoneEarly;
-    /** Set while reading the rest of a blocked body only to hash it; the verdict waiting for that hash. */
+    /** In {@link RelayState#DRAINING}: the verdict waiting for the hash of the bytes. */
     private Verdict draining;
     private String drainingId = "";
     private final dev.dualtrack.proxy.policy.Judge judge;
@@ -143,9 +147,28 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
             LOG.error("inspector factory failed for {}", spec.subject(), e);
         }
         this.inspector = made;
+        path.add(state);
         if (client != null) {
             client.attach(this);
         }
+    }
+
+    /** The one way the state changes: a change the table does not allow is a bug, and says so. */
+    private void to(RelayState next) {
+        if (!state.canBecome(next)) {
+            throw new IllegalStateException("relay cannot go from " + state + " to " + next);
+        }
+        state = next;
+        path.add(next);
+    }
+
+    RelayState state() {
+        return state;
+    }
+
+    /** The states this relay went through, from {@link RelayState#AWAITING_HEAD}. */
+    java.util.List<RelayState> path() {
+        return java.util.List.copyOf(path);
     }
 
     // ---- upstream events --------------------------------------------------------------------------------------
@@ -153,14 +176,14 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
     @Override
     public void onResponse(HttpResponse head, UpstreamExchange exchange) {
         this.upstream = exchange;
-        if (finished || clientGoneEarly) {
-            exchange.cancel();
+        if (state != RelayState.AWAITING_HEAD) {
+            exchange.cancel(); // the client left before the head
             return;
         }
         int status = head.status().code();
         if (status != 200) {
             exchange.cancel();
-            finished = true;
+            to(RelayState.DONE);
             dev.dualtrack.proxy.ops.UpstreamFailures.report(spec.upstream().uri().getHost(), spec.track() + " file "
                     + spec.subject().file(), "answered HTTP " + status);
             // The standard phrase, not the upstream's: a reason phrase is free text an upstream chooses.
@@ -177,8 +200,9 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
         }
         upstreamHead = head;
         contentLength = HttpUtil.getContentLength(head, -1L);
-        mode = spec.mode().orElse(contentLength >= 0 && contentLength <= relay.holdWholeBelow().bytes()
+        RelayMode mode = spec.mode().orElse(contentLength >= 0 && contentLength <= relay.holdWholeBelow().bytes()
                 ? RelayMode.HOLD_UNTIL_VERDICT : RelayMode.STREAM_ABORT_ON_BLOCK);
+        to(mode == RelayMode.HOLD_UNTIL_VERDICT ? RelayState.HOLDING : RelayState.STREAMING);
         hold = new TailHold(io.netty.buffer.ByteBufAllocator.DEFAULT);
         if (contentLength < 0 || contentLength <= cache.maxBytes()) {
             try {
@@ -192,22 +216,16 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
 
     @Override
     public void onContent(ByteBuf content) {
-        if (draining != null) {
-            received += content.readableBytes();
-            for (ByteBuffer b : content.nioBuffers(content.readerIndex(), content.readableBytes())) {
-                if (gitSha1 != null) {
-                    gitSha1.update(b.duplicate());
-                }
-                sha256.update(b);
-            }
-            content.release();
-            upstream.request();
-            return;
+        switch (state) {
+            case HOLDING, STREAMING -> relay(content);
+            case DRAINING -> drain(content);
+            case AWAITING_HEAD, COMMITTING, DONE -> content.release(); // bytes after the end: nobody wants them
+            default -> throw new IllegalStateException("unknown state " + state);
         }
-        if (finished) {
-            content.release();
-            return;
-        }
+    }
+
+    /** A chunk of a body being relayed: counted, hashed, inspected, cached, held, and released by the rule. */
+    private void relay(ByteBuf content) {
         int n = content.readableBytes();
         received += n;
         metrics.bytes(spec.track(), ProxyMetrics.Direction.UPSTREAM, n);
@@ -230,63 +248,85 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
             writer.write(content); // queued: the disk is written off this loop, in order
         }
         hold.add(content);
-        if (mode == RelayMode.HOLD_UNTIL_VERDICT) {
-            if (hold.received() > relay.holdWholeBelow().bytes()) {
-                Verdict limit = Verdict.block(ProxyRules.HOLD_LIMIT, "the body is longer than "
-                        + "relay.hold-whole-below (" + relay.holdWholeBelow() + ") and this request must be held whole");
-                if (!letThrough(limit)) {
-                    blockEarly(limit);
-                    return;
-                }
-                relayBlocks.add(limit);
-                mode = RelayMode.STREAM_ABORT_ON_BLOCK;
-            }
-        }
-        if (mode != RelayMode.HOLD_UNTIL_VERDICT) {
-            long holdFrom;
-            try {
-                holdFrom = holdUnbounded || !inspecting ? Long.MAX_VALUE : inspector.holdFrom();
-            } catch (RuntimeException e) {
-                Verdict error = inspectorError(e);
-                inspecting = false;
-                if (!letThrough(error)) {
-                    blockEarly(error);
-                    return;
-                }
-                relayBlocks.add(error);
-                holdFrom = Long.MAX_VALUE;
-            }
-            if (!holdUnbounded && hold.heldBytes() > Math.max(relay.maxHold().bytes(), relay.hold().bytes())) {
-                Verdict limit = Verdict.block(ProxyRules.HOLD_LIMIT, inspector.name() + " asked to hold back more "
-                        + "than relay.max-hold (" + relay.maxHold() + ") before it could decide");
-                if (!letThrough(limit)) {
-                    blockEarly(limit);
-                    return;
-                }
-                relayBlocks.add(limit);
-                holdUnbounded = true;
-                holdFrom = Long.MAX_VALUE;
-            }
-            release(hold.releasable(relay.hold().bytes(), holdFrom));
-            if (finished) {
+        if (state == RelayState.HOLDING && hold.received() > relay.holdWholeBelow().bytes()) {
+            Verdict limit = Verdict.block(ProxyRules.HOLD_LIMIT, "the body is longer than "
+                    + "relay.hold-whole-below (" + relay.holdWholeBelow() + ") and this request must be held whole");
+            if (!letThrough(limit)) {
+                blockEarly(limit);
                 return;
+            }
+            relayBlocks.add(limit);
+            to(RelayState.STREAMING);
+        }
+        if (state == RelayState.STREAMING) {
+            Verdict stop = releaseStreamed();
+            if (stop != null) {
+                blockEarly(stop);
+                return;
+            }
+            if (state != RelayState.STREAMING) {
+                return; // the client left while bytes were released, and the relay ended with it
             }
         }
         pull();
     }
 
+    /**
+     * The release rule while streaming: everything but the last {@code relay.hold} bytes, and nothing the
+     * inspector asked to hold. Returns a block that stands (a hold beyond {@code relay.max-hold}, an inspector
+     * that threw), or null.
+     */
+    private Verdict releaseStreamed() {
+        long holdFrom;
+        try {
+            holdFrom = holdUnbounded || !inspecting ? Long.MAX_VALUE : inspector.holdFrom();
+        } catch (RuntimeException e) {
+            Verdict error = inspectorError(e);
+            inspecting = false;
+            if (!letThrough(error)) {
+                return error;
+            }
+            relayBlocks.add(error);
+            holdFrom = Long.MAX_VALUE;
+        }
+        if (!holdUnbounded && hold.heldBytes() > Math.max(relay.maxHold().bytes(), relay.hold().bytes())) {
+            Verdict limit = Verdict.block(ProxyRules.HOLD_LIMIT, inspector.name() + " asked to hold back more "
+                    + "than relay.max-hold (" + relay.maxHold() + ") before it could decide");
+            if (!letThrough(limit)) {
+                return limit;
+            }
+            relayBlocks.add(limit);
+            holdUnbounded = true;
+            holdFrom = Long.MAX_VALUE;
+        }
+        release(hold.releasable(relay.hold().bytes(), holdFrom));
+        return null;
+    }
+
+    /** A chunk of a refused body: only hashed, so the block is recorded under the bytes' own hash. */
+    private void drain(ByteBuf content) {
+        received += content.readableBytes();
+        for (ByteBuffer b : content.nioBuffers(content.readerIndex(), content.readableBytes())) {
+            if (gitSha1 != null) {
+                gitSha1.update(b.duplicate());
+            }
+            sha256.update(b);
+        }
+        content.release();
+        upstream.request();
+    }
+
     @Override
     public void onComplete() {
-        if (draining != null) {
-            Verdict v = draining;
-            draining = null;
+        if (state == RelayState.DRAINING) {
+            to(RelayState.DONE);
             String actual = HexFormat.of().formatHex(sha256.digest());
             // Read whole: the verdict is now about these bytes, under their own hashes.
-            memory.remember(v, actual, gitBlobOfBody());
-            recorder.auditBlock(spec.subject().withSha256(actual), v, drainingId);
+            memory.remember(draining, actual, gitBlobOfBody());
+            recorder.auditBlock(spec.subject().withSha256(actual), draining, drainingId);
             return;
         }
-        if (finished) {
+        if (!state.relaying()) {
             return;
         }
         if (contentLength >= 0 && received != contentLength) {
@@ -310,7 +350,7 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
         memory.remember(verdict, actual, gitActual); // what these bytes are, whatever policy makes of it
         // Every rule found is judged now, under the real hash: a finding let through mid-body (a waiver by the
         // announced hash) is judged again, and one found at the end (a central directory) for the first time.
-        DecisionRecorder.Subject subject = spec.subject().withSha256(actual);
+        Subject subject = spec.subject().withSha256(actual);
         dev.dualtrack.proxy.policy.Decision d = judge.decide(subject, spec.version(), verdict);
         if (d.blocks()) {
             block(actual, d.refusal(), recorder.record(subject, d).orElseThrow());
@@ -322,12 +362,12 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
 
     @Override
     public void onError(UpstreamException error) {
-        if (draining != null) {
+        if (state == RelayState.DRAINING) {
+            to(RelayState.DONE);
             recorder.auditBlock(spec.subject().withSha256(""), draining, drainingId);
-            draining = null;
             return;
         }
-        if (finished) {
+        if (state != RelayState.AWAITING_HEAD && !state.relaying()) {
             return;
         }
         if (error.kind() == UpstreamException.Kind.REDIRECT_REFUSED) {
@@ -341,7 +381,7 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
 
     @Override
     public void onClientWritable() {
-        if (!finished && upstream != null) {
+        if (state.relaying()) {
             pull();
         }
     }
@@ -349,12 +389,11 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
     @Override
     public void onClientGone() {
         client = null;
-        if (finished) {
+        if (state == RelayState.AWAITING_HEAD) {
+            settle(FetchOutcome.failed("the client went away before the upstream answered"));
             return;
         }
-        if (upstream == null) {
-            clientGoneEarly = true;
-            settle(FetchOutcome.failed("the client went away before the upstream answered"));
+        if (!state.relaying()) {
             return;
         }
         if (!prefetch) {
@@ -372,13 +411,13 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
         if (writer != null && writer.full()) {
             return; // the cache write is behind: read on when onDiskCaughtUp runs
         }
-        if (client == null || client.clientWritable() || mode == RelayMode.HOLD_UNTIL_VERDICT) {
+        if (client == null || client.clientWritable() || state == RelayState.HOLDING) {
             upstream.request();
         }
     }
 
     private void onDiskCaughtUp() {
-        if (!finished && upstream != null) {
+        if (state.relaying()) {
             pull();
         }
     }
@@ -420,7 +459,7 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
      * meanwhile waits for it and is then served from disk, never from a half-committed cache.
      */
     private void finishAllowed(String sha, Verdict verdict) {
-        finished = true;
+        to(RelayState.COMMITTING);
         recorder.allowed(spec.subject().withSha256(sha));
         if (client != null) {
             if (!client.headSent()) {
@@ -435,6 +474,7 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
         QueuedBlobWriter committing = writer;
         writer = null;
         if (committing == null) {
+            to(RelayState.DONE);
             onOutcome.accept(FetchOutcome.allowed(sha));
             return;
         }
@@ -444,6 +484,7 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
             if (error != null) {
                 LOG.warn("cache commit failed for {}: {}", sha, error.toString());
             }
+            to(RelayState.DONE);
             onOutcome.accept(FetchOutcome.allowed(sha));
         }, loop);
     }
@@ -455,7 +496,7 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
 
     /** Refuses a body under a decision already recorded as {@code id}. */
     private void block(String sha, Verdict verdict, String id) {
-        finished = true;
+        to(RelayState.DONE);
         if (upstream != null) {
             upstream.cancel();
         }
@@ -469,18 +510,19 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
      * (see {@link #DRAIN_LIMIT}), and the block is recorded with that hash when the body ends.
      */
     private void blockEarly(Verdict verdict) {
-        finished = true;
+        long remaining = contentLength >= 0 ? contentLength - received : -1;
+        boolean drain = upstream != null && remaining >= 0 && remaining <= DRAIN_LIMIT;
+        to(drain ? RelayState.DRAINING : RelayState.DONE);
         cleanUp();
         // Nothing is recorded under the announced hash: these bytes were never seen whole, and anyone can
         // announce anyone's hash. The fetcher remembers the block for this location; the drain below, when the
         // body is drained, records it under the hash of the bytes actually read.
         String id = recorder.countBlock(spec.subject(), verdict);
+        draining = verdict;
+        drainingId = id;
         onOutcome.accept(FetchOutcome.blocked("", verdict));
         answerBlocked(new Refusal(verdict, id, spec.subject()));
-        long remaining = contentLength >= 0 ? contentLength - received : -1;
-        if (upstream != null && remaining >= 0 && remaining <= DRAIN_LIMIT) {
-            draining = verdict;
-            drainingId = id;
+        if (drain) {
             upstream.request();
         } else {
             if (upstream != null) {
@@ -503,7 +545,7 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
     }
 
     private void fail(UpstreamException error) {
-        finished = true;
+        to(RelayState.DONE);
         dev.dualtrack.proxy.ops.UpstreamFailures.report(spec.upstream().uri().getHost(), spec.track() + " file "
                 + spec.subject().file(), error.kind().name().toLowerCase(java.util.Locale.ROOT) + ": "
                 + error.getMessage());
@@ -520,7 +562,7 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
     }
 
     private void settle(FetchOutcome outcome) {
-        finished = true;
+        to(RelayState.DONE);
         cleanUp();
         onOutcome.accept(outcome);
     }

@@ -32,7 +32,14 @@ public final class VerdictMemory {
 
     /** @param byDigest the configured verdict cache (its TTL and bound are {@code cache.verdict-*}) */
     public VerdictMemory(Cache<String, Verdict> byDigest) {
+        this(byDigest, Optional.empty());
+    }
+
+    /** In fleet mode, blocks are also published to and looked up in {@code shared}. */
+    public VerdictMemory(Cache<String, Verdict> byDigest,
+            Optional<dev.dualtrack.proxy.store.SharedVerdicts> shared) {
         this.byDigest = byDigest;
+        this.shared = shared;
     }
 
     public Optional<Verdict> bySha256(String sha256) {
@@ -43,12 +50,8 @@ public final class VerdictMemory {
         return Optional.ofNullable(byDigest.getIfPresent(GIT_BLOB + oid.toLowerCase(Locale.ROOT)));
     }
 
-    /** Fleet mode: blocks are also shared through the object store (set once, at start-up). */
-    private volatile Optional<dev.dualtrack.proxy.store.SharedVerdicts> shared = Optional.empty();
-
-    public void share(dev.dualtrack.proxy.store.SharedVerdicts verdicts) {
-        this.shared = Optional.of(verdicts);
-    }
+    /** Fleet mode: blocks are also shared through the object store. */
+    private final Optional<dev.dualtrack.proxy.store.SharedVerdicts> shared;
 
     Optional<dev.dualtrack.proxy.store.SharedVerdicts> shared() {
         return shared;

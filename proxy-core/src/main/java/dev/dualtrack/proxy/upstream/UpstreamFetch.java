@@ -30,11 +30,39 @@ import javax.net.ssl.SSLException;
 /**
  * One fetch, possibly across redirects and one retry. All methods run on {@code loop}.
  *
- * <p>States: acquiring a connection → waiting for the head → (redirect: draining the 3xx body, then acquiring
- * again) → streaming the body → done. {@code done} is set exactly once, by completion, error or cancel, and
- * the pooled channel is released exactly once.
+ * <p>Its life is one {@link State}, changed only through {@link #to}: acquiring a connection → waiting for the
+ * head → (a redirect: reading the 3xx body to its end, then acquiring again; a connection lost before the head:
+ * acquiring once more) → streaming the body → done. {@code DONE} is reached exactly once, by completion, error
+ * or cancel, and the pooled channel is released exactly once per acquire.
  */
 final class UpstreamFetch implements UpstreamExchange {
+    /** Where a fetch is. */
+    enum State {
+        /** Created, not started. */
+        NEW,
+        /** Waiting for a pooled connection. */
+        CONNECTING,
+        /** The request is sent; no head yet. A lost connection here may be retried once. */
+        AWAITING_HEAD,
+        /** A redirect's head came: its short body is read to the end so the connection can be reused. */
+        REDIRECTING,
+        /** The head went to the listener; the body follows it, as the listener asks for it. */
+        STREAMING,
+        /** Completed, failed or cancelled: nothing more reaches the listener. */
+        DONE;
+
+        boolean canBecome(State next) {
+            return switch (this) {
+                case NEW -> next == CONNECTING || next == DONE;
+                case CONNECTING -> next == AWAITING_HEAD || next == DONE;
+                case AWAITING_HEAD -> next == CONNECTING || next == REDIRECTING || next == STREAMING || next == DONE;
+                case REDIRECTING -> next == CONNECTING || next == DONE;
+                case STREAMING -> next == DONE;
+                case DONE -> false;
+            };
+        }
+    }
+
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(UpstreamFetch.class);
     private static final String HANDLER = "dualtrack-exchange";
 
@@ -50,11 +78,10 @@ final class UpstreamFetch implements UpstreamExchange {
 
     private FixedChannelPool pool;
     private Channel channel;
-    private boolean responseSeen;
-    private boolean draining;
+    private State state = State.NEW;
+    /** In {@link State#REDIRECTING}: where the redirect goes. */
     private URI next;
     private boolean keepAlive;
-    private boolean done;
     private long sentAtNanos;
     private long waitingSinceNanos;
     private ScheduledFuture<?> timeoutCheck;
@@ -68,6 +95,17 @@ final class UpstreamFetch implements UpstreamExchange {
         this.headers = request.headers().copy();
     }
 
+    private void to(State nextState) {
+        if (!state.canBecome(nextState)) {
+            throw new IllegalStateException("upstream fetch cannot go from " + state + " to " + nextState);
+        }
+        state = nextState;
+    }
+
+    State state() {
+        return state;
+    }
+
     void start() {
         if (loop.inEventLoop()) {
             acquire();
@@ -77,11 +115,10 @@ final class UpstreamFetch implements UpstreamExchange {
     }
 
     private void acquire() {
-        if (done) {
+        if (state == State.DONE) {
             return;
         }
-        responseSeen = false;
-        draining = false;
+        to(State.CONNECTING);
         pool = client.pool(loop, uri);
         FixedChannelPool myPool = pool;
         myPool.acquire().addListener((Future<Channel> f) -> {
@@ -94,7 +131,7 @@ final class UpstreamFetch implements UpstreamExchange {
                 return;
             }
             Channel ch = f.getNow();
-            if (done) {
+            if (state == State.DONE) {
                 myPool.release(ch);
                 return;
             }
@@ -104,6 +141,7 @@ final class UpstreamFetch implements UpstreamExchange {
     }
 
     private void send(Channel ch) {
+        to(State.AWAITING_HEAD);
         ch.pipeline().addLast(HANDLER, new ExchangeHandler());
         String target = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
         if (uri.getRawQuery() != null) {
@@ -125,7 +163,7 @@ final class UpstreamFetch implements UpstreamExchange {
         }
         sentAtNanos = System.nanoTime();
         ch.writeAndFlush(req).addListener(w -> {
-            if (!w.isSuccess() && !done) {
+            if (!w.isSuccess() && state != State.DONE) {
                 connectionLost(describe(w.cause()), w.cause());
             }
         });
@@ -137,7 +175,7 @@ final class UpstreamFetch implements UpstreamExchange {
 
     @Override
     public void request() {
-        if (done || channel == null) {
+        if (state == State.DONE || channel == null) {
             return;
         }
         startWaiting();
@@ -155,7 +193,7 @@ final class UpstreamFetch implements UpstreamExchange {
     }
 
     private void checkTimeout() {
-        if (done || waitingSinceNanos == 0) {
+        if (state == State.DONE || waitingSinceNanos == 0) {
             return;
         }
         Duration waited = Duration.ofNanos(System.nanoTime() - waitingSinceNanos);
@@ -167,10 +205,10 @@ final class UpstreamFetch implements UpstreamExchange {
 
     @Override
     public void cancel() {
-        if (done) {
+        if (state == State.DONE) {
             return;
         }
-        done = true;
+        to(State.DONE);
         stopTimer();
         releaseChannel(false);
     }
@@ -178,12 +216,12 @@ final class UpstreamFetch implements UpstreamExchange {
     // ---- the response ------------------------------------------------------------------------------------------
 
     private void onHead(HttpResponse head) {
-        responseSeen = true;
         int status = head.status().code();
         client.metrics().upstreamRequest(uri.getHost(), status, Duration.ofNanos(System.nanoTime() - sentAtNanos));
         keepAlive = HttpUtil.isKeepAlive(head);
         if (isRedirect(status) && head.headers().contains(HttpHeaderNames.LOCATION)) {
             if (request.redirects() == RedirectPolicy.STOP_AT_OTHER_HOSTS && !staysOnOrigin(head)) {
+                to(State.STREAMING);
                 listener.onResponse(head, this);
                 return;
             }
@@ -192,10 +230,11 @@ final class UpstreamFetch implements UpstreamExchange {
                 return;
             }
             // Read the short 3xx body to its end so the connection can go back to the pool.
-            draining = true;
+            to(State.REDIRECTING);
             next = target;
             return;
         }
+        to(State.STREAMING);
         listener.onResponse(head, this);
     }
 
@@ -245,7 +284,7 @@ final class UpstreamFetch implements UpstreamExchange {
 
     private void onContent(HttpContent content) {
         boolean last = content instanceof LastHttpContent;
-        if (draining) {
+        if (state == State.REDIRECTING) {
             content.release();
             if (last) {
                 URI target = next;
@@ -260,8 +299,8 @@ final class UpstreamFetch implements UpstreamExchange {
         } else {
             content.release();
         }
-        if (last && !done) {
-            done = true;
+        if (last && state == State.STREAMING) {
+            to(State.DONE);
             stopTimer();
             releaseChannel(keepAlive);
             listener.onComplete();
@@ -269,9 +308,10 @@ final class UpstreamFetch implements UpstreamExchange {
     }
 
     private void connectionLost(String why, Throwable cause) {
-        if (done) {
+        if (state == State.DONE) {
             return;
         }
+        boolean responseSeen = state == State.REDIRECTING || state == State.STREAMING;
         if (!responseSeen && !retried && isIdempotent()) {
             // A pooled connection the server closed while it sat idle: try once more on a fresh one.
             retried = true;
@@ -289,10 +329,10 @@ final class UpstreamFetch implements UpstreamExchange {
     }
 
     private void fail(UpstreamException e) {
-        if (done) {
+        if (state == State.DONE) {
             return;
         }
-        done = true;
+        to(State.DONE);
         stopTimer();
         releaseChannel(false);
         listener.onError(e);
@@ -355,7 +395,7 @@ final class UpstreamFetch implements UpstreamExchange {
     private final class ExchangeHandler extends ChannelInboundHandlerAdapter {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            if (done && !draining) {
+            if (state == State.DONE) {
                 ReferenceCountUtil.release(msg);
                 return;
             }
@@ -380,7 +420,7 @@ final class UpstreamFetch implements UpstreamExchange {
                             + " sent a malformed body"));
                     return;
                 }
-                if (done && !draining) {
+                if (state == State.DONE) {
                     content.release();
                     return;
                 }
@@ -393,7 +433,7 @@ final class UpstreamFetch implements UpstreamExchange {
         @Override
         public void channelReadComplete(ChannelHandlerContext ctx) {
             // While draining a redirect body, nobody else asks for bytes.
-            if (draining && !done && channel == ctx.channel()) {
+            if (state == State.REDIRECTING && channel == ctx.channel()) {
                 ctx.read();
             }
         }

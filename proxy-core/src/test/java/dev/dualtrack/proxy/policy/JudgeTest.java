@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.dualtrack.config.ConfigException;
 import dev.dualtrack.config.ConfigLoader;
 import dev.dualtrack.config.PolicyConfig;
-import dev.dualtrack.proxy.ops.DecisionRecorder.Subject;
 import dev.dualtrack.scanner.Verdict;
 import java.time.Clock;
 import java.time.Instant;

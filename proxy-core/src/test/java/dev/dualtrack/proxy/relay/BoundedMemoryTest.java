@@ -1,5 +1,6 @@
 package dev.dualtrack.proxy.relay;
 
+import dev.dualtrack.proxy.policy.Subject;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.dualtrack.proxy.ops.DecisionRecorder;
@@ -33,7 +34,7 @@ class BoundedMemoryTest {
         String sha = body.sha256();
         try (ScriptedOrigin origin = new ScriptedOrigin();
              TestProxy proxy = TestProxy.start(data, "cache: {dir: '" + data + "', max-size: 1GiB}\n", ex ->
-                     FetchSpec.builder(new DecisionRecorder.Subject(ex.clientAddress(), "test", "big", "2GiB.bin", ""),
+                     FetchSpec.builder(new Subject(ex.clientAddress(), "test", "big", "2GiB.bin", ""),
                              UpstreamRequest.get(origin.uri("/big"))).expectedSha256(sha).build())) {
             origin.on("/big", Script.ok(body).chunkSize(256 * 1024));
             long t0 = System.nanoTime();

@@ -1,5 +1,6 @@
 package dev.dualtrack.proxy.testing;
 
+import dev.dualtrack.proxy.policy.Subject;
 import dev.dualtrack.config.ConfigLoader;
 import dev.dualtrack.config.DualtrackConfig;
 import dev.dualtrack.proxy.ProxyRuntime;
@@ -49,7 +50,7 @@ public final class TestProxy implements AutoCloseable {
         var q = ex.query().parameters();
         java.net.URI target = q.containsKey("url") ? java.net.URI.create(q.get("url").get(0))
                 : origin.uri(ex.path().substring("/files".length()));
-        FetchSpec.Builder spec = FetchSpec.builder(new dev.dualtrack.proxy.ops.DecisionRecorder.Subject(
+        FetchSpec.Builder spec = FetchSpec.builder(new Subject(
                 ex.clientAddress(), "test", "pkg", ex.path(), ""),
                 dev.dualtrack.proxy.upstream.UpstreamRequest.get(target)).inspector(q.containsKey("inspection") ? q.get("inspection").get(0) : "test",
                 inspector);

@@ -1,5 +1,6 @@
 package dev.dualtrack.proxy.upstream;
 
+import dev.dualtrack.proxy.policy.Subject;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpsConfigurator;
@@ -54,7 +55,7 @@ class UpstreamClientTest {
                     var headers = new DefaultHttpHeaders().set("Authorization", "Bearer hub-secret");
                     var req = new UpstreamRequest(HttpMethod.GET, target, headers,
                             RedirectPolicy.toHosts(Set.of("localhost")));
-                    return FetchSpec.builder(new DecisionRecorder.Subject(ex.clientAddress(), "test", "repo",
+                    return FetchSpec.builder(new Subject(ex.clientAddress(), "test", "repo",
                             "f", ""), req).redirectRule("test.redirect-host").build();
                 });
     }
@@ -131,7 +132,7 @@ class UpstreamClientTest {
     @Test
     void untrustedCertificatesAreRefused() throws Exception {
         try (TestProxy plain = TestProxy.start(dir.resolve("plain"), "", ex -> FetchSpec.builder(
-                new DecisionRecorder.Subject("c", "test", "r", "f", ""),
+                new Subject("c", "test", "r", "f", ""),
                 UpstreamRequest.get(URI.create("https://localhost:" + tlsOrigin.getAddress().getPort() + "/tls")))
                 .build())) {
             RawHttpClient.Response r = RawHttpClient.get(plain.port(), "/files/x");

@@ -1,5 +1,6 @@
-package dev.dualtrack.proxy.relay;
+package dev.dualtrack.proxy.gate;
 
+import dev.dualtrack.proxy.policy.Subject;
 import dev.dualtrack.config.policy.Rule;
 import dev.dualtrack.config.policy.RuleRegistry;
 import dev.dualtrack.proxy.ops.DecisionRecorder;
@@ -15,11 +16,11 @@ import java.util.Map;
  *
  * @param decisionId the audit line's {@code id}, sent as {@code X-Dualtrack-Decision}; empty when not recorded
  */
-public record Refusal(Verdict verdict, String decisionId, DecisionRecorder.Subject subject) {
+public record Refusal(Verdict verdict, String decisionId, Subject subject) {
 
     /** A refusal without a recorded decision (tests, and answers that record nothing). */
     public static Refusal of(Verdict v) {
-        return new Refusal(v, "", new DecisionRecorder.Subject("", "", "", "", ""));
+        return new Refusal(v, "", new Subject("", "", "", "", ""));
     }
 
     /** The human line every client prints. */

@@ -1,4 +1,4 @@
-package dev.dualtrack.proxy.relay;
+package dev.dualtrack.proxy.gate;
 
 import dev.dualtrack.proxy.server.Exchange;
 import dev.dualtrack.proxy.upstream.UpstreamException;

@@ -1,5 +1,6 @@
-package dev.dualtrack.proxy.relay;
+package dev.dualtrack.proxy.gate;
 
+import dev.dualtrack.proxy.policy.Subject;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.dualtrack.proxy.ops.DecisionRecorder;
@@ -12,7 +13,7 @@ import org.junit.jupiter.api.Test;
 
 /** What a refusal tells the client: every finding, and a waiver only where pasting one is a reasonable step. */
 class RefusalTest {
-    static final DecisionRecorder.Subject FILE = new DecisionRecorder.Subject("c", "hf", "acme/m", "m.pkl",
+    static final Subject FILE = new Subject("c", "hf", "acme/m", "m.pkl",
             "a".repeat(64));
     static final Finding UNKNOWN = new Finding("hf.pickle.unknown-import", Severity.UNKNOWN, "imports acme.Thing");
     static final Finding OPCODE = new Finding("hf.pickle.malformed", Severity.MALFORMED, "truncated");
