@@ -181,15 +181,13 @@ final class ConfigReloader implements AutoCloseable {
         }
         List<String> needRestart = new ArrayList<>();
         DualtrackConfig old = running;
-        compare("listen", old.listen(), next.listen(), needRestart);
-        compare("admin", old.admin(), next.admin(), needRestart);
-        compare("cache", old.cache(), next.cache(), needRestart);
-        compare("relay", old.relay(), next.relay(), needRestart);
-        compare("upstream-client", old.upstreamClient(), next.upstreamClient(), needRestart);
-        compare("audit", old.audit(), next.audit(), needRestart);
-        compare("pypi", old.pypi(), next.pypi(), needRestart);
-        compare("hf", old.hf(), next.hf(), needRestart);
-        compare("provenance", old.provenance(), next.provenance(), needRestart);
+        // Every section but policy is read once, at start: any change to one needs a restart. The sections are the
+        // config record's components, so a section added later cannot be left off this comparison.
+        for (java.lang.reflect.RecordComponent section : DualtrackConfig.class.getRecordComponents()) {
+            if (!section.getName().equals("policy")) {
+                compare(sectionName(section), component(section, old), component(section, next), needRestart);
+            }
+        }
         if (!needRestart.isEmpty()) {
             LOG.warn("config reload ({}): {} changed; restart dualtrack to apply {}", why,
                     String.join(", ", needRestart), needRestart.size() == 1 ? "it" : "them");
@@ -203,6 +201,19 @@ final class ConfigReloader implements AutoCloseable {
                 next.policy().mode().name().toLowerCase(java.util.Locale.ROOT), next.policy().rules().size(),
                 next.policy().waivers().size());
         return true;
+    }
+
+    /** A section's name as the YAML spells it ({@code upstreamClient} → {@code upstream-client}). */
+    static String sectionName(java.lang.reflect.RecordComponent c) {
+        return c.getName().replaceAll("([A-Z])", "-$1").toLowerCase(java.util.Locale.ROOT);
+    }
+
+    private static Object component(java.lang.reflect.RecordComponent c, DualtrackConfig config) {
+        try {
+            return c.getAccessor().invoke(config);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot read section " + c.getName(), e);
+        }
     }
 
     private static void compare(String section, Object old, Object next, List<String> changed) {

@@ -82,7 +82,7 @@ final class DistributionScan {
             }
         } catch (IOException | RuntimeException ex) {
             findings.add(new Finding(ScanRules.UNSUPPORTED_FORMAT, Severity.MALFORMED, "the " + kind
-                    + " could not be read as one (" + dev.dualtrack.proxy.Causes.describe(ex) + ")"));
+                    + " could not be read as one (" + dev.dualtrack.proxy.ops.Causes.describe(ex) + ")"));
         }
         return new ScanCommand.Result(shown, kind, sha256, new ScanReport(kind, findings));
     }

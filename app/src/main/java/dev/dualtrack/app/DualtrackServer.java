@@ -3,6 +3,7 @@ package dev.dualtrack.app;
 import dev.dualtrack.config.DualtrackConfig;
 import dev.dualtrack.config.PypiConfig;
 import dev.dualtrack.proxy.ProxyRuntime;
+import dev.dualtrack.proxy.Track;
 import dev.dualtrack.proxy.ops.AuditLog;
 import dev.dualtrack.proxy.server.Router;
 import java.time.Clock;
@@ -34,13 +35,15 @@ final class DualtrackServer implements AutoCloseable {
         try {
             primeMetrics(runtime, config);
             Router router = runtime.newRouter();
-            dev.dualtrack.pypi.policy.PackagePolicy policy = dev.dualtrack.pypi.policy.PackagePolicy.fromConfig(
-                    config.pypi(), Clock.systemUTC(), java.util.Optional.of(firstSeenLedger(config)));
-            router.add("/pypi", pypi(runtime, config, policy));
-            router.add("/hf", dev.dualtrack.hf.HfRoute.create(runtime, dev.dualtrack.config.Secrets.environment(),
-                    trustedRoot(config), java.util.concurrent.ForkJoinPool.commonPool()));
+            List<String> summary = new java.util.ArrayList<>();
+            for (Track track : Track.registered()) {
+                Track.Mounted mounted = track.mount(new Track.Context(runtime, dev.dualtrack.config.Secrets.environment(),
+                        Clock.systemUTC(), java.util.concurrent.ForkJoinPool.commonPool()));
+                router.add(track.definition().prefix(), mounted.route());
+                summary.addAll(mounted.summary());
+            }
             runtime.start(router);
-            return new DualtrackServer(runtime, StartupSummary.lines(config, policy.feedProjects()));
+            return new DualtrackServer(runtime, StartupSummary.lines(config, summary));
         } catch (InterruptedException | RuntimeException e) {
             runtime.close();
             throw e;
@@ -86,51 +89,15 @@ final class DualtrackServer implements AutoCloseable {
                 c.pathStyle(), access, secret, c.timeout());
     }
 
-    private static dev.dualtrack.pypi.PypiRoute pypi(ProxyRuntime runtime, DualtrackConfig config,
-            dev.dualtrack.pypi.policy.PackagePolicy policy) {
-        var resolver = new dev.dualtrack.pypi.ProjectResolver(new dev.dualtrack.pypi.OriginRules(config.pypi()),
-                runtime.upstream(), dev.dualtrack.config.Secrets.environment(),
-                runtime.caches().metadata("pypi-pages", dev.dualtrack.pypi.ProjectResolver::weigh));
-        return new dev.dualtrack.pypi.PypiRoute(resolver, runtime.fetcher(), runtime.recorder(), policy,
-                runtime.judge(), new dev.dualtrack.pypi.provenance.AttestationGate(config.pypi().provenance(),
-                        config.pypi().provenanceRegressed(), trustedRoot(config),
-                        java.util.concurrent.ForkJoinPool.commonPool()), runtime.sharedFirstSeen());
-    }
-
-    /** The Sigstore trusted root: the configured file, or the production root built in. */
-    static dev.dualtrack.provenance.TrustedRoot trustedRoot(DualtrackConfig config) {
-        if (config.provenance().trustedRoot().isEmpty()) {
-            return dev.dualtrack.provenance.TrustedRoot.production();
-        }
-        java.nio.file.Path file = config.provenance().trustedRoot().get();
-        try {
-            return dev.dualtrack.provenance.TrustedRoot.parse(java.nio.file.Files.readAllBytes(file));
-        } catch (java.io.IOException | dev.dualtrack.provenance.ProvenanceException e) {
-            throw new IllegalStateException("provenance.trusted-root " + file + " cannot be used: "
-                    + e.getMessage(), e);
-        }
-    }
-
-    /**
-     * The first-seen ledger. Its earlier tab-separated form could be forged by a filename holding a newline, so
-     * it is not read: a ledger that may carry forged records would refuse genuine files for good.
-     */
-    private static java.nio.file.Path firstSeenLedger(DualtrackConfig config) {
-        java.nio.file.Path old = config.cache().dir().resolve("pypi-first-seen.tsv");
-        if (java.nio.file.Files.exists(old)) {
-            org.slf4j.LoggerFactory.getLogger(DualtrackServer.class).warn("{} is in the old, injectable format and "
-                    + "is no longer read; first-seen hashes start again in pypi-first-seen.jsonl", old);
-        }
-        return config.cache().dir().resolve("pypi-first-seen.jsonl");
-    }
-
     /** Every rule that can fire on a track gets its series at zero, from the registry (increase() sees the first). */
     private static void primeMetrics(ProxyRuntime runtime, DualtrackConfig config) {
-        List<String> pypiRules = ids("pypi");
-        List<String> pypiHosts = config.pypi().upstreams().stream().map(PypiConfig.Upstream::url)
-                .map(java.net.URI::getHost).distinct().toList();
-        runtime.metrics().prime("pypi", pypiRules, pypiHosts);
-        runtime.metrics().prime("hf", ids("hf"), List.of(config.hf().upstream().getHost()));
+        List<String> hosts = new java.util.ArrayList<>(config.pypi().upstreams().stream().map(PypiConfig.Upstream::url)
+                .map(java.net.URI::getHost).toList());
+        hosts.add(config.hf().upstream().getHost());
+        for (dev.dualtrack.config.policy.TrackDefinition t : dev.dualtrack.config.policy.Tracks.all()) {
+            runtime.metrics().prime(t.name(), ids(t.name()), List.of());
+        }
+        runtime.metrics().primeUpstreams(hosts.stream().distinct().toList());
     }
 
     private static List<String> ids(String track) {

@@ -6,9 +6,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * {@code dualtrack health}: asks a running dualtrack whether it is healthy, for container HEALTHCHECKs and
@@ -55,7 +55,7 @@ final class HealthCommand implements Callable<Integer> {
             }
             spec.commandLine().getErr().println("unhealthy: " + url + " answered " + r.statusCode());
         } catch (Exception e) {
-            spec.commandLine().getErr().println("unhealthy: " + url + ": " + dev.dualtrack.proxy.Causes.describe(e));
+            spec.commandLine().getErr().println("unhealthy: " + url + ": " + dev.dualtrack.proxy.ops.Causes.describe(e));
         }
         return 1;
     }

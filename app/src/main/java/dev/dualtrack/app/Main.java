@@ -1,7 +1,7 @@
 package dev.dualtrack.app;
 
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /** The {@code dualtrack} command. */
 @Command(name = "dualtrack", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
@@ -30,7 +30,7 @@ public final class Main implements Runnable {
         cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             // What failed and why, in words: never a bare Java exception name.
             String message = ex.getMessage() == null || ex.getMessage().isBlank()
-                    ? dev.dualtrack.proxy.Causes.describe(ex) : ex.getMessage();
+                    ? dev.dualtrack.proxy.ops.Causes.describe(ex) : ex.getMessage();
             cmd.getErr().println("dualtrack: " + message);
             return EXIT_USAGE;
         });

@@ -6,9 +6,9 @@ import dev.dualtrack.config.policy.Rule;
 import dev.dualtrack.config.policy.RuleRegistry;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** {@code dualtrack rules}: every rule id, its scope, default action and whether it guards integrity. */
 @Command(name = "rules", mixinStandardHelpOptions = true,
@@ -32,7 +32,7 @@ final class RulesCommand implements Callable<Integer> {
             ObjectMapper m = new ObjectMapper();
             ArrayNode all = m.createArrayNode();
             for (Rule r : RuleRegistry.all()) {
-                all.addObject().put("id", r.id()).put("scope", r.scope().label)
+                all.addObject().put("id", r.id()).put("scope", r.scope().label())
                         .put("default", r.defaultAction().name().toLowerCase(Locale.ROOT))
                         .put("integrity", r.integrity()).put("description", r.description());
             }
@@ -40,7 +40,7 @@ final class RulesCommand implements Callable<Integer> {
         } else {
             int width = RuleRegistry.all().stream().mapToInt(r -> r.id().length()).max().orElse(10);
             for (Rule r : RuleRegistry.all()) {
-                out.printf("%-" + width + "s  %-5s  %-5s  %-9s  %s%n", r.id(), r.scope().label,
+                out.printf("%-" + width + "s  %-5s  %-5s  %-9s  %s%n", r.id(), r.scope().label(),
                         r.defaultAction().name().toLowerCase(Locale.ROOT), r.integrity() ? "integrity" : "",
                         r.description());
             }

@@ -1,18 +1,17 @@
 package dev.dualtrack.app;
 
-import dev.dualtrack.proxy.policy.Subject;
 import dev.dualtrack.config.DualtrackConfig;
+import dev.dualtrack.proxy.policy.Subject;
 import dev.dualtrack.pypi.manifest.ManifestAudit;
 import dev.dualtrack.pypi.manifest.ManifestKind;
+import dev.dualtrack.scanner.FileScanner;
 import dev.dualtrack.scanner.Finding;
+import dev.dualtrack.scanner.ScanPolicy;
+import dev.dualtrack.scanner.ScanReport;
 import dev.dualtrack.scanner.Severity;
 import dev.dualtrack.scanner.lfs.LfsAudit;
 import dev.dualtrack.scanner.lfs.LfsPointer;
 import dev.dualtrack.scanner.lfs.LfsRules;
-import dev.dualtrack.scanner.FileScanner;
-import dev.dualtrack.scanner.ScanPolicy;
-import dev.dualtrack.scanner.ScanReport;
-import dev.dualtrack.scanner.pickle.ImportPolicy;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.ByteBuffer;
@@ -33,10 +32,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
 
 /**
  * {@code dualtrack scan PATH...}: the proxy's inspection engine on files and folders, for CI.
@@ -212,34 +211,28 @@ final class ScanCommand implements Callable<Integer> {
                 throw new IllegalStateException("--trusted-root " + trustedRoot + ": " + e.getMessage());
             }
         } else {
-            root = config.map(DualtrackServer::trustedRoot).orElseGet(dev.dualtrack.provenance.TrustedRoot::production);
+            root = dev.dualtrack.provenance.TrustedRoot.fromFile(config.flatMap(c -> c.provenance().trustedRoot()));
         }
         Optional<dev.dualtrack.provenance.IdentityPolicy> who = signer == null ? Optional.empty()
                 : Optional.of(new dev.dualtrack.provenance.IdentityPolicy.Exact(signer, issuer));
         return new ProvenanceScan(root, who, config.map(c -> c.pypi().provenance()).orElse(List.of()));
     }
 
+    /** The policy of {@code --policy}'s hf section (the defaults without one), with this command's options. */
     private Optional<ScanPolicy> policy(PrintWriter err) {
-        List<String> allProfiles = new ArrayList<>(profiles);
-        List<String> extra = new ArrayList<>();
-        boolean enforce = enforceSafetensors;
-        long maxObjects = dev.dualtrack.scanner.ScanLimits.DEFAULT_MAX_PICKLE_OBJECTS;
         if (policyFile != null) {
             config = ConfigFiles.load(policyFile, err);
             if (config.isEmpty()) {
                 return Optional.empty();
             }
-            String profile = config.get().hf().pickle().profile();
-            if (!profile.equals("weights-only")) {
-                allProfiles.add(profile);
-            }
-            extra.addAll(config.get().hf().pickle().extraAllowed());
-            enforce |= config.get().hf().enforceSafetensors();
-            maxObjects = config.get().hf().pickle().maxObjects();
         }
-        return Optional.of(ScanPolicy.defaults().withImports(ImportPolicy.of(allProfiles, extra))
-                .withEnforceSafetensors(enforce)
-                .withLimits(dev.dualtrack.scanner.ScanLimits.DEFAULT.withMaxPickleObjects(maxObjects)));
+        dev.dualtrack.config.HfConfig hf;
+        try {
+            hf = config.isPresent() ? config.get().hf() : dev.dualtrack.config.ConfigLoader.parse("defaults", "").hf();
+        } catch (dev.dualtrack.config.ConfigException e) {
+            throw new IllegalStateException("the built-in defaults do not parse", e);
+        }
+        return Optional.of(dev.dualtrack.hf.HfScanPolicy.of(hf, profiles, enforceSafetensors));
     }
 
     private void walk(Path root, ScanPolicy policy, List<Result> results, Progress progress) throws IOException {

@@ -2,7 +2,6 @@ package dev.dualtrack.app;
 
 import dev.dualtrack.config.DualtrackConfig;
 import dev.dualtrack.config.PolicyConfig;
-import dev.dualtrack.config.PypiConfig;
 import dev.dualtrack.config.RuleAction;
 import dev.dualtrack.config.Waiver;
 import java.time.Instant;
@@ -10,7 +9,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
@@ -23,20 +21,14 @@ final class StartupSummary {
     private StartupSummary() {
     }
 
-    static List<String> lines(DualtrackConfig c, Optional<Integer> feedProjects) {
+    /** The summary, with what each track said of itself ({@code tracks}) after the version line. */
+    static List<String> lines(DualtrackConfig c, List<String> tracks) {
         List<String> out = new ArrayList<>();
         out.add("version " + BuildInfo.describe() + ", Java " + Runtime.version() + ", max heap "
                 + (Runtime.getRuntime().maxMemory() >> 20) + " MiB");
-        out.add("pypi: " + c.pypi().upstreams().stream().map(StartupSummary::upstream)
-                .collect(Collectors.joining("; ")) + (c.pypi().reserved().isEmpty() ? ""
-                : "; " + c.pypi().reserved().size() + " reservation(s)"));
-        out.add("hf: " + c.hf().upstream() + (c.hf().tokenEnv().map(v -> ", token from $" + v)
-                .orElse(", no token of its own")) + (c.hf().signatures().isEmpty() ? ""
-                : ", " + c.hf().signatures().size() + " signature requirement(s)"));
+        out.addAll(tracks);
         out.add("policy: mode " + c.policy().mode().name().toLowerCase(Locale.ROOT) + actions(c.policy()) + "; "
                 + waivers(c.policy()));
-        out.add("malicious-package feed: " + c.pypi().maliciousFeed().map(f -> f.path() + ", " + feedProjects
-                .map(n -> n + " project(s) listed").orElse("action off")).orElse("none"));
         out.add("provenance: trusted root " + c.provenance().trustedRoot().map(Object::toString)
                 .orElse("built in (Sigstore production)") + (c.pypi().provenance().isEmpty() ? ""
                 : ", " + c.pypi().provenance().size() + " PyPI attestation requirement(s)"));
@@ -44,12 +36,6 @@ final class StartupSummary {
                 + c.cache().shared().map(s -> ", fleet bucket " + s.s3().endpoint() + "/" + s.s3().bucket())
                 .orElse("") + "; audit: " + c.audit().output() + (c.audit().logAllows() ? " (allows too)" : ""));
         return out;
-    }
-
-    private static String upstream(PypiConfig.Upstream u) {
-        return u.name() + " " + u.url() + (u.internal() ? " (internal" : " (public") + u.auth().map(a -> ", "
-                + a.bearerEnv().map(v -> "token from $" + v).orElseGet(() -> "basic auth from $"
-                        + a.usernameEnv().orElse("?"))).orElse("") + ")";
     }
 
     private static String actions(PolicyConfig p) {

@@ -32,8 +32,9 @@ public record Waiver(
     public static final String PLACEHOLDER = "REPLACE";
 
     public Waiver {
-        if (!track.equals("pypi") && !track.equals("hf")) {
-            throw new IllegalArgumentException("a waiver's track is pypi or hf (was '" + track + "')");
+        if (!dev.dualtrack.config.policy.Tracks.names().contains(track)) {
+            throw new IllegalArgumentException("a waiver's track is one of " + String.join(", ",
+                    dev.dualtrack.config.policy.Tracks.names()) + " (was '" + track + "')");
         }
         if (project.isEmpty() && file.isEmpty() && sha256.isEmpty()) {
             throw new IllegalArgumentException("a waiver names at least one of project, file or sha256 "

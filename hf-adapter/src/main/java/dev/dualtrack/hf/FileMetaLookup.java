@@ -1,7 +1,6 @@
 package dev.dualtrack.hf;
 
 import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.dualtrack.proxy.cache.SingleFlight;
 import dev.dualtrack.proxy.upstream.BodyCollector;
 import dev.dualtrack.proxy.upstream.RedirectPolicy;
@@ -47,8 +46,17 @@ public final class FileMetaLookup {
     private final SingleFlight<Answer> asking = new SingleFlight<>();
 
     public FileMetaLookup(UpstreamClient client, Duration ttl) {
+        this(client, ttl, dev.dualtrack.proxy.cache.Caches.standalone(), Optional.empty());
+    }
+
+    /** In fleet mode when {@code shared} is present: file metadata shared with the other replicas. */
+    public FileMetaLookup(UpstreamClient client, Duration ttl, dev.dualtrack.proxy.cache.Caches caches,
+            Optional<dev.dualtrack.proxy.store.SharedMetadata> shared) {
         this.client = client;
-        this.known = Caffeine.newBuilder().maximumSize(100_000).expireAfterWrite(ttl).build();
+        this.known = caches.bounded("hf-file-metadata", 100_000, ttl);
+        this.secondHand = caches.bounded("hf-file-metadata-second-hand", 100_000, Duration.ZERO);
+        this.bypassFleet = caches.bounded("hf-file-metadata-bypass-fleet", 100_000, Duration.ofMinutes(10));
+        this.shared = shared;
     }
 
     /** @param authorization sent to the Hub host only (the client drops it on a cross-host redirect) */
@@ -79,10 +87,10 @@ public final class FileMetaLookup {
         return ask(resolveUrl, authorization, loop, key);
     }
 
-    private Optional<dev.dualtrack.proxy.store.SharedMetadata> shared = Optional.empty();
+    /** Fleet mode: file metadata is shared with the other replicas (per credential). */
+    private final Optional<dev.dualtrack.proxy.store.SharedMetadata> shared;
     /** The cached answers that came from the fleet's bucket, not from the Hub itself. */
-    private final com.github.benmanes.caffeine.cache.Cache<Key, Boolean> secondHand = Caffeine.newBuilder()
-            .maximumSize(100_000).build();
+    private final com.github.benmanes.caffeine.cache.Cache<Key, Boolean> secondHand;
 
     /**
      * Whether the answer cached for this file came second-hand (another replica's, through the bucket); if so, the
@@ -101,13 +109,7 @@ public final class FileMetaLookup {
     }
 
     /** Files whose shared answer was found wrong: asked of the Hub directly for the metadata TTL. */
-    private final com.github.benmanes.caffeine.cache.Cache<Key, Boolean> bypassFleet = Caffeine.newBuilder()
-            .maximumSize(100_000).expireAfterWrite(Duration.ofMinutes(10)).build();
-
-    /** Fleet mode: file metadata is shared with the other replicas (per credential). */
-    public void share(dev.dualtrack.proxy.store.SharedMetadata metadata) {
-        this.shared = Optional.of(metadata);
-    }
+    private final com.github.benmanes.caffeine.cache.Cache<Key, Boolean> bypassFleet;
 
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
             new com.fasterxml.jackson.databind.ObjectMapper();

@@ -67,16 +67,15 @@ public final class HfRoute implements Route {
     private final FileMetaLookup files;
     private final BlobFetcher fetcher;
     /** What listings taught of each file's sha256; listings are rewritten (Xet), never filtered. */
-    private final ListingFilter listings = new ListingFilter();
+    private final ListingFilter listings;
     private final HubGates gates;
-    private final ModelSignatureGate signatures;
     private final Optional<URI> publicUrl;
 
     private HfRoute(dev.dualtrack.proxy.ProxyRuntime runtime, Optional<String> upstreamToken,
             RevisionResolver revisions, FileMetaLookup files, ModelSignatureGate signatures) {
         this.config = runtime.config().hf();
         this.hub = config.upstream();
-        this.scanPolicy = scanPolicy(config);
+        this.scanPolicy = HfScanPolicy.of(config);
         this.inspection = "scanner:" + scanPolicy.version();
         this.upstreamToken = upstreamToken;
         this.client = runtime.upstream();
@@ -84,9 +83,10 @@ public final class HfRoute implements Route {
         this.files = files;
         this.fetcher = runtime.fetcher();
         this.gates = new HubGates(config, fetcher.known(), new dev.dualtrack.proxy.gate.Gates(runtime.judge(),
-                runtime.recorder()));
-        this.signatures = signatures;
+                runtime.recorder()), signatures, r -> (repo, commit) -> modelSig(r.exchange(), repo, commit,
+                r.authorization()));
         this.publicUrl = runtime.config().listen().publicUrl();
+        this.listings = new ListingFilter(runtime.caches());
     }
 
     /** The route with policy from the config's {@code hf} section, the token from the env; signatures unverified. */
@@ -100,26 +100,11 @@ public final class HfRoute implements Route {
         HfConfig hf = runtime.config().hf();
         java.time.Duration ttl = runtime.config().cache().metadataTtl();
         Optional<String> token = hf.tokenEnv().flatMap(secrets::get);
-        RevisionResolver revisions = new RevisionResolver(runtime.upstream(), hf.upstream(), token, ttl);
-        FileMetaLookup files = new FileMetaLookup(runtime.upstream(), ttl);
-        runtime.sharedMetadata().ifPresent(shared -> {
-            revisions.share(shared);
-            files.share(shared);
-        });
-        return new HfRoute(runtime, token, revisions, files, new ModelSignatureGate(hf.signatures(), root, verifyOn));
-    }
-
-    /**
-     * The scanner's policy from the {@code hf} section: the pickle profile, extra imports, the pickle bomb bound,
-     * enforce-safetensors.
-     */
-    public static ScanPolicy scanPolicy(HfConfig hf) {
-        List<String> profiles = hf.pickle().profile().equals("weights-only") ? List.of()
-                : List.of(hf.pickle().profile());
-        return ScanPolicy.defaults()
-                .withImports(dev.dualtrack.scanner.pickle.ImportPolicy.of(profiles, hf.pickle().extraAllowed()))
-                .withEnforceSafetensors(hf.enforceSafetensors())
-                .withLimits(dev.dualtrack.scanner.ScanLimits.DEFAULT.withMaxPickleObjects(hf.pickle().maxObjects()));
+        RevisionResolver revisions = new RevisionResolver(runtime.upstream(), hf.upstream(), token, ttl,
+                runtime.caches(), runtime.sharedMetadata());
+        FileMetaLookup files = new FileMetaLookup(runtime.upstream(), ttl, runtime.caches(), runtime.sharedMetadata());
+        return new HfRoute(runtime, token, revisions, files, new ModelSignatureGate(hf.signatures(), root, verifyOn,
+                runtime.caches()));
     }
 
     @Override
@@ -245,14 +230,7 @@ public final class HfRoute implements Route {
             } else {
                 FileMeta meta = ((FileMetaLookup.Found) answer).meta();
                 meta.lfsSha256().ifPresent(sha -> listings.learn(p.type(), p.repo(), meta.commit(), p.path(), sha));
-                if (!signatures.required(p.repo())) {
-                    admit(ex, p, meta, auth, Optional.empty());
-                    return;
-                }
-                // hf.signatures: the commit's model.sig is verified (once per commit) before any file of it.
-                then(ex, signatures.decision(p, meta.commit(), (repo, c) -> modelSig(ex, repo, c, auth)),
-                        (decision, e) -> admit(ex, p, meta, auth, Optional.of(decision != null ? decision
-                                : ModelSignatureGate.unavailable(p.repo(), meta.commit()))));
+                admit(ex, p, meta, auth);
             }
         });
     }
@@ -276,9 +254,9 @@ public final class HfRoute implements Route {
     }
 
     /** The file's gates, then its HEAD contract or its bytes. */
-    private void admit(Exchange ex, HubPath p, FileMeta meta, Optional<String> auth,
-            Optional<ModelSignatureGate.Decision> signature) {
-        HubFile request = request(ex, p, meta, auth, signature);
+    private void admit(Exchange ex, HubPath p, FileMeta meta, Optional<String> auth) {
+        HubFile request = new HubFile(ex, p, meta, auth, HubGates.subject(ex, p, meta.lfsSha256().orElse("")),
+                spec(ex, p, meta, auth, Optional.empty()));
         gates.runner().run(request, gates.fileGates(), admitted -> {
             if (ex.isHead()) {
                 // The HEAD contract with the file's own size: Content-Length is the file's, not this empty body's.
@@ -287,16 +265,16 @@ public final class HfRoute implements Route {
                 head.headers().add(meta.clientHeaders()).set(HttpHeaderNames.CONTENT_TYPE, "application/octet-stream");
                 ex.respond(head);
             } else {
-                fetcher.deliver(ex, request.spec(), admitted);
+                Optional<String> signed = admitted.fact(HubFile.Signed.class).map(HubFile.Signed::sha256);
+                fetcher.deliver(ex, signed.isEmpty() ? request.spec() : spec(ex, p, meta, auth, signed), admitted);
             }
         });
     }
 
-    /** The request record of a file: what its gates read, and the fetch they guard. */
-    private HubFile request(Exchange ex, HubPath p, FileMeta meta, Optional<String> auth,
-            Optional<ModelSignatureGate.Decision> signature) {
+    /** The fetch of a file, with the digest a signed manifest gives it when there is one. */
+    private FetchSpec spec(Exchange ex, HubPath p, FileMeta meta, Optional<String> auth,
+            Optional<String> signedSha256) {
         Subject subject = HubGates.subject(ex, p, meta.lfsSha256().orElse(""));
-        Optional<String> signedSha256 = signature.flatMap(d -> ModelSignatureGate.inFlight(d, p.path(), meta));
         HttpHeaders headers = new DefaultHttpHeaders();
         auth.ifPresent(a -> headers.set(HttpHeaderNames.AUTHORIZATION, a));
         Optional<String> blobId = meta.lfsSha256().isPresent() ? Optional.empty() : Optional.of(meta.etag());
@@ -313,7 +291,7 @@ public final class HfRoute implements Route {
                 .clientHeaders(upstream -> fileHeaders(meta))
                 .contentType("application/octet-stream");
         files.secondHand(resolveUrl(p, meta.commit()), auth).ifPresent(spec::secondHand);
-        return new HubFile(ex, p, meta, signature, subject, spec.build());
+        return spec.build();
     }
 
     /** The file response's head: the HEAD contract (commit, ETag, linked ETag and size); the relay adds lengths. */
@@ -379,7 +357,7 @@ public final class HfRoute implements Route {
     private static void upstreamFailed(Exchange ex, Throwable error) {
         Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
         dev.dualtrack.proxy.ops.UpstreamFailures.report("the Hub", ex.method() + " " + ex.path(),
-                dev.dualtrack.proxy.Causes.describe(cause));
+                dev.dualtrack.proxy.ops.Causes.describe(cause));
         if (ex.isDone() || ex.headSent()) {
             return;
         }

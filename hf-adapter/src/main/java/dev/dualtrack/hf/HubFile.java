@@ -11,12 +11,18 @@ import java.util.Optional;
 /**
  * One request for a file of a Hub repo at a pinned commit: everything its gates read, and the fetch they guard.
  *
- * @param meta      the HEAD contract the Hub gave for the file at the commit
- * @param signature the commit's model signature decision, when {@code hf.signatures} names the repo
- * @param spec      the fetch, built before the gates so the known-verdict gate judges exactly what would be fetched
+ * @param meta          the HEAD contract the Hub gave for the file at the commit
+ * @param authorization what goes to the Hub with this request's upstream calls (the client's token, or ours)
+ * @param spec          the fetch, built before the gates so the known-verdict gate judges what would be fetched (a
+ *                      signed regular file's manifest digest is added once the signature gate has read it:
+ *                      {@link Signed})
  */
-record HubFile(Exchange exchange, HubPath path, FileMeta meta, Optional<ModelSignatureGate.Decision> signature,
-        Subject subject, FetchSpec spec) implements KnownVerdicts.Fetching {
+record HubFile(Exchange exchange, HubPath path, FileMeta meta, Optional<String> authorization, Subject subject,
+        FetchSpec spec) implements KnownVerdicts.Fetching {
+
+    /** What the signature gate learned for the relay: the signed sha256 the bytes must have in flight. */
+    record Signed(String sha256) {
+    }
 
     @Override
     public Optional<String> version() {

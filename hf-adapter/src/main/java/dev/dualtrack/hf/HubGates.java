@@ -35,7 +35,12 @@ final class HubGates {
     private final List<Gate<? super HubFile.Early>> requestGates;
     private final List<Gate<? super HubFile>> fileGates;
 
-    HubGates(dev.dualtrack.config.HfConfig config, KnownVerdicts known, Gates gates) {
+    /**
+     * @param signatures the commit's model.sig, verified once per commit ({@code hf.signatures})
+     * @param modelSig   how a request fetches a commit's model.sig (with its own credentials)
+     */
+    HubGates(dev.dualtrack.config.HfConfig config, KnownVerdicts known, Gates gates, ModelSignatureGate signatures,
+            java.util.function.Function<HubFile, ModelSignatureGate.Fetcher> modelSig) {
         this.repos = new RepoPatterns(config.repos().allow(), config.repos().deny());
         this.cdnHosts = RedirectPolicy.toHosts(new java.util.HashSet<>(config.redirectHosts()));
         this.maxFileSize = config.maxFileSize().bytes();
@@ -47,9 +52,26 @@ final class HubGates {
                         + " is not allowed by hf.repos")));
         this.fileGates = List.of(
                 Gate.<HubFile>of("HEAD contract", r -> Checked.block(headContract(r.meta(), r.path()))),
-                Gate.<HubFile>of("signature", r -> r.signature().map(d -> Checked.blocks(
-                        ModelSignatureGate.before(d, r.path().path(), r.meta()))).orElse(Checked.pass())),
+                Gate.<HubFile>async("signature", r -> signature(r, signatures, modelSig.apply(r))),
                 known.gate());
+    }
+
+    /**
+     * The signature gate: when {@code hf.signatures} names the repo, the commit's model.sig is verified (once per
+     * commit) before any file of it; a regular file's signed digest is handed to the relay.
+     */
+    private static java.util.concurrent.CompletionStage<Checked> signature(HubFile r, ModelSignatureGate signatures,
+            ModelSignatureGate.Fetcher fetcher) {
+        if (!signatures.required(r.path().repo())) {
+            return java.util.concurrent.CompletableFuture.completedFuture(Checked.pass());
+        }
+        return signatures.decision(r.path(), r.meta().commit(), fetcher).handle((d, error) -> {
+            ModelSignatureGate.Decision decision = d != null ? d
+                    : ModelSignatureGate.unavailable(r.path().repo(), r.meta().commit());
+            Checked checked = Checked.blocks(ModelSignatureGate.before(decision, r.path().path(), r.meta()));
+            return ModelSignatureGate.inFlight(decision, r.path().path(), r.meta())
+                    .map(sha -> checked.with(new HubFile.Signed(sha))).orElse(checked);
+        });
     }
 
     RedirectPolicy cdnHosts() {

@@ -4,13 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
-import dev.dualtrack.scanner.Verdict;
-import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.List;
 import java.util.Optional;
-import java.util.function.Function;
 
 /**
  * Rewrites the Hub's listings ({@code /tree} and {@code /paths-info} arrays, repo info {@code siblings}) for
@@ -29,7 +23,11 @@ import java.util.function.Function;
  */
 final class ListingFilter {
     /** {@code type/repo@commit:path} → LFS sha256, learnt from listings and HEAD answers. */
-    private final Cache<String, String> oids = Caffeine.newBuilder().maximumSize(200_000).build();
+    private final Cache<String, String> oids;
+
+    ListingFilter(dev.dualtrack.proxy.cache.Caches caches) {
+        this.oids = caches.bounded("hf-listed-oids", 200_000, java.time.Duration.ZERO);
+    }
 
     void learn(HubPath.RepoType type, String repo, String commit, String path, String sha256) {
         oids.put(key(type, repo, commit, path), sha256);

@@ -1,7 +1,6 @@
 package dev.dualtrack.hf;
 
 import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.dualtrack.config.HfConfig;
 import dev.dualtrack.provenance.IdentityPolicy;
 import dev.dualtrack.provenance.ModelManifest;
@@ -56,10 +55,15 @@ final class ModelSignatureGate {
     private final List<Requirement> requirements;
     private final TrustedRoot root;
     private final Executor verifyOn;
-    private final Cache<String, CompletableFuture<Decision>> decisions =
-            Caffeine.newBuilder().maximumSize(10_000).build();
+    private final Cache<String, CompletableFuture<Decision>> decisions;
 
     ModelSignatureGate(List<HfConfig.Signature> config, TrustedRoot root, Executor verifyOn) {
+        this(config, root, verifyOn, dev.dualtrack.proxy.cache.Caches.standalone());
+    }
+
+    ModelSignatureGate(List<HfConfig.Signature> config, TrustedRoot root, Executor verifyOn,
+            dev.dualtrack.proxy.cache.Caches caches) {
+        this.decisions = caches.bounded("hf-signature-decisions", 10_000, java.time.Duration.ZERO);
         this.requirements = config.stream().map(s -> new Requirement(new RepoPatterns(List.of(s.repos()), List.of()),
                 new IdentityPolicy.Exact(s.identity(), s.issuer()), s.identity() + " (issuer " + s.issuer() + ")",
                 s.model())).toList();

@@ -3,7 +3,6 @@ package dev.dualtrack.hf;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.dualtrack.proxy.cache.SingleFlight;
 import dev.dualtrack.proxy.upstream.BodyCollector;
 import dev.dualtrack.proxy.upstream.RedirectPolicy;
@@ -60,10 +59,17 @@ public final class RevisionResolver {
     private final SingleFlight<Resolution> asking = new SingleFlight<>();
 
     public RevisionResolver(UpstreamClient client, URI hub, Optional<String> upstreamToken, Duration ttl) {
+        this(client, hub, upstreamToken, ttl, dev.dualtrack.proxy.cache.Caches.standalone(), Optional.empty());
+    }
+
+    /** In fleet mode when {@code shared} is present: revision answers shared with the other replicas. */
+    public RevisionResolver(UpstreamClient client, URI hub, Optional<String> upstreamToken, Duration ttl,
+            dev.dualtrack.proxy.cache.Caches caches, Optional<dev.dualtrack.proxy.store.SharedMetadata> shared) {
         this.client = client;
         this.hub = hub;
         this.upstreamToken = upstreamToken;
-        this.commits = Caffeine.newBuilder().maximumSize(100_000).expireAfterWrite(ttl).build();
+        this.commits = caches.bounded("hf-revisions", 100_000, ttl);
+        this.shared = shared;
     }
 
     /**
@@ -101,12 +107,8 @@ public final class RevisionResolver {
         return ask(type, repo, rev, auth, key, loop);
     }
 
-    private Optional<dev.dualtrack.proxy.store.SharedMetadata> shared = Optional.empty();
-
     /** Fleet mode: revision answers are shared with the other replicas (per credential). */
-    public void share(dev.dualtrack.proxy.store.SharedMetadata metadata) {
-        this.shared = Optional.of(metadata);
-    }
+    private final Optional<dev.dualtrack.proxy.store.SharedMetadata> shared;
 
     private CompletableFuture<Resolution> ask(HubPath.RepoType type, String repo, String rev, Optional<String> auth,
             Key key, EventLoop loop) {

@@ -83,7 +83,7 @@ class HfFuzzTest {
         if (json == null) {
             return;
         }
-        ListingFilter filter = new ListingFilter();
+        ListingFilter filter = new ListingFilter(dev.dualtrack.proxy.cache.Caches.standalone());
         if (repoInfo) {
             filter.filterRepoInfo(json, HubPath.RepoType.MODEL, "a/b");
         } else {

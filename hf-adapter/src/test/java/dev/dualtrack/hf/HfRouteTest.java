@@ -13,8 +13,8 @@ import dev.dualtrack.proxy.testing.Awaits;
 import dev.dualtrack.proxy.testing.BodySource;
 import dev.dualtrack.proxy.testing.LeakCheckExtension;
 import dev.dualtrack.proxy.testing.RawHttpClient;
-import dev.dualtrack.proxy.testing.ScriptedOrigin;
 import dev.dualtrack.proxy.testing.ScriptedOrigin.Script;
+import dev.dualtrack.proxy.testing.ScriptedOrigin;
 import dev.dualtrack.scanner.fixtures.ModelFixtures;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -496,8 +496,8 @@ public class HfRouteTest {
                   enforce-safetensors: true
                   pickle: {profile: numpy-object, extra-allowed: [collections.OrderedDict]}
                 """);
-        var policy = HfRoute.scanPolicy(strict.hf());
+        var policy = HfScanPolicy.of(strict.hf());
         assertThat(policy.enforceSafetensors()).isTrue();
-        assertThat(HfRoute.scanPolicy(ConfigLoader.parse("t", "").hf()).enforceSafetensors()).isFalse();
+        assertThat(HfScanPolicy.of(ConfigLoader.parse("t", "").hf()).enforceSafetensors()).isFalse();
     }
 }

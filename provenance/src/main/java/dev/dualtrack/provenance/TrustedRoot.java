@@ -57,6 +57,22 @@ public final class TrustedRoot {
         }
     }
 
+    /**
+     * The root in {@code file} ({@code provenance.trusted-root}), or the production root when none is named. A
+     * file that cannot be read or parsed is an error at start, said with the setting's name.
+     */
+    public static TrustedRoot fromFile(java.util.Optional<java.nio.file.Path> file) {
+        if (file.isEmpty()) {
+            return production();
+        }
+        try {
+            return parse(java.nio.file.Files.readAllBytes(file.get()));
+        } catch (IOException | ProvenanceException e) {
+            throw new IllegalStateException("provenance.trusted-root " + file.get() + " cannot be used: "
+                    + e.getMessage(), e);
+        }
+    }
+
     public static TrustedRoot parse(byte[] json) throws ProvenanceException {
         JsonNode root = Json.parse(json, "trusted root");
         String media = Json.optionalText(root, "mediaType");

@@ -1,6 +1,5 @@
 package dev.dualtrack.proxy;
 
-import dev.dualtrack.proxy.policy.Subject;
 import com.github.benmanes.caffeine.cache.Ticker;
 import dev.dualtrack.config.DualtrackConfig;
 import dev.dualtrack.proxy.cache.BlobCache;
@@ -8,17 +7,18 @@ import dev.dualtrack.proxy.cache.Caches;
 import dev.dualtrack.proxy.ops.AuditLog;
 import dev.dualtrack.proxy.ops.DecisionRecorder;
 import dev.dualtrack.proxy.ops.ProxyMetrics;
+import dev.dualtrack.proxy.policy.Subject;
 import dev.dualtrack.proxy.relay.BlobFetcher;
 import dev.dualtrack.proxy.server.OpsRoutes;
 import dev.dualtrack.proxy.server.ProxyServer;
 import dev.dualtrack.proxy.server.Router;
+import dev.dualtrack.proxy.store.SharedStoreClient;
 import dev.dualtrack.proxy.upstream.UpstreamClient;
 import io.netty.channel.EventLoopGroup;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import dev.dualtrack.proxy.store.SharedStoreClient;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
 
@@ -56,7 +56,6 @@ public final class ProxyRuntime implements AutoCloseable {
                 .description("Audit lines dropped because the audit writer could not keep up")
                 .register(metrics.registry());
         metrics.primeSharedStore(); // at zero outside fleet mode too, so its alert's series always exists
-        this.blobs = new BlobCache(config.cache().dir(), config.cache().maxSize().bytes(), metrics);
         this.caches = new Caches(config.cache(), ticker, ForkJoinPool.commonPool(), metrics.registry());
         this.upstream = new UpstreamClient(config.upstreamClient(), metrics);
         this.judge = new dev.dualtrack.proxy.policy.Judge(config.policy(), clock);
@@ -70,13 +69,14 @@ public final class ProxyRuntime implements AutoCloseable {
         // are the same: their hash is the policy version.
         this.sharedStore = fleet.map(store -> new SharedStoreClient(store, metrics,
                 config.cache().shared().map(s -> s.s3().timeout()).orElse(java.time.Duration.ofSeconds(10)), 8));
-        dev.dualtrack.proxy.relay.VerdictMemory memory = new dev.dualtrack.proxy.relay.VerdictMemory(
-                caches.verdicts("verdicts"), sharedStore.map(c -> new dev.dualtrack.proxy.store.SharedVerdicts(c,
-                        policyVersion(config))));
         Optional<dev.dualtrack.proxy.store.SharedBlobs> sharedBlobs = sharedStore
                 .map(dev.dualtrack.proxy.store.SharedBlobs::new);
-        sharedBlobs.ifPresent(shared -> blobs.onCommit(shared::upload));
-        this.sharedFirstSeen = sharedStore.map(dev.dualtrack.proxy.store.SharedFirstSeen::new);
+        this.blobs = new BlobCache(config.cache().dir(), config.cache().maxSize().bytes(), metrics,
+                (sha, path) -> sharedBlobs.ifPresent(shared -> shared.upload(sha, path)));
+        dev.dualtrack.proxy.relay.VerdictMemory memory = new dev.dualtrack.proxy.relay.VerdictMemory(caches,
+                caches.verdicts("verdicts"), sharedStore.map(c -> new dev.dualtrack.proxy.store.SharedVerdicts(c,
+                        policyVersion(config))));
+        this.sharedFirstSeen = sharedStore.map(c -> new dev.dualtrack.proxy.store.SharedFirstSeen(c, caches));
         this.sharedMetadata = sharedStore.map(c -> new dev.dualtrack.proxy.store.SharedMetadata(c,
                 config.cache().metadataTtl(), java.time.Clock.systemUTC()));
         sharedStore.ifPresent(c -> org.slf4j.LoggerFactory.getLogger(ProxyRuntime.class).info("fleet mode: sharing "
@@ -176,8 +176,12 @@ public final class ProxyRuntime implements AutoCloseable {
     }
 
     private OpsRoutes opsRoutes() {
+        return opsRoutes(null);
+    }
+
+    private OpsRoutes opsRoutes(dev.dualtrack.proxy.server.Route verdicts) {
         return new OpsRoutes(metrics, () -> OpsRoutes.cacheUsable(config.cache().dir(),
-                Math.min(READY_MIN_FREE, config.cache().maxSize().bytes())));
+                Math.min(READY_MIN_FREE, config.cache().maxSize().bytes())), verdicts);
     }
 
     /**
@@ -226,7 +230,7 @@ public final class ProxyRuntime implements AutoCloseable {
         if (config.admin().isPresent()) {
             var admin = config.admin().get();
             servers.add(ProxyServer.start(admin.host(), admin.port(), config.listen(),
-                    opsRoutes().withVerdicts(this::verdict).addTo(new Router()), metrics, workers));
+                    opsRoutes(this::verdict).addTo(new Router()), metrics, workers));
         }
     }
 

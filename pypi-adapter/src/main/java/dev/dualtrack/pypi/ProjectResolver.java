@@ -3,14 +3,14 @@ package dev.dualtrack.pypi;
 import com.github.benmanes.caffeine.cache.Cache;
 import dev.dualtrack.config.PypiConfig;
 import dev.dualtrack.config.Secrets;
-import dev.dualtrack.pypi.simple.SimpleCodec;
-import dev.dualtrack.pypi.simple.SimplePage;
 import dev.dualtrack.proxy.cache.SingleFlight;
 import dev.dualtrack.proxy.upstream.BodyCollector;
 import dev.dualtrack.proxy.upstream.RedirectPolicy;
 import dev.dualtrack.proxy.upstream.UpstreamClient;
 import dev.dualtrack.proxy.upstream.UpstreamException;
 import dev.dualtrack.proxy.upstream.UpstreamRequest;
+import dev.dualtrack.pypi.simple.SimpleCodec;
+import dev.dualtrack.pypi.simple.SimplePage;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -70,14 +70,20 @@ public final class ProjectResolver {
      * Pages whose freshness ran out, kept with their validators for a day: the next fetch is a conditional GET,
      * and a 304 makes the old page fresh again without moving its bytes.
      */
-    private final Cache<String, Validated> validators = com.github.benmanes.caffeine.cache.Caffeine.newBuilder()
-            .maximumSize(20_000).expireAfterWrite(java.time.Duration.ofDays(1)).build();
+    private final Cache<String, Validated> validators;
 
     private record Validated(SimplePage page, String etag, String lastModified) {
     }
 
     public ProjectResolver(OriginRules rules, UpstreamClient client, Secrets secrets,
             Cache<String, ?> cache) {
+        this(rules, client, secrets, cache, dev.dualtrack.proxy.cache.Caches.standalone());
+    }
+
+    /** @param cache the pages, from {@code caches.metadata}; the validators of stale pages come from {@code caches} */
+    public ProjectResolver(OriginRules rules, UpstreamClient client, Secrets secrets,
+            Cache<String, ?> cache, dev.dualtrack.proxy.cache.Caches caches) {
+        this.validators = caches.bounded("pypi-page-validators", 20_000, java.time.Duration.ofDays(1));
         this.rules = rules;
         this.client = client;
         this.secrets = secrets;
@@ -162,7 +168,7 @@ public final class ProjectResolver {
                 String why = cause instanceof UpstreamException ue ? ue.kind().name().toLowerCase(java.util.Locale.ROOT)
                         + ": " + cause.getMessage() : "internal error";
                 dev.dualtrack.proxy.ops.UpstreamFailures.report("index '" + u.name() + "'", "the page of " + project,
-                        cause instanceof UpstreamException ? why : dev.dualtrack.proxy.Causes.describe(cause));
+                        cause instanceof UpstreamException ? why : dev.dualtrack.proxy.ops.Causes.describe(cause));
                 return new Failure(new Failed(u.name(), why, timeout));
             }
             if (r.status() == 304 && known != null) {

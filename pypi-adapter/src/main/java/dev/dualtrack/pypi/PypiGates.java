@@ -115,16 +115,7 @@ final class PypiGates {
 
     /** The project's block that stands after policy, for the routes that answer a hidden project with a 404. */
     Optional<Refusal> hiddenProject(Exchange ex, ProjectResolver.Found found) {
-        Subject subject = subject(ex, found.page().name(), "", "");
-        Checked checked = typosquat(found);
-        checked.warnings().forEach(w -> recorder.warned(subject, w.rule(), w.reason()));
-        for (Verdict v : checked.judged()) {
-            Optional<Refusal> r = gates.stand(subject, Optional.empty(), v);
-            if (r.isPresent()) {
-                return r;
-            }
-        }
-        return Optional.empty();
+        return gates.stand(subject(ex, found.page().name(), "", ""), Optional.empty(), typosquat(found));
     }
 
     /** A reserved name its owner does not have: exactly what a dependency-confusion attempt looks like. */

@@ -57,9 +57,7 @@ public final class PypiRoute implements Route {
      * Rendered pages for a few seconds: a hot project page is then one cache lookup and a write. The entry is
      * used only while the resolver still holds the same page object, so a refreshed upstream page re-renders.
      */
-    private final com.github.benmanes.caffeine.cache.Cache<String, Rendered> rendered =
-            com.github.benmanes.caffeine.cache.Caffeine.newBuilder().maximumSize(10_000)
-                    .expireAfterWrite(java.time.Duration.ofSeconds(5)).build();
+    private final com.github.benmanes.caffeine.cache.Cache<String, Rendered> rendered;
 
     private record Rendered(SimplePage source, byte[] body, List<PackagePolicy.Decision> hidden,
             List<PackagePolicy.Kept> letThrough) {
@@ -88,6 +86,15 @@ public final class PypiRoute implements Route {
      */
     public PypiRoute(ProjectResolver resolver, BlobFetcher fetcher, DecisionRecorder recorder, PackagePolicy policy,
             Judge judge, AttestationGate attestations, Optional<SharedFirstSeen> fleetFirstSeen) {
+        this(resolver, fetcher, recorder, policy, judge, attestations, fleetFirstSeen,
+                dev.dualtrack.proxy.cache.Caches.standalone());
+    }
+
+    /** As {@code serve} runs it, with the runtime's caches. */
+    public PypiRoute(ProjectResolver resolver, BlobFetcher fetcher, DecisionRecorder recorder, PackagePolicy policy,
+            Judge judge, AttestationGate attestations, Optional<SharedFirstSeen> fleetFirstSeen,
+            dev.dualtrack.proxy.cache.Caches caches) {
+        this.rendered = caches.bounded("pypi-rendered-pages", 10_000, java.time.Duration.ofSeconds(5));
         this.gates = new PypiGates(policy, judge, recorder);
         this.resolver = resolver;
         this.fetcher = fetcher;

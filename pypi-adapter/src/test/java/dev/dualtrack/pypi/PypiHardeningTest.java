@@ -11,8 +11,8 @@ import dev.dualtrack.proxy.server.Router;
 import dev.dualtrack.proxy.testing.BodySource;
 import dev.dualtrack.proxy.testing.LeakCheckExtension;
 import dev.dualtrack.proxy.testing.RawHttpClient;
-import dev.dualtrack.proxy.testing.ScriptedOrigin;
 import dev.dualtrack.proxy.testing.ScriptedOrigin.Script;
+import dev.dualtrack.proxy.testing.ScriptedOrigin;
 import dev.dualtrack.pypi.policy.FirstSeenHashes;
 import dev.dualtrack.pypi.policy.PackagePolicy;
 import java.nio.charset.StandardCharsets;
@@ -264,7 +264,14 @@ class PypiHardeningTest {
                 // Left out of the page, not a refused fetch: counted as hidden, which the hostile-index alert reads.
                 .containsPattern("dualtrack_hidden_total\\{rule=\"pypi.invalid-entry\",track=\"pypi\"} [1-9]");
         assertThat(get("/pypi/files/newline/newline-2.0-py3-none-any.whl").status()).isEqualTo(200);
-        // The ledger holds one well-formed record per line, and none for tinylib.
+        // The ledger holds one well-formed record per line, and none for tinylib (written off the event loop).
+        dev.dualtrack.proxy.testing.Awaits.until(() -> {
+            try {
+                return !Files.readAllLines(ledger()).isEmpty();
+            } catch (java.io.IOException e) {
+                return false;
+            }
+        });
         List<String> lines = Files.readAllLines(ledger());
         assertThat(lines).isNotEmpty().allSatisfy(l -> assertThat(new com.fasterxml.jackson.databind.ObjectMapper()
                 .readTree(l).path("sha256").asText()).matches("[0-9a-f]{64}"));

@@ -3,7 +3,6 @@ package dev.dualtrack.scanner;
 import dev.dualtrack.scanner.numpy.NpyScanner;
 import dev.dualtrack.scanner.pickle.ImportPolicy;
 import dev.dualtrack.scanner.pickle.PickleStream;
-import dev.dualtrack.scanner.safetensors.SafetensorsScanner;
 import dev.dualtrack.scanner.zip.EntrySink;
 import dev.dualtrack.scanner.zip.ZipScanner;
 import java.nio.ByteBuffer;
@@ -44,12 +43,14 @@ public final class FileScanner {
     private final List<Finding> findingsView;
     private final byte[] head = new byte[SNIFF];
     private int headLen;
+    /** What the file is: the innermost format, and the label reports print ({@code gzip+pickle}). */
+    private Format kind;
     private String format;
     private Body body;
     private long size;
 
     /** One format's scanner behind a common face. */
-    private interface Body {
+    interface Body {
         void feed(ByteBuffer b);
 
         void finish();
@@ -60,6 +61,11 @@ public final class FileScanner {
 
         /** Releases what an abandoned scan holds (a decoder thread). */
         default void close() {
+        }
+
+        /** Whether {@link #finish} reads a spooled copy of the file from disk. */
+        default boolean readsFiles() {
+            return false;
         }
 
         static Body of(java.util.function.Consumer<ByteBuffer> feed, Runnable finish) {
@@ -135,6 +141,15 @@ public final class FileScanner {
         body.feed(chunk);
     }
 
+    /**
+     * Whether {@link #finish} reads files (a format judged from a spooled copy, such as HDF5), so a caller on an
+     * event loop calls it elsewhere. Known once the first bytes were fed.
+     */
+    public boolean finishReadsFiles() {
+        return body != null ? body.readsFiles() : headLen > 0 && FormatRegistry.sniff(head, headLen)
+                .filter(e -> e.format() == Format.HDF5).isPresent();
+    }
+
     /** Bytes from this offset on must be held until the verdict (a zip's central directory). */
     public long holdFrom() {
         return body == null ? Long.MAX_VALUE : body.holdFrom();
@@ -150,20 +165,21 @@ public final class FileScanner {
             start();
         }
         body.finish();
-        if (policy.enforceSafetensors() && isPickleBased(format)) {
+        if (policy.enforceSafetensors() && kind.pickleBased) {
             findings.add(new Finding(ScanRules.ENFORCE_SAFETENSORS, Severity.UNKNOWN, "pickle-based weights ("
                     + format + ") are not accepted under enforce-safetensors; convert to safetensors" + where));
         }
         return new ScanReport(format, findings);
     }
 
-    private static boolean isPickleBased(String format) {
-        String inner = format.contains("+") ? format.substring(format.indexOf('+') + 1) : format;
-        return switch (inner) {
-            case "pickle", "pytorch-zip", "pytorch-legacy", "pytorch-legacy-tar", "torchscript", "numpy-object",
-                    "joblib" -> true;
-            default -> false;
-        };
+    /** What the file turned out to be, once {@link #finish} ran. */
+    Format kind() {
+        return kind;
+    }
+
+    private void format(Format f) {
+        kind = f;
+        format = f.label;
     }
 
     private void start() {
@@ -172,110 +188,107 @@ public final class FileScanner {
         body.feed(sniffed);
     }
 
-    private boolean startsWith(int... magic) {
-        if (headLen < magic.length) {
-            return false;
+    /** The registered format that claims the first bytes, else a speculative pickle. */
+    private Body choose() {
+        java.util.Optional<FormatRegistry.Entry> e = FormatRegistry.sniff(head, headLen);
+        if (e.isEmpty()) {
+            return new SpeculativePickle();
         }
-        for (int i = 0; i < magic.length; i++) {
-            if ((head[i] & 0xff) != magic[i]) {
-                return false;
-            }
-        }
-        return true;
+        format(e.get().format());
+        return e.get().open().open(opening);
     }
 
-    private Body choose() {
-        if (startsWith('P', 'K', 3, 4) || startsWith('P', 'K', 5, 6)) {
-            format = "zip";
+    /** What the scanner gives every format it opens ({@link FormatRegistry}). */
+    interface Opening {
+        ScanPolicy policy();
+
+        /** " in NAME" for findings' details, or "" when findings must not name the file. */
+        String where();
+
+        String shownName();
+
+        /** Where findings go, in order. */
+        List<Finding> findings();
+
+        /** Says what the file is after all (a numpy file holding objects, a tar that is no torch save). */
+        void format(Format f);
+
+        Body zip();
+
+        Body unsupported(Format f);
+
+        Body compressed(Format f, Decompressor.Kind kind);
+
+        Body pulled(Format f, PulledDecompressor.Opener opener);
+
+        /** A format that needs random access: spooled to a temporary file, judged at the end by {@code judge}. */
+        Body spooled(java.util.function.Consumer<java.nio.file.Path> judge);
+    }
+
+    private final Opening opening = new Opening() {
+        @Override
+        public ScanPolicy policy() {
+            return policy;
+        }
+
+        @Override
+        public String where() {
+            return where;
+        }
+
+        @Override
+        public String shownName() {
+            return shownName;
+        }
+
+        @Override
+        public List<Finding> findings() {
+            return findings;
+        }
+
+        @Override
+        public void format(Format f) {
+            FileScanner.this.format(f);
+        }
+
+        @Override
+        public Body zip() {
             return new ZipBody();
         }
-        if (startsWith('7', 'z', 0xbc, 0xaf, 0x27, 0x1c)) {
-            return unsupported("7z");
-        }
-        if (startsWith(0x1f, 0x8b)) {
-            return compressed("gzip", Decompressor.Kind.GZIP);
-        }
-        if (startsWith('B', 'Z', 'h')) {
-            return pulled("bzip2", in -> new org.apache.commons.compress.compressors.bzip2
-                    .BZip2CompressorInputStream(in, true));
-        }
-        if (startsWith(0xfd, '7', 'z', 'X', 'Z', 0)) {
-            return pulled("xz", in -> new org.apache.commons.compress.compressors.xz.XZCompressorInputStream(in, true));
-        }
-        if (startsWith(0x5d, 0, 0)) {
-            // The "alone" .lzma format (props 0x5d, dictionary size): joblib's compress=('lzma', n).
-            return pulled("lzma", in -> new org.apache.commons.compress.compressors.lzma.LZMACompressorInputStream(in));
-        }
-        if (dev.dualtrack.scanner.pickle.TorchTarScanner.looksLikeTorchTar(head, headLen)) {
-            format = "pytorch-legacy-tar";
-            var tar = new dev.dualtrack.scanner.pickle.TorchTarScanner(policy.imports(), policy.limits(), where,
-                    findings);
-            return Body.of(tar::feed, () -> {
-                tar.finish();
-                if (tar.notATorchSave()) {
-                    format = "tar"; // not pickle-based weights: enforce-safetensors has nothing to say about it
-                }
-            });
-        }
-        if (headLen >= 262 && head[257] == 'u' && head[258] == 's' && head[259] == 't' && head[260] == 'a'
-                && head[261] == 'r') {
-            return unsupported("tar");
-        }
-        if (headLen >= 2 && (head[0] & 0xff) == 0x78 && ((head[1] & 0xff) == 0x01 || (head[1] & 0xff) == 0x5e
-                || (head[1] & 0xff) == 0x9c || (head[1] & 0xff) == 0xda)) {
-            // A zlib stream at one of the four standard levels: joblib's compress=N.
-            return compressed("zlib", Decompressor.Kind.ZLIB);
-        }
-        if (NpyScanner.hasMagic(head, headLen)) {
-            format = "numpy";
-            NpyScanner npy = new NpyScanner(policy.imports(), policy.limits(), where, findings);
-            return Body.of(npy::feed, () -> {
-                npy.finish();
-                if (npy.isPickle()) {
-                    format = "numpy-object";
-                }
-            });
-        }
-        if (startsWith(0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n')) {
-            format = "hdf5";
-            return new Spooled(path -> dev.dualtrack.scanner.keras.Hdf5Models.check(path, shownName, where, findings));
-        }
-        if (startsWith('G', 'G', 'U', 'F')) {
-            format = "gguf";
-            dev.dualtrack.scanner.gguf.GgufScanner gguf = new dev.dualtrack.scanner.gguf.GgufScanner(where, findings);
-            return Body.of(gguf::feed, gguf::finish);
-        }
-        if (looksLikeSafetensors()) {
-            format = "safetensors";
-            SafetensorsScanner st = new SafetensorsScanner(policy.maxSafetensorsHeader(), where, findings);
-            return Body.of(st::feed, st::finish);
-        }
-        return new SpeculativePickle();
-    }
 
-    private boolean looksLikeSafetensors() {
-        if (headLen < 9 || head[8] != '{') {
-            return false;
+        @Override
+        public Body unsupported(Format f) {
+            return FileScanner.this.unsupported(f);
         }
-        long len = 0;
-        for (int i = 7; i >= 0; i--) {
-            len = (len << 8) | (head[i] & 0xff);
+
+        @Override
+        public Body compressed(Format f, Decompressor.Kind kind) {
+            return decompressing(f, out -> new Decompressor(kind, out));
         }
-        return len > 0 && len < (1L << 40);
-    }
+
+        @Override
+        public Body pulled(Format f, PulledDecompressor.Opener opener) {
+            return decompressing(f, out -> new PulledDecompressor(opener, out));
+        }
+
+        @Override
+        public Body spooled(java.util.function.Consumer<java.nio.file.Path> judge) {
+            return new Spooled(judge);
+        }
+    };
 
     /**
      * A compressed file: its content is scanned as a file of its own, and reported as "gzip+pickle" etc. One
      * layer is opened; compression inside compression is refused.
      */
-    private Body decompressing(String what, java.util.function.Function<java.util.function.Consumer<ByteBuffer>,
+    private Body decompressing(Format what, java.util.function.Function<java.util.function.Consumer<ByteBuffer>,
             Decoder> decoderFor) {
         if (depth > 0) {
-            return unsupported(what + " inside compressed data");
+            return unsupported(what, what.label + " inside compressed data");
         }
         FileScanner inner = new FileScanner(policy, name, depth + 1, !shownName.isEmpty());
         Decoder d = decoderFor.apply(inner::feed);
-        format = what;
+        format(what);
         return new Body() {
             @Override
             public void feed(ByteBuffer b) {
@@ -286,10 +299,11 @@ public final class FileScanner {
             public void finish() {
                 d.finish();
                 ScanReport r = inner.finish();
-                format = what + "+" + r.format();
+                kind = inner.kind();
+                format = what.label + "+" + r.format();
                 findings.addAll(r.findings());
                 if (d.error() != null) {
-                    findings.add(new Finding(ScanRules.UNSUPPORTED_FORMAT, Severity.MALFORMED, what + ": "
+                    findings.add(new Finding(ScanRules.UNSUPPORTED_FORMAT, Severity.MALFORMED, what.label + ": "
                             + d.error() + where));
                 }
             }
@@ -298,37 +312,53 @@ public final class FileScanner {
             public void close() {
                 d.close();
             }
+
+            @Override
+            public boolean readsFiles() {
+                return inner.finishReadsFiles();
+            }
         };
     }
 
-    private Body compressed(String what, Decompressor.Kind kind) {
-        return decompressing(what, out -> new Decompressor(kind, out));
-    }
 
-    /** For decoders that pull (bzip2, xz, lzma). */
-    private Body pulled(String what, PulledDecompressor.Opener opener) {
-        return decompressing(what, out -> new PulledDecompressor(opener, out));
-    }
+    /** Where spools are written: off the caller's thread (an event loop in the proxy), in order per spool. */
+    private static final java.util.concurrent.ExecutorService SPOOLERS = java.util.concurrent.Executors
+            .newFixedThreadPool(2, r -> {
+                Thread t = new Thread(r, "dualtrack-spool");
+                t.setDaemon(true);
+                return t;
+            });
+    /** Bytes a spool may have queued for the disk before feed waits for it (a disk slower than the network). */
+    private static final long MAX_SPOOL_PENDING = 32L << 20;
 
     /**
      * A format that needs random access (HDF5): the bytes are spooled to a temporary file as they stream and
      * judged at the end. The relay holds the tail until that verdict (G1), so a client never has the whole file
      * before it is judged. The spool lives only while the scan does; a file we cannot spool is refused.
+     *
+     * <p>The file is created and written on a spool thread, chunk after chunk in order, from copies: the caller
+     * (an event loop in the proxy) never waits for a disk unless more than {@link #MAX_SPOOL_PENDING} bytes are
+     * queued. {@link #finish} reads the file, so the relay calls it off the loop ({@link #readsFiles}).
      */
     private final class Spooled implements Body {
         private final java.util.function.Consumer<java.nio.file.Path> judge;
+        private final java.util.concurrent.atomic.AtomicLong pending = new java.util.concurrent.atomic.AtomicLong();
+        private java.util.concurrent.CompletableFuture<Void> written;
+        /** Touched by the spool thread only, until {@link #settle} has waited for it. */
         private java.nio.file.Path file;
         private java.nio.channels.FileChannel out;
-        private String error;
+        private volatile String error;
 
         Spooled(java.util.function.Consumer<java.nio.file.Path> judge) {
             this.judge = judge;
-            try {
-                file = java.nio.file.Files.createTempFile(policy.spoolDir(), "dualtrack-scan-", ".spool");
-                out = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.WRITE);
-            } catch (java.io.IOException | RuntimeException e) {
-                error = e.toString();
-            }
+            this.written = java.util.concurrent.CompletableFuture.runAsync(() -> {
+                try {
+                    file = java.nio.file.Files.createTempFile(policy.spoolDir(), "dualtrack-scan-", ".spool");
+                    out = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.WRITE);
+                } catch (java.io.IOException | RuntimeException e) {
+                    error = e.toString();
+                }
+            }, SPOOLERS);
         }
 
         @Override
@@ -337,17 +367,45 @@ public final class FileScanner {
                 b.position(b.limit());
                 return;
             }
-            try {
-                while (b.hasRemaining()) {
-                    out.write(b);
+            byte[] copy = new byte[b.remaining()];
+            b.get(copy);
+            pending.addAndGet(copy.length);
+            written = written.thenRunAsync(() -> {
+                try {
+                    if (error == null) {
+                        ByteBuffer w = ByteBuffer.wrap(copy);
+                        while (w.hasRemaining()) {
+                            out.write(w);
+                        }
+                    }
+                } catch (java.io.IOException | RuntimeException e) {
+                    error = e.toString();
+                } finally {
+                    pending.addAndGet(-copy.length);
                 }
-            } catch (java.io.IOException e) {
+            }, SPOOLERS);
+            if (pending.get() > MAX_SPOOL_PENDING) {
+                settle();
+            }
+        }
+
+        /** Waits until every queued chunk is on disk (or failed). */
+        private void settle() {
+            try {
+                written.join();
+            } catch (RuntimeException e) {
                 error = e.toString();
             }
         }
 
         @Override
+        public boolean readsFiles() {
+            return true;
+        }
+
+        @Override
         public void finish() {
+            settle();
             try {
                 if (error == null) {
                     out.close();
@@ -356,7 +414,7 @@ public final class FileScanner {
             } catch (java.io.IOException e) {
                 error = e.toString();
             } finally {
-                close();
+                remove();
             }
             if (error != null) {
                 findings.add(new Finding(ScanRules.UNSUPPORTED_FORMAT, Severity.MALFORMED, format + " needs the "
@@ -366,6 +424,11 @@ public final class FileScanner {
 
         @Override
         public void close() {
+            // An abandoned spool is removed once its queued writes are done, on the spool thread.
+            written = written.handle((ok, e) -> null).thenRunAsync(this::remove, SPOOLERS);
+        }
+
+        private void remove() {
             try {
                 if (out != null) {
                     out.close();
@@ -379,8 +442,12 @@ public final class FileScanner {
         }
     }
 
-    private Body unsupported(String what) {
-        format = what;
+    private Body unsupported(Format f) {
+        return unsupported(f, f.label);
+    }
+
+    private Body unsupported(Format f, String what) {
+        format(f);
         findings.add(new Finding(ScanRules.UNSUPPORTED_FORMAT, Severity.MALFORMED, what
                 + " containers are not opened by dualtrack, so what is inside cannot be checked" + where));
         return skip();
@@ -425,21 +492,21 @@ public final class FileScanner {
             stream.finish();
             boolean pickle = proto || stream.imports() > 0 || (!stream.failed() && stream.completedPickles() > 0);
             if (pickle) {
-                format = stream.legacyTorch() ? "pytorch-legacy" : stream.joblib() ? "joblib" : "pickle";
+                format(stream.legacyTorch() ? Format.PYTORCH_LEGACY : stream.joblib() ? Format.JOBLIB : Format.PICKLE);
                 publish();
                 return;
             }
             java.util.Optional<String> pb = protobuf.finish(where, findings);
             if (pb.isPresent()) {
-                format = pb.get();
+                format(Format.ofLabel(pb.get()));
                 return;
             }
-            format = "other";
+            format(Format.OTHER);
             String lower = name.toLowerCase(Locale.ROOT);
             if (ONNX_EXTERNAL_DATA.matcher(lower).matches()) {
                 // Raw tensor bytes a sibling .onnx names in external_data.location: onnxruntime reads them as
                 // numbers. They are neither a pickle nor any container (both were ruled out above).
-                format = "onnx-external-data";
+                format(Format.ONNX_EXTERNAL_DATA);
                 return;
             }
             if (WEIGHT_NAMES.matcher(lower).matches() && size > 0) {
@@ -512,18 +579,18 @@ public final class FileScanner {
             List<String> names = zip.entryNames();
             boolean torchscript = names.stream().anyMatch(n -> n.endsWith("constants.pkl") || n.contains("/code/"));
             if (torchscript) {
-                format = "torchscript";
+                format(Format.TORCHSCRIPT);
                 if (!policy.allowTorchScript()) {
                     findings.add(new Finding(ScanRules.TORCHSCRIPT, Severity.UNKNOWN, "TorchScript archive: it carries "
                             + "executable TorchScript code, and torch.load hands it to torch.jit.load (CVE-2025-32434)"
                             + where));
                 }
             } else if (names.stream().anyMatch(n -> n.endsWith("data.pkl"))) {
-                format = "pytorch-zip";
+                format(Format.PYTORCH_ZIP);
             } else if (!names.isEmpty() && names.stream().allMatch(n -> n.endsWith(".npy"))) {
-                format = "numpy-zip";
+                format(Format.NUMPY_ZIP);
             } else if (names.contains("config.json") && names.contains("metadata.json")) {
-                format = "keras";
+                format(Format.KERAS);
                 if (kerasConfigTooLarge) {
                     findings.add(new Finding(ScanRules.KERAS_CODE, Severity.MALFORMED,
                             "Keras config.json is larger than 16 MiB" + where));

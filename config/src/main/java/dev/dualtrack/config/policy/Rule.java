@@ -6,8 +6,8 @@ import dev.dualtrack.config.RuleAction;
  * One rule of the registry.
  *
  * @param id            the stable id: the {@code rule} label of the metrics and audit lines; never renamed
- * @param scope         where it applies: {@link Scope#PYPI}, {@link Scope#HF}, {@link Scope#PROXY} (both tracks'
- *                      relay) or {@link Scope#SCAN} (the offline {@code dualtrack scan} only)
+ * @param scope         where it applies: one track (by name), {@link Scope#PROXY} (every track's relay) or
+ *                      {@link Scope#SCAN} (the offline {@code dualtrack scan} only)
  * @param defaultAction what it does when the configuration says nothing
  * @param integrity     true when the bytes, or where they come from, cannot be trusted: such a rule always blocks,
  *                      in monitor mode too, and no waiver covers it
@@ -15,19 +15,28 @@ import dev.dualtrack.config.RuleAction;
  */
 public record Rule(String id, Scope scope, RuleAction defaultAction, boolean integrity, String description) {
 
-    /** Where a rule is evaluated. */
-    public enum Scope {
-        PYPI("pypi"), HF("hf"), PROXY("proxy"), SCAN("scan");
+    /**
+     * Where a rule is evaluated: on one proxy track (by its name), on both tracks' relay ({@link #PROXY}), or in
+     * the offline {@code dualtrack scan} only ({@link #SCAN}).
+     */
+    public record Scope(String label) {
+        public static final Scope PROXY = new Scope("proxy");
+        public static final Scope SCAN = new Scope("scan");
 
-        public final String label;
-
-        Scope(String label) {
-            this.label = label;
+        public Scope {
+            if (!label.matches("[a-z][a-z0-9-]*")) {
+                throw new IllegalArgumentException("a scope is a lower-case name, was '" + label + "'");
+            }
         }
 
-        /** Whether the rule can fire on proxy track {@code track} ({@code pypi} or {@code hf}). */
+        /** The scope of rules that fire on track {@code name} only. */
+        public static Scope track(String name) {
+            return new Scope(name);
+        }
+
+        /** Whether the rule can fire on proxy track {@code track}. */
         public boolean firesOn(String track) {
-            return this == PROXY || label.equals(track);
+            return this.equals(PROXY) || label.equals(track);
         }
     }
 

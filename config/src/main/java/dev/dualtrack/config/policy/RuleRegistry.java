@@ -16,11 +16,12 @@ import java.util.Optional;
  * and run {@code bin/dualtrack rules --markdown > docs/rules.md}.
  */
 public final class RuleRegistry {
-    private static final Map<String, Rule> RULES = new LinkedHashMap<>();
+    /** The rules defined here: the built-in tracks', the relay's and {@code dualtrack scan}'s. */
+    private static final Map<String, Rule> BUILT_IN = new LinkedHashMap<>();
 
     private static void rule(String id, Scope scope, RuleAction action, boolean integrity, String description) {
         Rule r = new Rule(id, scope, action, integrity, description);
-        if (RULES.putIfAbsent(id, r) != null) {
+        if (BUILT_IN.putIfAbsent(id, r) != null) {
             throw new IllegalStateException("rule " + id + " is listed twice");
         }
     }
@@ -31,80 +32,82 @@ public final class RuleRegistry {
 
     static {
         // Track 1: package indexes.
-        rule("pypi.reserved-name", Scope.PYPI, BLOCK, true,
+        Scope pypi = Scope.track(TrackDefinition.PYPI);
+        Scope hf = Scope.track(TrackDefinition.HF);
+        rule("pypi.reserved-name", pypi, BLOCK, true,
                 "a name reserved for an internal index was asked of another index (dependency confusion)");
-        rule("pypi.typosquat", Scope.PYPI, BLOCK, false,
+        rule("pypi.typosquat", pypi, BLOCK, false,
                 "a young project whose name imitates a popular one (established projects pass): its pages are hidden "
                         + "and its files refused");
-        rule("pypi.malicious-feed", Scope.PYPI, BLOCK, false,
+        rule("pypi.malicious-feed", pypi, BLOCK, false,
                 "a project, release or file named by the malicious-package feed (OSV)");
-        rule("pypi.min-release-age", Scope.PYPI, OFF, false,
+        rule("pypi.min-release-age", pypi, OFF, false,
                 "a file younger than min-release-age, or uploaded after exclude-newer");
-        rule("pypi.hash-mismatch", Scope.PYPI, BLOCK, true,
+        rule("pypi.hash-mismatch", pypi, BLOCK, true,
                 "a file's bytes differ from the sha256 its index announced, or from the one first seen for it");
-        rule("pypi.redirect-host", Scope.PYPI, BLOCK, true,
+        rule("pypi.redirect-host", pypi, BLOCK, true,
                 "an index redirected a download to a host it may not use");
-        rule("pypi.invalid-entry", Scope.PYPI, BLOCK, true,
+        rule("pypi.invalid-entry", pypi, BLOCK, true,
                 "an index entry with a filename outside the distribution formats or a malformed hash");
-        rule("pypi.file-host", Scope.PYPI, BLOCK, true,
+        rule("pypi.file-host", pypi, BLOCK, true,
                 "a file link to a host, port or scheme that is neither the index's origin nor one of its file-hosts");
-        rule("pypi.provenance-missing", Scope.PYPI, BLOCK, false,
+        rule("pypi.provenance-missing", pypi, BLOCK, false,
                 "a file of a project that pypi.provenance requires to be attested has no PEP 740 attestation");
-        rule("pypi.provenance-invalid", Scope.PYPI, BLOCK, false,
+        rule("pypi.provenance-invalid", pypi, BLOCK, false,
                 "a PEP 740 attestation whose signature, certificate chain, log proof, timestamp or subject fails");
-        rule("pypi.provenance-identity", Scope.PYPI, BLOCK, false,
+        rule("pypi.provenance-identity", pypi, BLOCK, false,
                 "a PEP 740 attestation that verifies but was made by another publisher than pypi.provenance names");
-        rule("pypi.provenance-regressed", Scope.PYPI, WARN, false,
+        rule("pypi.provenance-regressed", pypi, WARN, false,
                 "a file without attestations in a project whose earlier releases were attested");
 
         // Track 2: the Hub, and the scanner's verdicts on model files.
-        rule("hf.pickle.dangerous-import", Scope.HF, BLOCK, false,
+        rule("hf.pickle.dangerous-import", hf, BLOCK, false,
                 "a pickle imports something known to run code or touch the system (os.system, eval, gadgets)");
-        rule("hf.pickle.unknown-import", Scope.HF, BLOCK, false,
+        rule("hf.pickle.unknown-import", hf, BLOCK, false,
                 "a pickle imports something outside the allow-list of the active profiles");
-        rule("hf.pickle.malformed", Scope.HF, BLOCK, false,
+        rule("hf.pickle.malformed", hf, BLOCK, false,
                 "a pickle that cannot be read exactly as CPython would (truncated, unknown opcode, bad operand)");
-        rule("hf.pickle.dangerous-opcode", Scope.HF, BLOCK, false,
+        rule("hf.pickle.dangerous-opcode", hf, BLOCK, false,
                 "a pickle construct that only serves code execution or scanner evasion (EXT codes, BUILD on a class)");
-        rule("hf.pickle.resource", Scope.HF, BLOCK, false,
+        rule("hf.pickle.resource", hf, BLOCK, false,
                 "a pickle bomb: a structure that expands past hf.pickle.max-objects, or a huge allocation");
-        rule("hf.safetensors.invalid", Scope.HF, BLOCK, false,
+        rule("hf.safetensors.invalid", hf, BLOCK, false,
                 "a safetensors file whose header or layout is not exactly what the format allows");
-        rule("hf.zip.inconsistent", Scope.HF, BLOCK, false,
+        rule("hf.zip.inconsistent", hf, BLOCK, false,
                 "a zip whose central directory disagrees with what was streamed, or that loaders read differently");
-        rule("hf.torchscript", Scope.HF, BLOCK, false, "a TorchScript archive, which carries executable code");
-        rule("hf.numpy.invalid", Scope.HF, BLOCK, false, "a .npy file whose header or length is invalid");
-        rule("hf.unsupported-format", Scope.HF, BLOCK, false,
+        rule("hf.torchscript", hf, BLOCK, false, "a TorchScript archive, which carries executable code");
+        rule("hf.numpy.invalid", hf, BLOCK, false, "a .npy file whose header or length is invalid");
+        rule("hf.unsupported-format", hf, BLOCK, false,
                 "a container that cannot be opened (7z, tar, unknown compression), so nothing inside can be seen");
-        rule("hf.unrecognized-weights", Scope.HF, BLOCK, false,
+        rule("hf.unrecognized-weights", hf, BLOCK, false,
                 "a file named like model weights whose content is no format dualtrack knows");
-        rule("hf.unscanned", Scope.HF, WARN, false,
+        rule("hf.unscanned", hf, WARN, false,
                 "a format that is recognised but not inspected: served and reported (no format is in this state today)");
-        rule("hf.enforce-safetensors", Scope.HF, BLOCK, false,
+        rule("hf.enforce-safetensors", hf, BLOCK, false,
                 "a pickle-based weight file while enforce-safetensors is on, however clean");
-        rule("hf.keras.code", Scope.HF, BLOCK, false,
+        rule("hf.keras.code", hf, BLOCK, false,
                 "a Keras model that carries code: a Lambda layer or a class from outside Keras");
-        rule("hf.signature-missing", Scope.HF, BLOCK, false,
+        rule("hf.signature-missing", hf, BLOCK, false,
                 "a repo that hf.signatures requires to be signed has no model.sig at the commit");
-        rule("hf.signature-invalid", Scope.HF, BLOCK, false,
+        rule("hf.signature-invalid", hf, BLOCK, false,
                 "a model.sig whose signature, certificate chain, log proof or manifest fails to verify");
-        rule("hf.signature-identity", Scope.HF, BLOCK, false,
+        rule("hf.signature-identity", hf, BLOCK, false,
                 "a model.sig that verifies but was signed by another identity than hf.signatures names");
-        rule("hf.signature-mismatch", Scope.HF, BLOCK, false,
+        rule("hf.signature-mismatch", hf, BLOCK, false,
                 "a file whose bytes differ from the digest the signed manifest gives it, or that it does not list");
-        rule("hf.tf.unsafe-op", Scope.HF, BLOCK, false,
+        rule("hf.tf.unsafe-op", hf, BLOCK, false,
                 "a TensorFlow SavedModel or GraphDef with an op that runs Python or touches files or the network");
-        rule("hf.gguf.chat-template", Scope.HF, BLOCK, false,
+        rule("hf.gguf.chat-template", hf, BLOCK, false,
                 "a GGUF chat template whose Jinja reaches Python internals (CVE-2024-34359)");
-        rule("hf.gguf.invalid", Scope.HF, BLOCK, false, "a GGUF file whose metadata cannot be read");
-        rule("hf.lfs-oid-mismatch", Scope.HF, BLOCK, true,
+        rule("hf.gguf.invalid", hf, BLOCK, false, "a GGUF file whose metadata cannot be read");
+        rule("hf.lfs-oid-mismatch", hf, BLOCK, true,
                 "an LFS file's bytes differ from the sha256 the Hub announced, or none was announced");
-        rule("hf.blob-oid-mismatch", Scope.HF, BLOCK, true,
+        rule("hf.blob-oid-mismatch", hf, BLOCK, true,
                 "a regular file's bytes differ from the git blob id the Hub announced, or none was announced");
-        rule("hf.redirect-host", Scope.HF, BLOCK, true,
+        rule("hf.redirect-host", hf, BLOCK, true,
                 "the Hub redirected a download to a host outside hf.redirect-hosts");
-        rule("hf.repo-denied", Scope.HF, BLOCK, false, "a repo that hf.repos does not allow");
-        rule("hf.file-too-large", Scope.HF, BLOCK, false, "a file larger than hf.max-file-size");
+        rule("hf.repo-denied", hf, BLOCK, false, "a repo that hf.repos does not allow");
+        rule("hf.file-too-large", hf, BLOCK, false, "a file larger than hf.max-file-size");
 
         // Both tracks' relay.
         rule("proxy.inspector-error", Scope.PROXY, BLOCK, false,
@@ -144,25 +147,56 @@ public final class RuleRegistry {
     private RuleRegistry() {
     }
 
+    /** Every rule: the built-in ones, then those of tracks registered elsewhere (computed on first use). */
+    private static final class All {
+        static final Map<String, Rule> RULES = compute();
+
+        private static Map<String, Rule> compute() {
+            Map<String, Rule> all = new LinkedHashMap<>(BUILT_IN);
+            for (TrackDefinition t : Tracks.registered()) {
+                for (Rule r : t.rules()) {
+                    if (!r.scope().equals(Scope.track(t.name()))) {
+                        throw new IllegalStateException("track " + t.name() + " defines rule " + r.id()
+                                + " in scope " + r.scope().label() + ", not its own");
+                    }
+                    if (all.putIfAbsent(r.id(), r) != null) {
+                        throw new IllegalStateException("rule " + r.id() + " is defined twice");
+                    }
+                }
+            }
+            return all;
+        }
+    }
+
     /** Every rule, in registry order (by track, then as listed). */
     public static List<Rule> all() {
-        return Collections.unmodifiableList(new ArrayList<>(RULES.values()));
+        return Collections.unmodifiableList(new ArrayList<>(All.RULES.values()));
     }
 
     public static Optional<Rule> find(String id) {
-        return Optional.ofNullable(RULES.get(id));
+        return Optional.ofNullable(All.RULES.get(id));
     }
 
-    /** The rules that can fire on proxy track {@code track} ({@code pypi} or {@code hf}). */
+    /** The rules of the built-in tracks, the relay and {@code dualtrack scan}: the ones docs/rules.md lists. */
+    public static List<Rule> builtIn() {
+        return List.copyOf(BUILT_IN.values());
+    }
+
+    /** The rules of one built-in track ({@link TrackDefinition#PYPI}, {@link TrackDefinition#HF}). */
+    static List<Rule> ofBuiltInTrack(String track) {
+        return BUILT_IN.values().stream().filter(r -> r.scope().equals(Scope.track(track))).toList();
+    }
+
+    /** The rules that can fire on proxy track {@code track}. */
     public static List<Rule> firingOn(String track) {
-        return RULES.values().stream().filter(r -> r.scope().firesOn(track)).toList();
+        return All.RULES.values().stream().filter(r -> r.scope().firesOn(track)).toList();
     }
 
     /** The registered id nearest to {@code id} by edit distance, for "did you mean" messages. */
     public static Optional<String> nearest(String id) {
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
-        for (String known : RULES.keySet()) {
+        for (String known : All.RULES.keySet()) {
             int d = dev.dualtrack.config.RecordBinder.editDistance(id, known);
             if (d < bestDistance) {
                 bestDistance = d;
@@ -173,12 +207,13 @@ public final class RuleRegistry {
             return Optional.ofNullable(best);
         }
         // A shortened id ("hf.pickle.unknown"): the one registered id it begins.
-        List<String> longer = RULES.keySet().stream().filter(k -> k.startsWith(id)).toList();
+        List<String> longer = All.RULES.keySet().stream().filter(k -> k.startsWith(id)).toList();
         return longer.size() == 1 ? Optional.of(longer.get(0)) : Optional.empty();
     }
 
     /** The registry as the Markdown table of {@code docs/rules.md}. */
     public static String markdown() {
+        // The built-in rules only: a track registered from elsewhere documents its own.
         StringBuilder b = new StringBuilder();
         b.append("# Rules\n\n")
                 .append("Generated from `RuleRegistry` by `bin/dualtrack rules --markdown`; a test fails when it is ")
@@ -191,8 +226,8 @@ public final class RuleRegistry {
                 .append("blocks, and nothing relaxes it: a proxy that serves tampered bytes is worse than none.\n\n")
                 .append("| rule | scope | default | integrity | what it catches |\n")
                 .append("|---|---|---|---|---|\n");
-        for (Rule r : RULES.values()) {
-            b.append("| `").append(r.id()).append("` | ").append(r.scope().label).append(" | ")
+        for (Rule r : BUILT_IN.values()) {
+            b.append("| `").append(r.id()).append("` | ").append(r.scope().label()).append(" | ")
                     .append(r.defaultAction().name().toLowerCase(java.util.Locale.ROOT)).append(" | ")
                     .append(r.integrity() ? "yes" : "").append(" | ").append(r.description()).append(" |\n");
         }

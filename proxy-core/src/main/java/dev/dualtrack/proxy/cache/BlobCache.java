@@ -58,6 +58,13 @@ public final class BlobCache {
     private long totalBytes;
 
     public BlobCache(Path dir, long maxBytes, ProxyMetrics metrics) {
+        this(dir, maxBytes, metrics, (sha, path) -> { });
+    }
+
+    /** @param committed called with each newly committed blob (fleet mode uploads it to the shared store) */
+    public BlobCache(Path dir, long maxBytes, ProxyMetrics metrics,
+            java.util.function.BiConsumer<String, Path> committed) {
+        this.committed = committed;
         this.blobs = dir.resolve("blobs");
         this.tmp = dir.resolve("tmp");
         this.maxBytes = maxBytes;
@@ -69,7 +76,7 @@ public final class BlobCache {
             loadIndex();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot use the cache directory " + dir + " (cache.dir): "
-                    + dev.dualtrack.proxy.Causes.describe(e), e);
+                    + dev.dualtrack.proxy.ops.Causes.describe(e), e);
         }
         metrics.cacheSize(this::sizeBytes);
         evict(null);
@@ -204,12 +211,7 @@ public final class BlobCache {
         committed.accept(sha256, target);
     }
 
-    private volatile java.util.function.BiConsumer<String, Path> committed = (sha, path) -> { };
-
-    /** Called with each newly committed blob (fleet mode uploads it to the shared store). */
-    public void onCommit(java.util.function.BiConsumer<String, Path> listener) {
-        this.committed = listener;
-    }
+    private final java.util.function.BiConsumer<String, Path> committed;
 
     /** Removes least-recently-used blobs until the cache fits, never the one just committed. */
     private void evict(String keep) {

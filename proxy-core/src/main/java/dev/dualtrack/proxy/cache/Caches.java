@@ -16,12 +16,16 @@ import java.util.function.ToIntFunction;
  * time, never by sleeping. Every cache records stats into the meter registry.
  */
 public final class Caches {
-    private final CacheConfig config;
+    private final java.util.Optional<CacheConfig> config;
     private final Ticker ticker;
     private final Executor executor;
     private final MeterRegistry registry;
 
     public Caches(CacheConfig config, Ticker ticker, Executor executor, MeterRegistry registry) {
+        this(java.util.Optional.of(config), ticker, executor, registry);
+    }
+
+    private Caches(java.util.Optional<CacheConfig> config, Ticker ticker, Executor executor, MeterRegistry registry) {
         this.config = config;
         this.ticker = ticker;
         this.executor = executor;
@@ -31,8 +35,8 @@ public final class Caches {
     /** Verdicts by sha256 (a verdict is a pure function of bytes and policy version, G4). */
     public Cache<String, Verdict> verdicts(String name) {
         Cache<String, Verdict> c = Caffeine.newBuilder().ticker(ticker).executor(executor)
-                .maximumSize(config.verdictMaxEntries())
-                .expireAfterWrite(config.verdictTtl())
+                .maximumSize(config().verdictMaxEntries())
+                .expireAfterWrite(config().verdictTtl())
                 .recordStats().build();
         return CaffeineCacheMetrics.monitor(registry, c, name);
     }
@@ -40,10 +44,43 @@ public final class Caches {
     /** Metadata (index pages, API answers) bounded by their weight in bytes and by the metadata TTL. */
     public <V> Cache<String, V> metadata(String name, ToIntFunction<V> weightInBytes) {
         Cache<String, V> c = Caffeine.newBuilder().ticker(ticker).executor(executor)
-                .maximumWeight(config.metadataMaxSize().bytes())
+                .maximumWeight(config().metadataMaxSize().bytes())
                 .weigher((String k, V v) -> k.length() * 2 + weightInBytes.applyAsInt(v))
-                .expireAfterWrite(config.metadataTtl())
+                .expireAfterWrite(config().metadataTtl())
                 .recordStats().build();
         return CaffeineCacheMetrics.monitor(registry, c, name);
+    }
+
+    /**
+     * Caches for a component built without a runtime (tests, the CLI): the system ticker, the common pool, and a
+     * registry of their own. Configured caches ({@link #verdicts}, {@link #metadata}) need a runtime's.
+     */
+    public static Caches standalone() {
+        return new Caches(java.util.Optional.empty(), Ticker.systemTicker(),
+                java.util.concurrent.ForkJoinPool.commonPool(),
+                new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+    }
+
+    /** The same caches on another clock (tests expire entries by advancing it). */
+    public Caches withTicker(Ticker other) {
+        return new Caches(config, other, executor, registry);
+    }
+
+    /**
+     * A cache of at most {@code maxEntries} entries, each dropped {@code ttl} after it was written ({@code
+     * Duration.ZERO}: only by size), named {@code name} in the cache metrics.
+     */
+    public <K, V> Cache<K, V> bounded(String name, long maxEntries, java.time.Duration ttl) {
+        Caffeine<Object, Object> b = Caffeine.newBuilder().ticker(ticker).executor(executor).maximumSize(maxEntries)
+                .recordStats();
+        if (!ttl.isZero()) {
+            b.expireAfterWrite(ttl);
+        }
+        Cache<K, V> c = b.build();
+        return CaffeineCacheMetrics.monitor(registry, c, name);
+    }
+
+    private CacheConfig config() {
+        return config.orElseThrow(() -> new IllegalStateException("configured caches need the cache section"));
     }
 }

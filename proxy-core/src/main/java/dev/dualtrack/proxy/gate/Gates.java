@@ -107,28 +107,37 @@ public final class Gates {
             ex.internalError(error != null ? error : new IllegalStateException("gate " + gate.name() + " found null"));
             return false;
         }
-        Subject subject = request.subject();
-        for (Verdict w : checked.warnings()) {
-            recorder.warned(subject, w.rule(), w.reason());
-        }
-        for (Verdict v : checked.judged()) {
-            Decision d = judge.decide(subject, request.version(), v);
-            Optional<String> id = recorder.record(subject, d);
-            if (d.blocks()) {
-                request.dialect().refuse(ex, new Refusal(d.refusal(), id.orElse(""), subject));
-                return false;
-            }
-        }
-        for (Verdict v : checked.tentative()) {
-            Decision d = judge.decide(subject, request.version(), v);
-            if (d.blocks()) {
-                String id = recorder.record(subject, d).orElse("");
-                request.dialect().refuse(ex, new Refusal(d.refusal(), id, subject));
-                return false;
-            }
+        Optional<Refusal> refusal = stand(request.subject(), request.version(), checked);
+        if (refusal.isPresent()) {
+            request.dialect().refuse(ex, refusal.get());
+            return false;
         }
         facts.addAll(checked.facts());
         return true;
+    }
+
+    /**
+     * Judges and records what a check found: its warnings, its judged verdicts (recorded whatever the decision),
+     * its tentative blocks (recorded only when they stand). Returns the refusal of the first that stands. The one
+     * place a check's findings become recorded decisions (G5).
+     */
+    public Optional<Refusal> stand(Subject subject, Optional<String> version, Checked checked) {
+        for (Verdict w : checked.warnings()) {
+            recorder.warned(subject, w.rule(), w.reason());
+        }
+        int judged = checked.judged().size();
+        List<Verdict> all = new ArrayList<>(checked.judged());
+        all.addAll(checked.tentative());
+        for (int i = 0; i < all.size(); i++) {
+            Decision d = judge.decide(subject, version, all.get(i));
+            if (d.blocks() || i < judged) {
+                Optional<String> id = recorder.record(subject, d);
+                if (d.blocks()) {
+                    return Optional.of(new Refusal(d.refusal(), id.orElse(""), subject));
+                }
+            }
+        }
+        return Optional.empty();
     }
 
     /**
@@ -136,7 +145,6 @@ public final class Gates {
      * ({@link Judge#decide}); the refusal when it stands (for answers other than a 403, such as a 404).
      */
     public Optional<Refusal> stand(Subject subject, Optional<String> version, Verdict block) {
-        Decision d = judge.decide(subject, version, block);
-        return recorder.record(subject, d).map(id -> new Refusal(d.refusal(), id, subject));
+        return stand(subject, version, Checked.judged(block));
     }
 }

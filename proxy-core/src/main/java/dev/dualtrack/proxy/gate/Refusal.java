@@ -1,9 +1,9 @@
 package dev.dualtrack.proxy.gate;
 
-import dev.dualtrack.proxy.policy.Subject;
+import dev.dualtrack.config.Waiver;
 import dev.dualtrack.config.policy.Rule;
 import dev.dualtrack.config.policy.RuleRegistry;
-import dev.dualtrack.proxy.ops.DecisionRecorder;
+import dev.dualtrack.proxy.policy.Subject;
 import dev.dualtrack.scanner.Verdict;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -89,7 +89,8 @@ public record Refusal(Verdict verdict, String decisionId, Subject subject) {
      * filling in the reason.
      */
     public String waiverSnippet() {
-        StringBuilder b = new StringBuilder("- {track: ").append(subject.track().isEmpty() ? "pypi" : subject.track());
+        StringBuilder b = new StringBuilder("- {track: ").append(subject.track().isEmpty() ? Waiver.PLACEHOLDER
+                : subject.track());
         if (!subject.sha256().isEmpty()) {
             b.append(", sha256: ").append(subject.sha256());
         } else {

@@ -70,7 +70,7 @@ public final class AuditLog implements AutoCloseable {
             return new AuditLog(os, true, logAllows, line -> { });
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open the audit log " + output + " (audit.output): "
-                    + dev.dualtrack.proxy.Causes.describe(e), e);
+                    + dev.dualtrack.proxy.ops.Causes.describe(e), e);
         }
     }
 

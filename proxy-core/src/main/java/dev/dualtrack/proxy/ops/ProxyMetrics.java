@@ -162,6 +162,11 @@ public final class ProxyMetrics {
         upstreamHosts.forEach(this::upstreamTimer);
     }
 
+    /** The upstream latency series of every configured host, at zero. */
+    public void primeUpstreams(java.util.Collection<String> hosts) {
+        hosts.forEach(this::upstreamTimer);
+    }
+
     public void cacheSize(java.util.function.Supplier<Number> bytes) {
         io.micrometer.core.instrument.Gauge.builder("dualtrack.cache.size", bytes).baseUnit("bytes")
                 .description("Bytes held in the blob cache").register(registry);

@@ -5,7 +5,6 @@ import dev.dualtrack.config.RuleAction;
 import dev.dualtrack.config.Waiver;
 import dev.dualtrack.config.policy.Rule;
 import dev.dualtrack.config.policy.RuleRegistry;
-import dev.dualtrack.proxy.ops.DecisionRecorder;
 import dev.dualtrack.scanner.Verdict;
 import java.time.Clock;
 import java.time.Instant;
@@ -15,7 +14,7 @@ import java.util.regex.Pattern;
 /**
  * Applies the {@code policy} section to a block: the rule's action, the mode, and the waivers. It is the one place
  * that decides whether a block stands; every refusal in both tracks and in the relay asks it first, and records
- * what it answers through {@link DecisionRecorder#judged}.
+ * what it answers through {@code DecisionRecorder.judged}.
  *
  * <ol>
  *   <li>An integrity rule blocks, whatever the configuration says.</li>

@@ -3,6 +3,8 @@ package dev.dualtrack.proxy.relay;
 import dev.dualtrack.config.RelayConfig;
 import dev.dualtrack.proxy.cache.BlobCache;
 import dev.dualtrack.proxy.cache.SingleFlight;
+import dev.dualtrack.proxy.gate.Checked;
+import dev.dualtrack.proxy.gate.Gate;
 import dev.dualtrack.proxy.gate.Gates;
 import dev.dualtrack.proxy.gate.Refusals;
 import dev.dualtrack.proxy.ops.DecisionRecorder;
@@ -82,7 +84,7 @@ public final class BlobFetcher {
         this.upstream = upstream;
         this.recorder = recorder;
         this.metrics = recorder.metrics();
-        this.known = new KnownVerdicts(memory, cache, judge, recorder, REINSPECT);
+        this.known = new KnownVerdicts(memory, cache, metrics, REINSPECT);
         this.gates = new Gates(judge, recorder);
         this.sharedBlobs = sharedBlobs;
     }
@@ -92,11 +94,10 @@ public final class BlobFetcher {
         return known;
     }
 
-    /** A request with no gates but the known-verdict one (tests, benchmarks). */
-    private record Plain(Exchange exchange, FetchSpec spec) implements KnownVerdicts.Fetching {
-        @Override
-        public Subject subject() {
-            return spec.subject().withSha256(spec.expectedSha256().orElse(spec.subject().sha256()));
+    /** A request the fetcher judges itself: a caller without gates, or a verdict a flight learned meanwhile. */
+    private record Plain(Exchange exchange, FetchSpec spec, Subject subject) implements KnownVerdicts.Fetching {
+        Plain(Exchange exchange, FetchSpec spec) {
+            this(exchange, spec, spec.subject().withSha256(spec.expectedSha256().orElse(spec.subject().sha256())));
         }
 
         @Override
@@ -123,9 +124,7 @@ public final class BlobFetcher {
         Optional<KnownVerdicts.Hit> hit = admitted.fact(KnownVerdicts.Hit.class);
         if (hit.isPresent() && java.nio.file.Files.isRegularFile(hit.get().cached().blob())) {
             metrics.cacheHit("blob");
-            Subject subject = spec.subject().withSha256(spec.expectedSha256().orElseThrow());
-            recorder.allowed(subject);
-            BlobResponder.serve(ex, hit.get().cached().blob(), cachedHeaders(spec, subject.sha256()));
+            serveBlob(ex, spec, spec.expectedSha256().orElseThrow(), hit.get().cached());
             return;
         }
         Optional<String> sha = spec.expectedSha256();
@@ -179,13 +178,19 @@ public final class BlobFetcher {
         }
     }
 
-    /** A verified blob from the cache: its stored findings judged for this request, then served. */
+    /**
+     * A verified blob from the cache whose findings this request has not been judged on yet (it waited for a
+     * flight): judged through the runner like any gate's, then served.
+     */
     private void serveCached(Exchange ex, FetchSpec spec, Subject subject, BlobCache.Cached c) {
-        if (!known.admit(ex, spec.refusals(), subject, spec.version(), c.verdict().verdict(), true)) {
-            return;
-        }
-        recorder.allowed(subject);
-        BlobResponder.serve(ex, c.blob(), cachedHeaders(spec, subject.sha256()));
+        gates.run(new Plain(ex, spec, subject), java.util.List.of(Gate.of("cached findings",
+                r -> Checked.judged(c.verdict().verdict()))), admitted -> serveBlob(ex, spec, subject.sha256(), c));
+    }
+
+    /** Serves a judged blob from disk, whole or a range; the one place a cache hit is recorded as allowed. */
+    private void serveBlob(Exchange ex, FetchSpec spec, String sha, BlobCache.Cached c) {
+        recorder.allowed(spec.subject().withSha256(sha));
+        BlobResponder.serve(ex, c.blob(), cachedHeaders(spec, sha));
     }
 
     /**
@@ -261,10 +266,12 @@ public final class BlobFetcher {
                         retry(ex, spec, attempt, "the shared download from another source was refused");
                         return;
                     }
-                    if (known.admit(ex, spec.refusals(), subject, spec.version(), outcome.verdict(), false)) {
-                        // Policy lets this request have it (a waiver, warn, monitor): its own fetch serves it.
-                        retry(ex, spec, attempt, "the shared download was refused, but not for this request");
-                    }
+                    // A block another request's flight found: it stands for this request too, or policy lets this
+                    // request have the file (a waiver, warn, monitor) and its own fetch serves it.
+                    gates.run(new Plain(ex, spec, subject), java.util.List.of(Gate.of("shared flight",
+                            r -> Checked.tentative(outcome.verdict()))),
+                            admitted -> retry(ex, spec, attempt, "the shared download was refused, but not for this "
+                                    + "request"));
                 }
                 case UPSTREAM_STATUS -> spec.refusals().upstreamStatus(ex, outcome.upstreamStatus(), outcome.detail());
                 case FAILED -> retry(ex, spec, attempt, outcome.detail());

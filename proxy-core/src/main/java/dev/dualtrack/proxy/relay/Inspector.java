@@ -20,7 +20,9 @@ import java.nio.ByteBuffer;
  *       them with {@link #newBlocks} and judges each on its own. When policy lets all of them through (warn,
  *       monitor, a waiver for their rules), the relay goes on feeding: inspection never stops at a finding that
  *       was let through, so a later finding of another rule is judged too (docs/policy.md).</li>
- *   <li>{@link #finish} is called only when every byte was fed; a truncated body never gets a verdict.</li>
+ *   <li>{@link #finish} is called only when every byte was fed; a truncated body never gets a verdict. It runs on
+ *       the event loop unless {@link #finishReadsFiles} says otherwise; then on a thread of its own, never at the
+ *       same time as any other method.</li>
  *   <li>An exception from any method is a block (rule {@code proxy.inspector-error}), never a pass (G3).</li>
  *   <li>{@link #holdFrom} lets a format whose verdict needs later bytes (a zip's central directory) keep every
  *       byte from an offset on until the verdict; the relay honours it up to {@code relay.max-hold}.</li>
@@ -53,6 +55,14 @@ public interface Inspector {
     /** The stream offset from which all bytes must be held until {@link #finish}; {@code Long.MAX_VALUE} if none. */
     default long holdFrom() {
         return Long.MAX_VALUE;
+    }
+
+    /**
+     * Whether {@link #finish} reads files (a format judged from a spooled copy, such as HDF5): the relay then calls
+     * it off the event loop. Asked once every byte was fed.
+     */
+    default boolean finishReadsFiles() {
+        return false;
     }
 
     /** Called when the body will never be finished (blocked, failed, abandoned): release what is held. */

@@ -6,14 +6,7 @@ import dev.dualtrack.proxy.cache.StoredVerdict;
 import dev.dualtrack.proxy.gate.Checked;
 import dev.dualtrack.proxy.gate.Gate;
 import dev.dualtrack.proxy.gate.Gated;
-import dev.dualtrack.proxy.gate.Refusal;
-import dev.dualtrack.proxy.gate.Refusals;
-import dev.dualtrack.proxy.ops.DecisionRecorder;
 import dev.dualtrack.proxy.ops.ProxyMetrics;
-import dev.dualtrack.proxy.policy.Decision;
-import dev.dualtrack.proxy.policy.Judge;
-import dev.dualtrack.proxy.policy.Subject;
-import dev.dualtrack.proxy.server.Exchange;
 import dev.dualtrack.scanner.Verdict;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -49,20 +42,15 @@ public final class KnownVerdicts {
 
     private final VerdictMemory memory;
     private final BlobCache cache;
-    private final Judge judge;
-    private final DecisionRecorder recorder;
     private final ProxyMetrics metrics;
     private final Executor reinspectOn;
     private final SingleFlight<StoredVerdict> reinspections = new SingleFlight<>();
     private final Gate<Fetching> gate = Gate.async("known verdict", r -> check(r.spec()));
 
-    KnownVerdicts(VerdictMemory memory, BlobCache cache, Judge judge, DecisionRecorder recorder,
-            Executor reinspectOn) {
+    KnownVerdicts(VerdictMemory memory, BlobCache cache, ProxyMetrics metrics, Executor reinspectOn) {
         this.memory = memory;
         this.cache = cache;
-        this.judge = judge;
-        this.recorder = recorder;
-        this.metrics = recorder.metrics();
+        this.metrics = metrics;
         this.reinspectOn = reinspectOn;
     }
 
@@ -74,11 +62,6 @@ public final class KnownVerdicts {
     /** The verdict known for bytes with this sha256: the cached blob's stored findings, else the memory's. */
     public Optional<Verdict> of(String sha256) {
         return cache.find(sha256).map(c -> c.verdict().verdict()).or(() -> memory.bySha256(sha256));
-    }
-
-    /** Whether {@code known} refuses {@code subject} now; nothing is recorded (a listing asks this per file). */
-    public boolean refuses(Subject subject, Optional<String> version, Verdict known) {
-        return judge.decide(subject, version, known).blocks();
     }
 
     /**
@@ -170,25 +153,5 @@ public final class KnownVerdicts {
         } finally {
             inspector.close();
         }
-    }
-
-    /**
-     * A verdict learned after the gates (a flight another request led): judged for this request and answered
-     * in the track's dialect when it stands. When the request will be served from it (a cache hit), the rules
-     * let through and the notes are recorded too; when the bytes are still to be fetched, the relay records its
-     * own decision. Returns whether the request may go on.
-     */
-    boolean admit(Exchange ex, Refusals dialect, Subject subject, Optional<String> version, Verdict known,
-            boolean serving) {
-        Decision d = judge.decide(subject, version, known);
-        if (d.blocks()) {
-            String id = recorder.record(subject, d).orElse("");
-            dialect.refuse(ex, new Refusal(d.refusal(), id, subject));
-            return false;
-        }
-        if (serving) {
-            recorder.record(subject, d);
-        }
-        return true;
     }
 }

@@ -7,10 +7,11 @@ package dev.dualtrack.proxy.relay;
  * <pre>
  * AWAITING_HEAD ──200──▶ HOLDING ──hold limit let through──▶ STREAMING
  *       │                   │                                    │
- *       │                   ├──verified, allowed──▶ COMMITTING ◀─┤
- *       │                   ├──refused mid-body──▶ DRAINING ◀────┤
- *       └──status, error, ──┴──▶ DONE ◀──────────────────────────┘
- *          client gone          (COMMITTING and DRAINING end in DONE)
+ *       │                   ├──body ends, verdict read from disk──▶ JUDGING ◀─┤
+ *       │                   ├──verified, allowed──▶ COMMITTING ◀───────────────┤ (and from JUDGING)
+ *       │                   ├──refused mid-body──▶ DRAINING ◀──────────────────┤
+ *       └──status, error, ──┴──▶ DONE ◀────────────────────────────────────────┘
+ *          client gone          (JUDGING, COMMITTING and DRAINING end in DONE)
  * </pre>
  */
 enum RelayState {
@@ -20,6 +21,11 @@ enum RelayState {
     HOLDING,
     /** Bytes are released as the inspector allows, the rest held; a block from here aborts the transfer. */
     STREAMING,
+    /**
+     * The body ended and the inspector's verdict is being made off the event loop (it reads a spooled copy):
+     * the held tail waits for it.
+     */
+    JUDGING,
     /** Verified and allowed: the client has every byte, the blob is being committed to the cache. */
     COMMITTING,
     /** Refused mid-body: the client has its answer; the rest is read, unsent, to hash the bytes. */
@@ -31,8 +37,10 @@ enum RelayState {
     boolean canBecome(RelayState next) {
         return switch (this) {
             case AWAITING_HEAD -> next == HOLDING || next == STREAMING || next == DONE;
-            case HOLDING -> next == STREAMING || next == COMMITTING || next == DRAINING || next == DONE;
-            case STREAMING -> next == COMMITTING || next == DRAINING || next == DONE;
+            case HOLDING -> next == STREAMING || next == JUDGING || next == COMMITTING || next == DRAINING
+                    || next == DONE;
+            case STREAMING -> next == JUDGING || next == COMMITTING || next == DRAINING || next == DONE;
+            case JUDGING -> next == COMMITTING || next == DONE;
             case COMMITTING, DRAINING -> next == DONE;
             case DONE -> false;
         };

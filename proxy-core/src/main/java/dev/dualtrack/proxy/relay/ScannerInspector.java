@@ -55,6 +55,11 @@ public final class ScannerInspector implements Inspector {
     }
 
     @Override
+    public boolean finishReadsFiles() {
+        return scanner.finishReadsFiles();
+    }
+
+    @Override
     public List<Finding> findingsSoFar() {
         return List.copyOf(scanner.findingsSoFar());
     }

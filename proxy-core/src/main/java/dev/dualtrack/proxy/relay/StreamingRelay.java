@@ -1,14 +1,12 @@
 package dev.dualtrack.proxy.relay;
 
-import dev.dualtrack.proxy.gate.Refusal;
-import dev.dualtrack.proxy.gate.Refusals;
-import dev.dualtrack.proxy.policy.Subject;
-import com.github.benmanes.caffeine.cache.Cache;
 import dev.dualtrack.config.RelayConfig;
 import dev.dualtrack.proxy.cache.BlobCache;
 import dev.dualtrack.proxy.cache.QueuedBlobWriter;
+import dev.dualtrack.proxy.gate.Refusal;
 import dev.dualtrack.proxy.ops.DecisionRecorder;
 import dev.dualtrack.proxy.ops.ProxyMetrics;
+import dev.dualtrack.proxy.policy.Subject;
 import dev.dualtrack.proxy.server.Exchange;
 import dev.dualtrack.proxy.server.ResponseStream;
 import dev.dualtrack.proxy.upstream.UpstreamException;
@@ -66,6 +64,13 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
      * this left are not worth the bandwidth: they are recorded without a hash.
      */
     static final long DRAIN_LIMIT = 1L << 30;
+    /** Where verdicts that read files are made: off the event loops, two at a time. */
+    private static final java.util.concurrent.ExecutorService JUDGES = java.util.concurrent.Executors
+            .newFixedThreadPool(2, r -> {
+                Thread t = new Thread(r, "dualtrack-judge");
+                t.setDaemon(true);
+                return t;
+            });
 
     private final FetchSpec spec;
     private final RelayConfig relay;
@@ -323,7 +328,7 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
             String actual = HexFormat.of().formatHex(sha256.digest());
             // Read whole: the verdict is now about these bytes, under their own hashes.
             memory.remember(draining, actual, gitBlobOfBody());
-            recorder.auditBlock(spec.subject().withSha256(actual), draining, drainingId);
+            auditEarlyBlock(actual);
             return;
         }
         if (!state.relaying()) {
@@ -334,8 +339,32 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
                     + " bytes, Content-Length said " + contentLength));
             return;
         }
-        Verdict verdict = withRelayBlocks(inspecting ? finishInspector()
-                : Verdict.allow(inspector.findingsSoFar()));
+        if (inspecting && finishReadsFiles()) {
+            // The verdict reads a spooled copy (HDF5): made off the event loop, the held tail waiting for it.
+            to(RelayState.JUDGING);
+            java.util.concurrent.CompletableFuture.supplyAsync(this::finishInspector, JUDGES)
+                    .whenCompleteAsync((v, error) -> judged(v != null ? v : Verdict.block(ProxyRules.INSPECTOR_ERROR,
+                            inspector.name() + " failed: " + error)), loop);
+            return;
+        }
+        judged(inspecting ? finishInspector() : Verdict.allow(inspector.findingsSoFar()));
+    }
+
+    /** Whether the inspector's finish reads files; an inspector that throws asking is judged on the loop. */
+    private boolean finishReadsFiles() {
+        try {
+            return inspector.finishReadsFiles();
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** The body is whole and inspected: its hashes checked, its verdict judged, then allowed or refused. */
+    private void judged(Verdict inspected) {
+        if (state == RelayState.DONE) {
+            return;
+        }
+        Verdict verdict = withRelayBlocks(inspected);
         String actual = HexFormat.of().formatHex(sha256.digest());
         metrics.inspection(spec.track(), inspectNanos);
         Optional<String> expected = spec.expectedSha256();
@@ -352,11 +381,11 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
         // announced hash) is judged again, and one found at the end (a central directory) for the first time.
         Subject subject = spec.subject().withSha256(actual);
         dev.dualtrack.proxy.policy.Decision d = judge.decide(subject, spec.version(), verdict);
+        Optional<String> id = recorder.record(subject, d);
         if (d.blocks()) {
-            block(actual, d.refusal(), recorder.record(subject, d).orElseThrow());
+            block(actual, d.refusal(), id.orElseThrow());
             return;
         }
-        recorder.record(subject, d);
         finishAllowed(actual, verdict);
     }
 
@@ -364,7 +393,7 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
     public void onError(UpstreamException error) {
         if (state == RelayState.DRAINING) {
             to(RelayState.DONE);
-            recorder.auditBlock(spec.subject().withSha256(""), draining, drainingId);
+            auditEarlyBlock("");
             return;
         }
         if (state != RelayState.AWAITING_HEAD && !state.relaying()) {
@@ -529,8 +558,16 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
                 upstream.cancel();
             }
             // The content hash is unknown: the audit line says so rather than quote the announced one.
-            recorder.auditBlock(spec.subject().withSha256(""), verdict, id);
+            auditEarlyBlock("");
         }
+    }
+
+    /**
+     * The audit line of a block found mid-body, once the bytes' own hash is known ({@code ""}: never known). It
+     * was counted when it was found ({@link #blockEarly}).
+     */
+    private void auditEarlyBlock(String sha) {
+        recorder.auditBlock(spec.subject().withSha256(sha), draining, drainingId);
     }
 
     /** A clean 403 while the head is unsent; after it, an abort, so the client sees a failed transfer. */

@@ -1,7 +1,6 @@
 package dev.dualtrack.proxy.relay;
 
 import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.dualtrack.scanner.Verdict;
 import java.time.Duration;
 import java.util.Locale;
@@ -25,19 +24,19 @@ public final class VerdictMemory {
     public static final String GIT_BLOB = "git-blob:";
 
     private final Cache<String, Verdict> byDigest;
-    private final Cache<String, Verdict> earlyBlocks = Caffeine.newBuilder().maximumSize(100_000)
-            .expireAfterWrite(Duration.ofHours(24)).build();
-    private final Cache<String, Verdict> mismatches = Caffeine.newBuilder().maximumSize(10_000)
-            .expireAfterWrite(Duration.ofSeconds(60)).build();
+    private final Cache<String, Verdict> earlyBlocks;
+    private final Cache<String, Verdict> mismatches;
 
     /** @param byDigest the configured verdict cache (its TTL and bound are {@code cache.verdict-*}) */
     public VerdictMemory(Cache<String, Verdict> byDigest) {
-        this(byDigest, Optional.empty());
+        this(dev.dualtrack.proxy.cache.Caches.standalone(), byDigest, Optional.empty());
     }
 
     /** In fleet mode, blocks are also published to and looked up in {@code shared}. */
-    public VerdictMemory(Cache<String, Verdict> byDigest,
+    public VerdictMemory(dev.dualtrack.proxy.cache.Caches caches, Cache<String, Verdict> byDigest,
             Optional<dev.dualtrack.proxy.store.SharedVerdicts> shared) {
+        this.earlyBlocks = caches.bounded("verdicts-at-location", 100_000, Duration.ofHours(24));
+        this.mismatches = caches.bounded("mismatches-at-location", 10_000, Duration.ofSeconds(60));
         this.byDigest = byDigest;
         this.shared = shared;
     }

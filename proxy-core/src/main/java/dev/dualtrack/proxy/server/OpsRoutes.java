@@ -14,8 +14,14 @@ public final class OpsRoutes {
     private final BooleanSupplier ready;
 
     public OpsRoutes(ProxyMetrics metrics, BooleanSupplier ready) {
+        this(metrics, ready, null);
+    }
+
+    /** With {@code GET /-/verdicts/<sha256>} served by {@code verdicts} wherever the metrics are served. */
+    public OpsRoutes(ProxyMetrics metrics, BooleanSupplier ready, Route verdicts) {
         this.metrics = metrics;
         this.ready = ready;
+        this.verdicts = verdicts;
     }
 
     /** Adds the three endpoints to {@code router}, and {@code /-/verdicts/} when verdicts are given. */
@@ -27,13 +33,8 @@ public final class OpsRoutes {
         return router;
     }
 
-    private Route verdicts;
-
-    /** Serves {@code GET /-/verdicts/<sha256>} with {@code route} wherever the metrics are served. */
-    public OpsRoutes withVerdicts(Route route) {
-        this.verdicts = route;
-        return this;
-    }
+    /** Null when the verdicts are not served here (the main listener). */
+    private final Route verdicts;
 
     /** Adds {@code /healthz} and {@code /readyz} only. */
     public Router addProbesTo(Router router) {

@@ -66,7 +66,7 @@ public final class ProxyServer implements AutoCloseable {
                 // Netty rethrows the bind failure as it is (a checked BindException, unannounced): say which
                 // address, and why, in words.
                 throw new IllegalStateException("cannot listen on " + host + ":" + port + ": "
-                        + dev.dualtrack.proxy.Causes.describe(e), e);
+                        + dev.dualtrack.proxy.ops.Causes.describe(e), e);
             }
             return new ProxyServer(ch, boss);
         } catch (InterruptedException | RuntimeException e) {

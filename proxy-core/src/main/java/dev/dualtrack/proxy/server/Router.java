@@ -1,5 +1,7 @@
 package dev.dualtrack.proxy.server;
 
+import dev.dualtrack.config.policy.TrackDefinition;
+import dev.dualtrack.config.policy.Tracks;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -30,9 +32,10 @@ public final class Router {
         return this;
     }
 
-    /** The track label of a prefix, for metrics: {@code /pypi} → pypi, {@code /hf} → hf, else none. */
+    /** The track label of a prefix, for metrics: the track served under it, else none. */
     private static String trackOf(String prefix) {
-        return prefix.equals("/pypi") ? "pypi" : prefix.equals("/hf") ? "hf" : "none";
+        return Tracks.all().stream().filter(t -> t.prefix().equals(prefix)).map(TrackDefinition::name).findFirst()
+                .orElse("none");
     }
 
     public void dispatch(Exchange exchange) {
@@ -44,8 +47,10 @@ public final class Router {
                 return;
             }
         }
-        exchange.respondText(HttpResponseStatus.NOT_FOUND, "no route for " + path
-                + " (dualtrack serves /pypi/simple/, /hf, /metrics, /healthz, /readyz)\n");
+        StringBuilder served = new StringBuilder();
+        Tracks.all().forEach(t -> served.append(t.prefix()).append(", "));
+        exchange.respondText(HttpResponseStatus.NOT_FOUND, "no route for " + path + " (dualtrack serves " + served
+                + "/metrics, /healthz, /readyz)\n");
     }
 
     private record Entry(String prefix, Route route, String track) {

@@ -32,11 +32,15 @@ public final class SharedFirstSeen {
     }
 
     private final SharedStoreClient store;
-    private final com.github.benmanes.caffeine.cache.Cache<String, String> confirmed =
-            com.github.benmanes.caffeine.cache.Caffeine.newBuilder().maximumSize(200_000).build();
+    private final com.github.benmanes.caffeine.cache.Cache<String, String> confirmed;
 
     public SharedFirstSeen(SharedStoreClient store) {
+        this(store, dev.dualtrack.proxy.cache.Caches.standalone());
+    }
+
+    public SharedFirstSeen(SharedStoreClient store, dev.dualtrack.proxy.cache.Caches caches) {
         this.store = store;
+        this.confirmed = caches.bounded("fleet-first-seen", 200_000, java.time.Duration.ZERO);
     }
 
     /** Records {@code sha256} as the first hash of the file unless another was first; says which. */

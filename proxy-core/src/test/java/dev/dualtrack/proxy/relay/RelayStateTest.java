@@ -5,6 +5,7 @@ import static dev.dualtrack.proxy.relay.RelayState.COMMITTING;
 import static dev.dualtrack.proxy.relay.RelayState.DONE;
 import static dev.dualtrack.proxy.relay.RelayState.DRAINING;
 import static dev.dualtrack.proxy.relay.RelayState.HOLDING;
+import static dev.dualtrack.proxy.relay.RelayState.JUDGING;
 import static dev.dualtrack.proxy.relay.RelayState.STREAMING;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -59,8 +60,9 @@ class RelayStateTest {
 
     /** Every transition the table allows; anything else is a bug. */
     static final Set<String> ALLOWED = Set.of("AWAITING_HEAD>HOLDING", "AWAITING_HEAD>STREAMING",
-            "AWAITING_HEAD>DONE", "HOLDING>STREAMING", "HOLDING>COMMITTING", "HOLDING>DRAINING", "HOLDING>DONE",
-            "STREAMING>COMMITTING", "STREAMING>DRAINING", "STREAMING>DONE", "COMMITTING>DONE", "DRAINING>DONE");
+            "AWAITING_HEAD>DONE", "HOLDING>STREAMING", "HOLDING>JUDGING", "HOLDING>COMMITTING", "HOLDING>DRAINING",
+            "HOLDING>DONE", "STREAMING>JUDGING", "STREAMING>COMMITTING", "STREAMING>DRAINING", "STREAMING>DONE",
+            "JUDGING>COMMITTING", "JUDGING>DONE", "COMMITTING>DONE", "DRAINING>DONE");
 
     @BeforeAll
     static void start() {
@@ -114,6 +116,12 @@ class RelayStateTest {
                 DONE)));
         // The upstream refused.
         paths.add(run(Judge.enforcing(), small, true, Optional.empty(), false, 404, List.of(AWAITING_HEAD, DONE)));
+        // An inspector whose verdict reads files (a spooled HDF5): judged off the loop, then committed...
+        paths.add(run(Judge.enforcing(), small, true, Optional.empty(), false, 200, true, List.of(AWAITING_HEAD,
+                HOLDING, JUDGING, COMMITTING, DONE)));
+        // ...or refused, when the bytes are not the announced ones.
+        paths.add(run(Judge.enforcing(), large, false, Optional.empty(), true, 200, true, List.of(AWAITING_HEAD,
+                STREAMING, JUDGING, DONE)));
 
         Set<String> walked = new HashSet<>();
         for (List<RelayState> p : paths) {
@@ -143,9 +151,14 @@ class RelayStateTest {
 
     private static List<RelayState> run(Judge judge, byte[] bytes, boolean length, Optional<RelayMode> mode,
             boolean wrongHash, int status, List<RelayState> expected) throws Exception {
+        return run(judge, bytes, length, mode, wrongHash, status, false, expected);
+    }
+
+    private static List<RelayState> run(Judge judge, byte[] bytes, boolean length, Optional<RelayMode> mode,
+            boolean wrongHash, int status, boolean readsFiles, List<RelayState> expected) throws Exception {
         String sha = wrongHash ? "0".repeat(64) : sha256(bytes);
         AtomicReference<FetchOutcome> outcome = new AtomicReference<>();
-        StreamingRelay relay = relay(judge, Optional.of(sha), mode, outcome::set);
+        StreamingRelay relay = relay(judge, Optional.of(sha), mode, outcome::set, readsFiles);
         AtomicReference<Throwable> failure = new AtomicReference<>();
         loop.submit(() -> {
             try {
@@ -172,6 +185,11 @@ class RelayStateTest {
 
     private static StreamingRelay relay(Judge judge, Optional<String> sha, Optional<RelayMode> mode,
             java.util.function.Consumer<FetchOutcome> onOutcome) throws Exception {
+        return relay(judge, sha, mode, onOutcome, false);
+    }
+
+    private static StreamingRelay relay(Judge judge, Optional<String> sha, Optional<RelayMode> mode,
+            java.util.function.Consumer<FetchOutcome> onOutcome, boolean readsFiles) throws Exception {
         DualtrackConfig config = ConfigLoader.parse("t", "relay: {hold: 4KiB, hold-whole-below: "
                 + HOLD_WHOLE_BELOW / 1024 + "KiB, max-hold: 64KiB}\n");
         ProxyMetrics metrics = new ProxyMetrics();
@@ -181,7 +199,8 @@ class RelayStateTest {
         FetchSpec.Builder spec = FetchSpec.builder(new Subject("test", "test", "a", "f", ""),
                         UpstreamRequest.get(URI.create("http://127.0.0.1:9/f")))
                 .expectedSha256(sha)
-                .inspector("test", () -> new ForbiddenPatternInspector(PATTERN));
+                .inspector("test", () -> readsFiles ? new ReadsFiles(new ForbiddenPatternInspector(PATTERN))
+                        : new ForbiddenPatternInspector(PATTERN));
         mode.ifPresent(spec::mode);
         return new StreamingRelay(null, loop.next(), spec.build(), config.relay(), true, cache,
                 new VerdictMemory(Caffeine.newBuilder().<String, dev.dualtrack.scanner.Verdict>build()), recorder,
@@ -211,6 +230,31 @@ class RelayStateTest {
 
     private static String sha256(byte[] b) throws Exception {
         return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
+    }
+
+    /** An inspector whose finish, it says, reads files: the relay must call it off the event loop. */
+    static final class ReadsFiles implements Inspector {
+        private final Inspector inner;
+
+        ReadsFiles(Inspector inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public Status feed(java.nio.ByteBuffer chunk) {
+            return inner.feed(chunk);
+        }
+
+        @Override
+        public dev.dualtrack.scanner.Verdict finish() {
+            assertThat(loop.inEventLoop()).as("finish runs off the event loop").isFalse();
+            return inner.finish();
+        }
+
+        @Override
+        public boolean finishReadsFiles() {
+            return true;
+        }
     }
 
     /** The upstream side: reads are granted at once; a cancel is remembered. */

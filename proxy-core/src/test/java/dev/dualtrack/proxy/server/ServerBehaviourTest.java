@@ -83,7 +83,7 @@ class ServerBehaviourTest {
     void unknownPathsAre404WithAHint() throws Exception {
         RawHttpClient.Response r = RawHttpClient.get(proxy.port(), "/nowhere");
         assertThat(r.status()).isEqualTo(404);
-        assertThat(r.text()).contains("/pypi/simple/");
+        assertThat(r.text()).contains("/pypi, /hf, /metrics");
     }
 
     @Test

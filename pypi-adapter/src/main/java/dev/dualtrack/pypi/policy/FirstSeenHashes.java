@@ -34,6 +34,17 @@ public final class FirstSeenHashes implements AutoCloseable {
 
     private final ConcurrentHashMap<String, String> seen = new ConcurrentHashMap<>();
     private final BufferedWriter out;
+    /**
+     * Where records are written, in order: one thread of its own, because the checks that find a file first run
+     * on event loops and page renderers, which never wait for a disk. The map above is what this process knows
+     * at once; the file is what the next one reads.
+     */
+    private final java.util.concurrent.ExecutorService writer = java.util.concurrent.Executors
+            .newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "dualtrack-first-seen");
+                t.setDaemon(true);
+                return t;
+            });
 
     public FirstSeenHashes(Path file) {
         try {
@@ -91,23 +102,42 @@ public final class FirstSeenHashes implements AutoCloseable {
         }
         String first = seen.putIfAbsent(key(project, filename), sha256);
         if (first == null) {
-            synchronized (out) {
-                try {
-                    out.write(JSON.writeValueAsString(JSON.createObjectNode().put("project", project)
-                            .put("filename", filename).put("sha256", sha256)));
-                    out.write('\n');
-                    out.flush();
-                } catch (IOException e) {
-                    LOG.error("cannot record the first-seen hash of {} {}: {}", project, filename, e.toString());
-                }
-            }
+            writer.execute(() -> write(project, filename, sha256));
             return Optional.empty();
         }
         return first.equals(sha256) ? Optional.empty() : Optional.of(first);
     }
 
+    private void write(String project, String filename, String sha256) {
+        synchronized (out) {
+            try {
+                out.write(JSON.writeValueAsString(JSON.createObjectNode().put("project", project)
+                        .put("filename", filename).put("sha256", sha256)));
+                out.write('\n');
+                out.flush();
+            } catch (IOException e) {
+                LOG.error("cannot record the first-seen hash of {} {}: {}", project, filename, e.toString());
+            }
+        }
+    }
+
+    /** Waits until every record found so far is in the file (tests, and {@link #close}). */
+    public void flush() {
+        try {
+            writer.submit(() -> { }).get(30, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            LOG.warn("first-seen records may not all be written: {}", e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // closed already: everything was written then
+        }
+    }
+
     @Override
     public void close() {
+        flush();
+        writer.shutdown();
         synchronized (out) {
             try {
                 out.close();

@@ -1,7 +1,6 @@
 package dev.dualtrack.pypi.provenance;
 
 import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.dualtrack.config.PypiConfig;
 import dev.dualtrack.config.RuleAction;
 import dev.dualtrack.provenance.IdentityPolicy;
@@ -62,7 +61,7 @@ public final class AttestationGate {
     /** How long a verification that refused is remembered before the provenance is fetched and verified again. */
     static final java.time.Duration REFUSAL_TTL = java.time.Duration.ofSeconds(10);
     /** sha256 + filename + requirement → a verification that passed (never a failed fetch). */
-    private final Cache<String, Outcome> verified = Caffeine.newBuilder().maximumSize(50_000).build();
+    private final Cache<String, Outcome> verified;
     /** The same key → a verification that refused, for {@link #REFUSAL_TTL}. */
     private final Cache<String, Outcome> refused;
     /** Verifications under way: concurrent first requests for one file wait for the same one. */
@@ -71,13 +70,14 @@ public final class AttestationGate {
 
     public AttestationGate(List<PypiConfig.ProvenanceRequirement> config, RuleAction regressedAction, TrustedRoot root,
             Executor verifyOn) {
-        this(config, regressedAction, root, verifyOn, com.github.benmanes.caffeine.cache.Ticker.systemTicker());
+        this(config, regressedAction, root, verifyOn, dev.dualtrack.proxy.cache.Caches.standalone());
     }
 
-    /** With the clock that expires refusals (tests). */
-    AttestationGate(List<PypiConfig.ProvenanceRequirement> config, RuleAction regressedAction, TrustedRoot root,
-            Executor verifyOn, com.github.benmanes.caffeine.cache.Ticker ticker) {
-        this.refused = Caffeine.newBuilder().maximumSize(50_000).expireAfterWrite(REFUSAL_TTL).ticker(ticker).build();
+    /** With the caches of a runtime, or of a test that expires refusals by advancing their clock. */
+    public AttestationGate(List<PypiConfig.ProvenanceRequirement> config, RuleAction regressedAction, TrustedRoot root,
+            Executor verifyOn, dev.dualtrack.proxy.cache.Caches caches) {
+        this.verified = caches.bounded("pypi-attestations-verified", 50_000, java.time.Duration.ZERO);
+        this.refused = caches.bounded("pypi-attestations-refused", 50_000, REFUSAL_TTL);
         this.requirements = config.stream().map(AttestationGate::requirement).toList();
         this.regressedAction = regressedAction;
         this.verifier = new Pep740(root);

@@ -91,7 +91,8 @@ class AttestationGateTest {
         SimplePage page = new SimplePage("acme-widgets", List.of(f), List.of());
         java.util.concurrent.atomic.AtomicLong nanos = new java.util.concurrent.atomic.AtomicLong();
         AttestationGate gate = new AttestationGate(List.of(new PypiConfig.ProvenanceRequirement("acme-widgets",
-                GITHUB)), RuleAction.WARN, TrustedRoot.production(), Runnable::run, nanos::get);
+                GITHUB)), RuleAction.WARN, TrustedRoot.production(), Runnable::run,
+                dev.dualtrack.proxy.cache.Caches.standalone().withTicker(nanos::get));
         AtomicInteger fetches = new AtomicInteger();
         AttestationGate.Fetcher truncated = url -> {
             fetches.incrementAndGet();

@@ -1,4 +1,4 @@
-package dev.dualtrack.proxy;
+package dev.dualtrack.proxy.ops;
 
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
