@@ -1,7 +1,5 @@
 package dev.dualtrack.hf;
 
-import dev.dualtrack.proxy.gate.Gated;
-import dev.dualtrack.proxy.gate.Refusals;
 import dev.dualtrack.proxy.policy.Subject;
 import dev.dualtrack.proxy.relay.FetchSpec;
 import dev.dualtrack.proxy.relay.KnownVerdicts;
@@ -18,32 +16,13 @@ import java.util.Optional;
  *                      {@link Signed})
  */
 record HubFile(Exchange exchange, HubPath path, FileMeta meta, Optional<String> authorization, Subject subject,
-        FetchSpec spec) implements KnownVerdicts.Fetching {
+        FetchSpec spec) implements KnownVerdicts.Fetching, HubRequest {
 
     /** What the signature gate learned for the relay: the signed sha256 the bytes must have in flight. */
     record Signed(String sha256) {
     }
 
-    @Override
-    public Optional<String> version() {
-        return Optional.empty();
-    }
-
-    @Override
-    public Refusals dialect() {
-        return HubRefusals.INSTANCE;
-    }
-
     /** A request before its file is known: the repo gate, and a block a listing already told of. */
-    record Early(Exchange exchange, HubPath path, Subject subject) implements Gated {
-        @Override
-        public Optional<String> version() {
-            return Optional.empty();
-        }
-
-        @Override
-        public Refusals dialect() {
-            return HubRefusals.INSTANCE;
-        }
+    record Early(Exchange exchange, HubPath path, Subject subject) implements HubRequest {
     }
 }

@@ -286,12 +286,10 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
         try {
             holdFrom = holdUnbounded || !inspecting ? Long.MAX_VALUE : inspector.holdFrom();
         } catch (RuntimeException e) {
-            Verdict error = inspectorError(e);
-            inspecting = false;
-            if (!letThrough(error)) {
-                return error;
+            Verdict stands = inspectorFailed(e);
+            if (stands != null) {
+                return stands;
             }
-            relayBlocks.add(error);
             holdFrom = Long.MAX_VALUE;
         }
         if (!holdUnbounded && hold.heldBytes() > Math.max(relay.maxHold().bytes(), relay.hold().bytes())) {
@@ -690,16 +688,24 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
             }
             return null;
         } catch (RuntimeException e) {
-            Verdict error = inspectorError(e);
-            inspecting = false;
-            if (!letThrough(error)) {
-                return error;
-            }
-            relayBlocks.add(error);
-            return null;
+            return inspectorFailed(e);
         } finally {
             inspectNanos += System.nanoTime() - t0;
         }
+    }
+
+    /**
+     * An inspector that threw is fed no more (its state is lost); its error is a block like any other. Returns it
+     * when it stands, else null (let through, and kept as a finding).
+     */
+    private Verdict inspectorFailed(RuntimeException e) {
+        Verdict error = inspectorError(e);
+        inspecting = false;
+        if (!letThrough(error)) {
+            return error;
+        }
+        relayBlocks.add(error);
+        return null;
     }
 
     /** The inspector's verdict with the blocks the relay found and let through, as findings of their own. */
