@@ -21,6 +21,7 @@ const models = {
   "autoscaling/v2/HorizontalPodAutoscaler": () =>
     load("kubernetes-models", "autoscaling/v2/HorizontalPodAutoscaler", "HorizontalPodAutoscaler"),
   "policy/v1/PodDisruptionBudget": () => load("kubernetes-models", "policy/v1/PodDisruptionBudget", "PodDisruptionBudget"),
+  "networking.k8s.io/v1/Ingress": () => load("kubernetes-models", "networking.k8s.io/v1/Ingress", "Ingress"),
   "networking.k8s.io/v1/NetworkPolicy": () =>
     load("kubernetes-models", "networking.k8s.io/v1/NetworkPolicy", "NetworkPolicy"),
   "monitoring.coreos.com/v1/ServiceMonitor": () =>

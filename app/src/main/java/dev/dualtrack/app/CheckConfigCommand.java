@@ -28,6 +28,10 @@ final class CheckConfigCommand implements Callable<Integer> {
                 java.time.Instant.now(), java.time.Duration.ofDays(7))) {
             spec.commandLine().getOut().println(w.location() + ": warning: " + w.path() + ": " + w.message());
         }
+        for (String line : StartupSummary.access(config.get())) {
+            spec.commandLine().getOut().println(file + ": " + (line.startsWith("WARNING: ") ? "warning: "
+                    + line.substring("WARNING: ".length()) : line));
+        }
         spec.commandLine().getOut().println(file + ": ok");
         return 0;
     }

@@ -38,6 +38,9 @@ final class ConfigReloader implements AutoCloseable {
     /** How often the files' contents are compared with what was last loaded. */
     static final java.time.Duration POLL = java.time.Duration.ofSeconds(1);
     private volatile DualtrackConfig running;
+    /** The sections a reload puts in force; every other one is read once, at start. */
+    private static final java.util.Set<String> RELOADED = java.util.Set.of("policy", "access");
+    private final dev.dualtrack.proxy.access.AccessControl access;
     private final Thread thread;
     private volatile boolean closed;
     /** The files whose change reloads: the config and, if it names one, its waivers file. */
@@ -47,7 +50,9 @@ final class ConfigReloader implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicInteger lastReloadOk = new java.util.concurrent.atomic
             .AtomicInteger(1);
 
-    ConfigReloader(Path file, DualtrackConfig running, Judge judge, ProxyMetrics metrics) throws IOException {
+    ConfigReloader(Path file, DualtrackConfig running, Judge judge, dev.dualtrack.proxy.access.AccessControl access,
+            ProxyMetrics metrics) throws IOException {
+        this.access = access;
         this.file = file.toAbsolutePath();
         this.running = running;
         this.judge = judge;
@@ -91,6 +96,8 @@ final class ConfigReloader implements AutoCloseable {
         java.util.Set<Path> files = new java.util.LinkedHashSet<>();
         files.add(file);
         config.policy().waiversFile().ifPresent(w -> files.add(ConfigLoader.waiversPath(file.toString(), w)
+                .toAbsolutePath().normalize()));
+        config.access().tokensFile().ifPresent(t -> files.add(ConfigLoader.waiversPath(file.toString(), t)
                 .toAbsolutePath().normalize()));
         return java.util.Set.copyOf(files);
     }
@@ -181,10 +188,10 @@ final class ConfigReloader implements AutoCloseable {
         }
         List<String> needRestart = new ArrayList<>();
         DualtrackConfig old = running;
-        // Every section but policy is read once, at start: any change to one needs a restart. The sections are the
+        // Every section but policy and access is read once, at start: any change to one needs a restart. They are the
         // config record's components, so a section added later cannot be left off this comparison.
         for (java.lang.reflect.RecordComponent section : DualtrackConfig.class.getRecordComponents()) {
-            if (!section.getName().equals("policy")) {
+            if (!RELOADED.contains(section.getName())) {
                 compare(sectionName(section), component(section, old), component(section, next), needRestart);
             }
         }
@@ -193,13 +200,15 @@ final class ConfigReloader implements AutoCloseable {
                     String.join(", ", needRestart), needRestart.size() == 1 ? "it" : "them");
         }
         judge.replace(next.policy());
+        access.replace(next.access());
         running = next;
         watched = filesOf(next); // a waivers file named by this reload is polled from now on
         seen = contents();
         counter("ok").increment();
-        LOG.info("config reload ({}): policy in force: mode {}, {} rule action(s), {} waiver(s)", why,
-                next.policy().mode().name().toLowerCase(java.util.Locale.ROOT), next.policy().rules().size(),
-                next.policy().waivers().size());
+        LOG.info("config reload ({}): policy in force: mode {}, {} rule action(s), {} waiver(s); access {}, {} "
+                + "token(s)", why, next.policy().mode().name().toLowerCase(java.util.Locale.ROOT),
+                next.policy().rules().size(), next.policy().waivers().size(),
+                next.access().mode().name().toLowerCase(java.util.Locale.ROOT), next.access().tokens().size());
         return true;
     }
 

@@ -36,13 +36,15 @@ final class DualtrackServer implements AutoCloseable {
             primeMetrics(runtime, config);
             Router router = runtime.newRouter();
             List<String> summary = new java.util.ArrayList<>();
+            java.util.Map<String, dev.dualtrack.proxy.server.Route> admin = new java.util.LinkedHashMap<>();
             for (Track track : Track.registered()) {
                 Track.Mounted mounted = track.mount(new Track.Context(runtime, dev.dualtrack.config.Secrets.environment(),
                         Clock.systemUTC(), java.util.concurrent.ForkJoinPool.commonPool()));
                 router.add(track.definition().prefix(), mounted.route());
                 summary.addAll(mounted.summary());
+                admin.putAll(mounted.admin());
             }
-            runtime.start(router);
+            runtime.start(router, admin);
             return new DualtrackServer(runtime, StartupSummary.lines(config, summary));
         } catch (InterruptedException | RuntimeException e) {
             runtime.close();
@@ -111,7 +113,7 @@ final class DualtrackServer implements AutoCloseable {
 
     /** Watches {@code file} (the config this server started from) and reloads its policy on change or SIGHUP. */
     ConfigReloader reloadFrom(java.nio.file.Path file, DualtrackConfig started) throws java.io.IOException {
-        return new ConfigReloader(file, started, runtime.judge(), runtime.metrics());
+        return new ConfigReloader(file, started, runtime.judge(), runtime.access(), runtime.metrics());
     }
 
     dev.dualtrack.proxy.policy.Judge judge() {

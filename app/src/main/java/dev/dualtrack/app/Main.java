@@ -7,7 +7,7 @@ import picocli.CommandLine;
 @Command(name = "dualtrack", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "A supply-chain firewall for machine learning: PyPI and the Hugging Face Hub behind one proxy.",
         subcommands = {ServeCommand.class, ScanCommand.class, CheckConfigCommand.class, HealthCommand.class,
-                RulesCommand.class,
+                RulesCommand.class, TokenCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     /** Exit code for usage, configuration and I/O errors. */

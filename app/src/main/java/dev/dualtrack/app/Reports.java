@@ -84,16 +84,23 @@ final class Reports {
         ArrayNode out = run.putArray("results");
         for (ScanCommand.Result r : results) {
             for (Finding f : r.report().findings()) {
-                Integer idx = ruleIndex.get(f.rule());
+                // A vulnerability is a rule of its own per advisory, whose help is the advisory's page.
+                java.util.Optional<String> advisory = f.rule().equals("deps.vulnerable")
+                        ? java.util.Optional.of(f.detail().split("[ ,;(]", 2)[0]) : java.util.Optional.empty();
+                String ruleId = advisory.map(a -> f.rule() + "/" + a).orElse(f.rule());
+                Integer idx = ruleIndex.get(ruleId);
                 if (idx == null) {
                     idx = ruleIndex.size();
-                    ruleIndex.put(f.rule(), idx);
+                    ruleIndex.put(ruleId, idx);
                     ObjectNode rule = rules.addObject();
-                    rule.put("id", f.rule());
-                    rule.putObject("shortDescription").put("text", f.rule());
+                    rule.put("id", ruleId);
+                    rule.putObject("shortDescription").put("text", advisory.map(a -> "known vulnerability " + a)
+                            .orElse(f.rule()));
+                    advisory.ifPresent(a -> rule.put("helpUri", "https://osv.dev/vulnerability/"
+                            + java.net.URLEncoder.encode(a, java.nio.charset.StandardCharsets.UTF_8)));
                 }
                 ObjectNode res = out.addObject();
-                res.put("ruleId", f.rule());
+                res.put("ruleId", ruleId);
                 res.put("ruleIndex", idx);
                 res.put("level", ScanReport.blocksByDefault(f) ? "error" : "warning");
                 res.putObject("message").put("text", f.detail());

@@ -47,7 +47,8 @@ final class ServeCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("dualtrack: " + line);
         }
         // The listening line is the contract scripts and tests wait for.
-        spec.commandLine().getErr().println("dualtrack: listening on http://" + loaded.get().listen().host() + ":"
+        spec.commandLine().getErr().println("dualtrack: listening on " + (loaded.get().listen().tls().isPresent()
+                ? "https://" : "http://") + loaded.get().listen().host() + ":"
                 + server.port() + (server.adminPort() > 0 ? " (admin on port " + server.adminPort() + ")" : ""));
         spec.commandLine().getErr().flush();
         stopped.await();

@@ -27,6 +27,7 @@ final class StartupSummary {
         out.add("version " + BuildInfo.describe() + ", Java " + Runtime.version() + ", max heap "
                 + (Runtime.getRuntime().maxMemory() >> 20) + " MiB");
         out.addAll(tracks);
+        out.addAll(access(c));
         out.add("policy: mode " + c.policy().mode().name().toLowerCase(Locale.ROOT) + actions(c.policy()) + "; "
                 + waivers(c.policy()));
         out.add("provenance: trusted root " + c.provenance().trustedRoot().map(Object::toString)
@@ -35,6 +36,35 @@ final class StartupSummary {
         out.add("cache: " + c.cache().dir().toAbsolutePath() + " (at most " + c.cache().maxSize() + ")"
                 + c.cache().shared().map(s -> ", fleet bucket " + s.s3().endpoint() + "/" + s.s3().bucket())
                 .orElse("") + "; audit: " + c.audit().output() + (c.audit().logAllows() ? " (allows too)" : ""));
+        return out;
+    }
+
+    /**
+     * Who may pull: open or by token, and a warning when open access hands the proxy's own credentials (the
+     * internal index's, the Hub token) to anyone who can reach a port that is not loopback.
+     */
+    static List<String> access(DualtrackConfig c) {
+        List<String> out = new ArrayList<>();
+        String where = (c.listen().tls().isPresent() ? "TLS on " : "plain HTTP on ") + c.listen().host();
+        if (c.access().mode() == dev.dualtrack.config.AccessConfig.Mode.TOKEN) {
+            long principals = c.access().tokens().stream().map(dev.dualtrack.config.AccessConfig.AccessToken::principal)
+                    .distinct().count();
+            out.add("access: token, " + principals + " principal(s)" + c.access().tokensFile().map(f -> " (tokens "
+                    + "file " + f + ")").orElse("") + "; " + where);
+        } else {
+            out.add("access: open: anyone who reaches the port pulls through it; " + where);
+            boolean loopback = c.listen().host().equals("127.0.0.1") || c.listen().host().equals("::1")
+                    || c.listen().host().equals("localhost");
+            List<String> credentials = new ArrayList<>();
+            c.pypi().upstreams().stream().filter(u -> u.auth().isPresent())
+                    .forEach(u -> credentials.add("index '" + u.name() + "'"));
+            c.hf().tokenEnv().ifPresent(v -> credentials.add("the Hub token ($" + v + ")"));
+            if (!loopback && !credentials.isEmpty()) {
+                out.add("WARNING: access is open on " + c.listen().host() + " while dualtrack holds credentials for "
+                        + String.join(" and ", credentials) + ": anyone who reaches the port reads what they can "
+                        + "read; set access.mode: token (docs/access.md)");
+            }
+        }
         return out;
     }
 

@@ -55,7 +55,7 @@ class CliIT {
     static Served serve(Path config, java.util.Map<String, String> env) throws Exception {
         Process p = start(env, "serve", "--config", config.toString());
         BufferedReader lines = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-        Pattern listening = Pattern.compile("listening on http://127\\.0\\.0\\.1:(\\d+)( \\(admin on port (\\d+)\\))?");
+        Pattern listening = Pattern.compile("listening on https?://127\\.0\\.0\\.1:(\\d+)( \\(admin on port (\\d+)\\))?");
         int port = -1;
         int admin = -1;
         for (String line = lines.readLine(); line != null; line = lines.readLine()) {

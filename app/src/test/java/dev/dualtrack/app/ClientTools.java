@@ -63,7 +63,14 @@ final class ClientTools {
         env.remove("PIP_EXTRA_INDEX_URL");
         env.put("PIP_DISABLE_PIP_VERSION_CHECK", "1");
         env.remove("HF_TOKEN");
-        env.putAll(extraEnv);
+        // A null value removes the variable.
+        extraEnv.forEach((k, v) -> {
+            if (v == null) {
+                env.remove(k);
+            } else {
+                env.put(k, v);
+            }
+        });
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(300, TimeUnit.SECONDS)).as(String.join(" ", cmd)).isTrue();

@@ -26,7 +26,7 @@ class RuleRegistryTest {
     static final List<Class<?>> ID_CLASSES = List.of(dev.dualtrack.scanner.ScanRules.class,
             dev.dualtrack.scanner.lfs.LfsRules.class, dev.dualtrack.proxy.relay.ProxyRules.class,
             dev.dualtrack.pypi.PypiRules.class, dev.dualtrack.pypi.manifest.DepsRules.class,
-            dev.dualtrack.hf.HfRules.class);
+            dev.dualtrack.hf.HfRules.class, dev.dualtrack.proxy.access.AccessControl.class);
 
     static Set<String> idsInCode() throws IllegalAccessException {
         Set<String> ids = new TreeSet<>();

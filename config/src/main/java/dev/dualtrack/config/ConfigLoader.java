@@ -140,7 +140,7 @@ public final class ConfigLoader {
         }
         return new DualtrackConfig(c.listen(), c.admin(), c.cache(), c.relay(), c.upstreamClient(),
                 new AuditConfig(folderOf(name).resolve(out).normalize().toString(), c.audit().logAllows()), c.pypi(),
-                c.hf(), c.provenance(), c.policy());
+                c.hf(), c.provenance(), c.access(), c.policy());
     }
 
     /** Where a waivers file named in the config at {@code configName} is: relative to the config's folder. */
@@ -167,9 +167,38 @@ public final class ConfigLoader {
         if (w == null) {
             return config;
         }
-        return new DualtrackConfig(config.listen(), config.admin(), config.cache(), config.relay(),
-                config.upstreamClient(), config.audit(), config.pypi(), config.hf(), config.provenance(),
-                config.policy().withWaivers(w.waivers()));
+        return config.withPolicy(config.policy().withWaivers(w.waivers()));
+    }
+
+    /** The shape of a tokens file. */
+    record TokensFile(@Default("[]") List<AccessConfig.AccessToken> tokens) {
+    }
+
+    /** {@code access.tokens-file}, taken from the config's folder when relative: its tokens join the inline ones. */
+    private static DualtrackConfig withTokensFile(String name, DualtrackConfig config, List<ConfigError> errors) {
+        Path file = waiversPath(name, config.access().tokensFile().get());
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            errors.add(new ConfigError(new ConfigLocation(name, 1, 1), "access.tokens-file",
+                    "cannot read the tokens file " + file + ": " + e.getMessage()));
+            return config;
+        }
+        YamlNode root = YamlTreeReader.read(file.toString(), text, errors);
+        if (root == null) {
+            return config;
+        }
+        TokensFile t = new RecordBinder(errors, folderOf(file.toString())).bind(root, TokensFile.class);
+        if (t == null) {
+            return config;
+        }
+        try {
+            return config.withAccess(config.access().withTokens(t.tokens()));
+        } catch (IllegalArgumentException e) {
+            errors.add(new ConfigError(new ConfigLocation(file.toString(), 1, 1), "tokens", e.getMessage()));
+            return config;
+        }
     }
 
     /** {@code provenance.trusted-root}, taken from the config file's folder when relative, must be readable. */
@@ -182,7 +211,7 @@ public final class ConfigLoader {
         }
         return new DualtrackConfig(config.listen(), config.admin(), config.cache(), config.relay(),
                 config.upstreamClient(), config.audit(), config.pypi(), config.hf(),
-                new ProvenanceConfig(java.util.Optional.of(file)), config.policy());
+                new ProvenanceConfig(java.util.Optional.of(file)), config.access(), config.policy());
     }
 
     /** Parses YAML text; {@code name} is what error messages call the file. */
@@ -199,6 +228,9 @@ public final class ConfigLoader {
         }
         if (errors.isEmpty() && config != null && config.policy().waiversFile().isPresent()) {
             config = withWaiversFile(name, config, errors);
+        }
+        if (errors.isEmpty() && config != null && config.access().tokensFile().isPresent()) {
+            config = withTokensFile(name, config, errors);
         }
         if (errors.isEmpty() && config != null && config.provenance().trustedRoot().isPresent()) {
             config = withTrustedRoot(name, config, errors);

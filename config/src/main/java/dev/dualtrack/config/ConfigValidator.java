@@ -40,6 +40,8 @@ final class ConfigValidator {
         // CA bundle, is worse than one that does not start.
         config.pypi().maliciousFeed().ifPresent(f -> readable("pypi.malicious-feed.path", f.path(),
                 "the malicious-package feed"));
+        config.pypi().vulnerabilities().ifPresent(v -> readable("pypi.vulnerabilities.path", v.path(),
+                "the vulnerability advisories"));
         config.upstreamClient().caFile().ifPresent(f -> readable("upstream-client.ca-file", f, "the CA bundle"));
         config.admin().ifPresent(admin -> {
             if (admin.port() != 0 && admin.port() == config.listen().port()) {

@@ -31,7 +31,14 @@ public record ListenConfig(
         @Default("60s") Duration writeStallTimeout,
         @Default("0") int ioThreads,
         java.util.Optional<java.net.URI> publicUrl,
-        @Default("false") boolean accessLog) {
+        @Default("false") boolean accessLog,
+        java.util.Optional<TlsConfig> tls) {
+
+    /** The same limits without TLS (the admin listener serves plain HTTP on its own, local port). */
+    public ListenConfig withoutTls() {
+        return new ListenConfig(host, port, maxRequestLine, maxHeaderSize, maxRequestBody, requestHeaderTimeout,
+                idleTimeout, writeStallTimeout, ioThreads, publicUrl, accessLog, java.util.Optional.empty());
+    }
 
     public ListenConfig {
         Checks.port(port, "port");

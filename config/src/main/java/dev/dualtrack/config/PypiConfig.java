@@ -18,6 +18,7 @@ public record PypiConfig(
         @Default("[]") List<Reservation> reserved,
         Typosquat typosquat,
         Optional<MaliciousFeed> maliciousFeed,
+        Optional<Vulnerabilities> vulnerabilities,
         MinReleaseAge minReleaseAge,
         @Default("[]") List<ProvenanceRequirement> provenance,
         @Default("warn") RuleAction provenanceRegressed) {
@@ -105,6 +106,41 @@ public record PypiConfig(
         /** The rule as a configuration without a {@code typosquat} section has it. */
         public static Typosquat defaults() {
             return new Typosquat(RuleAction.BLOCK, List.of(), Duration.ofDays(90), RuleAction.BLOCK);
+        }
+    }
+
+    /**
+     * Known vulnerabilities: OSV records (a folder of JSON or YAML, nested in any layout, such as the PyPA
+     * advisory database or osv.dev's, or osv.dev's {@code PyPI/all.zip}), re-read when they change. A release an
+     * advisory affects is yanked on the page (resolvers pick the newest unaffected one; a pin to it is refused
+     * with the advisory and the version to upgrade to) and its files refused, under rule {@code pypi.vulnerable}.
+     *
+     * @param minSeverity   advisories below it are not acted on
+     * @param whenUnknown   the severity of an advisory that states none
+     * @param onlyWhenFixed act only when a fixed version exists, so nobody is left without an install
+     * @param ignore        advisories (by id or alias) not acted on, each with its reason
+     */
+    public record Vulnerabilities(
+            Path path,
+            @Default("block") RuleAction action,
+            @Default("low") Severity minSeverity,
+            @Default("medium") Severity whenUnknown,
+            @Default("false") boolean onlyWhenFixed,
+            @Default("[]") List<IgnoredAdvisory> ignore) {
+        public Vulnerabilities {
+            ignore = List.copyOf(ignore);
+        }
+    }
+
+    /** CVSS's qualitative ratings (v3.1: low 0.1–3.9, medium 4.0–6.9, high 7.0–8.9, critical 9.0–10.0). */
+    public enum Severity { LOW, MEDIUM, HIGH, CRITICAL }
+
+    /** An advisory not acted on: its id or an alias (CVE, GHSA, PYSEC), and why. */
+    public record IgnoredAdvisory(String id, String reason) {
+        public IgnoredAdvisory {
+            if (reason.isBlank()) {
+                throw new IllegalArgumentException("an ignored advisory needs a reason");
+            }
         }
     }
 

@@ -10,7 +10,8 @@ import java.util.regex.Pattern;
 /**
  * A dated exception: one blocked artifact served anyway, with a reason, until it expires. It names a track and at
  * least one of a project or repo ({@code *} globs), a version, a file, or a sha256 (the safest: exactly those
- * bytes), and may narrow itself to some rules. It never covers an integrity rule.
+ * bytes), and may narrow itself to some rules. It never covers an integrity rule. {@code advisory} (an OSV id or
+ * an alias: CVE, GHSA, PYSEC) covers rule {@code pypi.vulnerable} for that one advisory only.
  *
  * @param expires a date ({@code 2027-01-31}, meaning its start in UTC) or a UTC date-time; from that instant on
  *                the waiver no longer applies
@@ -21,6 +22,7 @@ public record Waiver(
         Optional<String> version,
         Optional<String> file,
         Optional<String> sha256,
+        Optional<String> advisory,
         @Default("[]") List<String> rules,
         String reason,
         String expires,
@@ -36,10 +38,22 @@ public record Waiver(
             throw new IllegalArgumentException("a waiver's track is one of " + String.join(", ",
                     dev.dualtrack.config.policy.Tracks.names()) + " (was '" + track + "')");
         }
-        if (project.isEmpty() && file.isEmpty() && sha256.isEmpty()) {
-            throw new IllegalArgumentException("a waiver names at least one of project, file or sha256 "
+        if (project.isEmpty() && file.isEmpty() && sha256.isEmpty() && advisory.isEmpty()) {
+            throw new IllegalArgumentException("a waiver names at least one of project, file, sha256 or advisory "
                     + "(sha256 is the safest: it covers exactly those bytes)");
         }
+        if (advisory.isPresent() && !rules.isEmpty() && !rules.equals(List.of("pypi.vulnerable"))) {
+            throw new IllegalArgumentException("a waiver that names an advisory covers rule pypi.vulnerable only");
+        }
+        if (advisory.isPresent()) {
+            rules = List.of("pypi.vulnerable");
+        }
+        advisory.ifPresent(a -> {
+            if (!a.matches("[A-Za-z][A-Za-z0-9]*-[A-Za-z0-9._-]+")) {
+                throw new IllegalArgumentException("an advisory is an OSV id or alias (PYSEC-2024-1, CVE-2024-1234, "
+                        + "GHSA-xxxx-xxxx-xxxx), was '" + a + "'");
+            }
+        });
         sha256.ifPresent(s -> {
             if (!SHA256.matcher(s).matches()) {
                 throw new IllegalArgumentException("a waiver's sha256 is 64 lower-case hex digits");
@@ -88,6 +102,7 @@ public record Waiver(
 
     /** A short name for audit lines and metrics: the ticket if any, else what it names. */
     public String label() {
-        return ticket.orElseGet(() -> track + ":" + sha256.or(() -> project).or(() -> file).orElse("?"));
+        return ticket.orElseGet(() -> track + ":" + sha256.or(() -> project).or(() -> file).or(() -> advisory)
+                .orElse("?"));
     }
 }

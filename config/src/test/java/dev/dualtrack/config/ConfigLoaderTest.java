@@ -134,7 +134,7 @@ class ConfigLoaderTest {
         } catch (ConfigException e) {
             assertThat(e.errors()).hasSize(1);
             assertThat(e.errors().get(0).toString()).startsWith(dir.resolve("team/waivers.yaml") + ":2:")
-                    .contains("at least one of project, file or sha256");
+                    .contains("at least one of project, file, sha256 or advisory");
         }
     }
 

@@ -70,6 +70,7 @@ public final class HfRoute implements Route {
     private final ListingFilter listings;
     private final HubGates gates;
     private final Optional<URI> publicUrl;
+    private final dev.dualtrack.proxy.access.AccessControl access;
 
     private HfRoute(dev.dualtrack.proxy.ProxyRuntime runtime, Optional<String> upstreamToken,
             RevisionResolver revisions, FileMetaLookup files, ModelSignatureGate signatures) {
@@ -83,9 +84,10 @@ public final class HfRoute implements Route {
         this.files = files;
         this.fetcher = runtime.fetcher();
         this.gates = new HubGates(config, fetcher.known(), new dev.dualtrack.proxy.gate.Gates(runtime.judge(),
-                runtime.recorder()), signatures, r -> (repo, commit) -> modelSig(r.exchange(), repo, commit,
+                runtime.recorder()), runtime.access(), signatures, r -> (repo, commit) -> modelSig(r.exchange(), repo, commit,
                 r.authorization()));
         this.publicUrl = runtime.config().listen().publicUrl();
+        this.access = runtime.access();
         this.listings = new ListingFilter(runtime.caches());
     }
 
@@ -204,7 +206,7 @@ public final class HfRoute implements Route {
      */
     private void resolve(Exchange ex, HubPath p) {
         Optional<String> auth = authorization(ex);
-        Optional<String> clientAuth = Optional.ofNullable(ex.headers().get(HttpHeaderNames.AUTHORIZATION));
+        Optional<String> clientAuth = clientAuthorization(ex);
         then(ex, revisions.resolve(p.type(), p.repo(), p.rev().orElseThrow(), clientAuth, ex.eventLoop()),
                 (res, error) -> {
                     if (error != null) {
@@ -323,10 +325,21 @@ public final class HfRoute implements Route {
         return URI.create(b.toString());
     }
 
-    /** The client's own token goes to the Hub host (only); without one, the configured upstream token. */
+    /**
+     * What goes to the Hub host (only) as this request's credentials. With open access: the client's own token,
+     * else the configured upstream token. With tokens: the client's Authorization is its dualtrack token and is
+     * never forwarded; the upstream token is used, and only for repos the principal may pull (the access gate
+     * refused the others before this is asked).
+     */
     private Optional<String> authorization(Exchange ex) {
-        return Optional.ofNullable(ex.headers().get(HttpHeaderNames.AUTHORIZATION))
-                .or(() -> upstreamToken.map(t -> "Bearer " + t));
+        Optional<String> ours = upstreamToken.map(t -> "Bearer " + t);
+        return access.open() ? clientAuthorization(ex).or(() -> ours) : ours;
+    }
+
+    /** The client's own Hub credentials: its Authorization with open access; none with tokens (it is ours). */
+    private Optional<String> clientAuthorization(Exchange ex) {
+        return access.open() ? Optional.ofNullable(ex.headers().get(HttpHeaderNames.AUTHORIZATION))
+                : Optional.empty();
     }
 
     /** Where this client reaches the track, for absolute links: its own Host header, as it addressed us. */

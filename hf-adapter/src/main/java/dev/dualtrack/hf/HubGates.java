@@ -1,5 +1,6 @@
 package dev.dualtrack.hf;
 
+import dev.dualtrack.proxy.access.AccessControl;
 import dev.dualtrack.proxy.gate.Checked;
 import dev.dualtrack.proxy.gate.Gate;
 import dev.dualtrack.proxy.gate.Gates;
@@ -39,15 +40,18 @@ final class HubGates {
      * @param signatures the commit's model.sig, verified once per commit ({@code hf.signatures})
      * @param modelSig   how a request fetches a commit's model.sig (with its own credentials)
      */
-    HubGates(dev.dualtrack.config.HfConfig config, KnownVerdicts known, Gates gates, ModelSignatureGate signatures,
-            java.util.function.Function<HubFile, ModelSignatureGate.Fetcher> modelSig) {
+    HubGates(dev.dualtrack.config.HfConfig config, KnownVerdicts known, Gates gates, AccessControl access,
+            ModelSignatureGate signatures, java.util.function.Function<HubFile, ModelSignatureGate.Fetcher> modelSig) {
         this.repos = new RepoPatterns(config.repos().allow(), config.repos().deny());
         this.cdnHosts = RedirectPolicy.toHosts(new java.util.HashSet<>(config.redirectHosts()));
         this.maxFileSize = config.maxFileSize().bytes();
         this.hub = config.upstream();
         this.known = known;
         this.gates = gates;
-        this.requestGates = List.of(Gate.of("repo", r -> repos.permits(r.path().repo()) ? Checked.pass()
+        this.requestGates = List.of(Gate.of("access", r -> access.deniedTrack(r.exchange().principal(), "hf")
+                .or(() -> access.deniedRepo(r.exchange().principal(), r.path().type().resolvePrefix + r.path().repo()))
+                .map(why -> Checked.block(AccessControl.DENIED, why)).orElse(Checked.pass())),
+                Gate.of("repo", r -> repos.permits(r.path().repo()) ? Checked.pass()
                 : Checked.block(HfRules.REPO_DENIED, r.path().type().apiSegment + " repo " + r.path().repo()
                         + " is not allowed by hf.repos")));
         this.fileGates = List.of(
@@ -82,7 +86,7 @@ final class HubGates {
         return gates;
     }
 
-    /** Any Hub request: {@code hf.repos} allows the repo. */
+    /** Any Hub request: its principal may pull the repo ({@code access}), and {@code hf.repos} allows it. */
     List<Gate<? super HubFile.Early>> requestGates() {
         return requestGates;
     }
@@ -136,6 +140,7 @@ final class HubGates {
     }
 
     private static Subject subject(Exchange ex, HubPath p, String path, String sha256) {
-        return new Subject(ex.clientAddress(), "hf", p.type().resolvePrefix + p.repo(), path, sha256);
+        return new Subject(ex.clientAddress(), "hf", p.type().resolvePrefix + p.repo(), path, sha256,
+                ex.principal().name());
     }
 }

@@ -46,22 +46,34 @@ public final class FakeHub implements AutoCloseable {
     private final Map<String, ObjectNode> entries =
             java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>());
     private volatile int pageSize = 1000;
+    /** A private repo's token: every request about it must carry {@code Authorization: Bearer} it. */
+    private final String token;
 
     public FakeHub(String repo, String commit) throws IOException {
-        this(new ScriptedOrigin(), new ScriptedOrigin(), true, "models", repo, commit);
+        this(new ScriptedOrigin(), new ScriptedOrigin(), true, "models", repo, commit, null);
     }
 
     /** Another model repo on the same Hub and CDN. */
     public FakeHub anotherRepo(String otherRepo, String otherCommit) {
-        return new FakeHub(hub, cdn, false, "models", otherRepo, otherCommit);
+        return new FakeHub(hub, cdn, false, "models", otherRepo, otherCommit, null);
+    }
+
+    /**
+     * A private model repo on the same Hub: without {@code Authorization: Bearer token}, every request about it is
+     * answered as the Hub answers one about a repo the caller cannot see (401, {@code RepoNotFound}).
+     */
+    public FakeHub privateRepo(String otherRepo, String otherCommit, String token) {
+        return new FakeHub(hub, cdn, false, "models", otherRepo, otherCommit, token);
     }
 
     /** A dataset repo on the same Hub and CDN ({@code /api/datasets/...}, {@code /datasets/{repo}/resolve/...}). */
     public FakeHub dataset(String otherRepo, String otherCommit) {
-        return new FakeHub(hub, cdn, false, "datasets", otherRepo, otherCommit);
+        return new FakeHub(hub, cdn, false, "datasets", otherRepo, otherCommit, null);
     }
 
-    private FakeHub(ScriptedOrigin hub, ScriptedOrigin cdn, boolean owner, String type, String repo, String commit) {
+    private FakeHub(ScriptedOrigin hub, ScriptedOrigin cdn, boolean owner, String type, String repo, String commit,
+            String token) {
+        this.token = token;
         this.hub = hub;
         this.cdn = cdn;
         this.owner = owner;
@@ -69,14 +81,25 @@ public final class FakeHub implements AutoCloseable {
         this.repo = repo;
         this.commit = commit;
         for (String rev : new String[] {"main", commit}) {
-            hub.onRequest("/api/" + type + "/" + repo + "/revision/" + rev, req -> json(info()));
-            hub.onRequest("/api/" + type + "/" + repo + "/tree/" + rev, req -> tree(rev, req.pathAndQuery()));
-            hub.onRequest("/api/" + type + "/" + repo + "/paths-info/" + rev, req -> pathsInfo(req));
+            serve("/api/" + type + "/" + repo + "/revision/" + rev, req -> json(info()));
+            serve("/api/" + type + "/" + repo + "/tree/" + rev, req -> tree(rev, req.pathAndQuery()));
+            serve("/api/" + type + "/" + repo + "/paths-info/" + rev, req -> pathsInfo(req));
         }
-        hub.onRequest("/api/" + type + "/" + repo, req -> json(info()));
+        serve("/api/" + type + "/" + repo, req -> json(info()));
         if (owner) {
             hub.otherwise(this::missing);
         }
+    }
+
+    /** Answers {@code path}, a private repo's only with its token. */
+    private void serve(String path, java.util.function.Function<ScriptedOrigin.Request, Script> answer) {
+        hub.onRequest(path, req -> token == null || ("Bearer " + token).equals(req.headers().get("authorization"))
+                ? answer.apply(req) : Script.status(401).header("X-Error-Code", "RepoNotFound")
+                        .header("X-Error-Message", "Repository not found"));
+    }
+
+    private void serve(String path, Script script) {
+        serve(path, req -> script);
     }
 
     /** The Hub's 404s: a file not in the repo (with the commit, for the client's negative cache), or no repo. */
@@ -124,7 +147,7 @@ public final class FakeHub implements AutoCloseable {
     public FakeHub lfsRedirect(String path, byte[] announced, URI location) {
         String sha = sha256(announced);
         for (String rev : new String[] {"main", commit}) {
-            hub.on(resolvePrefix() + repo + "/resolve/" + rev + "/" + path, Script.redirect(302, location.toString())
+            serve(resolvePrefix() + repo + "/resolve/" + rev + "/" + path, Script.redirect(302, location.toString())
                     .header("X-Repo-Commit", commit).header("X-Linked-Etag", "\"" + sha + "\"")
                     .header("X-Linked-Size", Long.toString(announced.length))
                     .header("ETag", "W/\"391-uHvU\"").header("X-Xet-Hash", "f".repeat(64))
@@ -149,10 +172,10 @@ public final class FakeHub implements AutoCloseable {
     public FakeHub regularFile(String path, byte[] announced, byte[] served) {
         String blob = gitBlobSha1(announced);
         String cachePath = "/api/resolve-cache/" + type + "/" + repo + "/" + commit + "/" + path;
-        hub.on(cachePath, Script.ok(BodySource.of(served)).header("X-Repo-Commit", commit)
+        serve(cachePath, Script.ok(BodySource.of(served)).header("X-Repo-Commit", commit)
                 .header("ETag", "\"" + blob + "\"").header("Content-Type", "text/plain; charset=utf-8"));
         for (String rev : new String[] {"main", commit}) {
-            hub.on(resolvePrefix() + repo + "/resolve/" + rev + "/" + path, Script.redirect(307, cachePath
+            serve(resolvePrefix() + repo + "/resolve/" + rev + "/" + path, Script.redirect(307, cachePath
                     + "?%2F" + repo
                     + "%2Fresolve%2F" + rev + "%2F" + path + "=&etag=%22" + blob + "%22")
                     .header("X-Repo-Commit", commit));

@@ -43,6 +43,7 @@ public final class ProxyRuntime implements AutoCloseable {
     private final UpstreamClient upstream;
     private final BlobFetcher fetcher;
     private final dev.dualtrack.proxy.policy.Judge judge;
+    private final dev.dualtrack.proxy.access.AccessControl access;
     private final EventLoopGroup workers;
     private final List<ProxyServer> servers = new ArrayList<>();
 
@@ -59,6 +60,7 @@ public final class ProxyRuntime implements AutoCloseable {
         this.caches = new Caches(config.cache(), ticker, ForkJoinPool.commonPool(), metrics.registry());
         this.upstream = new UpstreamClient(config.upstreamClient(), metrics);
         this.judge = new dev.dualtrack.proxy.policy.Judge(config.policy(), clock);
+        this.access = new dev.dualtrack.proxy.access.AccessControl(config.access());
         // The earliest expiry among waivers still in force (NaN with none), for the "expires soon" alert.
         io.micrometer.core.instrument.Gauge.builder("dualtrack.waiver.next.expiry.timestamp",
                         () -> judge.nextExpiry().map(i -> (double) i.getEpochSecond()).orElse(Double.NaN))
@@ -129,6 +131,11 @@ public final class ProxyRuntime implements AutoCloseable {
         return fetcher;
     }
 
+    /** Who may pull what ({@code access}); replaced whole on a config reload. */
+    public dev.dualtrack.proxy.access.AccessControl access() {
+        return access;
+    }
+
     private final Optional<SharedStoreClient> sharedStore;
     private final Optional<dev.dualtrack.proxy.store.SharedFirstSeen> sharedFirstSeen;
     private final Optional<dev.dualtrack.proxy.store.SharedMetadata> sharedMetadata;
@@ -172,7 +179,7 @@ public final class ProxyRuntime implements AutoCloseable {
      */
     public Router newRouter() {
         boolean metricsElsewhere = config.admin().map(dev.dualtrack.config.AdminConfig::metricsOnly).orElse(false);
-        return metricsElsewhere ? opsRoutes().addProbesTo(new Router()) : opsRoutes().addTo(new Router());
+        return metricsElsewhere ? opsRoutes().addProbesTo(new Router(access)) : opsRoutes().addTo(new Router(access));
     }
 
     private OpsRoutes opsRoutes() {
@@ -226,11 +233,22 @@ public final class ProxyRuntime implements AutoCloseable {
 
     /** Binds the main port (and the admin port, if configured) and starts serving. */
     public void start(Router router) throws InterruptedException {
+        start(router, java.util.Map.of());
+    }
+
+    /**
+     * Starts the listeners; {@code adminRoutes} (prefix → route: lookups the tracks offer operators) are served on
+     * the admin listener only, beside {@code /-/verdicts}.
+     */
+    public void start(Router router, java.util.Map<String, dev.dualtrack.proxy.server.Route> adminRoutes)
+            throws InterruptedException {
         servers.add(ProxyServer.start(config.listen(), router, metrics, workers));
         if (config.admin().isPresent()) {
             var admin = config.admin().get();
-            servers.add(ProxyServer.start(admin.host(), admin.port(), config.listen(),
-                    opsRoutes(this::verdict).addTo(new Router()), metrics, workers));
+            Router ops = opsRoutes(this::verdict).addTo(new Router());
+            adminRoutes.forEach(ops::add);
+            servers.add(ProxyServer.start(admin.host(), admin.port(), config.listen().withoutTls(), ops, metrics,
+                    workers));
         }
     }
 

@@ -22,9 +22,14 @@ public interface Track extends TrackDefinition.Provider {
      * A track ready to serve: its route, and what it tells the operator at start (one line per concern, never a
      * secret).
      */
-    record Mounted(Route route, List<String> summary) {
+    record Mounted(Route route, List<String> summary, java.util.Map<String, Route> admin) {
         public Mounted {
             summary = List.copyOf(summary);
+            admin = java.util.Map.copyOf(admin);
+        }
+
+        public Mounted(Route route, List<String> summary) {
+            this(route, summary, java.util.Map.of());
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.dualtrack.pypi;
 
+import dev.dualtrack.proxy.access.AccessControl;
 import dev.dualtrack.proxy.gate.Checked;
 import dev.dualtrack.proxy.gate.Gate;
 import dev.dualtrack.proxy.gate.Gates;
@@ -43,9 +44,15 @@ final class PypiGates {
     private final PackagePolicy policy;
     private final Judge judge;
     private final Gates gates;
+    private final AccessControl access;
     private final DecisionRecorder recorder;
 
     PypiGates(PackagePolicy policy, Judge judge, DecisionRecorder recorder) {
+        this(policy, judge, recorder, new AccessControl(dev.dualtrack.config.AccessConfig.open()));
+    }
+
+    PypiGates(PackagePolicy policy, Judge judge, DecisionRecorder recorder, AccessControl access) {
+        this.access = access;
         this.policy = policy;
         this.judge = judge;
         this.gates = new Gates(judge, recorder);
@@ -65,6 +72,7 @@ final class PypiGates {
             BiFunction<PypiFile, String, CompletableFuture<AttestationGate.Fetched>> provenance,
             Gate<KnownVerdicts.Fetching> known) {
         List<Gate<? super PypiFile>> list = new ArrayList<>();
+        list.add(Gate.<PypiFile>of("access", r -> access(r.exchange(), r.project(), Optional.of(r.found()))));
         fleet.ifPresent(ledger -> list.add(Gate.<PypiFile>async("first-seen (fleet)", r -> r.file().sha256().isEmpty()
                 ? CompletableFuture.completedFuture(Checked.pass())
                 : ledger.confirm("pypi", r.project(), r.file().filename(), r.file().sha256().get())
@@ -113,6 +121,22 @@ final class PypiGates {
         return List.of();
     }
 
+    /**
+     * What the request's principal may not pull: the PyPI track, this project, or (once it is known) the index
+     * that owns it. Open access grants everything.
+     */
+    Checked access(Exchange ex, String project, Optional<ProjectResolver.Found> found) {
+        dev.dualtrack.proxy.access.Principal p = ex.principal();
+        return access.deniedTrack(p, "pypi").or(() -> access.deniedProject(p, project))
+                .or(() -> found.flatMap(f -> access.deniedUpstream(p, project, f.upstream().name())))
+                .map(why -> Checked.block(AccessControl.DENIED, why)).orElse(Checked.pass());
+    }
+
+    /** The access refusal of a page or JSON API request (recorded), if its principal may not have it. */
+    Optional<Refusal> deniedPage(Exchange ex, String project, Optional<ProjectResolver.Found> found) {
+        return gates.stand(subject(ex, project, "", ""), Optional.empty(), access(ex, project, found));
+    }
+
     /** The project's block that stands after policy, for the routes that answer a hidden project with a 404. */
     Optional<Refusal> hiddenProject(Exchange ex, ProjectResolver.Found found) {
         return gates.stand(subject(ex, found.page().name(), "", ""), Optional.empty(), typosquat(found));
@@ -144,8 +168,9 @@ final class PypiGates {
         Subject page = subject(ex, project, "", "");
         Map<String, List<PackagePolicy.Decision>> byRule = new LinkedHashMap<>();
         hidden.forEach(d -> byRule.computeIfAbsent(d.rule(), k -> new ArrayList<>()).add(d));
-        byRule.forEach((rule, ds) -> recorder.hidden(page, Verdict.block(rule, "hid " + ds.size()
-                + " file(s) from the page: " + ds.get(0).reason() + more(ds.size()))));
+        byRule.forEach((rule, ds) -> recorder.hidden(page, Verdict.block(rule, (rule.equals(PypiRules.VULNERABLE)
+                ? "yanked " + ds.size() + " file(s) on the page: " : "hid " + ds.size() + " file(s) from the page: ")
+                + ds.get(0).reason() + more(ds.size()))));
         Map<String, List<Judgement>> byKind = new LinkedHashMap<>();
         for (PackagePolicy.Kept k : letThrough) {
             Judgement j = judge.judge(subject(ex, project, k.file().filename(), k.file().sha256().orElse("")),
@@ -192,6 +217,6 @@ final class PypiGates {
     }
 
     static Subject subject(Exchange ex, String project, String file, String sha256) {
-        return new Subject(ex.clientAddress(), "pypi", project, file, sha256);
+        return new Subject(ex.clientAddress(), "pypi", project, file, sha256, ex.principal().name());
     }
 }

@@ -94,8 +94,16 @@ public final class PypiRoute implements Route {
     public PypiRoute(ProjectResolver resolver, BlobFetcher fetcher, DecisionRecorder recorder, PackagePolicy policy,
             Judge judge, AttestationGate attestations, Optional<SharedFirstSeen> fleetFirstSeen,
             dev.dualtrack.proxy.cache.Caches caches) {
+        this(resolver, fetcher, recorder, policy, judge, attestations, fleetFirstSeen, caches,
+                new dev.dualtrack.proxy.access.AccessControl(dev.dualtrack.config.AccessConfig.open()));
+    }
+
+    /** As {@code serve} runs it: with the runtime's caches and who may pull what ({@code access}). */
+    public PypiRoute(ProjectResolver resolver, BlobFetcher fetcher, DecisionRecorder recorder, PackagePolicy policy,
+            Judge judge, AttestationGate attestations, Optional<SharedFirstSeen> fleetFirstSeen,
+            dev.dualtrack.proxy.cache.Caches caches, dev.dualtrack.proxy.access.AccessControl access) {
         this.rendered = caches.bounded("pypi-rendered-pages", 10_000, java.time.Duration.ofSeconds(5));
-        this.gates = new PypiGates(policy, judge, recorder);
+        this.gates = new PypiGates(policy, judge, recorder, access);
         this.resolver = resolver;
         this.fetcher = fetcher;
         this.fileGates = gates.fileGates(fleetFirstSeen, attestations, this::provenance, fetcher.known().gate());
@@ -167,12 +175,7 @@ public final class PypiRoute implements Route {
             notAcceptable(ex);
             return;
         }
-        // Resolution completes on this connection's event loop (a cache hit at once, a fetch from its listener).
-        then(ex, resolver.resolve(normalized, ex.eventLoop()), (res, error) -> {
-            if (error != null) {
-                lookupFailed(ex, error);
-                return;
-            }
+        resolveFor(ex, normalized, res -> {
             if (!(res instanceof ProjectResolver.Found found)) {
                 answerMissing(ex, normalized, res);
                 return;
@@ -249,6 +252,9 @@ public final class PypiRoute implements Route {
         boolean metadata = p.kind() == PypiPath.Kind.METADATA;
         String distribution = p.filename();
         String filename = metadata ? distribution + ".metadata" : distribution;
+        if (denied(ex, project, Optional.empty())) {
+            return; // never asked of any index
+        }
         then(ex, resolver.resolve(project, ex.eventLoop()), (res, error) -> {
             if (error != null) {
                 lookupFailed(ex, error);
@@ -321,13 +327,9 @@ public final class PypiRoute implements Route {
     private void jsonApi(Exchange ex, PypiPath p) {
         String project = p.project();
         String version = p.version().orElse(null);
-        then(ex, resolver.resolve(project, ex.eventLoop()), (res, error) -> {
-            if (error != null || !(res instanceof ProjectResolver.Found found)) {
-                if (error == null) {
-                    answerMissing(ex, project, res);
-                } else {
-                    lookupFailed(ex, error);
-                }
+        resolveFor(ex, project, res -> {
+            if (!(res instanceof ProjectResolver.Found found)) {
+                answerMissing(ex, project, res);
                 return;
             }
             Optional<Refusal> hidden = gates.hiddenProject(ex, found);
@@ -363,6 +365,33 @@ public final class PypiRoute implements Route {
                         }
                     });
         });
+    }
+
+    /**
+     * Resolves a project for a page or JSON API request its principal may have: refused before any index is asked
+     * when it may not have the project, and once resolved when it may not read the index that owns it. The index
+     * that owns a name is asked with its credentials whoever asks (so an internal name never falls through to
+     * PyPI); what it answers reaches only principals that may read it.
+     */
+    private void resolveFor(Exchange ex, String project, java.util.function.Consumer<ProjectResolver.Resolution> then) {
+        if (denied(ex, project, Optional.empty())) {
+            return;
+        }
+        // Resolution completes on this connection's event loop (a cache hit at once, a fetch from its listener).
+        then(ex, resolver.resolve(project, ex.eventLoop()), (res, error) -> {
+            if (error != null) {
+                lookupFailed(ex, error);
+            } else if (!(res instanceof ProjectResolver.Found found) || !denied(ex, project, Optional.of(found))) {
+                then.accept(res);
+            }
+        });
+    }
+
+    /** Refuses (403, recorded) a request whose principal may not have the project or its index. */
+    private boolean denied(Exchange ex, String project, Optional<ProjectResolver.Found> found) {
+        Optional<Refusal> refusal = gates.deniedPage(ex, project, found);
+        refusal.ifPresent(r -> Refusals.PLAIN.refuse(ex, r));
+        return refusal.isPresent();
     }
 
     private void answerMissing(Exchange ex, String project, ProjectResolver.Resolution res) {

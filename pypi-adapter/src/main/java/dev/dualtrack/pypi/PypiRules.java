@@ -12,6 +12,8 @@ public final class PypiRules {
     public static final String TYPOSQUAT = "pypi.typosquat";
     /** The project, version or file is in the malicious-package feed. */
     public static final String MALICIOUS_FEED = "pypi.malicious-feed";
+    /** A known-vulnerability advisory affects the release (pypi.vulnerabilities). */
+    public static final String VULNERABLE = "pypi.vulnerable";
     /** The file is younger than the configured minimum release age. */
     public static final String MIN_RELEASE_AGE = "pypi.min-release-age";
     /** The bytes do not hash to the sha256 the index announced, or differ from the first hash seen. */

@@ -36,13 +36,36 @@ public final class PypiTrack implements Track {
         PypiRoute route = new PypiRoute(resolver, runtime.fetcher(), runtime.recorder(), policy, runtime.judge(),
                 new AttestationGate(config.pypi().provenance(), config.pypi().provenanceRegressed(),
                         TrustedRoot.fromFile(config.provenance().trustedRoot()), c.verifyOn(), runtime.caches()),
-                runtime.sharedFirstSeen(), runtime.caches());
+                runtime.sharedFirstSeen(), runtime.caches(), runtime.access());
         PypiConfig p = config.pypi();
+        advisoryMetrics(runtime, policy.vulnerabilityRule(), c.clock());
         return new Mounted(route, List.of(
                 "pypi: " + p.upstreams().stream().map(PypiTrack::upstream).collect(Collectors.joining("; "))
                         + (p.reserved().isEmpty() ? "" : "; " + p.reserved().size() + " reservation(s)"),
                 "malicious-package feed: " + p.maliciousFeed().map(f -> f.path() + ", " + policy.feedProjects()
-                        .map(n -> n + " project(s) listed").orElse("action off")).orElse("none")));
+                        .map(n -> n + " project(s) listed").orElse("action off")).orElse("none"),
+                "vulnerability advisories: " + policy.vulnerabilityRule().map(v -> v.config().path() + ", "
+                        + v.source().snapshot().records() + " record(s) for " + v.source().snapshot().projects()
+                        + " project(s), the newest from " + v.source().snapshot().sourceModified()).orElse("none")),
+                java.util.Map.of(dev.dualtrack.pypi.vuln.AdvisoryLookup.PREFIX,
+                        new dev.dualtrack.pypi.vuln.AdvisoryLookup(policy.vulnerabilityRule())));
+    }
+
+    /**
+     * How many advisories are in force and how old the newest is: a source that stopped being synced is worse
+     * than none, since it looks like protection. Present (zero, NaN) without a source, so alerts can be tested.
+     */
+    private static void advisoryMetrics(ProxyRuntime runtime, Optional<dev.dualtrack.pypi.vuln.VulnerabilityRule> rule,
+            java.time.Clock clock) {
+        io.micrometer.core.instrument.Gauge.builder("dualtrack.advisories.loaded",
+                        () -> rule.map(r -> (double) r.source().snapshot().records()).orElse(0.0))
+                .description("Vulnerability advisories in force (pypi.vulnerabilities)")
+                .register(runtime.metrics().registry());
+        io.micrometer.core.instrument.Gauge.builder("dualtrack.advisories.source.age", () -> rule.map(r ->
+                        (double) java.time.Duration.between(r.source().snapshot().sourceModified(), clock.instant())
+                                .toSeconds()).orElse(Double.NaN))
+                .baseUnit("seconds").description("Age of the newest advisory record in pypi.vulnerabilities")
+                .register(runtime.metrics().registry());
     }
 
     private static String upstream(PypiConfig.Upstream u) {

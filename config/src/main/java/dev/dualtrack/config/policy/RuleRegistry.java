@@ -41,6 +41,9 @@ public final class RuleRegistry {
                         + "and its files refused");
         rule("pypi.malicious-feed", pypi, BLOCK, false,
                 "a project, release or file named by the malicious-package feed (OSV)");
+        rule("pypi.vulnerable", pypi, BLOCK, false,
+                "a release a known-vulnerability advisory affects (pypi.vulnerabilities): yanked on the page, its files "
+                        + "refused, naming the advisory and the version to upgrade to");
         rule("pypi.min-release-age", pypi, OFF, false,
                 "a file younger than min-release-age, or uploaded after exclude-newer");
         rule("pypi.hash-mismatch", pypi, BLOCK, true,
@@ -117,6 +120,8 @@ public final class RuleRegistry {
         rule("proxy.hash-mismatch", Scope.PROXY, BLOCK, true,
                 "a body's bytes differ from the hash its source announced");
         rule("proxy.redirect-host", Scope.PROXY, BLOCK, true, "an upstream redirected to a host it may not use");
+        rule("access.denied", Scope.PROXY, BLOCK, true, "the principal a client's token names may not pull this "
+                + "project, index, repo or track (access tokens); like an integrity rule, nothing relaxes it");
 
         // dualtrack scan only: manifests and Git LFS.
         rule("deps.index-confusion", Scope.SCAN, BLOCK, false,
@@ -125,6 +130,8 @@ public final class RuleRegistry {
         rule("deps.typosquat", Scope.SCAN, BLOCK, false, "a requirement whose name imitates a popular project and "
                 + "is not in the snapshot of established names");
         rule("deps.malicious", Scope.SCAN, BLOCK, false, "a requirement the malicious-package feed names");
+        rule("deps.vulnerable", Scope.SCAN, BLOCK, false, "a pinned or locked version a known-vulnerability advisory "
+                + "affects");
         rule("deps.unpinned", Scope.SCAN, WARN, false, "a requirement not pinned to one version");
         rule("deps.unhashed", Scope.SCAN, WARN, false, "a pinned requirement without a hash");
         rule("deps.direct-reference", Scope.SCAN, WARN, false,

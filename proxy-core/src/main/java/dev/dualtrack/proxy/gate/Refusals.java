@@ -51,8 +51,24 @@ public interface Refusals {
      * phrase names the rule and the decision (rule ids and decision ids are plain ASCII, safe in a status line).
      */
     static HttpResponseStatus forbidden(Refusal r) {
+        String headline = headline(r.verdict().reason());
         return new HttpResponseStatus(403, "Blocked by dualtrack rule " + r.verdict().rule()
+                + (headline.isEmpty() ? "" : ": " + headline)
                 + (r.decisionId().isEmpty() ? "" : " (decision " + r.decisionId() + ")"));
+    }
+
+    /**
+     * The first clause of a reason (up to its first {@code ;}), for a status line: printable ASCII only, at most
+     * 160 characters. A vulnerability's is its advisory and the version to upgrade to.
+     */
+    static String headline(String reason) {
+        int semi = reason.indexOf(';');
+        String first = semi < 0 ? reason : reason.substring(0, semi);
+        StringBuilder b = new StringBuilder();
+        for (char c : first.strip().toCharArray()) {
+            b.append(c >= 0x20 && c < 0x7f ? c : '?');
+        }
+        return b.length() <= 160 ? b.toString() : b.substring(0, 157) + "...";
     }
 
     /**

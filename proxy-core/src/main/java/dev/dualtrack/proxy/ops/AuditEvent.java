@@ -5,6 +5,7 @@ import java.time.Instant;
 /**
  * One audit line (G5): what was decided about which artifact, for whom.
  *
+ * @param principal the principal a client's token named; empty when access is open
  * @param artifact the package or repo ({@code torchtriton}, {@code acme/bert-base})
  * @param file     the file name within it, or empty for a whole-project decision
  * @param sha256   the content hash when known, else empty
@@ -14,6 +15,7 @@ import java.time.Instant;
 public record AuditEvent(
         Instant time,
         String client,
+        String principal,
         String track,
         String artifact,
         String file,
@@ -23,8 +25,8 @@ public record AuditEvent(
         String detail,
         String id) {
     /** With a fresh decision id: every line has one, so a line can be quoted and found again. */
-    public AuditEvent(Instant time, String client, String track, String artifact, String file, String sha256,
-            String decision, String rule, String detail) {
-        this(time, client, track, artifact, file, sha256, decision, rule, detail, DecisionRecorder.newId());
+    public AuditEvent(Instant time, String client, String principal, String track, String artifact, String file,
+            String sha256, String decision, String rule, String detail) {
+        this(time, client, principal, track, artifact, file, sha256, decision, rule, detail, DecisionRecorder.newId());
     }
 }

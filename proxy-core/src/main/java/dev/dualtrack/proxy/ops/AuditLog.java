@@ -114,6 +114,7 @@ public final class AuditLog implements AutoCloseable {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("time", e.time().toString());
         m.put("client", e.client());
+        m.put("principal", e.principal().isEmpty() ? null : e.principal());
         m.put("track", e.track());
         m.put("artifact", e.artifact());
         m.put("file", e.file());

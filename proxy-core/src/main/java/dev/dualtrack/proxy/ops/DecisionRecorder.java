@@ -54,7 +54,7 @@ public final class DecisionRecorder {
 
     /** See {@link #countBlock}; {@code id} is the one it returned. */
     public void auditBlock(Subject s, Verdict v, String id) {
-        audit.record(new AuditEvent(clock.instant(), s.client(), s.track(), s.artifact(), s.file(), s.sha256(),
+        audit.record(new AuditEvent(clock.instant(), s.client(), s.principal(), s.track(), s.artifact(), s.file(), s.sha256(),
                 "block", v.rule(), v.reason(), id));
     }
 
@@ -64,7 +64,7 @@ public final class DecisionRecorder {
      */
     public void warned(Subject s, String rule, String detail) {
         metrics.warned(s.track(), rule);
-        audit.record(new AuditEvent(clock.instant(), s.client(), s.track(), s.artifact(), s.file(), s.sha256(),
+        audit.record(new AuditEvent(clock.instant(), s.client(), s.principal(), s.track(), s.artifact(), s.file(), s.sha256(),
                 "warn", rule, detail));
     }
 
@@ -75,14 +75,14 @@ public final class DecisionRecorder {
      */
     public void hidden(Subject s, Verdict v) {
         metrics.hidden(s.track(), v.rule());
-        audit.record(new AuditEvent(clock.instant(), s.client(), s.track(), s.artifact(), s.file(), s.sha256(),
+        audit.record(new AuditEvent(clock.instant(), s.client(), s.principal(), s.track(), s.artifact(), s.file(), s.sha256(),
                 "hide", v.rule(), v.reason()));
     }
 
     /** Records a block that a waiver let through: counted in {@code dualtrack_waived_total}, audited as waived. */
     public void waived(Subject s, Verdict v, String waiver, String reason) {
         metrics.waived(s.track(), v.rule());
-        audit.record(new AuditEvent(clock.instant(), s.client(), s.track(), s.artifact(), s.file(), s.sha256(),
+        audit.record(new AuditEvent(clock.instant(), s.client(), s.principal(), s.track(), s.artifact(), s.file(), s.sha256(),
                 "waived", v.rule(), v.reason() + " (waived by " + waiver + ": " + reason + ")"));
     }
 
@@ -128,7 +128,7 @@ public final class DecisionRecorder {
     }
 
     public void allowed(Subject s) {
-        audit.record(new AuditEvent(clock.instant(), s.client(), s.track(), s.artifact(), s.file(), s.sha256(),
+        audit.record(new AuditEvent(clock.instant(), s.client(), s.principal(), s.track(), s.artifact(), s.file(), s.sha256(),
                 "allow", "", ""));
     }
 }

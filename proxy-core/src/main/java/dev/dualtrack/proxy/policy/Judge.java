@@ -76,7 +76,8 @@ public final class Judge {
         }
         Instant now = clock.instant();
         for (Waiver w : policy.waivers()) {
-            if (now.isBefore(w.expiry()) && covers(w, subject, version, block.rule())) {
+            if (now.isBefore(w.expiry()) && covers(w, subject, version, block.rule())
+                    && w.advisory().map(a -> namesAdvisory(block.reason(), a)).orElse(true)) {
                 return new Judgement(Judgement.Kind.WAIVE, block, Optional.of(w));
             }
         }
@@ -143,6 +144,17 @@ public final class Judge {
             return false;
         }
         return w.version().isEmpty() || version.filter(w.version().get()::equals).isPresent();
+    }
+
+    /**
+     * Whether a {@code pypi.vulnerable} block is about {@code advisory}: each block names one advisory, with its
+     * aliases, before its first {@code ;}.
+     */
+    static boolean namesAdvisory(String reason, String advisory) {
+        int semi = reason.indexOf(';');
+        String head = semi < 0 ? reason : reason.substring(0, semi);
+        return Pattern.compile("(^|[^A-Za-z0-9_-])" + Pattern.quote(advisory) + "($|[^A-Za-z0-9_-])",
+                Pattern.CASE_INSENSITIVE).matcher(head).find();
     }
 
     /** {@code *} matches any run of characters; everything else is literal; case-insensitive. */

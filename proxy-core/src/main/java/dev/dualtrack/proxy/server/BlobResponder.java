@@ -61,8 +61,19 @@ public final class BlobResponder {
         if (ex.isHead() || length == 0) {
             close(fc);
         } else {
-            // The region owns the file channel and closes it when released.
-            ex.sendRaw(new DefaultFileRegion(fc, first, length), length);
+            if (ex.secure()) {
+                // Through TLS the bytes must be read to be encrypted: in chunks, as the socket takes them.
+                try {
+                    ex.sendRaw(new io.netty.handler.stream.ChunkedNioFile(fc, first, length, 1 << 16), length);
+                } catch (IOException e) {
+                    close(fc);
+                    ex.abort("cache_read_error");
+                    return;
+                }
+            } else {
+                // The region owns the file channel and closes it when released.
+                ex.sendRaw(new DefaultFileRegion(fc, first, length), length);
+            }
         }
         ex.finish();
     }

@@ -54,6 +54,9 @@ public final class Exchange {
     private long bytesOut;
 
     private String track = ProxyMetrics.TRACK_NONE;
+    private dev.dualtrack.proxy.access.Principal principal = dev.dualtrack.proxy.access.Principal.ANYONE;
+    /** The client behind trusted proxies, when the router worked it out; else the peer. */
+    private String client;
     private String outcome;
     private boolean headSent;
     private boolean done;
@@ -117,9 +120,35 @@ public final class Exchange {
         return body.clone();
     }
 
+    /** The client this request is from: the peer, or who a trusted proxy said it forwards for. */
     public String clientAddress() {
+        return client != null ? client : peerAddress();
+    }
+
+    /** Whether the connection is TLS (no sendfile: bytes are encrypted on their way out). */
+    public boolean secure() {
+        return channel.pipeline().get(io.netty.handler.ssl.SslHandler.class) != null;
+    }
+
+    /** The address of the connection's other end (an ingress, when there is one). */
+    public String peerAddress() {
         return channel.remoteAddress() instanceof InetSocketAddress a
                 ? a.getAddress().getHostAddress() : String.valueOf(channel.remoteAddress());
+    }
+
+    /** Set by the router once it has read {@code X-Forwarded-For} from a trusted proxy. */
+    public void clientAddress(String address) {
+        this.client = address;
+    }
+
+    /** Who is asking: the principal the request's token named, or {@code ANYONE} when access is open. */
+    public dev.dualtrack.proxy.access.Principal principal() {
+        return principal;
+    }
+
+    /** Set by the router once the request's credentials were checked. */
+    public void principal(dev.dualtrack.proxy.access.Principal p) {
+        this.principal = p;
     }
 
     public EventLoop eventLoop() {

@@ -24,10 +24,12 @@ import java.util.concurrent.TimeUnit;
 public final class ProxyServer implements AutoCloseable {
     private final Channel serverChannel;
     private final EventLoopGroup boss;
+    private final ServerTls tls;
 
-    private ProxyServer(Channel serverChannel, EventLoopGroup boss) {
+    private ProxyServer(Channel serverChannel, EventLoopGroup boss, ServerTls tls) {
         this.serverChannel = serverChannel;
         this.boss = boss;
+        this.tls = tls;
     }
 
     /** An event loop group for workers; {@code threads == 0} means one per core. */
@@ -46,6 +48,7 @@ public final class ProxyServer implements AutoCloseable {
 
     public static ProxyServer start(String host, int port, ListenConfig config, Router router, ProxyMetrics metrics,
             EventLoopGroup workers) throws InterruptedException {
+        ServerTls tls = config.tls().map(ServerTls::new).orElse(null);
         EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         try {
             ServerBootstrap b = new ServerBootstrap().group(boss, workers)
@@ -56,7 +59,7 @@ public final class ProxyServer implements AutoCloseable {
                     // Large enough to keep a fast client busy, small enough that a slow one pauses the upstream
                     // after at most 1 MiB queued per connection.
                     .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(256 * 1024, 1024 * 1024))
-                    .childHandler(new ServerInitializer(config, router, metrics));
+                    .childHandler(new ServerInitializer(config, router, metrics, tls));
             Channel ch;
             try {
                 ch = b.bind(new InetSocketAddress(host, port)).sync().channel();
@@ -68,9 +71,12 @@ public final class ProxyServer implements AutoCloseable {
                 throw new IllegalStateException("cannot listen on " + host + ":" + port + ": "
                         + dev.dualtrack.proxy.ops.Causes.describe(e), e);
             }
-            return new ProxyServer(ch, boss);
+            return new ProxyServer(ch, boss, tls);
         } catch (InterruptedException | RuntimeException e) {
             boss.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+            if (tls != null) {
+                tls.close();
+            }
             throw e;
         }
     }
@@ -85,6 +91,9 @@ public final class ProxyServer implements AutoCloseable {
 
     @Override
     public void close() {
+        if (tls != null) {
+            tls.close();
+        }
         serverChannel.close().syncUninterruptibly();
         boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     }

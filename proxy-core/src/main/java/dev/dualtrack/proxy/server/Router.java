@@ -17,6 +17,17 @@ import java.util.List;
  */
 public final class Router {
     private final List<Entry> entries = new ArrayList<>();
+    /** Who may pull: authenticates every request to a track; null in tests that route without it. */
+    private final dev.dualtrack.proxy.access.AccessControl access;
+
+    public Router() {
+        this(null);
+    }
+
+    /** A router whose track routes authenticate their clients ({@code access}). */
+    public Router(dev.dualtrack.proxy.access.AccessControl access) {
+        this.access = access;
+    }
 
     public Router add(String prefix, Route route) {
         if (!prefix.startsWith("/") || (prefix.length() > 1 && prefix.endsWith("/"))) {
@@ -43,6 +54,13 @@ public final class Router {
         for (Entry e : entries) {
             if (path.equals(e.prefix()) || e.prefix().equals("/") || path.startsWith(e.prefix() + "/")) {
                 exchange.track(e.track());
+                if (access != null) {
+                    exchange.clientAddress(access.clientOf(exchange.peerAddress(),
+                            exchange.headers().getAll("X-Forwarded-For")));
+                    if (!e.track().equals("none") && !authenticated(exchange)) {
+                        return;
+                    }
+                }
                 e.route().handle(exchange);
                 return;
             }
@@ -51,6 +69,30 @@ public final class Router {
         Tracks.all().forEach(t -> served.append(t.prefix()).append(", "));
         exchange.respondText(HttpResponseStatus.NOT_FOUND, "no route for " + path + " (dualtrack serves " + served
                 + "/metrics, /healthz, /readyz)\n");
+    }
+
+    /**
+     * Checks a track request's credentials: sets its principal, or answers 401 with a challenge every client
+     * understands (pip and poetry retry with the index URL's credentials or their keyring; huggingface_hub prints
+     * {@code X-Error-Message}).
+     */
+    private boolean authenticated(Exchange exchange) {
+        dev.dualtrack.proxy.access.AccessControl.Authentication a = access.authenticate(exchange.headers());
+        if (a instanceof dev.dualtrack.proxy.access.AccessControl.Authenticated ok) {
+            exchange.principal(ok.principal());
+            return true;
+        }
+        String why = ((dev.dualtrack.proxy.access.AccessControl.Unauthenticated) a).why();
+        String message = "dualtrack: " + why + ": put it in the index URL (https://__token__:TOKEN@host/pypi/simple/)"
+                + " or send it as a bearer token (HF_TOKEN=TOKEN)";
+        exchange.outcome("unauthenticated");
+        exchange.respond(HttpResponseStatus.UNAUTHORIZED, "text/plain; charset=utf-8",
+                (message + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                new io.netty.handler.codec.http.DefaultHttpHeaders()
+                        .add(io.netty.handler.codec.http.HttpHeaderNames.WWW_AUTHENTICATE, "Basic realm=\"dualtrack\"")
+                        .add(io.netty.handler.codec.http.HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"dualtrack\"")
+                        .set("X-Error-Message", message));
+        return false;
     }
 
     private record Entry(String prefix, Route route, String track) {

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 
 class AuditLogTest {
     static AuditEvent block(int i) {
-        return new AuditEvent(Instant.EPOCH, "127.0.0.1", "pypi", "p" + i, "f", "", "block", "pypi.typosquat", "d");
+        return new AuditEvent(Instant.EPOCH, "127.0.0.1", "", "pypi", "p" + i, "f", "", "block", "pypi.typosquat", "d");
     }
 
     @Test

@@ -34,6 +34,27 @@ class JudgeTest {
     }
 
     @Test
+    void aWaiverNamingAnAdvisoryCoversThatAdvisoryOnly() throws Exception {
+        Judge j = at("2026-12-01T00:00:00Z", """
+                policy:
+                  waivers:
+                    - {track: pypi, advisory: CVE-2099-1, reason: not reachable here, expires: 2027-01-01}
+                """);
+        Verdict one = Verdict.block("pypi.vulnerable", "PYSEC-2099-1 (CVE-2099-1) affects vulnlib 1.1, fixed in 1.2: "
+                + "upgrade to 1.2 or later; severity high; mentions CVE-2099-7");
+        Verdict other = Verdict.block("pypi.vulnerable", "GHSA-2099-aaaa-bbbb affects vulnlib 1.1, no fixed version "
+                + "is known; severity high; see CVE-2099-1");
+        assertThat(kind(j, PYPI_FILE, one)).isEqualTo(Judgement.Kind.WAIVE);
+        assertThat(kind(j, PYPI_FILE, other)).as("named only after the first clause").isEqualTo(Judgement.Kind.BLOCK);
+        assertThat(kind(j, PYPI_FILE, Verdict.block("pypi.typosquat", "CVE-2099-1 lookalike")))
+                .as("another rule").isEqualTo(Judgement.Kind.BLOCK);
+        assertThatThrownBy(() -> policy("policy: {waivers: [{track: pypi, advisory: CVE-2099-1, rules: "
+                + "[pypi.typosquat], reason: r, expires: 2027-01-01}]}\n")).hasMessageContaining("pypi.vulnerable only");
+        assertThatThrownBy(() -> policy("policy: {waivers: [{track: pypi, advisory: 'not an id', reason: r, "
+                + "expires: 2027-01-01}]}\n")).hasMessageContaining("OSV id");
+    }
+
+    @Test
     void byDefaultABlockStandsAndIntegrityAlwaysBlocks() throws Exception {
         Judge j = at("2026-12-01T00:00:00Z", "");
         assertThat(kind(j, HF_FILE, UNKNOWN_IMPORT)).isEqualTo(Judgement.Kind.BLOCK);
@@ -125,7 +146,7 @@ class JudgeTest {
         assertThatThrownBy(() -> policy("policy: {waivers: [{track: hf, sha256: '" + SHA + "', expires: 2027-01-01}]}\n"))
                 .hasMessageContaining("reason");
         assertThatThrownBy(() -> policy("policy: {waivers: [{track: hf, reason: r, expires: 2027-01-01}]}\n"))
-                .hasMessageContaining("at least one of project, file or sha256");
+                .hasMessageContaining("at least one of project, file, sha256 or advisory");
         assertThatThrownBy(() -> policy("policy: {waivers: [{track: hf, sha256: '" + SHA + "', reason: r, "
                 + "expires: soon}]}\n")).hasMessageContaining("expires must be");
         assertThatThrownBy(() -> policy("policy: {waivers: [{track: pypi, project: x, reason: r, expires: 2027-01-01, "

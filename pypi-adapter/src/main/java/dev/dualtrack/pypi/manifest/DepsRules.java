@@ -10,6 +10,8 @@ public final class DepsRules {
     public static final String TYPOSQUAT = "deps.typosquat";
     /** A requirement the malicious-package feed names. */
     public static final String MALICIOUS = "deps.malicious";
+    /** A pinned or locked version a known-vulnerability advisory affects. */
+    public static final String VULNERABLE = "deps.vulnerable";
     /** A requirement not pinned to one version. */
     public static final String UNPINNED = "deps.unpinned";
     /** A pinned requirement without a hash (warn; with --strict-lockfile it is deps.not-locked). */

@@ -35,10 +35,19 @@ public final class ManifestAudit {
     private final Optional<TyposquatRule> typosquats;
     private final Optional<MaliciousFeed> feed;
     private final boolean strictLockfile;
+    private final Optional<dev.dualtrack.pypi.vuln.VulnerabilityRule> vulnerabilities;
     static final String INTERNAL_ERROR = "dualtrack could not take this file apart (a bug; please report it): ";
 
     public ManifestAudit(Optional<OriginRules> reservations, Optional<TyposquatRule> typosquats,
             Optional<MaliciousFeed> feed, boolean strictLockfile) {
+        this(reservations, typosquats, feed, strictLockfile, Optional.empty());
+    }
+
+    /** With rule {@code pypi.vulnerable}'s advisories: pins and locked versions they affect are findings. */
+    public ManifestAudit(Optional<OriginRules> reservations, Optional<TyposquatRule> typosquats,
+            Optional<MaliciousFeed> feed, boolean strictLockfile,
+            Optional<dev.dualtrack.pypi.vuln.VulnerabilityRule> vulnerabilities) {
+        this.vulnerabilities = vulnerabilities;
         this.reservations = reservations;
         this.typosquats = typosquats;
         this.feed = feed;
@@ -59,7 +68,8 @@ public final class ManifestAudit {
                 : Optional.of(typosquatRule(c.typosquat()));
         Optional<MaliciousFeed> feed = c.maliciousFeed().filter(f -> f.action() != RuleAction.OFF)
                 .map(f -> new MaliciousFeed(f.path(), Clock.systemUTC(), Duration.ofDays(1)));
-        return new ManifestAudit(Optional.of(new OriginRules(c)), typosquats, feed, strictLockfile);
+        return new ManifestAudit(Optional.of(new OriginRules(c)), typosquats, feed, strictLockfile,
+                dev.dualtrack.pypi.policy.PackagePolicy.vulnerabilities(c, Clock.systemUTC()));
     }
 
     /**
@@ -111,6 +121,16 @@ public final class ManifestAudit {
             }
             malicious.ifPresent(why -> out.add(new Finding(DepsRules.MALICIOUS, Severity.DANGEROUS,
                     name + " is known-malicious: " + why, line)));
+            // The version a pin or a lockfile installs, against the proxy's advisories (one finding each).
+            if (vulnerabilities.isPresent() && r.pinnedVersion().isPresent()) {
+                String normalized = ProjectName.normalize(name);
+                for (dev.dualtrack.pypi.vuln.VulnerabilityRule.Hit hit : vulnerabilities.get().hits(normalized,
+                        r.pinnedVersion().get())) {
+                    out.add(new Finding(DepsRules.VULNERABLE, vulnerabilities.get().config().action()
+                            == RuleAction.BLOCK ? Severity.UNKNOWN : Severity.INFO, dev.dualtrack.pypi.vuln
+                            .VulnerabilityRule.reason(normalized, r.pinnedVersion().get(), hit), line));
+                }
+            }
             if (parsed.merged() && r.index().isEmpty() && reservations.flatMap(o -> o.reservation(name)).isPresent()) {
                 out.add(new Finding(DepsRules.INDEX_CONFUSION, Severity.DANGEROUS, name + " is reserved for an "
                         + "internal index, but " + mergeCause(file) + ": a public upload of " + name + " would win",

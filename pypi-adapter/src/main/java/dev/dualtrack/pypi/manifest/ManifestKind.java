@@ -9,7 +9,7 @@ public enum ManifestKind {
     REQUIREMENTS,
     /** {@code pip.conf} (Unix) or {@code pip.ini} (Windows). */
     PIP_CONFIG,
-    /** pyproject.toml, poetry.lock, uv.lock, Pipfile.lock. */
+    /** pyproject.toml, poetry.lock, uv.lock, Pipfile.lock, pdm.lock, pylock.toml (PEP 751). */
     PROJECT_OR_LOCK,
     /** Anything else: the model scan's business. */
     OTHER;
@@ -31,7 +31,8 @@ public enum ManifestKind {
             return OTHER;
         }
         String n = name.toString().toLowerCase(Locale.ROOT);
-        if (n.equals("pyproject.toml") || n.equals("poetry.lock") || n.equals("uv.lock") || n.equals("pipfile.lock")) {
+        if (n.equals("pyproject.toml") || n.equals("poetry.lock") || n.equals("uv.lock") || n.equals("pipfile.lock")
+                || n.equals("pdm.lock") || n.equals("pylock.toml") || n.matches("pylock\\.[a-z0-9_-]+\\.toml")) {
             return PROJECT_OR_LOCK;
         }
         if (n.equals("pip.conf") || n.equals("pip.ini")) {

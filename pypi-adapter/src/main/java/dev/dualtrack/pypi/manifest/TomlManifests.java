@@ -44,11 +44,13 @@ public final class TomlManifests {
                             ? "TOML" : "JSON") + ": " + firstLine(e.getMessage()))), false, false);
         }
         LineFinder lines = new LineFinder(text);
-        return switch (name) {
+        return switch (name.startsWith("pylock.") && name.endsWith(".toml") ? "pylock.toml" : name) {
             case "pyproject.toml" -> pyproject(file, root, lines);
             case "poetry.lock" -> poetryLock(file, root, lines);
             case "uv.lock" -> uvLock(file, root, lines);
             case "pipfile.lock" -> pipfileLock(file, root, lines);
+            case "pdm.lock" -> pdmLock(file, root, lines);
+            case "pylock.toml" -> pylock(file, root, lines);
             default -> throw new IllegalArgumentException("not a TOML or JSON manifest: " + file);
         };
     }
@@ -179,6 +181,55 @@ public final class TomlManifests {
             reqs.add(new Requirement(file, at, Optional.of(ProjectName.normalize(name)),
                     "==" + p.path("version").asText(), hashes, ref,
                     type.equals("legacy") ? Optional.of(src.path("reference").asText()) : Optional.empty()));
+        }
+        return new RequirementsParser.Parsed(reqs, dedupe(indexes), List.of(), false, false);
+    }
+
+    /** pdm.lock: {@code [[package]]} with name, version and {@code files = [{file, hash}]}. */
+    private static RequirementsParser.Parsed pdmLock(Path file, JsonNode root, LineFinder lines) {
+        List<Requirement> reqs = new ArrayList<>();
+        int at = 1;
+        for (JsonNode p : root.path("package")) {
+            at = Math.max(at, lines.find(PACKAGE_HEADER, at) + 1);
+            List<String> hashes = new ArrayList<>();
+            p.path("files").forEach(f -> hashes.add(f.path("hash").asText()));
+            Optional<String> ref = p.hasNonNull("git") ? Optional.of("git+" + p.get("git").asText())
+                    : p.hasNonNull("url") ? Optional.of(p.get("url").asText())
+                    : p.hasNonNull("path") ? Optional.of(p.get("path").asText()) : Optional.empty();
+            reqs.add(new Requirement(file, at, Optional.of(ProjectName.normalize(p.path("name").asText())),
+                    "==" + p.path("version").asText(), hashes, ref, Optional.empty()));
+        }
+        return new RequirementsParser.Parsed(reqs, List.of(), List.of(), false, false);
+    }
+
+    private static final Pattern PACKAGES_HEADER = Pattern.compile("^\\s*\\[\\[packages\\]\\]\\s*$");
+
+    /** pylock.toml (PEP 751): {@code [[packages]]} with name, version, index, and wheels and sdist with hashes. */
+    private static RequirementsParser.Parsed pylock(Path file, JsonNode root, LineFinder lines) {
+        List<Requirement> reqs = new ArrayList<>();
+        List<RequirementsParser.IndexSetting> indexes = new ArrayList<>();
+        int at = 1;
+        for (JsonNode p : root.path("packages")) {
+            at = Math.max(at, lines.find(PACKAGES_HEADER, at) + 1);
+            List<String> hashes = new ArrayList<>();
+            for (JsonNode w : p.path("wheels")) {
+                if (w.path("hashes").hasNonNull("sha256")) {
+                    hashes.add("sha256:" + w.path("hashes").get("sha256").asText());
+                }
+            }
+            if (p.path("sdist").path("hashes").hasNonNull("sha256")) {
+                hashes.add("sha256:" + p.path("sdist").path("hashes").get("sha256").asText());
+            }
+            if (p.hasNonNull("index")) {
+                indexes.add(new RequirementsParser.IndexSetting(file, at, p.get("index").asText(), false));
+            }
+            Optional<String> ref = p.path("vcs").hasNonNull("url") ? Optional.of("git+" + p.path("vcs").get("url")
+                    .asText()) : p.path("archive").hasNonNull("url") ? Optional.of(p.path("archive").get("url")
+                    .asText()) : p.path("directory").hasNonNull("path") ? Optional.of(p.path("directory")
+                    .get("path").asText()) : Optional.empty();
+            String version = p.path("version").asText("");
+            reqs.add(new Requirement(file, at, Optional.of(ProjectName.normalize(p.path("name").asText())),
+                    version.isEmpty() ? "" : "==" + version, hashes, ref, Optional.empty()));
         }
         return new RequirementsParser.Parsed(reqs, dedupe(indexes), List.of(), false, false);
     }

@@ -54,6 +54,7 @@ public final class PackagePolicy {
     private final Clock clock;
     private final Set<String> ageExempt;
     private final Optional<FirstSeenHashes> firstSeen;
+    private final Optional<dev.dualtrack.pypi.vuln.VulnerabilityRule> vulnerabilities;
 
     public PackagePolicy(PypiConfig config, TyposquatDetector typosquats, Optional<MaliciousFeed> feed, Clock clock) {
         this(config, typosquats, feed, clock, Optional.empty());
@@ -61,6 +62,13 @@ public final class PackagePolicy {
 
     public PackagePolicy(PypiConfig config, TyposquatDetector typosquats, Optional<MaliciousFeed> feed, Clock clock,
             Optional<FirstSeenHashes> firstSeen) {
+        this(config, typosquats, feed, clock, firstSeen, Optional.empty());
+    }
+
+    /** With rule {@code pypi.vulnerable}'s advisories ({@code pypi.vulnerabilities}). */
+    public PackagePolicy(PypiConfig config, TyposquatDetector typosquats, Optional<MaliciousFeed> feed, Clock clock,
+            Optional<FirstSeenHashes> firstSeen, Optional<dev.dualtrack.pypi.vuln.VulnerabilityRule> vulnerabilities) {
+        this.vulnerabilities = vulnerabilities;
         this.config = config;
         this.typosquats = new TyposquatRule(config.typosquat(), typosquats, EstablishedNames.builtIn(), clock);
         this.feed = feed;
@@ -81,7 +89,19 @@ public final class PackagePolicy {
         Optional<MaliciousFeed> feed = config.maliciousFeed().filter(f -> f.action() != RuleAction.OFF)
                 .map(f -> new MaliciousFeed(f.path(), clock, Duration.ofSeconds(30)));
         return new PackagePolicy(config, TyposquatDetector.withBuiltInList(exempt), feed, clock,
-                firstSeenFile.map(FirstSeenHashes::new));
+                firstSeenFile.map(FirstSeenHashes::new), vulnerabilities(config, clock));
+    }
+
+    /** Rule {@code pypi.vulnerable} from {@code pypi.vulnerabilities}, read now and again when it changes. */
+    public static Optional<dev.dualtrack.pypi.vuln.VulnerabilityRule> vulnerabilities(PypiConfig config, Clock clock) {
+        return config.vulnerabilities().filter(v -> v.action() != RuleAction.OFF)
+                .map(v -> new dev.dualtrack.pypi.vuln.VulnerabilityRule(v,
+                        new dev.dualtrack.pypi.vuln.AdvisorySource(v.path(), clock, Duration.ofSeconds(30))));
+    }
+
+    /** Rule {@code pypi.vulnerable}, when {@code pypi.vulnerabilities} names advisories. */
+    public Optional<dev.dualtrack.pypi.vuln.VulnerabilityRule> vulnerabilityRule() {
+        return vulnerabilities;
     }
 
     /** How many projects the malicious-package feed lists, when one is configured (for the startup summary). */
@@ -127,6 +147,15 @@ public final class PackagePolicy {
                         f.filename() + " is known-malicious: " + why))));
         if (publicSource) {
             age(project, f).ifPresent(out::add);
+            // A public project's advisories are about that project; an internal index's package of the same name
+            // is other software.
+            if (vulnerabilities.isPresent() && version.isPresent()) {
+                for (dev.dualtrack.pypi.vuln.VulnerabilityRule.Hit hit : vulnerabilities.get().hits(project,
+                        version.get())) {
+                    out.add(new Decision(PypiRules.VULNERABLE, config.vulnerabilities().orElseThrow().action(),
+                            dev.dualtrack.pypi.vuln.VulnerabilityRule.reason(project, version.get(), hit)));
+                }
+            }
         }
         return out;
     }
@@ -196,7 +225,9 @@ public final class PackagePolicy {
 
     /**
      * The page without the files whose blocking decision {@code stands} (the policy section's judgement; an
-     * integrity decision always stands).
+     * integrity decision always stands). A release that only a vulnerability advisory blocks is yanked instead
+     * (PEP 592): resolvers skip it and pick the newest unaffected release, and a pin to exactly it still reaches
+     * its file, whose refusal names the advisory and the version to upgrade to.
      */
     public Filtered filter(String project, SimplePage page, boolean publicSource,
             java.util.function.BiPredicate<SimpleFile, Decision> stands) {
@@ -207,11 +238,15 @@ public final class PackagePolicy {
             if (DistributionFilename.classify(f.filename()) == DistributionFilename.Kind.LEGACY) {
                 continue; // eggs and installers: no current client reads them, and we do not serve them
             }
-            Optional<Decision> block = file(project, f, publicSource).stream().filter(Decision::blocks).findFirst();
-            if (block.isPresent() && stands.test(f, block.get())) {
-                hidden.add(block.get());
+            List<Decision> blocks = file(project, f, publicSource).stream().filter(Decision::blocks).toList();
+            List<Decision> standing = blocks.stream().filter(d -> stands.test(f, d)).toList();
+            if (!standing.isEmpty() && standing.stream().allMatch(d -> d.rule().equals(PypiRules.VULNERABLE))) {
+                hidden.add(standing.get(0));
+                kept.add(f.yanked().isPresent() ? f : f.withYanked("dualtrack: " + standing.get(0).reason()));
+            } else if (!standing.isEmpty()) {
+                hidden.add(standing.get(0));
             } else {
-                block.ifPresent(d -> letThrough.add(new Kept(f, d)));
+                blocks.stream().findFirst().ifPresent(d -> letThrough.add(new Kept(f, d)));
                 kept.add(f);
             }
         }

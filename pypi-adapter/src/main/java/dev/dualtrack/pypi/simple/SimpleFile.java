@@ -25,6 +25,12 @@ public record SimpleFile(
         Optional<String> uploadTime,
         Optional<String> provenance) {
 
+    /** The same file, yanked (PEP 592) with {@code reason}. */
+    public SimpleFile withYanked(String reason) {
+        return new SimpleFile(filename, url, hashes, requiresPython, Optional.of(reason), coreMetadata, size,
+                uploadTime, provenance);
+    }
+
     public SimpleFile {
         hashes = Map.copyOf(hashes);
         coreMetadata = coreMetadata.map(Map::copyOf);

@@ -208,6 +208,51 @@ class ManifestAuditTest {
     }
 
     @Test
+    void pdmAndPep751LockfilesAndTheirVulnerableVersions(@TempDir Path dir) throws Exception {
+        Path adv = Files.createDirectories(dir.resolve("advisories"));
+        Files.writeString(adv.resolve("PYSEC-2099-1.json"), "{\"id\": \"PYSEC-2099-1\", \"affected\": [{\"package\": "
+                + "{\"ecosystem\": \"PyPI\", \"name\": \"vulnlib\"}, \"ranges\": [{\"type\": \"ECOSYSTEM\", "
+                + "\"events\": [{\"introduced\": \"1.1\"}, {\"fixed\": \"1.2\"}]}]}]}");
+        Files.writeString(dir.resolve("pdm.lock"), """
+                [metadata]
+                lock_version = "4.5.0"
+
+                [[package]]
+                name = "VulnLib"
+                version = "1.1"
+                files = [
+                    {file = "vulnlib-1.1-py3-none-any.whl", hash = "sha256:%s"},
+                ]
+                """.formatted("a".repeat(64)));
+        Files.writeString(dir.resolve("pylock.dev.toml"), """
+                lock-version = "1.0"
+                created-by = "test"
+
+                [[packages]]
+                name = "vulnlib"
+                version = "1.2"
+                index = "https://pypi.org/simple"
+                wheels = [{name = "vulnlib-1.2-py3-none-any.whl", hashes = {sha256 = "%s"}}]
+
+                [[packages]]
+                name = "vulnlib-extra"
+                version = "1.1"
+                sdist = {name = "vulnlib_extra-1.1.tar.gz", hashes = {sha256 = "%s"}}
+                """.formatted("b".repeat(64), "c".repeat(64)));
+        assertThat(ManifestKind.of(dir.resolve("pdm.lock"))).isEqualTo(ManifestKind.PROJECT_OR_LOCK);
+        assertThat(ManifestKind.of(dir.resolve("pylock.dev.toml"))).isEqualTo(ManifestKind.PROJECT_OR_LOCK);
+        Optional<PypiConfig> config = Optional.of(ConfigLoader.parse("t", "pypi: {vulnerabilities: {path: '" + adv
+                + "'}}\n").pypi());
+        Map<Path, List<Finding>> all = ManifestAudit.fromConfig(config, true).audit(List.of(dir.resolve("pdm.lock"),
+                dir.resolve("pylock.dev.toml")), List.of());
+        assertThat(rules(all.get(dir.resolve("pdm.lock")))).isEqualTo("5:deps.vulnerable");
+        assertThat(all.get(dir.resolve("pdm.lock")).get(0).detail()).startsWith("PYSEC-2099-1 affects vulnlib 1.1, "
+                + "fixed in 1.2: upgrade to 1.2 or later");
+        assertThat(rules(all.get(dir.resolve("pylock.dev.toml")))).as("1.2 is fixed; vulnlib-extra is another project")
+                .isEmpty();
+    }
+
+    @Test
     void strictLockfileWantsEveryDeclaredDependencyPinnedWithASha256BesideIt(@TempDir Path dir) throws Exception {
         Map<Path, List<Finding>> all = auditSamples(dir, true);
         List<Finding> project = all.get(dir.resolve("pyproject.toml"));

@@ -22,7 +22,7 @@ import java.util.stream.Stream;
  */
 class ManifestFuzzTest {
     private static final List<String> NAMES = List.of("requirements.txt", "pyproject.toml", "poetry.lock", "uv.lock",
-            "Pipfile.lock", "pip.conf");
+            "Pipfile.lock", "pip.conf", "pdm.lock", "pylock.toml");
     private static final ManifestAudit AUDIT = ManifestAudit.fromConfig(Optional.empty(), true);
 
     @FuzzTest(maxDuration = "1m")

@@ -67,6 +67,38 @@ class PackagePolicyTest {
     }
 
     @Test
+    void aVulnerableReleaseIsYankedOnThePageAndItsFilesRefusedOnPublicSourcesOnly(@TempDir Path dir) throws Exception {
+        Path adv = Files.createDirectories(dir.resolve("advisories"));
+        Path mal = Files.createDirectories(dir.resolve("malicious"));
+        Files.writeString(adv.resolve("PYSEC-2099-1.json"), "{\"id\": \"PYSEC-2099-1\", \"aliases\": [\"CVE-2099-1\"],"
+                + " \"affected\": [{\"package\": {\"ecosystem\": \"PyPI\", \"name\": \"vulnlib\"}, \"ranges\": [{"
+                + "\"type\": \"ECOSYSTEM\", \"events\": [{\"introduced\": \"1.1\"}, {\"fixed\": \"1.2\"}]}]}]}");
+        Files.writeString(mal.resolve("MAL-1.json"), "{\"id\": \"MAL-1\", \"affected\": [{\"package\": {"
+                + "\"ecosystem\": \"PyPI\", \"name\": \"vulnlib\"}, \"versions\": [\"1.0\"]}]}");
+        PypiConfig config = ConfigLoader.parse("t", "pypi: {vulnerabilities: {path: '" + adv + "'}, malicious-feed: "
+                + "{path: '" + mal + "'}}\n").pypi();
+        PackagePolicy p = new PackagePolicy(config, TYPOS, Optional.of(new MaliciousFeed(mal, Clock.systemUTC(),
+                Duration.ZERO)), Clock.systemUTC(), Optional.empty(), PackagePolicy.vulnerabilities(config,
+                Clock.systemUTC()));
+        SimplePage page = new SimplePage("vulnlib", List.of(file("vulnlib-1.0-py3-none-any.whl", "a".repeat(64), null),
+                file("vulnlib-1.1-py3-none-any.whl", "b".repeat(64), null),
+                file("vulnlib-1.2-py3-none-any.whl", "c".repeat(64), null)), List.of());
+        PackagePolicy.Filtered f = p.filter("vulnlib", page);
+        // Malicious: gone. Vulnerable: yanked, with the advisory and the upgrade. Clean: as it was.
+        assertThat(f.page().files()).extracting(SimpleFile::filename).containsExactly("vulnlib-1.1-py3-none-any.whl",
+                "vulnlib-1.2-py3-none-any.whl");
+        assertThat(f.page().files().get(0).yanked()).hasValueSatisfying(y -> assertThat(y).startsWith(
+                "dualtrack: PYSEC-2099-1 (CVE-2099-1) affects vulnlib 1.1, fixed in 1.2: upgrade to 1.2 or later"));
+        assertThat(f.page().files().get(1).yanked()).isEmpty();
+        assertThat(f.hidden()).extracting(PackagePolicy.Decision::rule).containsExactly(PypiRules.MALICIOUS_FEED,
+                PypiRules.VULNERABLE);
+        assertThat(p.file("vulnlib", file("vulnlib-1.1-py3-none-any.whl", "b".repeat(64), null)))
+                .extracting(PackagePolicy.Decision::rule).containsExactly(PypiRules.VULNERABLE);
+        assertThat(p.file("vulnlib", file("vulnlib-1.1-py3-none-any.whl", "b".repeat(64), null), false))
+                .as("an internal index's vulnlib is other software").isEmpty();
+    }
+
+    @Test
     void theMaliciousFeedBlocksByVersionAndByFileHashAndIgnoresWithdrawnRecords(@TempDir Path dir) throws Exception {
         Path records = Files.createDirectories(dir.resolve("osv/malicious/pypi/evilpkg"));
         Files.writeString(records.resolve("MAL-2025-1.json"), """
