@@ -30,8 +30,9 @@ import java.util.stream.Stream;
  * Prints the counts, every miss, and the time to load and to judge.
  *
  * <pre>{@code
+ * git clone https://github.com/pypa/advisory-database
  * java -cp "load-tests/target/classes:$(cat load-tests/target/classpath.txt)" dev.dualtrack.load.AdvisoryAccuracy \
- *     ../shared/data/advisory-database
+ *     advisory-database
  * }</pre>
  */
 public final class AdvisoryAccuracy {

@@ -22,9 +22,6 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Optional;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -77,12 +74,11 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
     private final boolean prefetch;
     private final BlobCache cache;
     private final VerdictMemory memory;
-    /** The git blob id being computed, when the spec expects one ({@code sha1("blob <size>\0" + bytes)}). */
-    private final MessageDigest gitSha1;
+    /** The body's sha256, and its git blob id when the spec expects one ({@code sha1("blob <size>\0" + bytes)}). */
+    private final ContentDigests digests;
     private final DecisionRecorder recorder;
     private final ProxyMetrics metrics;
     private final Consumer<FetchOutcome> onOutcome;
-    private final MessageDigest sha256;
     private final Inspector inspector;
 
     private Exchange client;
@@ -132,18 +128,7 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
         this.recorder = recorder;
         this.metrics = recorder.metrics();
         this.onOutcome = onOutcome;
-        try {
-            this.sha256 = MessageDigest.getInstance("SHA-256");
-            if (spec.expectedGitBlob().isPresent()) {
-                this.gitSha1 = MessageDigest.getInstance("SHA-1");
-                gitSha1.update(("blob " + spec.expectedGitBlob().get().size() + "\0")
-                        .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-            } else {
-                this.gitSha1 = null;
-            }
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 and SHA-1 are required of every JDK", e);
-        }
+        this.digests = new ContentDigests(spec.expectedGitBlob().map(FetchSpec.GitBlob::size));
         Inspector made;
         try {
             made = spec.inspector().get();
@@ -235,12 +220,7 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
         received += n;
         metrics.bytes(spec.track(), ProxyMetrics.Direction.UPSTREAM, n);
         ByteBuffer[] views = content.nioBuffers(content.readerIndex(), n);
-        for (ByteBuffer b : views) {
-            sha256.update(b.duplicate());
-            if (gitSha1 != null) {
-                gitSha1.update(b.duplicate());
-            }
-        }
+        digests.update(views);
         if (inspecting) {
             Verdict stop = inspect(views);
             if (stop != null) {
@@ -309,12 +289,7 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
     /** A chunk of a refused body: only hashed, so the block is recorded under the bytes' own hash. */
     private void drain(ByteBuf content) {
         received += content.readableBytes();
-        for (ByteBuffer b : content.nioBuffers(content.readerIndex(), content.readableBytes())) {
-            if (gitSha1 != null) {
-                gitSha1.update(b.duplicate());
-            }
-            sha256.update(b);
-        }
+        digests.update(content.nioBuffers(content.readerIndex(), content.readableBytes()));
         content.release();
         upstream.request();
     }
@@ -323,7 +298,7 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
     public void onComplete() {
         if (state == RelayState.DRAINING) {
             to(RelayState.DONE);
-            String actual = HexFormat.of().formatHex(sha256.digest());
+            String actual = digests.sha256Hex();
             // Read whole: the verdict is now about these bytes, under their own hashes.
             memory.remember(draining, actual, gitBlobOfBody());
             auditEarlyBlock(actual);
@@ -363,7 +338,7 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
             return;
         }
         Verdict verdict = withRelayBlocks(inspected);
-        String actual = HexFormat.of().formatHex(sha256.digest());
+        String actual = digests.sha256Hex();
         metrics.inspection(spec.track(), inspectNanos);
         Optional<String> expected = spec.expectedSha256();
         Optional<String> gitActual = gitBlobOfBody();
@@ -650,8 +625,8 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
      */
     private Optional<String> gitBlobOfBody() {
         if (gitBlob == null) {
-            gitBlob = gitSha1 == null || received != spec.expectedGitBlob().get().size() ? Optional.empty()
-                    : Optional.of(HexFormat.of().formatHex(gitSha1.digest()));
+            gitBlob = !digests.computesGitBlob() || received != spec.expectedGitBlob().get().size() ? Optional.empty()
+                    : digests.gitBlobHex();
         }
         return gitBlob;
     }
