@@ -193,35 +193,16 @@ class AccessEndToEndIT {
     @Test
     void poetryWithHttpBasicCredentials() throws Exception {
         ClientTools.assumeInstalled("poetry", "python3-poetry");
-        Path project = Files.createDirectories(dir.resolve("poetry-project"));
-        Files.writeString(project.resolve("pyproject.toml"), """
-                [tool.poetry]
-                name = "consumer"
-                version = "0.1.0"
-                description = "uses dualtrack"
-                authors = ["Test <test@example.com>"]
-
-                [tool.poetry.dependencies]
-                python = "^3.8"
-                acme-utils = "*"
-                tinylib = "*"
-
-                [[tool.poetry.source]]
-                name = "dualtrack"
-                url = "http://127.0.0.1:%d/pypi/simple/"
-                default = true
-                """.formatted(served.port()));
-        Map<String, String> env = new java.util.HashMap<>(Map.of("HOME", dir.resolve("poetry-home").toString(),
-                "POETRY_CACHE_DIR", dir.resolve("poetry-cache").toString(),
-                "PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring"));
-        ClientTools.Result refused = ClientTools.run(project, env,
-                List.of("poetry", "lock", "--no-interaction", "--directory", project.toString()));
+        Path project = ClientTools.poetryProject(dir.resolve("poetry-project"), served.port(), "acme-utils = \"*\"",
+                "tinylib = \"*\"");
+        Map<String, String> env = new java.util.HashMap<>(Map.of("PYTHON_KEYRING_BACKEND",
+                "keyring.backends.null.Keyring"));
+        ClientTools.Result refused = ClientTools.poetryLock(dir, project, env);
         assertThat(refused.exit()).as(refused.out()).isNotZero();
         // poetry's http-basic credentials for the source, here from its environment variables.
         env.put("POETRY_HTTP_BASIC_DUALTRACK_USERNAME", "__token__");
         env.put("POETRY_HTTP_BASIC_DUALTRACK_PASSWORD", ALICE);
-        ClientTools.Result lock = ClientTools.run(project, env,
-                List.of("poetry", "lock", "--no-interaction", "--directory", project.toString()));
+        ClientTools.Result lock = ClientTools.poetryLock(dir, project, env);
         assertThat(lock.exit()).as(lock.out()).isZero();
         assertThat(Files.readString(project.resolve("poetry.lock"))).contains("name = \"acme-utils\"",
                 "name = \"tinylib\"");

@@ -54,6 +54,39 @@ final class ClientTools {
         return run(cwd, Map.of(), cmd);
     }
 
+    /**
+     * A poetry project in {@code dir} that depends on {@code dependencies} (each {@code name = "spec"}) and takes
+     * them from dualtrack on {@code port} only (a default source named {@code dualtrack}).
+     */
+    static Path poetryProject(Path dir, int port, String... dependencies) throws Exception {
+        java.nio.file.Files.createDirectories(dir);
+        java.nio.file.Files.writeString(dir.resolve("pyproject.toml"), """
+                [tool.poetry]
+                name = "consumer"
+                version = "0.1.0"
+                description = "uses dualtrack"
+                authors = ["Test <test@example.com>"]
+
+                [tool.poetry.dependencies]
+                python = "^3.8"
+                %s
+
+                [[tool.poetry.source]]
+                name = "dualtrack"
+                url = "http://127.0.0.1:%d/pypi/simple/"
+                default = true
+                """.formatted(String.join("\n", dependencies), port));
+        return dir;
+    }
+
+    /** {@code poetry lock} in {@code project}, with its home and cache under {@code dir}, and {@code extraEnv}. */
+    static Result poetryLock(Path dir, Path project, Map<String, String> extraEnv) throws Exception {
+        Map<String, String> env = new java.util.HashMap<>(Map.of("HOME", dir.resolve("poetry-home").toString(),
+                "POETRY_CACHE_DIR", dir.resolve("poetry-cache").toString()));
+        env.putAll(extraEnv);
+        return run(project, env, List.of("poetry", "lock", "--no-interaction", "--directory", project.toString()));
+    }
+
     static Result run(Path cwd, Map<String, String> extraEnv, List<String> cmd) throws Exception {
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(cwd.toFile()).redirectErrorStream(true);
         Map<String, String> env = pb.environment();

@@ -230,26 +230,8 @@ class PipEndToEndIT {
         ClientTools.Result evil = pip("evilpkg==1.0");
         assertThat(evil.out()).contains("No matching distribution found for evilpkg==1.0");
         ClientTools.assumeInstalled("poetry", "python3-poetry");
-        Path project = Files.createDirectories(dir.resolve("poetry-hidden"));
-        Files.writeString(project.resolve("pyproject.toml"), """
-                [tool.poetry]
-                name = "consumer"
-                version = "0.1.0"
-                description = "asks for a typosquat"
-                authors = ["Test <test@example.com>"]
-
-                [tool.poetry.dependencies]
-                python = "^3.8"
-                reqeusts = "*"
-
-                [[tool.poetry.source]]
-                name = "dualtrack"
-                url = "http://127.0.0.1:%d/pypi/simple/"
-                default = true
-                """.formatted(port));
-        ClientTools.Result lock = ClientTools.run(project, Map.of("HOME", dir.resolve("poetry-home").toString(),
-                "POETRY_CACHE_DIR", dir.resolve("poetry-cache").toString()), List.of("poetry", "lock",
-                "--no-interaction", "--directory", project.toString()));
+        Path project = ClientTools.poetryProject(dir.resolve("poetry-hidden"), port, "reqeusts = \"*\"");
+        ClientTools.Result lock = ClientTools.poetryLock(dir, project, Map.of());
         assertThat(lock.exit()).as(lock.out()).isNotZero();
         assertThat(lock.out()).containsIgnoringCase("reqeusts");
         System.out.println("what the clients print for a hidden project or release:\n  pip: "
