@@ -45,6 +45,15 @@ final class PypiGates {
     private final Judge judge;
     private final Gates gates;
     private final AccessControl access;
+    /**
+     * The typosquat rule's answer for the page it was weighed on, for a minute: every request for a project page
+     * or file asks it, and weighing a name generates its one-edit neighbours (the largest allocation of a cached
+     * page's request, measured with JFR). Only names an index has are kept, in a bounded cache.
+     */
+    private final com.github.benmanes.caffeine.cache.Cache<String, TyposquatOfPage> typosquatOfPage;
+
+    private record TyposquatOfPage(dev.dualtrack.pypi.simple.SimplePage page, Checked checked) {
+    }
     private final DecisionRecorder recorder;
 
     PypiGates(PackagePolicy policy, Judge judge, DecisionRecorder recorder) {
@@ -52,6 +61,12 @@ final class PypiGates {
     }
 
     PypiGates(PackagePolicy policy, Judge judge, DecisionRecorder recorder, AccessControl access) {
+        this(policy, judge, recorder, access, dev.dualtrack.proxy.cache.Caches.standalone());
+    }
+
+    PypiGates(PackagePolicy policy, Judge judge, DecisionRecorder recorder, AccessControl access,
+            dev.dualtrack.proxy.cache.Caches caches) {
+        this.typosquatOfPage = caches.bounded("pypi-typosquat-decisions", 20_000, java.time.Duration.ofSeconds(60));
         this.access = access;
         this.policy = policy;
         this.judge = judge;
@@ -199,8 +214,14 @@ final class PypiGates {
         if (!found.upstream().appliesPublicRules()) {
             return Checked.pass();
         }
-        return policy.project(found.page().name(), Optional.of(found.page())).map(PypiGates::checked)
+        TyposquatOfPage known = typosquatOfPage.getIfPresent(found.page().name());
+        if (known != null && known.page() == found.page()) {
+            return known.checked();
+        }
+        Checked checked = policy.project(found.page().name(), Optional.of(found.page())).map(PypiGates::checked)
                 .orElse(Checked.pass());
+        typosquatOfPage.put(found.page().name(), new TyposquatOfPage(found.page(), checked));
+        return checked;
     }
 
     /** The file gate (entry validity, first-seen hash, malicious feed, release age). */

@@ -103,7 +103,7 @@ public final class PypiRoute implements Route {
             Judge judge, AttestationGate attestations, Optional<SharedFirstSeen> fleetFirstSeen,
             dev.dualtrack.proxy.cache.Caches caches, dev.dualtrack.proxy.access.AccessControl access) {
         this.rendered = caches.bounded("pypi-rendered-pages", 10_000, java.time.Duration.ofSeconds(5));
-        this.gates = new PypiGates(policy, judge, recorder, access);
+        this.gates = new PypiGates(policy, judge, recorder, access, caches);
         this.resolver = resolver;
         this.fetcher = fetcher;
         this.fileGates = gates.fileGates(fleetFirstSeen, attestations, this::provenance, fetcher.known().gate());

@@ -43,6 +43,24 @@ public enum SimpleFormat {
         if (accept == null || accept.isBlank()) {
             return Optional.of(HTML);
         }
+        // A client sends the same Accept on every request: its answer is kept (a few hundred distinct headers at
+        // most in practice; the map starts over past 1,000, so hostile headers cost no memory).
+        Optional<SimpleFormat> known = NEGOTIATED.get(accept);
+        if (known != null) {
+            return known;
+        }
+        if (NEGOTIATED.size() > 1_000) {
+            NEGOTIATED.clear();
+        }
+        Optional<SimpleFormat> chosen = choose(accept);
+        NEGOTIATED.put(accept, chosen);
+        return chosen;
+    }
+
+    private static final java.util.concurrent.ConcurrentHashMap<String, Optional<SimpleFormat>> NEGOTIATED =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    private static Optional<SimpleFormat> choose(String accept) {
         // Highest q wins. On a tie, a type the client named beats one it only reached by a wildcard; among named
         // types JSON comes first, among wildcard matches HTML does, as on PyPI: old clients such as poetry 1.3
         // send "*/*" and read only HTML.
