@@ -42,6 +42,11 @@ import java.util.SplittableRandom;
  *
  * The JVM runs with -Xmx256m (the exec configuration); the peak heap after each phase is reported from the heap
  * pools' peak usage. Client: curl in its own process; origin: sendfile; nginx: one worker.
+ *
+ * <p>CPU per GiB: nginx's processes from {@code /proc/PID/stat} over a {@code proxy_cache} miss (a key of its own
+ * each run, 64 KiB buffers, the cache file written in place), plus openssl's SHA-256 of the same file (user +
+ * system); against this JVM's CPU over an uncached dualtrack download and its commit, minus this JVM's CPU during
+ * the nginx run (the origin serving nginx: the same origin work). The ratio is the issue's goal (≤ 1.0).
  */
 public final class HfStreamThroughput {
     static final String REPO = "bench/big-model";
@@ -71,8 +76,17 @@ public final class HfStreamThroughput {
                         root %s;
                         location /proxy-streaming/ { proxy_pass http://127.0.0.1:%d/; proxy_buffering off; }
                         location /proxy-buffered/ { proxy_pass http://127.0.0.1:%d/; }
+                        location /proxy-cache/ {
+                          proxy_pass http://127.0.0.1:%d/;
+                          proxy_cache bench;
+                          proxy_cache_key $request_uri;
+                          proxy_cache_valid 200 1h;
+                          proxy_buffer_size 64k;
+                          proxy_buffers 64 64k;
+                        }
                       }
-                    """.formatted(nginxPort, www, cdn.port(), cdn.port());
+                      proxy_cache_path %s levels=1:2 keys_zone=bench:10m max_size=64g inactive=1h use_temp_path=off;
+                    """.formatted(nginxPort, www, cdn.port(), cdn.port(), cdn.port(), dir.resolve("nginx-cache"));
             DualtrackConfig config = ConfigLoader.parse("bench", """
                     listen: {port: 0}
                     cache: {dir: '%s', max-size: %s}
@@ -91,6 +105,10 @@ public final class HfStreamThroughput {
                 String ours = "http://127.0.0.1:" + rt.port() + "/hf/" + REPO + "/resolve/main/model.safetensors";
                 String base = "http://127.0.0.1:" + nginxPort;
                 List<Double> nginxStreaming = new ArrayList<>();
+                List<Double> nginxCacheMiss = new ArrayList<>();
+                List<Double> nginxCacheMissCpu = new ArrayList<>();
+                List<Double> originCpu = new ArrayList<>();
+                List<Double> uncachedCpu = new ArrayList<>();
                 List<Double> nginxBuffered = new ArrayList<>();
                 List<Double> uncached = new ArrayList<>();
                 List<Double> nginxDisk = new ArrayList<>();
@@ -100,13 +118,24 @@ public final class HfStreamThroughput {
                 RelayThroughput.curl(base + "/proxy-buffered/model.safetensors", size);
                 RelayThroughput.curl(ours, size);
                 resetPeaks();
+                double gib = size / (double) (1L << 30);
                 for (int i = 0; i < runs; i++) {
+                    // nginx's proxy_cache, each run a miss (its own key): it fetches, writes its cache file and serves.
+                    // This JVM's CPU in that run is the origin's (sendfile): subtracted from dualtrack's runs below.
+                    double n0 = nginx.cpuSeconds();
+                    double j0 = processCpuSeconds();
+                    nginxCacheMiss.add(RelayThroughput.curl(base + "/proxy-cache/model.safetensors?run=" + i, size));
+                    nginxCacheMissCpu.add((nginx.cpuSeconds() - n0) / gib);
+                    originCpu.add((processCpuSeconds() - j0) / gib);
                     nginxStreaming.add(RelayThroughput.curl(base + "/proxy-streaming/model.safetensors", size));
                     nginxBuffered.add(RelayThroughput.curl(base + "/proxy-buffered/model.safetensors", size));
                     // A fresh blob cache each run: the bytes come from the CDN, hashed and inspected on the way.
                     RelayThroughput.awaitSettled(rt);
                     RelayThroughput.run("rm", "-rf", dir.resolve("cache/blobs").toString());
+                    double u0 = processCpuSeconds();
                     uncached.add(RelayThroughput.curl(ours, size));
+                    RelayThroughput.awaitSettled(rt); // the commit (fsync, rename) is part of the cost
+                    uncachedCpu.add((processCpuSeconds() - u0) / gib);
                 }
                 long uncachedPeak = heapPeak();
                 if (cacheWrite) {
@@ -127,6 +156,14 @@ public final class HfStreamThroughput {
                 System.out.printf("%nfile: %d MiB safetensors, runs: %d, cores: %d, max heap %d MiB%n", size >> 20,
                         runs, Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20);
                 double ref = median(nginxStreaming);
+                double sha256Cpu = opensslSha256CpuSeconds(file) / gib;
+                double anchor = median(nginxCacheMissCpu) + sha256Cpu;
+                double dualtrackCpu = median(uncachedCpu) - median(originCpu);
+                System.out.printf("CPU per GiB (server processes, /proc): nginx proxy_cache miss %.2f s + SHA-256 by "
+                        + "openssl %.2f s = %.2f s; dualtrack uncached %.2f s (this JVM %.2f minus the origin's %.2f): "
+                        + "ratio %.2f%n", median(nginxCacheMissCpu), sha256Cpu, anchor, dualtrackCpu,
+                        median(uncachedCpu), median(originCpu), dualtrackCpu / anchor);
+                report("nginx proxy_cache miss", nginxCacheMiss, ref);
                 report("nginx proxy, proxy_buffering off (ref)", nginxStreaming, ref);
                 report("nginx proxy, proxy_buffering on", nginxBuffered, ref);
                 report("dualtrack /hf uncached, hashed+scanned" + (cacheWrite ? "" : ", no cache write"), uncached,
@@ -203,6 +240,20 @@ public final class HfStreamThroughput {
         Files.setPosixFilePermissions(dir, open);
         Files.setPosixFilePermissions(www, open);
         Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+    }
+
+    /** CPU seconds this JVM has used (every thread: dualtrack, the origin, the harness). */
+    static double processCpuSeconds() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime() / 1e9;
+    }
+
+    /** CPU seconds (user + system) openssl takes to hash {@code file} once, after one warm-up pass. */
+    static double opensslSha256CpuSeconds(Path file) throws Exception {
+        String script = "openssl dgst -sha256 '" + file + "' > /dev/null; TIMEFORMAT='%U %S'; "
+                + "{ time openssl dgst -sha256 '" + file + "' > /dev/null ; } 2>&1";
+        String[] out = RelayThroughput.run("bash", "-c", script).strip().split("\\s+");
+        return Double.parseDouble(out[0]) + Double.parseDouble(out[1]);
     }
 
     private static void resetPeaks() {

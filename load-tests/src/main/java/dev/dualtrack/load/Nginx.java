@@ -3,6 +3,7 @@ package dev.dualtrack.load;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * A reference nginx for the benchmarks (Debian's package), one worker, logs off, run from a private prefix so it
@@ -50,6 +51,31 @@ final class Nginx implements AutoCloseable {
         try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
             return s.getLocalPort();
         }
+    }
+
+    /**
+     * CPU seconds nginx's processes (master and worker) have used so far, from {@code /proc/PID/stat} (utime +
+     * stime, in clock ticks of 1/100 s on Linux).
+     */
+    double cpuSeconds() throws IOException {
+        double total = 0;
+        List<ProcessHandle> all = new java.util.ArrayList<>(process.descendants().toList());
+        all.add(process.toHandle());
+        for (ProcessHandle h : all) {
+            total += procCpuSeconds(h.pid());
+        }
+        return total;
+    }
+
+    /** utime + stime of one process, in seconds; 0 when it is gone. */
+    static double procCpuSeconds(long pid) throws IOException {
+        Path stat = Path.of("/proc", Long.toString(pid), "stat");
+        if (!Files.exists(stat)) {
+            return 0;
+        }
+        String s = Files.readString(stat);
+        String[] f = s.substring(s.lastIndexOf(')') + 2).split(" ");
+        return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
     }
 
     @Override
