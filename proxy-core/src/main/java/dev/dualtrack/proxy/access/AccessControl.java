@@ -1,6 +1,7 @@
 package dev.dualtrack.proxy.access;
 
 import dev.dualtrack.config.AccessConfig;
+import dev.dualtrack.proxy.policy.Glob;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.nio.charset.StandardCharsets;
@@ -8,12 +9,9 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 /**
  * Who may pull what ({@code access}): authenticates a request's credentials against the tokens' hashes, says what
@@ -29,7 +27,11 @@ public final class AccessControl {
     /** The rule every access refusal is recorded under. */
     public static final String DENIED = "access.denied";
 
-    private record State(AccessConfig config, Map<String, AccessConfig.AccessToken> bySha256, List<Cidr> proxies) {
+    /** A token as compared: the sha256 bytes of its secret, decoded once per config. */
+    private record KnownToken(byte[] sha256, AccessConfig.AccessToken token) {
+    }
+
+    private record State(AccessConfig config, List<KnownToken> tokens, List<Cidr> proxies) {
     }
 
     private volatile State state;
@@ -44,11 +46,11 @@ public final class AccessControl {
     }
 
     private static State state(AccessConfig c) {
-        Map<String, AccessConfig.AccessToken> by = new HashMap<>();
-        c.tokens().forEach(t -> by.put(t.sha256(), t));
+        List<KnownToken> tokens = c.tokens().stream()
+                .map(t -> new KnownToken(HexFormat.of().parseHex(t.sha256()), t)).toList();
         List<Cidr> proxies = new ArrayList<>();
         c.trustedProxies().forEach(p -> proxies.add(Cidr.parse(p)));
-        return new State(c, Map.copyOf(by), List.copyOf(proxies));
+        return new State(c, tokens, List.copyOf(proxies));
     }
 
     public boolean open() {
@@ -84,9 +86,9 @@ public final class AccessControl {
         byte[] presented = sha256(token.get());
         // Every stored hash is compared, whatever matches, so the time taken says nothing about the tokens.
         AccessConfig.AccessToken found = null;
-        for (Map.Entry<String, AccessConfig.AccessToken> e : s.bySha256().entrySet()) {
-            if (MessageDigest.isEqual(presented, HexFormat.of().parseHex(e.getKey()))) {
-                found = e.getValue();
+        for (KnownToken t : s.tokens()) {
+            if (MessageDigest.isEqual(presented, t.sha256())) {
+                found = t.token();
             }
         }
         if (found == null) {
@@ -151,7 +153,7 @@ public final class AccessControl {
     /** Why {@code p} may not pull PyPI project {@code project}, if it may not (before knowing its index). */
     public Optional<String> deniedProject(Principal p, String project) {
         Optional<AccessConfig.PypiGrant> g = pypiGrant(p);
-        if (g.isEmpty() || matches(g.get().projects(), project)) {
+        if (g.isEmpty() || Glob.anyMatches(g.get().projects(), project)) {
             return Optional.empty();
         }
         return Optional.of("principal " + p.name() + " may not pull project " + project + " (its grant: projects "
@@ -161,7 +163,7 @@ public final class AccessControl {
     /** Why {@code p} may not pull from index {@code upstream}, if it may not. */
     public Optional<String> deniedUpstream(Principal p, String project, String upstream) {
         Optional<AccessConfig.PypiGrant> g = pypiGrant(p);
-        if (g.isEmpty() || matches(g.get().upstreams(), upstream)) {
+        if (g.isEmpty() || Glob.anyMatches(g.get().upstreams(), upstream)) {
             return Optional.empty();
         }
         return Optional.of("principal " + p.name() + " may not pull from index '" + upstream + "', which owns "
@@ -178,7 +180,7 @@ public final class AccessControl {
             return Optional.empty();
         }
         List<String> repos = t.hf().map(AccessConfig.HfGrant::repos).orElse(List.of());
-        if (matches(repos, repo)) {
+        if (Glob.anyMatches(repos, repo)) {
             return Optional.empty();
         }
         return Optional.of("principal " + p.name() + " may not pull repo " + repo + " (its grant: repos " + repos
@@ -196,20 +198,6 @@ public final class AccessControl {
         }
         return t.tracks().contains("pypi") ? Optional.empty()
                 : Optional.of(new AccessConfig.PypiGrant(List.of(), List.of()));
-    }
-
-    /** Whether any glob ({@code *} any run of characters, {@code ?} one) matches {@code name} whole. */
-    static boolean matches(List<String> globs, String name) {
-        for (String g : globs) {
-            StringBuilder re = new StringBuilder();
-            for (char c : g.toCharArray()) {
-                re.append(c == '*' ? ".*" : c == '?' ? "." : Pattern.quote(String.valueOf(c)));
-            }
-            if (Pattern.compile(re.toString(), Pattern.CASE_INSENSITIVE).matcher(name).matches()) {
-                return true;
-            }
-        }
-        return false;
     }
 
     // ---- who is asking, behind proxies ----------------------------------------------------------------------

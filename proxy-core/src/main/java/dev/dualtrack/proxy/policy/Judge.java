@@ -137,10 +137,10 @@ public final class Judge {
         if (w.sha256().isPresent() && !w.sha256().get().equalsIgnoreCase(s.sha256())) {
             return false;
         }
-        if (w.project().isPresent() && !glob(w.project().get(), s.artifact())) {
+        if (w.project().isPresent() && !Glob.matches(w.project().get(), s.artifact())) {
             return false;
         }
-        if (w.file().isPresent() && !glob(w.file().get(), s.file())) {
+        if (w.file().isPresent() && !Glob.matches(w.file().get(), s.file())) {
             return false;
         }
         return w.version().isEmpty() || version.filter(w.version().get()::equals).isPresent();
@@ -157,10 +157,4 @@ public final class Judge {
                 Pattern.CASE_INSENSITIVE).matcher(head).find();
     }
 
-    /** {@code *} matches any run of characters; everything else is literal; case-insensitive. */
-    static boolean glob(String pattern, String value) {
-        String regex = java.util.Arrays.stream(pattern.split("\\*", -1)).map(Pattern::quote)
-                .collect(java.util.stream.Collectors.joining(".*"));
-        return Pattern.compile(regex, Pattern.CASE_INSENSITIVE).matcher(value).matches();
-    }
 }

@@ -92,11 +92,21 @@ public final class PackagePolicy {
                 firstSeenFile.map(FirstSeenHashes::new), vulnerabilities(config, clock));
     }
 
-    /** Rule {@code pypi.vulnerable} from {@code pypi.vulnerabilities}, read now and again when it changes. */
+    /**
+     * Rule {@code pypi.vulnerable} from {@code pypi.vulnerabilities}, read now and again when it changes. A source
+     * that yields no advisory at all (an empty folder, the wrong zip, a folder of unreadable records) stops the
+     * start: the rule would pass every release while the operator believes it is on.
+     */
     public static Optional<dev.dualtrack.pypi.vuln.VulnerabilityRule> vulnerabilities(PypiConfig config, Clock clock) {
-        return config.vulnerabilities().filter(v -> v.action() != RuleAction.OFF)
-                .map(v -> new dev.dualtrack.pypi.vuln.VulnerabilityRule(v,
-                        new dev.dualtrack.pypi.vuln.AdvisorySource(v.path(), clock, Duration.ofSeconds(30))));
+        return config.vulnerabilities().filter(v -> v.action() != RuleAction.OFF).map(v -> {
+            var source = new dev.dualtrack.pypi.vuln.AdvisorySource(v.path(), clock, Duration.ofSeconds(30));
+            if (source.snapshot().records() == 0) {
+                throw new IllegalStateException("pypi.vulnerabilities.path: " + v.path() + " holds no readable "
+                        + "PyPI advisory (" + source.snapshot().unreadable() + " unreadable record(s)); point it at "
+                        + "the PyPA advisory database's vulns folder or osv.dev's PyPI/all.zip, or set the rule off");
+            }
+            return new dev.dualtrack.pypi.vuln.VulnerabilityRule(v, source);
+        });
     }
 
     /** Rule {@code pypi.vulnerable}, when {@code pypi.vulnerabilities} names advisories. */

@@ -30,7 +30,9 @@ import java.util.zip.ZipFile;
  * PyPA advisory database's {@code vulns/<project>/PYSEC-*.yaml}, osv.dev's per-ecosystem folders) or a zip of
  * JSON records (osv.dev's {@code PyPI/all.zip}). Records of other ecosystems and withdrawn records are skipped;
  * a record that cannot be read is counted and logged, never fatal. The source is read again when it changes
- * (looked at most every {@code recheck}); the snapshot in use is swapped whole.
+ * (looked at most every {@code recheck}), on a thread of its own: a full read of osv.dev's zip takes seconds, and
+ * the callers are event loops and page renderers, which keep answering from the snapshot in use until the new one
+ * is swapped in whole.
  */
 public final class AdvisorySource {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(AdvisorySource.class);
@@ -38,6 +40,16 @@ public final class AdvisorySource {
     private static final YAMLMapper YAML = new YAMLMapper();
     /** A record larger than this is not an advisory. */
     private static final long MAX_RECORD_BYTES = 4L << 20;
+    /** osv.dev's PyPI zip is about 100 MiB unpacked; a source past this is not an advisory database. */
+    private static final long MAX_SOURCE_BYTES = 2L << 30;
+    /** A summary goes into the reason of every file of a page it applies to. */
+    private static final int MAX_SUMMARY_CHARS = 160;
+    private static final java.util.concurrent.Executor RELOADER = java.util.concurrent.Executors
+            .newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "advisory-reload");
+                t.setDaemon(true);
+                return t;
+            });
 
     /** What one load found. */
     public record Snapshot(Map<String, List<Advisory>> byProject, int records, int unreadable, Instant loadedAt,
@@ -52,6 +64,7 @@ public final class AdvisorySource {
     private final Duration recheck;
     private volatile Snapshot snapshot;
     private volatile Instant lastCheck;
+    private final java.util.concurrent.atomic.AtomicBoolean reloading = new java.util.concurrent.atomic.AtomicBoolean();
 
     public AdvisorySource(Path path, Clock clock, Duration recheck) {
         this.path = path;
@@ -61,8 +74,19 @@ public final class AdvisorySource {
         this.lastCheck = clock.instant();
     }
 
+    /** The snapshot in use; when a recheck is due, one is started in the background. */
     public Snapshot snapshot() {
-        maybeReload();
+        Instant now = clock.instant();
+        if (Duration.between(lastCheck, now).compareTo(recheck) >= 0 && reloading.compareAndSet(false, true)) {
+            lastCheck = now;
+            RELOADER.execute(() -> {
+                try {
+                    reloadIfChanged();
+                } finally {
+                    reloading.set(false);
+                }
+            });
+        }
         return snapshot;
     }
 
@@ -71,29 +95,19 @@ public final class AdvisorySource {
         return snapshot().byProject().getOrDefault(ProjectName.normalize(project), List.of());
     }
 
-    private void maybeReload() {
-        Instant now = clock.instant();
-        if (Duration.between(lastCheck, now).compareTo(recheck) < 0) {
+    private void reloadIfChanged() {
+        if (fingerprint() == snapshot.fingerprint()) {
             return;
         }
-        synchronized (this) {
-            if (Duration.between(lastCheck, now).compareTo(recheck) < 0) {
-                return;
-            }
-            lastCheck = now;
-            long f = fingerprint();
-            if (f != snapshot.fingerprint()) {
-                Snapshot next = load();
-                if (next.records() == 0 && snapshot.records() > 0) {
-                    LOG.error("pypi.vulnerabilities: {} now holds no readable advisory; the {} loaded at {} stay "
-                            + "in force", path, snapshot.records(), snapshot.loadedAt());
-                    return;
-                }
-                snapshot = next;
-                LOG.info("pypi.vulnerabilities: {} advisories for {} projects loaded from {}", next.records(),
-                        next.projects(), path);
-            }
+        Snapshot next = load();
+        if (next.records() == 0 && snapshot.records() > 0) {
+            LOG.error("pypi.vulnerabilities: {} now holds no readable advisory; the {} loaded at {} stay in force",
+                    path, snapshot.records(), snapshot.loadedAt());
+            return;
         }
+        snapshot = next;
+        LOG.info("pypi.vulnerabilities: {} advisories for {} projects loaded from {}", next.records(),
+                next.projects(), path);
     }
 
     /** Sizes and modification times of every file that counts: cheap to take, and changes with any edit. */
@@ -124,6 +138,7 @@ public final class AdvisorySource {
     private Snapshot load() {
         Map<String, List<Advisory>> by = new HashMap<>();
         int[] counts = new int[2];
+        long[] total = new long[1];
         Instant modified = Instant.EPOCH;
         try {
             if (Files.isRegularFile(path) && path.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".zip")) {
@@ -139,7 +154,7 @@ public final class AdvisorySource {
                             continue;
                         }
                         try (InputStream in = zip.getInputStream(e)) {
-                            read(e.getName(), in.readNBytes((int) MAX_RECORD_BYTES + 1), by, counts);
+                            read(e.getName(), bounded(in, total), by, counts);
                         }
                     }
                 }
@@ -155,7 +170,9 @@ public final class AdvisorySource {
                         counts[1]++;
                         continue;
                     }
-                    read(p.toString(), Files.readAllBytes(p), by, counts);
+                    try (InputStream in = Files.newInputStream(p)) {
+                        read(p.toString(), bounded(in, total), by, counts);
+                    }
                 }
             }
         } catch (IOException | java.io.UncheckedIOException e) {
@@ -169,6 +186,19 @@ public final class AdvisorySource {
             LOG.warn("pypi.vulnerabilities: {} record(s) in {} could not be read and were skipped", counts[1], path);
         }
         return new Snapshot(Map.copyOf(frozen), counts[0], counts[1], clock.instant(), modified, fingerprint());
+    }
+
+    /**
+     * A record's bytes, or none (counted unreadable) past {@link #MAX_RECORD_BYTES}: a zip entry's stated size
+     * may be absent or false, and a file may grow after its size was taken.
+     */
+    private static byte[] bounded(InputStream in, long[] total) throws IOException {
+        byte[] bytes = in.readNBytes((int) MAX_RECORD_BYTES + 1);
+        total[0] += bytes.length;
+        if (total[0] > MAX_SOURCE_BYTES) {
+            throw new IOException("more than " + (MAX_SOURCE_BYTES >> 30) + " GiB of records: not an advisory database");
+        }
+        return bytes.length > MAX_RECORD_BYTES ? new byte[0] : bytes;
     }
 
     private static void read(String name, byte[] bytes, Map<String, List<Advisory>> by, int[] counts) {
@@ -190,7 +220,7 @@ public final class AdvisorySource {
         String id = r.path("id").asText();
         List<String> aliases = new ArrayList<>();
         r.path("aliases").forEach(a -> aliases.add(a.asText()));
-        String summary = r.path("summary").asText(firstLine(r.path("details").asText("")));
+        String summary = clip(r.path("summary").asText(r.path("details").asText("")));
         Optional<Severity> severity = severity(r);
         boolean counted = false;
         for (JsonNode a : r.path("affected")) {
@@ -271,7 +301,11 @@ public final class AdvisorySource {
     private static String firstLine(String s) {
         String t = s.strip();
         int nl = t.indexOf('\n');
-        String line = nl < 0 ? t : t.substring(0, nl);
-        return line.length() > 160 ? line.substring(0, 157) + "..." : line;
+        return nl < 0 ? t : t.substring(0, nl);
+    }
+
+    private static String clip(String s) {
+        String line = firstLine(s);
+        return line.length() > MAX_SUMMARY_CHARS ? line.substring(0, MAX_SUMMARY_CHARS - 3) + "..." : line;
     }
 }

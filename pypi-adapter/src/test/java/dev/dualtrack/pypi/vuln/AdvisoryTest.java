@@ -93,7 +93,8 @@ class AdvisoryTest {
         assertThat(s.snapshot().unreadable()).isEqualTo(1);
         assertThat(s.of("demo-lib")).extracting(Advisory::id).containsExactly("GHSA-aaaa-bbbb-cccc");
         Files.writeString(dir.resolve("b.yaml"), JINJA);
-        assertThat(s.of("jinja2")).as("read again when it changes").hasSize(1);
+        assertThat(s.of("jinja2")).as("the snapshot in use answers while the new one is read").isEmpty();
+        dev.dualtrack.proxy.testing.Awaits.until(() -> s.of("jinja2").size() == 1);
     }
 
     @Test
@@ -109,6 +110,34 @@ class AdvisoryTest {
         AdvisorySource s = source(zip);
         assertThat(s.snapshot().records()).isEqualTo(2);
         assertThat(s.of("jinja2")).hasSize(1);
+    }
+
+    @Test
+    void anOversizedRecordIsUnreadableAndALongSummaryIsClipped(@TempDir Path dir) throws Exception {
+        Path zip = dir.resolve("all.zip");
+        try (ZipOutputStream out = new ZipOutputStream(Files.newOutputStream(zip))) {
+            out.putNextEntry(new ZipEntry("GHSA-aaaa-bbbb-cccc.json"));
+            out.write(RANGES.replace("two ranges", "x".repeat(10_000)).getBytes(StandardCharsets.UTF_8));
+            out.putNextEntry(new ZipEntry("huge.json"));
+            out.write(("{\"id\": \"" + "y".repeat(5 << 20) + "\"}").getBytes(StandardCharsets.UTF_8));
+        }
+        AdvisorySource s = source(zip);
+        assertThat(s.snapshot().records()).isEqualTo(1);
+        assertThat(s.snapshot().unreadable()).isEqualTo(1);
+        assertThat(s.of("demo-lib").get(0).summary()).hasSize(160).endsWith("...");
+    }
+
+    @Test
+    void aSourceWithNoAdvisoryStopsTheStart(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("broken.yaml"), "id: [unclosed");
+        PypiConfig config = ConfigLoader.parse("t", "pypi: {vulnerabilities: {path: '" + dir + "'}}\n").pypi();
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                        () -> dev.dualtrack.pypi.policy.PackagePolicy.vulnerabilities(config, Clock.systemUTC()))
+                .hasMessageContaining("pypi.vulnerabilities.path").hasMessageContaining("no readable PyPI advisory")
+                .hasMessageContaining("1 unreadable");
+        PypiConfig off = ConfigLoader.parse("t", "pypi: {vulnerabilities: {path: '" + dir + "', action: off}}\n")
+                .pypi();
+        assertThat(dev.dualtrack.pypi.policy.PackagePolicy.vulnerabilities(off, Clock.systemUTC())).isEmpty();
     }
 
     @Test
