@@ -27,7 +27,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Index page throughput: wrk (64 connections, 2 threads) against dualtrack serving a cached
+ * Index page throughput: wrk (64, then 1,000 connections; 2 threads) against dualtrack serving a cached
  * {@code /pypi/simple/<project>/} JSON page, and against nginx serving the same bytes as a static file, in the
  * same run, alternating. Reports requests/s and p99 latency as ratios to nginx. wrk, nginx and dualtrack
  * share the machine's cores, as on the machines the figures in docs/CONTRIBUTING.md were taken.
@@ -58,7 +58,8 @@ public final class IndexPageLoad {
             ex.close();
         });
         upstream.start();
-        DualtrackConfig config = ConfigLoader.parse("bench", "listen: {port: 0}\ncache: {dir: '" + dir.resolve("cache")
+        DualtrackConfig config = ConfigLoader.parse("bench", "listen: {port: 0, io-threads: "
+                + Integer.getInteger("io.threads", 0) + "}\ncache: {dir: '" + dir.resolve("cache")
                 + "'}\naudit: {output: '" + dir.resolve("audit.log") + "'}\npypi:\n  upstreams:\n    - {name: pypi, url: 'http://127.0.0.1:"
                 + upstream.getAddress().getPort() + "/simple/'}\n");
         try (ProxyRuntime rt = ProxyRuntime.create(config, AuditLog.open(dir.resolve("audit.log").toString(), false),
@@ -84,18 +85,23 @@ public final class IndexPageLoad {
             int nginxPort = Nginx.freePort();
             try (Nginx nginx = Nginx.start(dir, "  server { listen 127.0.0.1:" + nginxPort + "; root " + www + "; }")) {
                 String nginxUrl = "http://127.0.0.1:" + nginxPort + "/page.json";
-                List<double[]> ours = new ArrayList<>();
-                List<double[]> theirs = new ArrayList<>();
-                wrk(proxyUrl, "2s");
-                wrk(nginxUrl, "2s");
-                for (int i = 0; i < runs; i++) {
-                    theirs.add(wrk(nginxUrl, seconds));
-                    ours.add(wrk(proxyUrl, seconds));
+                // The same concurrency for both, each level in turn: 64 connections (a CI fleet) and 1,000
+                // (a cluster's worth of pip clients at once).
+                for (String c : System.getProperty("connections", "64,1000").split(",")) {
+                    int connections = Integer.parseInt(c.trim());
+                    List<double[]> ours = new ArrayList<>();
+                    List<double[]> theirs = new ArrayList<>();
+                    wrk(proxyUrl, "2s", connections);
+                    wrk(nginxUrl, "2s", connections);
+                    for (int i = 0; i < runs; i++) {
+                        theirs.add(wrk(nginxUrl, seconds, connections));
+                        ours.add(wrk(proxyUrl, seconds, connections));
+                    }
+                    System.out.printf("%npage: %,d bytes of PEP 691 JSON (60 files), wrk -t2 -c%d -d%s, %d runs "
+                            + "each, load average %s%n", served.length, connections, seconds, runs, loadAverage());
+                    report("nginx static file (reference)", theirs, theirs);
+                    report("dualtrack /pypi/simple/ (cached)", ours, theirs);
                 }
-                System.out.printf("%npage: %,d bytes of PEP 691 JSON (60 files), wrk -t2 -c64 -d%s, %d runs each%n",
-                        served.length, seconds, runs);
-                report("nginx static file (reference)", theirs, theirs);
-                report("dualtrack /pypi/simple/ (cached)", ours, theirs);
             }
         } finally {
             upstream.stop(0);
@@ -119,8 +125,8 @@ public final class IndexPageLoad {
     }
 
     /** {requests/s, p99 ms}. */
-    private static double[] wrk(String url, String duration) throws Exception {
-        Process p = new ProcessBuilder("wrk", "-t2", "-c64", "-d" + duration, "--latency",
+    private static double[] wrk(String url, String duration, int connections) throws Exception {
+        Process p = new ProcessBuilder("wrk", "-t2", "-c" + connections, "-d" + duration, "--latency",
                 "-H", "Accept: application/vnd.pypi.simple.v1+json", url).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         p.waitFor();
@@ -135,6 +141,11 @@ public final class IndexPageLoad {
             default -> 1;
         };
         return new double[] {Double.parseDouble(r.group(1)), ms};
+    }
+
+    static String loadAverage() throws java.io.IOException {
+        String[] f = Files.readString(Path.of("/proc/loadavg")).split(" ");
+        return f[0] + " " + f[1] + " " + f[2];
     }
 
     private static double median(List<double[]> runs, int i) {

@@ -26,7 +26,7 @@ final class Nginx implements AutoCloseable {
                 daemon off;
                 pid %s/nginx.pid;
                 error_log %s/logs/error.log;
-                events { worker_connections 1024; }
+                events { worker_connections 4096; }
                 http {
                   access_log off;
                   sendfile on;

@@ -58,6 +58,10 @@ public final class SharedStoreThroughput {
             List<Double> directRuns = new ArrayList<>();
             List<Double> proxied = new ArrayList<>();
             List<Long> peaks = new ArrayList<>();
+            List<Double> directS3Cpu = new ArrayList<>();
+            List<Double> proxiedS3Cpu = new ArrayList<>();
+            List<Double> proxiedCpu = new ArrayList<>();
+            double gib = size / (double) (1L << 30);
             DualtrackConfig config = ConfigLoader.parse("bench", "listen: {port: 0}\ncache: {dir: '" + dir.resolve(
                     "data") + "', max-size: 64GiB, shared: {s3: {endpoint: '" + s3.endpoint() + "', bucket: fleet, "
                     + "prefix: 'bench/', access-key-env: K, secret-key-env: S, timeout: 60s}}}\n");
@@ -71,12 +75,21 @@ public final class SharedStoreThroughput {
                         .build()));
                 rt.start(router);
                 for (int i = 0; i < runs; i++) {
+                    double s0 = Nginx.procCpuSeconds(s3.pid());
                     directRuns.add(RelayThroughput.curl(direct, size));
+                    directS3Cpu.add((Nginx.procCpuSeconds(s3.pid()) - s0) / gib);
                     RelayThroughput.awaitSettled(rt);
                     RelayThroughput.run("rm", "-rf", dir.resolve("data").resolve("blobs").toString());
                     resetPeaks();
+                    s0 = Nginx.procCpuSeconds(s3.pid());
+                    System.out.printf("run %d: through dualtrack%n", i);
+                    System.out.flush();
+                    double j0 = HfStreamThroughput.processCpuSeconds();
                     proxied.add(RelayThroughput.curl("http://127.0.0.1:" + rt.port() + "/files/body.bin?run=" + i,
                             size));
+                    RelayThroughput.awaitSettled(rt);
+                    proxiedCpu.add((HfStreamThroughput.processCpuSeconds() - j0) / gib);
+                    proxiedS3Cpu.add((Nginx.procCpuSeconds(s3.pid()) - s0) / gib);
                     peaks.add(peakHeap());
                 }
             }
@@ -88,6 +101,8 @@ public final class SharedStoreThroughput {
             System.out.printf("S3Proxy -> curl, direct (reference)    median %7.0f MB/s  runs %s%n", ref, directRuns);
             System.out.printf("shared store -> dualtrack -> curl      median %7.0f MB/s  runs %s  ratio %.2f%n",
                     median(proxied), proxied, median(proxied) / ref);
+            System.out.printf("CPU per GiB (/proc): S3Proxy direct %.2f s, S3Proxy under dualtrack %.2f s, "
+                    + "dualtrack %.2f s%n", median(directS3Cpu), median(proxiedS3Cpu), median(proxiedCpu));
             System.out.printf("peak heap during the served runs: %s MiB%n", peaks);
         } finally {
             RelayThroughput.run("rm", "-rf", dir.toString());

@@ -60,6 +60,11 @@ public final class S3ProxyProcess implements AutoCloseable {
         return new S3ProxyProcess(p, port);
     }
 
+    /** The server's process id, for CPU figures read from {@code /proc}. */
+    public long pid() {
+        return process.pid();
+    }
+
     public URI endpoint() {
         return URI.create("http://127.0.0.1:" + port);
     }
