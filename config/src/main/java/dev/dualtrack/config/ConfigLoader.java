@@ -140,7 +140,7 @@ public final class ConfigLoader {
         }
         return new DualtrackConfig(c.listen(), c.admin(), c.cache(), c.relay(), c.upstreamClient(),
                 new AuditConfig(folderOf(name).resolve(out).normalize().toString(), c.audit().logAllows()), c.pypi(),
-                c.hf(), c.provenance(), c.access(), c.policy());
+                c.hf(), c.provenance(), c.access(), c.licenses(), c.policy());
     }
 
     /** Where a waivers file named in the config at {@code configName} is: relative to the config's folder. */
@@ -211,7 +211,20 @@ public final class ConfigLoader {
         }
         return new DualtrackConfig(config.listen(), config.admin(), config.cache(), config.relay(),
                 config.upstreamClient(), config.audit(), config.pypi(), config.hf(),
-                new ProvenanceConfig(java.util.Optional.of(file)), config.access(), config.policy());
+                new ProvenanceConfig(java.util.Optional.of(file)), config.access(), config.licenses(), config.policy());
+    }
+
+    /**
+     * {@code licenses.unknown} (per track) is the action of the tracks' unknown-license rules unless
+     * {@code policy.rules} names them: one place decides, and the judge applies it like any rule's.
+     */
+    private static DualtrackConfig withLicenseRules(DualtrackConfig c) {
+        java.util.Map<String, RuleAction> rules = new java.util.LinkedHashMap<>(c.policy().rules());
+        for (String track : List.of("pypi", "hf")) {
+            rules.putIfAbsent(track + ".license-unknown", c.licenses().track(track).unknown());
+        }
+        PolicyConfig p = c.policy();
+        return c.withPolicy(new PolicyConfig(p.mode(), rules, p.waivers(), p.waiversFile()));
     }
 
     /** Parses YAML text; {@code name} is what error messages call the file. */
@@ -225,6 +238,9 @@ public final class ConfigLoader {
                 config = withAuditOutput(name, config);
                 new ConfigValidator(root, errors).validate(config);
             }
+        }
+        if (errors.isEmpty() && config != null) {
+            config = withLicenseRules(config);
         }
         if (errors.isEmpty() && config != null && config.policy().waiversFile().isPresent()) {
             config = withWaiversFile(name, config, errors);

@@ -22,15 +22,16 @@ public record DualtrackConfig(
         HfConfig hf,
         ProvenanceConfig provenance,
         AccessConfig access,
+        LicensesConfig licenses,
         PolicyConfig policy) {
 
     /** The same configuration with another access section (its tokens file read). */
     public DualtrackConfig withAccess(AccessConfig a) {
-        return new DualtrackConfig(listen, admin, cache, relay, upstreamClient, audit, pypi, hf, provenance, a, policy);
+        return new DualtrackConfig(listen, admin, cache, relay, upstreamClient, audit, pypi, hf, provenance, a, licenses, policy);
     }
 
     /** The same configuration with another policy section (its waivers file read). */
     public DualtrackConfig withPolicy(PolicyConfig p) {
-        return new DualtrackConfig(listen, admin, cache, relay, upstreamClient, audit, pypi, hf, provenance, access, p);
+        return new DualtrackConfig(listen, admin, cache, relay, upstreamClient, audit, pypi, hf, provenance, access, licenses, p);
     }
 }

@@ -69,11 +69,14 @@ public final class HfRoute implements Route {
     /** What listings taught of each file's sha256; listings are rewritten (Xet), never filtered. */
     private final ListingFilter listings;
     private final HubGates gates;
+    /** The commits' declared licenses ({@code licenses}), judged before their files and kept for the AI-BOM. */
+    private final LicenseGate licenses;
     private final Optional<URI> publicUrl;
     private final dev.dualtrack.proxy.access.AccessControl access;
 
     private HfRoute(dev.dualtrack.proxy.ProxyRuntime runtime, Optional<String> upstreamToken,
             RevisionResolver revisions, FileMetaLookup files, ModelSignatureGate signatures) {
+        this.licenses = new LicenseGate(runtime.config().licenses(), runtime.caches());
         this.config = runtime.config().hf();
         this.hub = config.upstream();
         this.scanPolicy = HfScanPolicy.of(config);
@@ -84,8 +87,10 @@ public final class HfRoute implements Route {
         this.files = files;
         this.fetcher = runtime.fetcher();
         this.gates = new HubGates(config, fetcher.known(), new dev.dualtrack.proxy.gate.Gates(runtime.judge(),
-                runtime.recorder()), runtime.access(), signatures, r -> (repo, commit) -> modelSig(r.exchange(), repo, commit,
-                r.authorization()));
+                runtime.recorder()), runtime.access(), licenses,
+                r -> (repo, commit) -> commitFile(r.exchange(), repo, commit, LicenseGate.CARD, r.authorization()),
+                signatures, r -> (repo, commit) -> commitFile(r.exchange(), repo, commit,
+                        dev.dualtrack.provenance.ModelSignature.FILE_NAME, r.authorization()));
         this.publicUrl = runtime.config().listen().publicUrl();
         this.access = runtime.access();
         this.listings = new ListingFilter(runtime.caches());
@@ -243,16 +248,15 @@ public final class HfRoute implements Route {
                 ? errorHeaders.get("X-Error-Message") : reason, errorHeaders);
     }
 
-    /** The model.sig at {@code commit}, from the Hub (or the CDN it redirects an LFS copy to). */
-    private java.util.concurrent.CompletableFuture<ModelSignatureGate.Fetched> modelSig(Exchange ex, HubPath p,
-            String commit, Optional<String> auth) {
+    /** One small file at {@code commit} (model.sig, the card), from the Hub or the CDN it redirects an LFS copy to. */
+    private java.util.concurrent.CompletableFuture<CommitFileFetcher.Fetched> commitFile(Exchange ex, HubPath p,
+            String commit, String name, Optional<String> auth) {
         HttpHeaders headers = new DefaultHttpHeaders();
         auth.ifPresent(a -> headers.set(HttpHeaderNames.AUTHORIZATION, a));
-        HubPath sig = new HubPath(p.kind(), p.type(), p.repo(), Optional.of(commit),
-                dev.dualtrack.provenance.ModelSignature.FILE_NAME);
+        HubPath sig = new HubPath(p.kind(), p.type(), p.repo(), Optional.of(commit), name);
         return BodyCollector.fetch(client, ex.eventLoop(), new UpstreamRequest(HttpMethod.GET, resolveUrl(sig, commit),
                 headers, gates.cdnHosts()), MAX_API_BYTES)
-                .thenApply(r -> new ModelSignatureGate.Fetched(r.status(), r.body()));
+                .thenApply(r -> new CommitFileFetcher.Fetched(r.status(), r.body()));
     }
 
     /** The file's gates, then its HEAD contract or its bytes. */

@@ -11,6 +11,8 @@ public final class HfRules {
     /** A regular (non-LFS) file whose bytes do not hash to the git blob id the Hub gave as its ETag. */
     public static final String BLOB_OID_MISMATCH = "hf.blob-oid-mismatch";
     public static final String FILE_TOO_LARGE = "hf.file-too-large";
+    public static final String LICENSE = "hf.license";
+    public static final String LICENSE_UNKNOWN = "hf.license-unknown";
     /** A repo that hf.signatures requires to be signed has no model.sig at the commit. */
     public static final String SIGNATURE_MISSING = "hf.signature-missing";
     /** A model.sig that does not verify (signature, chain, log proof, manifest). */

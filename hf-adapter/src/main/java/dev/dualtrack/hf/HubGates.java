@@ -21,7 +21,8 @@ import java.util.Optional;
  *   <li>request gate: {@code hf.repos} allows the repo;</li>
  *   <li>before the file's HEAD is asked for: a block known for the sha256 a listing told of;</li>
  *   <li>file gates, in order: what the HEAD contract says (size, where the bytes would come from, whether they
- *       can be verified), what the commit's model signature says ({@link ModelSignatureGate}), then what is
+ *       can be verified), the license the commit's card declares ({@link LicenseGate}), what the commit's model
+ *       signature says ({@link ModelSignatureGate}), then what is
  *       known of the bytes ({@link KnownVerdicts}: a block for the location or the digest, a cached blob).</li>
  * </ul>
  * Verdicts the relay finds while bytes stream (the scanner, the digests) go through the same judge and recorder.
@@ -37,11 +38,14 @@ final class HubGates {
     private final List<Gate<? super HubFile>> fileGates;
 
     /**
+     * @param licenses   the commit's declared license, judged once per commit ({@code licenses})
+     * @param card       how a request fetches a commit's model card (with its own credentials)
      * @param signatures the commit's model.sig, verified once per commit ({@code hf.signatures})
      * @param modelSig   how a request fetches a commit's model.sig (with its own credentials)
      */
     HubGates(dev.dualtrack.config.HfConfig config, KnownVerdicts known, Gates gates, AccessControl access,
-            ModelSignatureGate signatures, java.util.function.Function<HubFile, ModelSignatureGate.Fetcher> modelSig) {
+            LicenseGate licenses, java.util.function.Function<HubFile, CommitFileFetcher> card,
+            ModelSignatureGate signatures, java.util.function.Function<HubFile, CommitFileFetcher> modelSig) {
         this.repos = new RepoPatterns(config.repos().allow(), config.repos().deny());
         this.cdnHosts = RedirectPolicy.toHosts(new java.util.HashSet<>(config.redirectHosts()));
         this.maxFileSize = config.maxFileSize().bytes();
@@ -56,6 +60,7 @@ final class HubGates {
                         + " is not allowed by hf.repos")));
         this.fileGates = List.of(
                 Gate.<HubFile>of("HEAD contract", r -> Checked.block(headContract(r.meta(), r.path()))),
+                Gate.<HubFile>async("license", r -> licenses.check(r.path(), r.meta().commit(), card.apply(r))),
                 Gate.<HubFile>async("signature", r -> signature(r, signatures, modelSig.apply(r))),
                 known.gate());
     }
@@ -65,7 +70,7 @@ final class HubGates {
      * commit) before any file of it; a regular file's signed digest is handed to the relay.
      */
     private static java.util.concurrent.CompletionStage<Checked> signature(HubFile r, ModelSignatureGate signatures,
-            ModelSignatureGate.Fetcher fetcher) {
+            CommitFileFetcher fetcher) {
         if (!signatures.required(r.path().repo())) {
             return java.util.concurrent.CompletableFuture.completedFuture(Checked.pass());
         }

@@ -29,14 +29,6 @@ import java.util.concurrent.Executor;
  * One verification per repo and commit (a commit never changes), shared by concurrent requests.
  */
 final class ModelSignatureGate {
-    /** The model.sig of a commit: its bytes, or why they could not be had. */
-    interface Fetcher {
-        CompletableFuture<Fetched> fetch(HubPath p, String commit);
-    }
-
-    record Fetched(int status, byte[] body) {
-    }
-
     /**
      * What a commit's signature says: a verified manifest and the sha256 of the model.sig bytes that were
      * verified, or the block every file of the commit gets. {@code lasting} is false for a model.sig that could
@@ -80,7 +72,7 @@ final class ModelSignatureGate {
     }
 
     /** The commit's decision, fetched and verified once; a failed fetch is not remembered. */
-    CompletableFuture<Decision> decision(HubPath p, String commit, Fetcher fetcher) {
+    CompletableFuture<Decision> decision(HubPath p, String commit, CommitFileFetcher fetcher) {
         Requirement r = requirement(p.repo()).orElseThrow();
         String key = p.type().apiSegment + "/" + p.repo() + "@" + commit + "\u0000" + r.who();
         CompletableFuture<Decision> d = decisions.get(key, k -> fetch(fetcher, p, commit)
@@ -93,7 +85,7 @@ final class ModelSignatureGate {
         });
     }
 
-    private static CompletableFuture<Fetched> fetch(Fetcher fetcher, HubPath p, String commit) {
+    private static CompletableFuture<CommitFileFetcher.Fetched> fetch(CommitFileFetcher fetcher, HubPath p, String commit) {
         try {
             return fetcher.fetch(p, commit);
         } catch (RuntimeException e) {
@@ -115,7 +107,7 @@ final class ModelSignatureGate {
                 + "so its files are refused until it can be")), false);
     }
 
-    private Decision decide(Fetched answer, String repo, String commit, Requirement r) {
+    private Decision decide(CommitFileFetcher.Fetched answer, String repo, String commit, Requirement r) {
         String at = at(repo, commit);
         if (answer == null) {
             return unavailable(repo, commit);

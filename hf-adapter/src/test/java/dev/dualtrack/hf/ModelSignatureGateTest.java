@@ -39,9 +39,9 @@ class ModelSignatureGateTest {
     void oneVerificationPerCommitAndFilesJudgedAgainstTheManifest() {
         ModelSignatureGate gate = gate("stefanb@us.ibm.com");
         AtomicInteger fetches = new AtomicInteger();
-        ModelSignatureGate.Fetcher fetcher = (p, c) -> {
+        CommitFileFetcher fetcher = (p, c) -> {
             fetches.incrementAndGet();
-            return CompletableFuture.completedFuture(new ModelSignatureGate.Fetched(200, SIG));
+            return CompletableFuture.completedFuture(new CommitFileFetcher.Fetched(200, SIG));
         };
         ModelSignatureGate.Decision d = gate.decision(path("signme-1"), COMMIT, fetcher).join();
         gate.decision(path("signme-2"), COMMIT, fetcher).join();
@@ -63,7 +63,7 @@ class ModelSignatureGateTest {
     @Test
     void anotherSignerRefusesEveryFileOfTheCommit() {
         ModelSignatureGate.Decision d = gate("someone@example.com").decision(path("signme-1"), COMMIT,
-                (p, c) -> CompletableFuture.completedFuture(new ModelSignatureGate.Fetched(200, SIG))).join();
+                (p, c) -> CompletableFuture.completedFuture(new CommitFileFetcher.Fetched(200, SIG))).join();
         assertThat(ModelSignatureGate.before(d, "signme-1", lfs(SIGNME_1))).extracting(Verdict::rule)
                 .containsExactly(HfRules.SIGNATURE_IDENTITY);
         assertThat(ModelSignatureGate.before(d, "ignore-me", git())).extracting(Verdict::rule)
@@ -88,18 +88,18 @@ class ModelSignatureGateTest {
         assertThat(thrown.block().map(Verdict::rule)).contains(HfRules.SIGNATURE_MISSING);
         assertThat(thrown.lasting()).isFalse();
         ModelSignatureGate.Decision missing = gate.decision(path("signme-1"), COMMIT,
-                (p, c) -> CompletableFuture.completedFuture(new ModelSignatureGate.Fetched(404, new byte[0]))).join();
+                (p, c) -> CompletableFuture.completedFuture(new CommitFileFetcher.Fetched(404, new byte[0]))).join();
         assertThat(missing.block().map(Verdict::reason).orElse("")).contains("has no model.sig");
         byte[] garbage = "{\"mediaType\":\"application/vnd.dev.sigstore.bundle.v0.3+json\"}".getBytes();
         ModelSignatureGate.Decision invalid = gate("stefanb@us.ibm.com").decision(path("x"), COMMIT,
-                (p, c) -> CompletableFuture.completedFuture(new ModelSignatureGate.Fetched(200, garbage))).join();
+                (p, c) -> CompletableFuture.completedFuture(new CommitFileFetcher.Fetched(200, garbage))).join();
         assertThat(invalid.block().map(Verdict::rule)).contains(HfRules.SIGNATURE_INVALID);
     }
 
     @Test
     void clientsGetExactlyTheModelSigThatWasVerifiedForTheCommit() {
         ModelSignatureGate.Decision d = gate("stefanb@us.ibm.com").decision(path("model.sig"), COMMIT,
-                (p, c) -> CompletableFuture.completedFuture(new ModelSignatureGate.Fetched(200, SIG))).join();
+                (p, c) -> CompletableFuture.completedFuture(new CommitFileFetcher.Fetched(200, SIG))).join();
         String verified = FakeHub.sha256(SIG);
         assertThat(d.signatureSha256()).contains(verified);
         // A git model.sig: the relay must see the verified bytes, so a changed answer is cut.
@@ -112,8 +112,8 @@ class ModelSignatureGateTest {
 
     @Test
     void anEntryCanBindTheSignedModelNameToTheRepo() {
-        ModelSignatureGate.Fetcher fetcher = (p, c) -> CompletableFuture.completedFuture(
-                new ModelSignatureGate.Fetched(200, SIG));
+        CommitFileFetcher fetcher = (p, c) -> CompletableFuture.completedFuture(
+                new CommitFileFetcher.Fetched(200, SIG));
         // The real signature signs the model "v1.1.0-sigstore".
         ModelSignatureGate bound = new ModelSignatureGate(List.of(new HfConfig.Signature("acme/*",
                 "stefanb@us.ibm.com", "https://sigstore.verify.ibm.com/oauth2", Optional.of("{name}"))),

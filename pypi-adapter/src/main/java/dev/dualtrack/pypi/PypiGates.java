@@ -81,10 +81,13 @@ final class PypiGates {
 
     /**
      * The file gates, in order: the fleet's first-seen ledger (fleet mode), PEP 740 attestations, the typosquat
-     * rule, the file rules, an announced sha256, a permitted file host, then what is already known of the bytes.
+     * rule, the file rules, an announced sha256, a permitted file host, the declared license (its PEP 658 metadata),
+     * then what is already known of the bytes.
      */
     List<Gate<? super PypiFile>> fileGates(Optional<SharedFirstSeen> fleet, AttestationGate attestations,
             BiFunction<PypiFile, String, CompletableFuture<AttestationGate.Fetched>> provenance,
+            PypiLicenseGate licenses,
+            BiFunction<PypiFile, String, CompletableFuture<dev.dualtrack.proxy.upstream.BodyCollector.Response>> index,
             Gate<KnownVerdicts.Fetching> known) {
         List<Gate<? super PypiFile>> list = new ArrayList<>();
         list.add(Gate.<PypiFile>of("access", r -> access(r.exchange(), r.project(), Optional.of(r.found()))));
@@ -105,6 +108,7 @@ final class PypiGates {
                         + ", so its bytes cannot be verified")));
         list.add(Gate.<PypiFile>of("file host", r -> r.origins().refusal(r.link())
                 .map(why -> Checked.block(PypiRules.FILE_HOST, why)).orElse(Checked.pass())));
+        list.add(Gate.<PypiFile>async("license", r -> licenses.check(r, url -> index.apply(r, url))));
         list.add(known);
         return List.copyOf(list);
     }

@@ -64,6 +64,8 @@ public final class PypiRoute implements Route {
     }
 
     private final PypiGates gates;
+    /** The distributions' declared licenses ({@code licenses}), judged before their bytes, kept for the AI-BOM. */
+    private final PypiLicenseGate licenses;
     /** A file's gates, in order ({@link PypiGates#fileGates}). */
     private final List<Gate<? super PypiFile>> fileGates;
 
@@ -102,11 +104,22 @@ public final class PypiRoute implements Route {
     public PypiRoute(ProjectResolver resolver, BlobFetcher fetcher, DecisionRecorder recorder, PackagePolicy policy,
             Judge judge, AttestationGate attestations, Optional<SharedFirstSeen> fleetFirstSeen,
             dev.dualtrack.proxy.cache.Caches caches, dev.dualtrack.proxy.access.AccessControl access) {
+        this(resolver, fetcher, recorder, policy, judge, attestations, fleetFirstSeen, caches, access,
+                dev.dualtrack.config.LicensesConfig.off());
+    }
+
+    /** As {@code serve} runs it, with the {@code licenses} section judged on every distribution file. */
+    public PypiRoute(ProjectResolver resolver, BlobFetcher fetcher, DecisionRecorder recorder, PackagePolicy policy,
+            Judge judge, AttestationGate attestations, Optional<SharedFirstSeen> fleetFirstSeen,
+            dev.dualtrack.proxy.cache.Caches caches, dev.dualtrack.proxy.access.AccessControl access,
+            dev.dualtrack.config.LicensesConfig licenses) {
+        this.licenses = new PypiLicenseGate(licenses, caches);
         this.rendered = caches.bounded("pypi-rendered-pages", 10_000, java.time.Duration.ofSeconds(5));
         this.gates = new PypiGates(policy, judge, recorder, access, caches);
         this.resolver = resolver;
         this.fetcher = fetcher;
-        this.fileGates = gates.fileGates(fleetFirstSeen, attestations, this::provenance, fetcher.known().gate());
+        this.fileGates = gates.fileGates(fleetFirstSeen, attestations, this::provenance, this.licenses,
+                this::fromIndex, fetcher.known().gate());
     }
 
     @Override
@@ -302,6 +315,20 @@ public final class PypiRoute implements Route {
                 .contentType(metadata ? "text/plain; charset=utf-8" : "application/octet-stream")
                 .build();
         return new PypiFile(ex, found, f, filename, metadata, sha, origins, link, subject, spec);
+    }
+
+    /** Another object of the file's own index (its core metadata), under the same origin rules as its files. */
+    private CompletableFuture<dev.dualtrack.proxy.upstream.BodyCollector.Response> fromIndex(PypiFile r, String url) {
+        if (r.origins().refusal(url).isPresent()) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException("URL outside the index's origins"));
+        }
+        HttpHeaders headers = resolver.headersFor(r.found().upstream());
+        headers.remove(HttpHeaderNames.ACCEPT);
+        if (!r.origins().sendsCredentials(url)) {
+            headers.remove(HttpHeaderNames.AUTHORIZATION);
+        }
+        return resolver.metadata(new UpstreamRequest(HttpMethod.GET, URI.create(url), headers, RedirectPolicy.NONE),
+                r.exchange().eventLoop());
     }
 
     /** A provenance object from the file's own index, under the same origin rules as its files. */

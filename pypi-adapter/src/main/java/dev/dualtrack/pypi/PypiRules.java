@@ -17,6 +17,8 @@ public final class PypiRules {
     /** The file is younger than the configured minimum release age. */
     public static final String MIN_RELEASE_AGE = "pypi.min-release-age";
     /** The bytes do not hash to the sha256 the index announced, or differ from the first hash seen. */
+    public static final String LICENSE = "pypi.license";
+    public static final String LICENSE_UNKNOWN = "pypi.license-unknown";
     public static final String HASH_MISMATCH = "pypi.hash-mismatch";
     /** An index redirected to a host it is not allowed to. */
     public static final String REDIRECT_HOST = "pypi.redirect-host";

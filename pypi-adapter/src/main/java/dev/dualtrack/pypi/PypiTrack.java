@@ -36,7 +36,7 @@ public final class PypiTrack implements Track {
         PypiRoute route = new PypiRoute(resolver, runtime.fetcher(), runtime.recorder(), policy, runtime.judge(),
                 new AttestationGate(config.pypi().provenance(), config.pypi().provenanceRegressed(),
                         TrustedRoot.fromFile(config.provenance().trustedRoot()), c.verifyOn(), runtime.caches()),
-                runtime.sharedFirstSeen(), runtime.caches(), runtime.access());
+                runtime.sharedFirstSeen(), runtime.caches(), runtime.access(), config.licenses());
         PypiConfig p = config.pypi();
         advisoryMetrics(runtime, policy.vulnerabilityRule(), c.clock());
         return new Mounted(route, List.of(

@@ -60,8 +60,24 @@ public final class FakeIndex implements AutoCloseable {
         return "/integrity/" + project + "/" + version + "/" + filename + "/provenance";
     }
 
+    /**
+     * A wheel with its core metadata served beside it (PEP 658/714: {@code <url>.metadata}, announced with its
+     * sha256 as {@code core-metadata} in JSON and {@code data-core-metadata} in HTML), as PyPI serves every wheel.
+     */
+    public FakeIndex fileWithCoreMetadata(String project, String filename, byte[] bytes) throws IOException {
+        byte[] metadata = dev.dualtrack.licenses.CoreMetadataLicense.fromWheel(new java.io.ByteArrayInputStream(bytes))
+                .orElseThrow().getBytes(StandardCharsets.UTF_8);
+        origin.on("/packages/" + filename + ".metadata", Script.ok(BodySource.of(metadata)));
+        return file(project, filename, bytes, bytes, "2024-05-01T10:00:00.000000Z", null, sha256(metadata));
+    }
+
     private FakeIndex file(String project, String filename, byte[] announced, byte[] served, String uploadTime,
             byte[] provenance) {
+        return file(project, filename, announced, served, uploadTime, provenance, null);
+    }
+
+    private FakeIndex file(String project, String filename, byte[] announced, byte[] served, String uploadTime,
+            byte[] provenance, String metadataSha) {
         String sha = sha256(announced);
         String url = origin.uri("/packages/" + filename).toString();
         String prov = provenance == null ? null : origin.uri(provenancePath(project, filename)).toString();
@@ -71,11 +87,16 @@ public final class FakeIndex implements AutoCloseable {
         }
         entries.computeIfAbsent(project, k -> new ArrayList<>()).add(html
                 ? "<a href=\"" + url + "#sha256=" + sha + "\" data-requires-python=\"&gt;=3.7\""
-                        + (prov == null ? "" : " data-provenance=\"" + prov + "\"") + ">" + filename + "</a><br/>"
+                        + (prov == null ? "" : " data-provenance=\"" + prov + "\"")
+                        + (metadataSha == null ? "" : " data-core-metadata=\"sha256=" + metadataSha + "\""
+                                + " data-dist-info-metadata=\"sha256=" + metadataSha + "\"")
+                        + ">" + filename + "</a><br/>"
                 : "{\"filename\":\"" + filename + "\",\"url\":\"" + url + "\",\"hashes\":{\"sha256\":\"" + sha
                         + "\"},\"requires-python\":\">=3.7\",\"size\":" + announced.length
                         + ",\"upload-time\":\"" + uploadTime + "\",\"yanked\":false"
-                        + (prov == null ? "" : ",\"provenance\":\"" + prov + "\"") + "}");
+                        + (prov == null ? "" : ",\"provenance\":\"" + prov + "\"")
+                        + (metadataSha == null ? "" : ",\"core-metadata\":{\"sha256\":\"" + metadataSha + "\"}"
+                                + ",\"data-dist-info-metadata\":{\"sha256\":\"" + metadataSha + "\"}") + "}");
         origin.on("/packages/" + filename, Script.ok(BodySource.of(served)));
         String version = dev.dualtrack.pypi.policy.Filenames.version(project, filename).orElse("0");
         apiFiles.computeIfAbsent(project, k -> new ArrayList<>()).add(new String[] {version,

@@ -26,12 +26,21 @@ public final class WheelBuilder {
     /** A wheel whose METADATA lists {@code requires} as Requires-Dist. */
     public static byte[] wheel(String project, String version, String moduleSource, String... requires)
             throws Exception {
+        return wheel(project, version, moduleSource, java.util.List.of(), requires);
+    }
+
+    /** A wheel whose METADATA has {@code headers} too ({@code "License-Expression: MIT"}). */
+    public static byte[] wheel(String project, String version, String moduleSource, java.util.List<String> headers,
+            String... requires) throws Exception {
         String dist = project.replace('-', '_');
         String info = dist + "-" + version + ".dist-info/";
         Map<String, byte[]> files = new LinkedHashMap<>();
         files.put(dist + "/__init__.py", moduleSource.getBytes(StandardCharsets.UTF_8));
         StringBuilder metadata = new StringBuilder("Metadata-Version: 2.1\nName: " + project + "\nVersion: " + version
                 + "\n");
+        for (String h : headers) {
+            metadata.append(h).append('\n');
+        }
         for (String r : requires) {
             metadata.append("Requires-Dist: ").append(r).append('\n');
         }

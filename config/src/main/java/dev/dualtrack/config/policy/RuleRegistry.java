@@ -44,6 +44,12 @@ public final class RuleRegistry {
         rule("pypi.vulnerable", pypi, BLOCK, false,
                 "a release a known-vulnerability advisory affects (pypi.vulnerabilities): yanked on the page, its files "
                         + "refused, naming the advisory and the version to upgrade to");
+        rule("pypi.license", pypi, BLOCK, false,
+                "a distribution whose core metadata declares a license that licenses.deny names, or whose license "
+                        + "could not be read (metadata not fetched, or not matching its hash)");
+        rule("pypi.license-unknown", pypi, OFF, false,
+                "a distribution that states no license, or one licenses.allow does not name; its action is "
+                        + "licenses.unknown unless policy.rules sets it");
         rule("pypi.min-release-age", pypi, OFF, false,
                 "a file younger than min-release-age, or uploaded after exclude-newer");
         rule("pypi.hash-mismatch", pypi, BLOCK, true,
@@ -111,6 +117,12 @@ public final class RuleRegistry {
                 "the Hub redirected a download to a host outside hf.redirect-hosts");
         rule("hf.repo-denied", hf, BLOCK, false, "a repo that hf.repos does not allow");
         rule("hf.file-too-large", hf, BLOCK, false, "a file larger than hf.max-file-size");
+        rule("hf.license", hf, BLOCK, false,
+                "a repo whose model or dataset card at the commit declares a license that licenses.deny names, or "
+                        + "whose card could not be fetched");
+        rule("hf.license-unknown", hf, OFF, false,
+                "a repo whose card states no license, or one licenses.allow does not name; its action is "
+                        + "licenses.unknown unless policy.rules sets it");
 
         // Both tracks' relay.
         rule("proxy.inspector-error", Scope.PROXY, BLOCK, false,

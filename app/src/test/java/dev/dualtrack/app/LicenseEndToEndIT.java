@@ -1,0 +1,149 @@
+package dev.dualtrack.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.dualtrack.hf.FakeHub;
+import dev.dualtrack.pypi.FakeIndex;
+import dev.dualtrack.pypi.WheelBuilder;
+import dev.dualtrack.proxy.testing.RawHttpClient;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code licenses} on both tracks, with real clients against the real process. The Hub (huggingface_hub): a repo
+ * whose card says {@code cc-by-nc-4.0} is refused under a policy that denies it, before any file byte (the CDN
+ * never asked), with the license in {@code X-Error-Message}; an allowed one downloads whole; a card that states
+ * none is served with a warning ({@code unknown: warn}). PyPI (pip): a wheel whose PEP 658 metadata declares a
+ * denied license is refused with the license in the status line, and the index is never asked for its bytes; a
+ * choice that includes an allowed license installs.
+ */
+class LicenseEndToEndIT {
+    static final String NONCOMMERCIAL = "acme/noncommercial";
+    static final String OPEN = "acme/open";
+    static final String SILENT = "acme/silent";
+
+    @TempDir
+    static Path dir;
+    static FakeHub hub;
+    static FakeIndex pypi;
+    static CliIT.Served proxy;
+    static Path python;
+    static byte[] weights = HfEndToEndIT.safetensors(64 << 10, 7);
+    static byte[] refused = HfEndToEndIT.safetensors(64 << 10, 8);
+
+    static byte[] card(String frontMatter) {
+        return ("---\n" + frontMatter + "\n---\n# A model\n").getBytes(StandardCharsets.UTF_8);
+    }
+
+    @BeforeAll
+    static void start() throws Exception {
+        hub = new FakeHub(NONCOMMERCIAL, "a".repeat(40))
+                .regularFile("README.md", card("license: cc-by-nc-4.0\nlanguage: en"))
+                .lfsFile("model.safetensors", refused, refused);
+        hub.anotherRepo(OPEN, "b".repeat(40))
+                .regularFile("README.md", card("license: apache-2.0"))
+                .lfsFile("model.safetensors", weights, weights);
+        hub.anotherRepo(SILENT, "c".repeat(40))
+                .regularFile("README.md", card("language: en"))
+                .lfsFile("model.safetensors", weights, weights);
+        pypi = new FakeIndex(false);
+        pypi.fileWithCoreMetadata("copyleft-lib", WheelBuilder.filename("copyleft-lib", "1.0"), WheelBuilder.wheel(
+                "copyleft-lib", "1.0", "VERSION = 'gpl'\n", List.of("License-Expression: GPL-3.0-only")));
+        pypi.fileWithCoreMetadata("dual-lib", WheelBuilder.filename("dual-lib", "1.0"), WheelBuilder.wheel(
+                "dual-lib", "1.0", "VERSION = 'dual'\n", List.of("License-Expression: MIT OR GPL-3.0-only")));
+        Path data = Files.createDirectories(dir.resolve("data"));
+        Path cfg = data.resolve("dualtrack.yaml");
+        Files.writeString(cfg, """
+                listen: {port: 0}
+                cache: {dir: '%s'}
+                audit: {output: '%s'}
+                hf:
+                  upstream: '%s'
+                  redirect-hosts: ['127.0.0.1:%d']
+                pypi:
+                  upstreams: [{name: pypi, url: '%s'}]
+                licenses:
+                  deny: [cc-by-nc-*, AGPL*, GPL*]
+                  unknown: warn
+                """.formatted(data.resolve("cache"), data.resolve("audit.log"), hub.hub().uri(""), hub.cdn().port(),
+                pypi.simpleUrl()));
+        proxy = CliIT.serve(cfg);
+        python = HfEndToEndIT.installPythonClient(dir);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (proxy != null) {
+            proxy.stop();
+        }
+        hub.close();
+        pypi.close();
+    }
+
+    static JsonNode py(String home, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(python.toString(), dir.resolve("hub_client.py").toString()));
+        cmd.addAll(Arrays.asList(args));
+        return HfEndToEndIT.json(ClientTools.run(dir, Map.of("HF_ENDPOINT", "http://127.0.0.1:" + proxy.port() + "/hf",
+                "HF_HOME", dir.resolve(home).toString(), "HF_HUB_DISABLE_TELEMETRY", "1", "HF_HUB_ETAG_TIMEOUT", "60",
+                "HF_HUB_DOWNLOAD_TIMEOUT", "60"), cmd));
+    }
+
+    @Test
+    void aNonCommercialModelIsRefusedBeforeAnyByteWithTheLicenseInTheMessage() throws Exception {
+        JsonNode r = py("home-nc", "snapshot", NONCOMMERCIAL);
+        assertThat(r.path("ok").asBoolean()).as(r.toString()).isFalse();
+        assertThat(r.path("error").asText()).contains("hf.license");
+        RawHttpClient.Response head = RawHttpClient.get(proxy.port(), "/hf/" + NONCOMMERCIAL
+                + "/resolve/main/model.safetensors");
+        assertThat(head.status()).isEqualTo(403);
+        assertThat(head.headers().get("x-dualtrack-rule")).isEqualTo("hf.license");
+        assertThat(head.headers().get("x-error-message")).contains("license 'cc-by-nc-4.0' (model card)")
+                .contains("licenses.deny names cc-by-nc-4.0");
+        // Not one byte of the weights was asked of the CDN.
+        assertThat(hub.cdn().requestHeaders().stream().filter(h -> h.get(":path").contains(FakeHub.sha256(refused))))
+                .isEmpty();
+    }
+
+    @Test
+    void anAllowedModelDownloadsWhole() throws Exception {
+        JsonNode r = py("home-open", "snapshot", OPEN);
+        assertThat(r.path("ok").asBoolean()).as(r.toString()).isTrue();
+        assertThat(r.path("files").path("model.safetensors").asText()).isEqualTo(FakeHub.sha256(weights));
+        assertThat(r.path("files").has("README.md")).isTrue();
+    }
+
+    @Test
+    void aCardThatStatesNoLicenseIsServedWithAWarning() throws Exception {
+        JsonNode r = py("home-silent", "snapshot", SILENT);
+        assertThat(r.path("ok").asBoolean()).as(r.toString()).isTrue();
+        String metrics = RawHttpClient.get(proxy.port(), "/metrics").text();
+        assertThat(metrics).containsPattern("dualtrack_warned_total\\{rule=\"hf.license-unknown\",track=\"hf\"} [1-9]");
+    }
+
+    @Test
+    void pipIsRefusedADeniedLicenseWithTheLicenseInTheStatusLine() throws Exception {
+        String wheel = WheelBuilder.filename("copyleft-lib", "1.0");
+        ClientTools.Result r = ClientTools.pipInstall(dir, dir.resolve("venv"), proxy.port(), "copyleft-lib==1.0");
+        assertThat(r.exit()).as(r.out()).isNotZero();
+        assertThat(r.out()).contains("403").contains("pypi.license").contains("GPL-3.0-only");
+        assertThat(pypi.origin().requests("/packages/" + wheel)).isZero();
+        assertThat(pypi.origin().requests("/packages/" + wheel + ".metadata")).isPositive();
+    }
+
+    @Test
+    void pipInstallsAChoiceThatIncludesAnAllowedLicense() throws Exception {
+        ClientTools.Result r = ClientTools.pipInstall(dir, dir.resolve("venv"), proxy.port(), "dual-lib==1.0");
+        assertThat(r.exit()).as(r.out()).isZero();
+        assertThat(r.out()).contains("Successfully installed dual-lib-1.0");
+    }
+}
