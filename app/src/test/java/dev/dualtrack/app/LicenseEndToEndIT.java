@@ -8,6 +8,7 @@ import dev.dualtrack.pypi.FakeIndex;
 import dev.dualtrack.pypi.WheelBuilder;
 import dev.dualtrack.proxy.testing.RawHttpClient;
 import java.nio.charset.StandardCharsets;
+import dev.dualtrack.proxy.bom.AiBom;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -36,6 +37,7 @@ class LicenseEndToEndIT {
     static Path dir;
     static FakeHub hub;
     static FakeIndex pypi;
+    static byte[] dualWheel;
     static CliIT.Served proxy;
     static Path python;
     static byte[] weights = HfEndToEndIT.safetensors(64 << 10, 7);
@@ -59,12 +61,14 @@ class LicenseEndToEndIT {
         pypi = new FakeIndex(false);
         pypi.fileWithCoreMetadata("copyleft-lib", WheelBuilder.filename("copyleft-lib", "1.0"), WheelBuilder.wheel(
                 "copyleft-lib", "1.0", "VERSION = 'gpl'\n", List.of("License-Expression: GPL-3.0-only")));
-        pypi.fileWithCoreMetadata("dual-lib", WheelBuilder.filename("dual-lib", "1.0"), WheelBuilder.wheel(
-                "dual-lib", "1.0", "VERSION = 'dual'\n", List.of("License-Expression: MIT OR GPL-3.0-only")));
+        dualWheel = WheelBuilder.wheel("dual-lib", "1.0", "VERSION = 'dual'\n",
+                List.of("License-Expression: MIT OR GPL-3.0-only"));
+        pypi.fileWithCoreMetadata("dual-lib", WheelBuilder.filename("dual-lib", "1.0"), dualWheel);
         Path data = Files.createDirectories(dir.resolve("data"));
         Path cfg = data.resolve("dualtrack.yaml");
         Files.writeString(cfg, """
                 listen: {port: 0}
+                admin: {port: 0}
                 cache: {dir: '%s'}
                 audit: {output: '%s'}
                 hf:
@@ -120,6 +124,47 @@ class LicenseEndToEndIT {
         assertThat(r.path("ok").asBoolean()).as(r.toString()).isTrue();
         assertThat(r.path("files").path("model.safetensors").asText()).isEqualTo(FakeHub.sha256(weights));
         assertThat(r.path("files").has("README.md")).isTrue();
+    }
+
+    @Test
+    void theAiBomOfASnapshotListsExactlyTheFilesTheClientReceivedAndValidates() throws Exception {
+        JsonNode r = py("home-bom", "snapshot", OPEN);
+        assertThat(r.path("ok").asBoolean()).as(r.toString()).isTrue();
+        RawHttpClient.Response answer = RawHttpClient.get(proxy.adminPort(), "/-/bom/hf/" + OPEN + "/" + "b".repeat(40));
+        assertThat(answer.status()).isEqualTo(200);
+        assertThat(answer.headers().get("content-type")).isEqualTo("application/vnd.cyclonedx+json; version=1.6");
+        assertThat(AiBom.validate(answer.body())).isEmpty();
+        JsonNode bom = new com.fasterxml.jackson.databind.ObjectMapper().readTree(answer.body());
+        assertThat(bom.path("specVersion").asText()).isEqualTo("1.6");
+        JsonNode model = bom.path("metadata").path("component");
+        assertThat(model.path("type").asText()).isEqualTo("machine-learning-model");
+        assertThat(model.path("purl").asText()).isEqualTo("pkg:huggingface/" + OPEN + "@" + "b".repeat(40));
+        assertThat(model.path("licenses").get(0).path("license").path("name").asText()).isEqualTo("apache-2.0");
+        Map<String, String> listed = new java.util.TreeMap<>();
+        for (JsonNode c : bom.path("components")) {
+            assertThat(c.path("type").asText()).isEqualTo("file");
+            listed.put(c.path("name").asText(), c.path("hashes").get(0).path("content").asText());
+        }
+        Map<String, String> received = new java.util.TreeMap<>();
+        r.path("files").fields().forEachRemaining(e -> received.put(e.getKey(), e.getValue().asText()));
+        assertThat(listed).isEqualTo(received);
+    }
+
+    @Test
+    void theAiBomOfAReleaseListsTheWheelItsLicenseAndPurl() throws Exception {
+        ClientTools.Result r = ClientTools.pipInstall(dir, dir.resolve("venv"), proxy.port(), "dual-lib==1.0");
+        assertThat(r.exit()).as(r.out()).isZero();
+        RawHttpClient.Response answer = RawHttpClient.get(proxy.adminPort(), "/-/bom/pypi/dual-lib/1.0");
+        assertThat(answer.status()).isEqualTo(200);
+        assertThat(AiBom.validate(answer.body())).isEmpty();
+        JsonNode components = new com.fasterxml.jackson.databind.ObjectMapper().readTree(answer.body())
+                .path("components");
+        assertThat(components).as(components.toString()).hasSize(1);
+        JsonNode wheel = components.get(0);
+        assertThat(wheel.path("purl").asText()).isEqualTo("pkg:pypi/dual-lib@1.0?file_name="
+                + WheelBuilder.filename("dual-lib", "1.0"));
+        assertThat(wheel.path("hashes").get(0).path("content").asText()).isEqualTo(FakeIndex.sha256(dualWheel));
+        assertThat(wheel.path("licenses").get(0).path("expression").asText()).isEqualTo("MIT OR GPL-3.0-only");
     }
 
     @Test

@@ -71,12 +71,15 @@ public final class HfRoute implements Route {
     private final HubGates gates;
     /** The commits' declared licenses ({@code licenses}), judged before their files and kept for the AI-BOM. */
     private final LicenseGate licenses;
+    /** The AI-BOM of a commit, from what this route served ({@code /-/bom/hf/...} on the admin listener). */
+    private final HubBom bom;
     private final Optional<URI> publicUrl;
     private final dev.dualtrack.proxy.access.AccessControl access;
 
     private HfRoute(dev.dualtrack.proxy.ProxyRuntime runtime, Optional<String> upstreamToken,
             RevisionResolver revisions, FileMetaLookup files, ModelSignatureGate signatures) {
         this.licenses = new LicenseGate(runtime.config().licenses(), runtime.caches());
+        this.bom = new HubBom(runtime.recorder().served(), licenses, signatures);
         this.config = runtime.config().hf();
         this.hub = config.upstream();
         this.scanPolicy = HfScanPolicy.of(config);
@@ -112,6 +115,11 @@ public final class HfRoute implements Route {
         FileMetaLookup files = new FileMetaLookup(runtime.upstream(), ttl, runtime.caches(), runtime.sharedMetadata());
         return new HfRoute(runtime, token, revisions, files, new ModelSignatureGate(hf.signatures(), root, verifyOn,
                 runtime.caches()));
+    }
+
+    /** The admin route that answers the AI-BOM of a commit. */
+    public dev.dualtrack.proxy.server.Route bom() {
+        return bom;
     }
 
     @Override

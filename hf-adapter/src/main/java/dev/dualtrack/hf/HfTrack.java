@@ -25,6 +25,7 @@ public final class HfTrack implements Track {
                 TrustedRoot.fromFile(c.runtime().config().provenance().trustedRoot()), c.verifyOn());
         return new Mounted(route, List.of("hf: " + hf.upstream() + hf.tokenEnv().map(v -> ", token from $" + v)
                 .orElse(", no token of its own") + (hf.signatures().isEmpty() ? ""
-                : ", " + hf.signatures().size() + " signature requirement(s)")));
+                : ", " + hf.signatures().size() + " signature requirement(s)")), java.util.Map.of(HubBom.PREFIX,
+                route.bom()));
     }
 }

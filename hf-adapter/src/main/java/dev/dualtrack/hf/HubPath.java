@@ -144,6 +144,11 @@ public record HubPath(Kind kind, RepoType type, String repo, Optional<String> re
         return new HubPath(kind, type, String.join("/", repo), rev, String.join("/", path));
     }
 
+    /** Whether {@code s} is a valid owner or repo name, by the Hub's own rule. */
+    static boolean validRepoPart(String s) {
+        return NAME.matcher(s).matches() && !s.contains("--") && !s.contains("..");
+    }
+
     private static boolean hasControl(String s) {
         return s.chars().anyMatch(c -> c < 0x20 || c == 0x7f);
     }

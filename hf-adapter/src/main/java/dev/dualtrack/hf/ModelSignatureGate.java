@@ -63,6 +63,23 @@ final class ModelSignatureGate {
         this.verifyOn = verifyOn;
     }
 
+    /** For the AI-BOM: what is known of a commit's signature, without asking the Hub. */
+    String status(String repo, String commit) {
+        Optional<Requirement> r = requirement(repo);
+        if (r.isEmpty()) {
+            return "not required (hf.signatures does not name the repo)";
+        }
+        for (var e : decisions.asMap().entrySet()) {
+            if (e.getKey().endsWith("/" + repo + "@" + commit + "\u0000" + r.get().who()) && e.getValue().isDone()
+                    && !e.getValue().isCompletedExceptionally()) {
+                Decision d = e.getValue().join();
+                return d.block().map(v -> "refused: " + v.rule()).orElse("verified: model.sig signed by "
+                        + r.get().who() + d.signatureSha256().map(sha -> ", model.sig sha256 " + sha).orElse(""));
+            }
+        }
+        return "required, not verified since dualtrack started";
+    }
+
     boolean required(String repo) {
         return requirement(repo).isPresent();
     }

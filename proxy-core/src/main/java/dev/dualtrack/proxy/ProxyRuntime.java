@@ -45,6 +45,8 @@ public final class ProxyRuntime implements AutoCloseable {
     private final dev.dualtrack.proxy.policy.Judge judge;
     private final dev.dualtrack.proxy.access.AccessControl access;
     private final EventLoopGroup workers;
+    /** Every file served whole, for the AI-BOM ({@code /-/bom/...}). */
+    private final dev.dualtrack.proxy.bom.ServedLedger served;
     private final List<ProxyServer> servers = new ArrayList<>();
 
     private ProxyRuntime(DualtrackConfig config, AuditLog audit, Clock clock, Ticker ticker,
@@ -52,7 +54,8 @@ public final class ProxyRuntime implements AutoCloseable {
         this.config = config;
         this.audit = audit;
         this.metrics = new ProxyMetrics();
-        this.recorder = new DecisionRecorder(metrics, audit, clock);
+        this.served = dev.dualtrack.proxy.bom.ServedLedger.at(config.cache().dir().resolve("served.jsonl"));
+        this.recorder = new DecisionRecorder(metrics, audit, clock, served);
         io.micrometer.core.instrument.FunctionCounter.builder("dualtrack.audit.dropped", audit, AuditLog::dropped)
                 .description("Audit lines dropped because the audit writer could not keep up")
                 .register(metrics.registry());
@@ -268,6 +271,7 @@ public final class ProxyRuntime implements AutoCloseable {
         sharedStore.ifPresent(SharedStoreClient::close);
         upstream.close();
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        served.close();
         audit.close();
     }
 }

@@ -48,9 +48,10 @@ final class PypiLicenseGate {
         return config.active();
     }
 
-    /** What is known of a file's license without asking: for the AI-BOM. */
-    Optional<DeclaredLicense> known(String upstream, String filename) {
-        return Optional.ofNullable(decisions.getIfPresent(upstream + "\u0000" + filename)).map(Decision::declared);
+    /** What is known of a file's license without asking: for the AI-BOM (whichever index served it). */
+    Optional<DeclaredLicense> known(String filename) {
+        return decisions.asMap().entrySet().stream().filter(e -> e.getKey().endsWith("\u0000" + filename))
+                .map(e -> e.getValue().declared()).findFirst();
     }
 
     /**

@@ -66,6 +66,13 @@ public final class PypiRoute implements Route {
     private final PypiGates gates;
     /** The distributions' declared licenses ({@code licenses}), judged before their bytes, kept for the AI-BOM. */
     private final PypiLicenseGate licenses;
+    /** The AI-BOM of a release, from what this route served ({@code /-/bom/pypi/...} on the admin listener). */
+    private final PypiBom bom;
+
+    /** The admin route that answers the AI-BOM of a release. */
+    public dev.dualtrack.proxy.server.Route bom() {
+        return bom;
+    }
     /** A file's gates, in order ({@link PypiGates#fileGates}). */
     private final List<Gate<? super PypiFile>> fileGates;
 
@@ -114,6 +121,7 @@ public final class PypiRoute implements Route {
             dev.dualtrack.proxy.cache.Caches caches, dev.dualtrack.proxy.access.AccessControl access,
             dev.dualtrack.config.LicensesConfig licenses) {
         this.licenses = new PypiLicenseGate(licenses, caches);
+        this.bom = new PypiBom(recorder.served(), this.licenses, attestations);
         this.rendered = caches.bounded("pypi-rendered-pages", 10_000, java.time.Duration.ofSeconds(5));
         this.gates = new PypiGates(policy, judge, recorder, access, caches);
         this.resolver = resolver;

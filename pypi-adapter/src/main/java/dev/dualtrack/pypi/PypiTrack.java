@@ -48,7 +48,8 @@ public final class PypiTrack implements Track {
                         + v.source().snapshot().records() + " record(s) for " + v.source().snapshot().projects()
                         + " project(s), the newest from " + v.source().snapshot().sourceModified()).orElse("none")),
                 java.util.Map.of(dev.dualtrack.pypi.vuln.AdvisoryLookup.PREFIX,
-                        new dev.dualtrack.pypi.vuln.AdvisoryLookup(policy.vulnerabilityRule())));
+                        new dev.dualtrack.pypi.vuln.AdvisoryLookup(policy.vulnerabilityRule()), PypiBom.PREFIX,
+                        route.bom()));
     }
 
     /**

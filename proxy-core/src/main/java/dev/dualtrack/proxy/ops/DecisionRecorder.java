@@ -12,11 +12,23 @@ public final class DecisionRecorder {
     private final ProxyMetrics metrics;
     private final AuditLog audit;
     private final Clock clock;
+    private final dev.dualtrack.proxy.bom.ServedLedger served;
 
     public DecisionRecorder(ProxyMetrics metrics, AuditLog audit, Clock clock) {
+        this(metrics, audit, clock, dev.dualtrack.proxy.bom.ServedLedger.none());
+    }
+
+    /** With the ledger of files served, which the AI-BOM is made from. */
+    public DecisionRecorder(ProxyMetrics metrics, AuditLog audit, Clock clock,
+            dev.dualtrack.proxy.bom.ServedLedger served) {
         this.metrics = metrics;
         this.audit = audit;
         this.clock = clock;
+        this.served = served;
+    }
+
+    public dev.dualtrack.proxy.bom.ServedLedger served() {
+        return served;
     }
 
     public ProxyMetrics metrics() {
@@ -125,6 +137,17 @@ public final class DecisionRecorder {
         d.judgements().forEach(j -> judgedId(s, j));
         d.notes().forEach(f -> warned(s, f.rule(), f.detail()));
         return java.util.Optional.empty();
+    }
+
+    /**
+     * A file served whole and allowed, with what the AI-BOM lists of it: audited like {@link #allowed}, and kept
+     * in the ledger of files served.
+     */
+    public void served(Subject s, String revision, String version, long size, String inspection,
+            java.util.List<String> findings) {
+        allowed(s);
+        this.served.record(new dev.dualtrack.proxy.bom.ServedLedger.Served(s.track(), s.artifact(), revision, version,
+                s.file(), s.sha256(), size, inspection, findings, clock.instant().toString()));
     }
 
     public void allowed(Subject s) {

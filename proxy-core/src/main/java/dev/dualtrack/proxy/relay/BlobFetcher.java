@@ -189,7 +189,15 @@ public final class BlobFetcher {
 
     /** Serves a judged blob from disk, whole or a range; the one place a cache hit is recorded as allowed. */
     private void serveBlob(Exchange ex, FetchSpec spec, String sha, BlobCache.Cached c) {
-        recorder.allowed(spec.subject().withSha256(sha));
+        long size;
+        try {
+            size = java.nio.file.Files.size(c.blob());
+        } catch (java.io.IOException e) {
+            size = -1; // served below, or answered as a failed read there; the ledger says it was not measured
+        }
+        recorder.served(spec.subject().withSha256(sha), spec.revision(), spec.version().orElse(""), size,
+                c.verdict().inspection(), c.verdict().verdict().findings().stream()
+                        .map(dev.dualtrack.scanner.Finding::rule).distinct().toList());
         BlobResponder.serve(ex, c.blob(), cachedHeaders(spec, sha));
     }
 

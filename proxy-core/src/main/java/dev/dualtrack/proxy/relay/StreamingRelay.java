@@ -462,7 +462,9 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
      */
     private void finishAllowed(String sha, Verdict verdict) {
         to(RelayState.COMMITTING);
-        recorder.allowed(spec.subject().withSha256(sha));
+        recorder.served(spec.subject().withSha256(sha), spec.revision(), spec.version().orElse(""), hold.received(),
+                spec.inspection(), verdict.findings().stream().map(dev.dualtrack.scanner.Finding::rule).distinct()
+                        .toList());
         if (client != null) {
             if (!client.headSent()) {
                 sendHead(hold.received());

@@ -123,6 +123,17 @@ public final class AttestationGate {
     }
 
     /** True when some file of {@code project} needs its attestations fetched. */
+    /** For the AI-BOM: what is known of a file's PEP 740 attestation, without asking the index. */
+    public String status(String project, String filename, String sha256) {
+        Optional<Requirement> r = requirement(project);
+        if (r.isEmpty()) {
+            return "not required (pypi.provenance does not name the project)";
+        }
+        Outcome known = verified.getIfPresent(sha256 + "\u0000" + filename + "\u0000" + r.get().who());
+        return known != null && known.blocks().isEmpty() ? "verified: attested by " + r.get().who()
+                : "required, not verified since dualtrack started";
+    }
+
     public boolean required(String project) {
         return requirement(project).isPresent();
     }
