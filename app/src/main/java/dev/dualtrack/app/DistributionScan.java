@@ -46,10 +46,17 @@ final class DistributionScan {
     }
 
     static ScanCommand.Result scan(Path file, String shown, ScanPolicy policy) throws IOException {
+        return scan(file, shown, policy, new LicenseScan(java.util.Optional.empty()));
+    }
+
+    /** As above, with the license its core metadata ({@code METADATA}, {@code PKG-INFO}) declares judged. */
+    static ScanCommand.Result scan(Path file, String shown, ScanPolicy policy, LicenseScan licenses)
+            throws IOException {
         String sha256 = sha256(file);
         String lower = file.getFileName().toString().toLowerCase(Locale.ROOT);
         String kind = lower.endsWith(".whl") ? "wheel" : "sdist";
         List<Finding> findings = new ArrayList<>();
+        String metadata = null;
         try (InputStream raw = new BufferedInputStream(Files.newInputStream(file));
              ArchiveInputStream<? extends ArchiveEntry> archive = open(lower, raw)) {
             int entries = 0;
@@ -70,9 +77,17 @@ final class DistributionScan {
                     continue;
                 }
                 FileScanner scanner = new FileScanner(policy, e.getName());
+                java.io.ByteArrayOutputStream kept = coreMetadata(e.getName(), kind)
+                        ? new java.io.ByteArrayOutputStream() : null;
                 byte[] buf = new byte[1 << 16];
                 for (int n = archive.read(buf); n >= 0; n = archive.read(buf)) {
                     scanner.feed(ByteBuffer.wrap(buf, 0, n));
+                    if (kept != null && kept.size() < dev.dualtrack.licenses.CoreMetadataLicense.MAX_METADATA_BYTES) {
+                        kept.write(buf, 0, n);
+                    }
+                }
+                if (kept != null && metadata == null) {
+                    metadata = kept.toString(java.nio.charset.StandardCharsets.UTF_8);
                 }
                 ScanReport r = scanner.finish();
                 for (Finding f : r.findings()) {
@@ -84,7 +99,18 @@ final class DistributionScan {
             findings.add(new Finding(ScanRules.UNSUPPORTED_FORMAT, Severity.MALFORMED, "the " + kind
                     + " could not be read as one (" + dev.dualtrack.proxy.ops.Causes.describe(ex) + ")"));
         }
+        findings.addAll(licenses.findings(metadata == null
+                ? dev.dualtrack.licenses.DeclaredLicense.none("core metadata", "has no core metadata ("
+                        + (kind.equals("wheel") ? "*.dist-info/METADATA" : "PKG-INFO") + ")")
+                : dev.dualtrack.licenses.CoreMetadataLicense.read(metadata), "pypi", file.getFileName().toString()));
         return new ScanCommand.Result(shown, kind, sha256, new ScanReport(kind, findings));
+    }
+
+    /** The entry holding a distribution's core metadata: a wheel's top-level dist-info METADATA, an sdist's PKG-INFO. */
+    private static boolean coreMetadata(String entry, String kind) {
+        String[] parts = entry.split("/");
+        return kind.equals("wheel") ? parts.length == 2 && parts[0].endsWith(".dist-info") && parts[1].equals("METADATA")
+                : parts.length == 2 && parts[1].equals("PKG-INFO");
     }
 
     /** The file's sha256, read in chunks (a wheel can be gigabytes). */

@@ -34,7 +34,8 @@ final class Reports {
                 out.println("ok    " + r.path() + " [" + r.format() + "]");
             }
             for (Finding f : rep.findings()) {
-                out.println("      " + (ScanReport.blocksByDefault(f) ? "" : "(warn) ")
+                out.println("      " + (ScanReport.blocksByDefault(f) ? ""
+                        : LicenseScan.isReport(f) ? "(info) " : "(warn) ")
                         + (f.line() > 0 ? "line " + f.line() + ": " : "") + f.rule() + ": " + f.detail());
             }
         }

@@ -50,7 +50,7 @@ final class ScanCommand implements Callable<Integer> {
     @Parameters(paramLabel = "PATH", arity = "1..*", description = "files or folders to scan")
     List<Path> paths;
 
-    @Option(names = "--format", defaultValue = "text", description = "text, json or sarif (default: ${DEFAULT-VALUE})")
+    @Option(names = "--format", defaultValue = "text", description = "text, json, sarif or cyclonedx (an AI-BOM of the folder; default: ${DEFAULT-VALUE})")
     ReportFormat format;
 
     @Option(names = "--enforce-safetensors", description = "every pickle-based weight file is a finding, even a clean one")
@@ -86,7 +86,7 @@ final class ScanCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    enum ReportFormat { text, json, sarif }
+    enum ReportFormat { text, json, sarif, cyclonedx }
 
     /** One scanned file. */
     /**
@@ -164,6 +164,14 @@ final class ScanCommand implements Callable<Integer> {
         switch (format) {
             case json -> out.println(Reports.json(results));
             case sarif -> out.println(Reports.sarif(results));
+            case cyclonedx -> {
+                try {
+                    out.println(ScanBom.of(paths.stream().map(Path::toString).toList(), results, requirementsFiles));
+                } catch (IOException e) {
+                    err.println("dualtrack: " + e.getMessage());
+                    return Main.EXIT_USAGE;
+                }
+            }
             default -> Reports.text(results, out);
         }
         out.flush();
@@ -273,9 +281,9 @@ final class ScanCommand implements Callable<Integer> {
                 ManifestKind kind = ManifestKind.of(file);
                 walked.put(key, shown); // every file, manifests too: a signed model folder may hold any of them
                 if (DistributionScan.isDistribution(file)) {
-                    results.add(DistributionScan.scan(file, shown, policy));
+                    results.add(DistributionScan.scan(file, shown, policy, new LicenseScan(config)));
                 } else if (kind == ManifestKind.OTHER) {
-                    results.add(scanWithLfs(file, shown, policy, lfs));
+                    results.add(withCardLicense(file, scanWithLfs(file, shown, policy, lfs)));
                 } else {
                     // Content decides before the name: a pickle called requirements.txt is judged as a pickle.
                     Result asModel = scan(file, shown, policy);
@@ -291,6 +299,19 @@ final class ScanCommand implements Callable<Integer> {
                 return FileVisitResult.CONTINUE;
             }
         });
+    }
+
+    /** A model card's result, with the license its front matter declares (reported, and judged under --policy). */
+    private Result withCardLicense(Path file, Result r) throws IOException {
+        Optional<dev.dualtrack.licenses.DeclaredLicense> card = LicenseScan.card(file);
+        if (card.isEmpty()) {
+            return r;
+        }
+        List<dev.dualtrack.scanner.Finding> findings = new ArrayList<>(r.report().findings());
+        Path folder = file.toAbsolutePath().getParent();
+        findings.addAll(new LicenseScan(config).findings(card.get(), "hf", "the model in "
+                + (folder == null || folder.getFileName() == null ? "." : folder.getFileName().toString())));
+        return new Result(r.path(), r.format(), r.sha256(), new ScanReport(r.report().format(), findings));
     }
 
     /**
