@@ -61,6 +61,9 @@ class LicenseEndToEndIT {
         pypi = new FakeIndex(false);
         pypi.fileWithCoreMetadata("copyleft-lib", WheelBuilder.filename("copyleft-lib", "1.0"), WheelBuilder.wheel(
                 "copyleft-lib", "1.0", "VERSION = 'gpl'\n", List.of("License-Expression: GPL-3.0-only")));
+        // An index without PEP 658 metadata: the wheel's own METADATA is read as it streams.
+        pypi.file("plain-agpl", WheelBuilder.filename("plain-agpl", "1.0"), WheelBuilder.wheel("plain-agpl", "1.0",
+                "VERSION = 'agpl'\n", List.of("License-Expression: AGPL-3.0-or-later")));
         dualWheel = WheelBuilder.wheel("dual-lib", "1.0", "VERSION = 'dual'\n",
                 List.of("License-Expression: MIT OR GPL-3.0-only"));
         pypi.fileWithCoreMetadata("dual-lib", WheelBuilder.filename("dual-lib", "1.0"), dualWheel);
@@ -183,6 +186,18 @@ class LicenseEndToEndIT {
         assertThat(r.out()).contains("403").contains("pypi.license").contains("GPL-3.0-only");
         assertThat(pypi.origin().requests("/packages/" + wheel)).isZero();
         assertThat(pypi.origin().requests("/packages/" + wheel + ".metadata")).isPositive();
+    }
+
+    @Test
+    void withoutPep658MetadataTheWheelsOwnMetadataIsJudgedInFlight() throws Exception {
+        String wheel = WheelBuilder.filename("plain-agpl", "1.0");
+        ClientTools.Result r = ClientTools.pipInstall(dir, dir.resolve("venv"), proxy.port(), "plain-agpl==1.0");
+        assertThat(r.exit()).as(r.out()).isNotZero();
+        assertThat(r.out()).contains("pypi.license").contains("AGPL-3.0-or-later");
+        assertThat(pypi.origin().requests("/packages/" + wheel)).isPositive(); // read in flight, never completed
+        ClientTools.Result check = ClientTools.run(dir, Map.of(), List.of(dir.resolve("venv/bin/python").toString(),
+                "-c", "import plain_agpl"));
+        assertThat(check.exit()).isNotZero();
     }
 
     @Test

@@ -18,8 +18,9 @@ import java.util.function.Function;
 /**
  * {@code licenses} on the package track: the license a distribution declares in its core metadata, read from the
  * PEP 658 file its index serves beside it ({@code <file>.metadata}, verified against the sha256 the page gives it)
- * before any byte of the distribution is fetched, once per file. A file whose index offers no such metadata has
- * no license known before its bytes: it is an unknown license ({@code pypi.license-unknown}, whose action
+ * before any byte of the distribution is fetched, once per file. A wheel whose index offers no such metadata is
+ * judged by its own {@code METADATA} as it streams ({@link WheelLicenseInspector}), before the held tail is released;
+ * an sdist without it has no license known: it is an unknown license ({@code pypi.license-unknown}, whose action
  * {@code licenses.unknown} sets), and the reason says so.
  *
  * <p>Fails closed: metadata that cannot be fetched, or that does not match its announced hash, refuses the file
@@ -68,6 +69,9 @@ final class PypiLicenseGate {
             return CompletableFuture.completedFuture(checked(known.judged()));
         }
         String what = r.file().filename();
+        if (readsInFlight(r.file(), r.metadata())) {
+            return CompletableFuture.completedFuture(Checked.pass()); // its own METADATA, as it streams
+        }
         if (r.file().coreMetadata().isEmpty()) {
             LicensePolicy.Decision unknown = policy.judge(DeclaredLicense.none("index", "has no core metadata file "
                     + "(PEP 658) on its index, so its license is not known before its bytes are"), what);
@@ -94,6 +98,34 @@ final class PypiLicenseGate {
             Decision d = new Decision(declared, policy.judge(declared, what));
             decisions.put(key, d);
             return checked(d.judged());
+        });
+    }
+
+    /**
+     * Whether a file's license is read from its own bytes as they stream: a wheel whose index offers no PEP 658
+     * metadata ({@link WheelLicenseInspector}). An sdist's PKG-INFO sits inside a compressed tar; it is read from
+     * PEP 658 metadata only.
+     */
+    boolean readsInFlight(dev.dualtrack.pypi.simple.SimpleFile f, boolean metadataRequest) {
+        return active() && !metadataRequest && f.coreMetadata().isEmpty()
+                && f.filename().toLowerCase(java.util.Locale.ROOT).endsWith(".whl");
+    }
+
+    /** The inspection's name: which lists judged the bytes, so a cached wheel is judged again when they change. */
+    String inspection() {
+        return "license:" + Integer.toHexString(java.util.Objects.hash(config.allow(), config.deny()));
+    }
+
+    /** The inspector that reads a wheel's license as it streams, and remembers it for the AI-BOM. */
+    dev.dualtrack.proxy.relay.Inspector inspector(String upstream, String filename) {
+        return new WheelLicenseInspector(filename, declared -> {
+            Decision d = new Decision(declared, policy.judge(declared, filename));
+            decisions.put(upstream + "\u0000" + filename, d);
+            return switch (d.judged().kind()) {
+                case ALLOWED -> dev.dualtrack.scanner.Verdict.allow();
+                case DENIED -> dev.dualtrack.scanner.Verdict.block(PypiRules.LICENSE, d.judged().reason());
+                case UNKNOWN -> dev.dualtrack.scanner.Verdict.block(PypiRules.LICENSE_UNKNOWN, d.judged().reason());
+            };
         });
     }
 

@@ -314,8 +314,13 @@ public final class PypiRoute implements Route {
             // before anything reads the fetch.
             return new PypiFile(ex, found, f, filename, metadata, sha, origins, link, subject, null);
         }
-        FetchSpec spec = FetchSpec.builder(subject, new UpstreamRequest(HttpMethod.GET, URI.create(link), headers,
-                        RedirectPolicy.NONE))
+        FetchSpec.Builder builder = FetchSpec.builder(subject, new UpstreamRequest(HttpMethod.GET, URI.create(link),
+                headers, RedirectPolicy.NONE));
+        if (licenses.readsInFlight(f, metadata)) {
+            String upstream = found.upstream().name();
+            builder.inspector(licenses.inspection(), () -> licenses.inspector(upstream, f.filename()));
+        }
+        FetchSpec spec = builder
                 .expectedSha256(sha)
                 .version(Filenames.version(project, f.filename()))
                 .hashMismatchRule(PypiRules.HASH_MISMATCH)
