@@ -30,6 +30,7 @@ final class StartupSummary {
         out.addAll(access(c));
         out.add("policy: mode " + c.policy().mode().name().toLowerCase(Locale.ROOT) + actions(c.policy()) + "; "
                 + waivers(c.policy()));
+        out.add(licenses(c));
         out.add("provenance: trusted root " + c.provenance().trustedRoot().map(Object::toString)
                 .orElse("built in (Sigstore production)") + (c.pypi().provenance().isEmpty() ? ""
                 : ", " + c.pypi().provenance().size() + " PyPI attestation requirement(s)"));
@@ -66,6 +67,18 @@ final class StartupSummary {
             }
         }
         return out;
+    }
+
+    /** What the licenses section judges, per track: off, or its lists and what an unknown license gets. */
+    static String licenses(DualtrackConfig c) {
+        List<String> parts = new ArrayList<>();
+        for (String track : List.of("pypi", "hf")) {
+            dev.dualtrack.config.LicensesConfig.Effective e = c.licenses().track(track);
+            parts.add(track + " " + (!e.active() ? "off" : "deny " + (e.deny().isEmpty() ? "none" : String.join(",",
+                    e.deny())) + ", allow " + (e.allow().isEmpty() ? "any other" : String.join(",", e.allow()))
+                    + ", unknown " + e.unknown().name().toLowerCase(java.util.Locale.ROOT)));
+        }
+        return "licenses: " + String.join("; ", parts);
     }
 
     private static String actions(PolicyConfig p) {

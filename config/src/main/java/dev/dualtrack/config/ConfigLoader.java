@@ -221,7 +221,9 @@ public final class ConfigLoader {
     private static DualtrackConfig withLicenseRules(DualtrackConfig c) {
         java.util.Map<String, RuleAction> rules = new java.util.LinkedHashMap<>(c.policy().rules());
         for (String track : List.of("pypi", "hf")) {
-            rules.putIfAbsent(track + ".license-unknown", c.licenses().track(track).unknown());
+            if (c.licenses().track(track).active()) { // off, nothing fires: the startup summary stays quiet
+                rules.putIfAbsent(track + ".license-unknown", c.licenses().track(track).unknown());
+            }
         }
         PolicyConfig p = c.policy();
         return c.withPolicy(new PolicyConfig(p.mode(), rules, p.waivers(), p.waiversFile()));
