@@ -53,7 +53,7 @@ class LicenseEndToEndIT {
                 .regularFile("README.md", card("license: cc-by-nc-4.0\nlanguage: en"))
                 .lfsFile("model.safetensors", refused, refused);
         hub.anotherRepo(OPEN, "b".repeat(40))
-                .regularFile("README.md", card("license: apache-2.0"))
+                .regularFile("README.md", card("license: apache-2.0\npipeline_tag: text-classification"))
                 .lfsFile("model.safetensors", weights, weights);
         hub.anotherRepo(SILENT, "c".repeat(40))
                 .regularFile("README.md", card("language: en"))
@@ -143,6 +143,10 @@ class LicenseEndToEndIT {
         assertThat(model.path("type").asText()).isEqualTo("machine-learning-model");
         assertThat(model.path("purl").asText()).isEqualTo("pkg:huggingface/" + OPEN + "@" + "b".repeat(40));
         assertThat(model.path("licenses").get(0).path("license").path("name").asText()).isEqualTo("apache-2.0");
+        assertThat(model.path("modelCard").path("modelParameters").path("task").asText())
+                .isEqualTo("text-classification");
+        assertThat(ScanLicenseIT.property(model, "dualtrack:license-source"))
+                .contains("the copy a client received, verified in flight");
         Map<String, String> listed = new java.util.TreeMap<>();
         for (JsonNode c : bom.path("components")) {
             assertThat(c.path("type").asText()).isEqualTo("file");

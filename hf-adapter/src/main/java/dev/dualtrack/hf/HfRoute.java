@@ -79,7 +79,8 @@ public final class HfRoute implements Route {
     private HfRoute(dev.dualtrack.proxy.ProxyRuntime runtime, Optional<String> upstreamToken,
             RevisionResolver revisions, FileMetaLookup files, ModelSignatureGate signatures) {
         this.licenses = new LicenseGate(runtime.config().licenses(), runtime.caches());
-        this.bom = new HubBom(runtime.recorder().served(), licenses, signatures);
+        this.bom = new HubBom(runtime.recorder().served(), licenses, signatures,
+                sha -> runtime.blobCache().find(sha).map(dev.dualtrack.proxy.cache.BlobCache.Cached::blob));
         this.config = runtime.config().hf();
         this.hub = config.upstream();
         this.scanPolicy = HfScanPolicy.of(config);

@@ -28,11 +28,15 @@ final class HubBom implements Route {
     private final ServedLedger served;
     private final LicenseGate licenses;
     private final ModelSignatureGate signatures;
+    /** A verified blob's file in the cache, by sha256: the card a client received is read from there. */
+    private final java.util.function.Function<String, Optional<java.nio.file.Path>> blobs;
 
-    HubBom(ServedLedger served, LicenseGate licenses, ModelSignatureGate signatures) {
+    HubBom(ServedLedger served, LicenseGate licenses, ModelSignatureGate signatures,
+            java.util.function.Function<String, Optional<java.nio.file.Path>> blobs) {
         this.served = served;
         this.licenses = licenses;
         this.signatures = signatures;
+        this.blobs = blobs;
     }
 
     @Override
@@ -54,15 +58,17 @@ final class HubBom implements Route {
         String commit = parts.get(2);
         HubPath p = new HubPath(HubPath.Kind.RESOLVE, type, repo, Optional.of(commit), LicenseGate.CARD);
         HubPath.RepoType kind = type;
-        served.of("hf", type.resolvePrefix + repo, Optional.of(commit), Optional.empty()).whenComplete((files, error) ->
-                ex.eventLoop().execute(() -> {
-                    if (error != null) {
-                        ex.respondText(HttpResponseStatus.INTERNAL_SERVER_ERROR, "the ledger of served files could "
-                                + "not be read: " + error.getMessage() + "\n");
-                        return;
-                    }
-                    ex.respond(HttpResponseStatus.OK, MEDIA_TYPE, AiBom.json(bom(p, kind, commit, files)), null);
-                }));
+        // Built on the ledger's thread (it reads the cached card from disk), answered on the loop.
+        served.of("hf", type.resolvePrefix + repo, Optional.of(commit), Optional.empty())
+                .thenApply(files -> AiBom.json(bom(p, kind, commit, files))).whenComplete((json, error) ->
+                        ex.eventLoop().execute(() -> {
+                            if (error != null) {
+                                ex.respondText(HttpResponseStatus.INTERNAL_SERVER_ERROR, "the AI-BOM could not be "
+                                        + "made: " + error.getMessage() + "\n");
+                                return;
+                            }
+                            ex.respond(HttpResponseStatus.OK, MEDIA_TYPE, json, null);
+                        }));
     }
 
     private Bom bom(HubPath p, HubPath.RepoType type, String commit, List<ServedLedger.Served> files) {
@@ -77,13 +83,30 @@ final class HubBom implements Route {
         }
         List<Property> props = new ArrayList<>();
         props.add(AiBom.property("dualtrack:repo", type.resolvePrefix + p.repo()));
-        Optional<DeclaredLicense> license = licenses.known(p, commit);
+        // The card a client received (its bytes verified in flight) comes first; else what the license gate read.
+        Optional<String> card = files.stream().filter(f -> f.file().equals(LicenseGate.CARD)).findFirst()
+                .flatMap(f -> blobs.apply(f.sha256())).flatMap(HubBom::read);
+        Optional<DeclaredLicense> license = card.map(dev.dualtrack.licenses.ModelCardLicense::read)
+                .or(() -> licenses.known(p, commit));
         license.flatMap(AiBom::license).ifPresent(subject::setLicenses);
         props.add(AiBom.property("dualtrack:license-source", license.map(l -> l.expression().isPresent()
-                ? l.source() + " (README.md front matter at this commit, as the Hub served it)"
+                ? l.source() + " (README.md front matter at this commit" + (card.isPresent()
+                        ? ", the copy a client received, verified in flight)" : ", as the Hub served it to the license "
+                        + "gate)")
                 : "none: " + l.problem().orElse("")).orElse(licenses.active()
                         ? "not read: no file of this commit was asked for since dualtrack started"
-                        : "not read: the licenses section is off")));
+                        : "not read: the licenses section is off and no client received the card")));
+        card.map(dev.dualtrack.licenses.ModelCardLicense::cardData).ifPresent(data -> data.forEach((k, v) ->
+                props.add(AiBom.property("huggingface:" + k, String.join(",", v)))));
+        card.map(dev.dualtrack.licenses.ModelCardLicense::cardData).map(d -> d.get("pipeline_tag"))
+                .ifPresent(task -> {
+                    org.cyclonedx.model.component.modelCard.ModelParameters params =
+                            new org.cyclonedx.model.component.modelCard.ModelParameters();
+                    params.setTask(task.get(0));
+                    org.cyclonedx.model.component.ModelCard mc = new org.cyclonedx.model.component.ModelCard();
+                    mc.setModelParameters(params);
+                    subject.setModelCard(mc);
+                });
         props.add(AiBom.property("dualtrack:signature", signatures.status(p.repo(), commit)));
         props.add(AiBom.property("dualtrack:files-served", Integer.toString(files.size())));
         subject.setProperties(props);
@@ -94,6 +117,15 @@ final class HubBom implements Route {
         }
         bom.setComponents(components);
         return bom;
+    }
+
+    private static Optional<String> read(java.nio.file.Path blob) {
+        try (java.io.InputStream in = java.nio.file.Files.newInputStream(blob)) {
+            return Optional.of(new String(in.readNBytes(dev.dualtrack.licenses.ModelCardLicense.MAX_CARD_BYTES),
+                    java.nio.charset.StandardCharsets.UTF_8));
+        } catch (java.io.IOException e) {
+            return Optional.empty(); // evicted meanwhile: the gate's reading, if any, stands in
+        }
     }
 
     /** The format a file's name says it is, for the document (the verdict came from its bytes). */

@@ -37,6 +37,49 @@ public final class ModelCardLicense {
     private ModelCardLicense() {
     }
 
+    /**
+     * The card's descriptive fields an AI-BOM carries: {@code pipeline_tag}, {@code library_name},
+     * {@code base_model}, {@code datasets}, {@code language} (each as its values; a list field as several). Empty
+     * when the card has no readable front matter.
+     */
+    public static java.util.Map<String, List<String>> cardData(String card) {
+        java.util.Map<String, List<String>> out = new java.util.LinkedHashMap<>();
+        Optional<JsonNode> meta = frontMatter(card);
+        if (meta.isEmpty()) {
+            return out;
+        }
+        for (String key : List.of("pipeline_tag", "library_name", "base_model", "datasets", "language")) {
+            JsonNode n = meta.get().get(key);
+            List<String> values = new ArrayList<>();
+            for (JsonNode v : n == null ? List.<JsonNode>of() : n.isArray() ? iterable(n) : List.of(n)) {
+                text(v).filter(t -> t.length() <= 200).ifPresent(values::add);
+            }
+            if (!values.isEmpty()) {
+                out.put(key, List.copyOf(values.subList(0, Math.min(values.size(), 50))));
+            }
+        }
+        return out;
+    }
+
+    private static Optional<JsonNode> frontMatter(String card) {
+        String text = card.startsWith("\uFEFF") ? card.substring(1) : card;
+        String[] lines = text.split("\r?\n", -1);
+        if (lines.length == 0 || !lines[0].strip().equals("---")) {
+            return Optional.empty();
+        }
+        for (int i = 1; i < lines.length; i++) {
+            if (lines[i].strip().equals("---")) {
+                try {
+                    JsonNode meta = YAML.readTree(String.join("\n", java.util.Arrays.copyOfRange(lines, 1, i)));
+                    return meta != null && meta.isObject() ? Optional.of(meta) : Optional.empty();
+                } catch (Exception e) {
+                    return Optional.empty();
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
     /** Reads the license from a card's text; a card without front matter, or without a license in it, has none. */
     public static DeclaredLicense read(String card) {
         String text = card.startsWith("\uFEFF") ? card.substring(1) : card;

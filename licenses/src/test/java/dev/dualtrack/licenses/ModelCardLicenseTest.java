@@ -48,4 +48,14 @@ class ModelCardLicenseTest {
         // read as written (and over 20 aliases per collection SnakeYAML refuses it outright).
         assertThat(read(s.toString())).isEqualTo("mit");
     }
+
+    @Test
+    void theCardsDescriptiveFieldsAreKeptForTheBom() {
+        assertThat(ModelCardLicense.cardData("---\nlicense: mit\npipeline_tag: text-generation\nlanguage: [en, fr]\n"
+                + "base_model: acme/base\ntags: [x]\n---\n")).containsExactly(
+                java.util.Map.entry("pipeline_tag", java.util.List.of("text-generation")),
+                java.util.Map.entry("base_model", java.util.List.of("acme/base")),
+                java.util.Map.entry("language", java.util.List.of("en", "fr")));
+        assertThat(ModelCardLicense.cardData("# no front matter\n")).isEmpty();
+    }
 }
