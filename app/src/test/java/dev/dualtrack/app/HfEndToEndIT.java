@@ -188,6 +188,18 @@ class HfEndToEndIT {
     }
 
     /** The JSON line a client script printed last. */
+    /**
+     * Runs {@code hub_client.py} of {@code dir} (see {@link #installPythonClient(Path)}) against dualtrack on
+     * {@code port}, with a cache of its own ({@code home}): what the client received, as JSON.
+     */
+    static JsonNode hubClient(Path dir, Path python, int port, String home, String... args) throws Exception {
+        List<String> cmd = new java.util.ArrayList<>(List.of(python.toString(), dir.resolve("hub_client.py").toString()));
+        cmd.addAll(java.util.Arrays.asList(args));
+        return json(ClientTools.run(dir, Map.of("HF_ENDPOINT", "http://127.0.0.1:" + port + "/hf",
+                "HF_HOME", dir.resolve(home).toString(), "HF_HUB_DISABLE_TELEMETRY", "1", "HF_HUB_ETAG_TIMEOUT", "60",
+                "HF_HUB_DOWNLOAD_TIMEOUT", "60"), cmd));
+    }
+
     static JsonNode json(ClientTools.Result r) {
         String[] lines = r.out().strip().split("\n");
         try {

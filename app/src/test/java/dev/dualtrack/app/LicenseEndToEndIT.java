@@ -11,8 +11,6 @@ import java.nio.charset.StandardCharsets;
 import dev.dualtrack.proxy.bom.AiBom;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -98,11 +96,7 @@ class LicenseEndToEndIT {
     }
 
     static JsonNode py(String home, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(python.toString(), dir.resolve("hub_client.py").toString()));
-        cmd.addAll(Arrays.asList(args));
-        return HfEndToEndIT.json(ClientTools.run(dir, Map.of("HF_ENDPOINT", "http://127.0.0.1:" + proxy.port() + "/hf",
-                "HF_HOME", dir.resolve(home).toString(), "HF_HUB_DISABLE_TELEMETRY", "1", "HF_HUB_ETAG_TIMEOUT", "60",
-                "HF_HUB_DOWNLOAD_TIMEOUT", "60"), cmd));
+        return HfEndToEndIT.hubClient(dir, python, proxy.port(), home, args);
     }
 
     @Test

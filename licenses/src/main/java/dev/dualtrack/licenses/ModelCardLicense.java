@@ -62,6 +62,17 @@ public final class ModelCardLicense {
     }
 
     private static Optional<JsonNode> frontMatter(String card) {
+        try {
+            Optional<List<String>> lines = frontMatterLines(card);
+            JsonNode meta = lines.isEmpty() ? null : YAML.readTree(String.join("\n", lines.get()));
+            return meta != null && meta.isObject() ? Optional.of(meta) : Optional.empty();
+        } catch (Exception e) {
+            return Optional.empty();
+        }
+    }
+
+    /** The lines between a card's opening {@code ---} and its closing one; empty when there is no such block. */
+    private static Optional<List<String>> frontMatterLines(String card) {
         String text = card.startsWith("\uFEFF") ? card.substring(1) : card;
         String[] lines = text.split("\r?\n", -1);
         if (lines.length == 0 || !lines[0].strip().equals("---")) {
@@ -69,12 +80,7 @@ public final class ModelCardLicense {
         }
         for (int i = 1; i < lines.length; i++) {
             if (lines[i].strip().equals("---")) {
-                try {
-                    JsonNode meta = YAML.readTree(String.join("\n", java.util.Arrays.copyOfRange(lines, 1, i)));
-                    return meta != null && meta.isObject() ? Optional.of(meta) : Optional.empty();
-                } catch (Exception e) {
-                    return Optional.empty();
-                }
+                return Optional.of(List.of(java.util.Arrays.copyOfRange(lines, 1, i)));
             }
         }
         return Optional.empty();
@@ -82,25 +88,16 @@ public final class ModelCardLicense {
 
     /** Reads the license from a card's text; a card without front matter, or without a license in it, has none. */
     public static DeclaredLicense read(String card) {
-        String text = card.startsWith("\uFEFF") ? card.substring(1) : card;
-        String[] lines = text.split("\r?\n", -1);
-        if (lines.length == 0 || !lines[0].strip().equals("---")) {
-            return DeclaredLicense.none("model card", "has a model card without YAML front matter, so it states no "
-                    + "license");
-        }
-        int end = -1;
-        for (int i = 1; i < lines.length; i++) {
-            if (lines[i].strip().equals("---")) {
-                end = i;
-                break;
-            }
-        }
-        if (end < 0) {
-            return DeclaredLicense.none("model card", "has a model card whose front matter never ends (no closing ---)");
+        Optional<List<String>> lines = frontMatterLines(card);
+        if (lines.isEmpty()) {
+            return DeclaredLicense.none("model card", card.replaceFirst("^\uFEFF", "").split("\r?\n", 2)[0].strip()
+                    .equals("---")
+                    ? "has a model card whose front matter never ends (no closing ---)"
+                    : "has a model card without YAML front matter, so it states no license");
         }
         JsonNode meta;
         try {
-            meta = YAML.readTree(String.join("\n", java.util.Arrays.copyOfRange(lines, 1, end)));
+            meta = YAML.readTree(String.join("\n", lines.get()));
         } catch (Exception e) {
             return DeclaredLicense.none("model card", "has model card front matter that is not valid YAML ("
                     + e.getClass().getSimpleName() + ")");
