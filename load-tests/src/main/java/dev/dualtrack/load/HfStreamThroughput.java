@@ -133,6 +133,8 @@ public final class HfStreamThroughput {
                     RelayThroughput.awaitSettled(rt);
                     RelayThroughput.run("rm", "-rf", dir.resolve("cache/blobs").toString());
                     double u0 = processCpuSeconds();
+                    System.out.printf("run %d: uncached through dualtrack%n", i); // a marker to attach a profiler to
+                    System.out.flush();
                     uncached.add(RelayThroughput.curl(ours, size));
                     RelayThroughput.awaitSettled(rt); // the commit (fsync, rename) is part of the cost
                     uncachedCpu.add((processCpuSeconds() - u0) / gib);
