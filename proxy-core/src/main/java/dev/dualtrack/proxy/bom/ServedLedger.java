@@ -74,7 +74,13 @@ public final class ServedLedger implements AutoCloseable {
 
     /** Records a file served whole (fire and forget; ordered). */
     public void record(Served s) {
-        if (file.isEmpty() || written.size() > 1_000_000 || !written.add(s.key())) {
+        if (file.isEmpty()) {
+            return;
+        }
+        if (written.size() > 1_000_000) {
+            written.clear(); // bounded memory: a file may then be written twice, and reading drops the repeat
+        }
+        if (!written.add(s.key())) {
             return;
         }
         writer.execute(() -> {
