@@ -58,4 +58,44 @@ final class FileOrigin implements AutoCloseable {
     public void close() throws IOException {
         server.close();
     }
+
+    /**
+     * Serves {@code args[0]} until stdin closes, after printing {@code port N}: the origin in a process of its own,
+     * so the proxy's CPU figures are the proxy's alone.
+     */
+    public static void main(String[] args) throws Exception {
+        try (FileOrigin origin = new FileOrigin(Path.of(args[0]))) {
+            System.out.println("port " + origin.port());
+            System.out.flush();
+            while (System.in.read() >= 0) {
+                // until the parent closes our stdin (or dies)
+            }
+        }
+    }
+
+    /** An origin process serving {@code file}: its port and pid, stopped by {@link Separate#close}. */
+    static Separate separate(Path file) throws IOException {
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx64m",
+                "-cp", System.getProperty("java.class.path"), FileOrigin.class.getName(), file.toString())
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        String line = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(),
+                StandardCharsets.US_ASCII)).readLine();
+        if (line == null || !line.startsWith("port ")) {
+            p.destroyForcibly();
+            throw new IOException("the origin process did not start: " + line);
+        }
+        return new Separate(p, Integer.parseInt(line.substring(5).trim()));
+    }
+
+    record Separate(Process process, int port) implements AutoCloseable {
+        long pid() {
+            return process.pid();
+        }
+
+        @Override
+        public void close() throws IOException {
+            process.getOutputStream().close();
+            process.destroy();
+        }
+    }
 }

@@ -88,12 +88,33 @@ class AdvisoryTest {
         Files.writeString(dir.resolve("npm.json"), "{\"id\": \"GHSA-npm\", \"affected\": [{\"package\": "
                 + "{\"ecosystem\": \"npm\", \"name\": \"left-pad\"}, \"versions\": [\"1.0\"]}]}");
         Files.writeString(dir.resolve("README.md"), "not a record");
-        AdvisorySource s = source(dir);
+        // A clock the test moves: whether a recheck is due is the test's to say, not the scheduler's (a reload
+        // started by an earlier call could otherwise read the edit below before the assertion that follows it).
+        java.util.concurrent.atomic.AtomicReference<java.time.Instant> now = new java.util.concurrent.atomic
+                .AtomicReference<>(java.time.Instant.parse("2026-12-07T00:00:00Z"));
+        Clock clock = new Clock() {
+            @Override
+            public java.time.ZoneId getZone() {
+                return java.time.ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(java.time.ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public java.time.Instant instant() {
+                return now.get();
+            }
+        };
+        AdvisorySource s = new AdvisorySource(dir, clock, Duration.ofMinutes(1));
         assertThat(s.snapshot().records()).isEqualTo(1);
         assertThat(s.snapshot().unreadable()).isEqualTo(1);
         assertThat(s.of("demo-lib")).extracting(Advisory::id).containsExactly("GHSA-aaaa-bbbb-cccc");
         Files.writeString(dir.resolve("b.yaml"), JINJA);
-        assertThat(s.of("jinja2")).as("the snapshot in use answers while the new one is read").isEmpty();
+        assertThat(s.of("jinja2")).as("the snapshot in use answers until a recheck is due").isEmpty();
+        now.set(now.get().plus(Duration.ofMinutes(1)));
         dev.dualtrack.proxy.testing.Awaits.until(() -> s.of("jinja2").size() == 1);
     }
 
