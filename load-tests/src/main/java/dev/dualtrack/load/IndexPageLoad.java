@@ -36,6 +36,8 @@ import java.util.regex.Pattern;
  * apt-get install -y nginx wrk
  * ./mvnw -q -B -pl load-tests -am install -DskipTests
  * java -Xmx512m -cp "load-tests/target/classes:$(cat load-tests/target/classpath.txt)" dev.dualtrack.load.IndexPageLoad
+ * # servers on core 0, wrk on core 1:
+ * taskset -c 0 java -Xmx512m -Dio.threads=1 -Dwrk.cpus=1 -cp ... dev.dualtrack.load.IndexPageLoad
  * </pre>
  */
 public final class IndexPageLoad {
@@ -126,8 +128,16 @@ public final class IndexPageLoad {
 
     /** {requests/s, p99 ms}. */
     private static double[] wrk(String url, String duration, int connections) throws Exception {
-        Process p = new ProcessBuilder("wrk", "-t2", "-c" + connections, "-d" + duration, "--latency",
-                "-H", "Accept: application/vnd.pypi.simple.v1+json", url).redirectErrorStream(true).start();
+        List<String> cmd = new ArrayList<>();
+        String cpus = System.getProperty("wrk.cpus", "");
+        if (!cpus.isEmpty()) {
+            // wrk on cores of its own (start this JVM under taskset on the others), so the servers are compared
+            // and not the scheduler's choices between a server and its load generator.
+            cmd.addAll(List.of("taskset", "-c", cpus));
+        }
+        cmd.addAll(List.of("wrk", "-t2", "-c" + connections, "-d" + duration, "--latency",
+                "-H", "Accept: application/vnd.pypi.simple.v1+json", url));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         p.waitFor();
         Matcher r = RPS.matcher(out);
