@@ -99,7 +99,7 @@ final class DistributionScan {
             findings.add(new Finding(ScanRules.UNSUPPORTED_FORMAT, Severity.MALFORMED, "the " + kind
                     + " could not be read as one (" + dev.dualtrack.proxy.ops.Causes.describe(ex) + ")"));
         }
-        findings.addAll(licenses.findings(metadata == null
+        findings.addAll(licenses.findings(shown, metadata == null
                 ? dev.dualtrack.licenses.DeclaredLicense.none("core metadata", "has no core metadata ("
                         + (kind.equals("wheel") ? "*.dist-info/METADATA" : "PKG-INFO") + ")")
                 : dev.dualtrack.licenses.CoreMetadataLicense.read(metadata), "pypi", file.getFileName().toString()));

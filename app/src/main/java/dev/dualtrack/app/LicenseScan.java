@@ -24,9 +24,16 @@ import java.util.Optional;
  */
 final class LicenseScan {
     private final LicensesConfig licenses;
+    /** What each scanned file declared, by the path the report shows: the AI-BOM's licenses. */
+    private final java.util.Map<String, DeclaredLicense> declared = new java.util.LinkedHashMap<>();
 
     LicenseScan(Optional<DualtrackConfig> config) {
         this.licenses = config.map(DualtrackConfig::licenses).orElse(LicensesConfig.off());
+    }
+
+    /** The license each file declared, by its shown path (cards, wheels, sdists). */
+    java.util.Map<String, DeclaredLicense> declared() {
+        return java.util.Collections.unmodifiableMap(declared);
     }
 
     /** Whether {@code f} only reports the license read (it judges nothing). */
@@ -48,8 +55,12 @@ final class LicenseScan {
                 : Optional.empty();
     }
 
-    /** What to report of {@code declared} on {@code track} ({@code hf}, {@code pypi}) for {@code what}. */
-    List<Finding> findings(DeclaredLicense declared, String track, String what) {
+    /**
+     * What to report of {@code declared} on {@code track} ({@code hf}, {@code pypi}) for {@code what}; the file at
+     * {@code shown} is remembered as declaring it.
+     */
+    List<Finding> findings(String shown, DeclaredLicense declared, String track, String what) {
+        this.declared.put(shown, declared);
         List<Finding> out = new ArrayList<>();
         out.add(new Finding(track + ".license", Severity.INFO, declared.text().map(t -> "license '" + t + "' ("
                 + declared.source() + ")").orElse("no license: " + declared.problem().orElse("none stated"))));

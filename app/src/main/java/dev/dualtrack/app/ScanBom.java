@@ -30,7 +30,9 @@ final class ScanBom {
     private ScanBom() {
     }
 
-    static String of(List<String> roots, List<ScanCommand.Result> results, Map<Path, String> manifests)
+    /** @param declared what each file declared as its license, by its shown path */
+    static String of(List<String> roots, List<ScanCommand.Result> results,
+            Map<String, dev.dualtrack.licenses.DeclaredLicense> declared, Map<Path, String> manifests)
             throws IOException {
         Component subject = new Component();
         boolean model = results.stream().anyMatch(r -> r.report().findings().stream().anyMatch(f ->
@@ -49,7 +51,7 @@ final class ScanBom {
             c.getProperties().removeIf(p -> p.getName().equals("dualtrack:verdict")
                     || p.getName().equals("dualtrack:served-at"));
             c.getProperties().add(AiBom.property("dualtrack:verdict", r.decision()));
-            Optional<dev.dualtrack.licenses.DeclaredLicense> license = declared(r);
+            Optional<dev.dualtrack.licenses.DeclaredLicense> license = Optional.ofNullable(declared.get(r.path()));
             if (r.format().equals("wheel") || r.format().equals("sdist")) {
                 c.setType(Component.Type.LIBRARY);
                 String file = Path.of(r.path()).getFileName().toString();
@@ -92,23 +94,6 @@ final class ScanBom {
         return dash > 0 && dash < stem.length() - 1 ? Optional.of(new String[] {
                 dev.dualtrack.pypi.simple.ProjectName.normalize(stem.substring(0, dash)), stem.substring(dash + 1)})
                 : Optional.empty();
-    }
-
-    /** The license a result's INFO finding reports, read again from its detail's quoted expression. */
-    private static Optional<dev.dualtrack.licenses.DeclaredLicense> declared(ScanCommand.Result r) {
-        for (Finding f : r.report().findings()) {
-            if (f.severity() == dev.dualtrack.scanner.Severity.INFO && f.rule().endsWith(".license")
-                    && f.detail().startsWith("license '")) {
-                String text = f.detail().substring("license '".length(), f.detail().lastIndexOf("' ("));
-                try {
-                    return Optional.of(dev.dualtrack.licenses.DeclaredLicense.of(
-                            dev.dualtrack.licenses.LicenseExpression.parse(text), "scan"));
-                } catch (IllegalArgumentException e) {
-                    return Optional.empty();
-                }
-            }
-        }
-        return Optional.empty();
     }
 
     /** The versions the folder's requirements and lockfiles pin: heard, not fetched. */

@@ -108,6 +108,8 @@ final class ScanCommand implements Callable<Integer> {
     private final Map<Path, String> pipConfigs = new LinkedHashMap<>();
     private final Map<Path, String> walked = new LinkedHashMap<>();
     private Optional<DualtrackConfig> config = Optional.empty();
+    /** Licenses read during the walk, judged under --policy's licenses section (set once --policy is read). */
+    private LicenseScan licenses = new LicenseScan(Optional.empty());
 
     @Override
     public Integer call() {
@@ -166,7 +168,8 @@ final class ScanCommand implements Callable<Integer> {
             case sarif -> out.println(Reports.sarif(results));
             case cyclonedx -> {
                 try {
-                    out.println(ScanBom.of(paths.stream().map(Path::toString).toList(), results, requirementsFiles));
+                    out.println(ScanBom.of(paths.stream().map(Path::toString).toList(), results,
+                            licenses.declared(), requirementsFiles));
                 } catch (IOException e) {
                     err.println("dualtrack: " + e.getMessage());
                     return Main.EXIT_USAGE;
@@ -233,6 +236,7 @@ final class ScanCommand implements Callable<Integer> {
             if (config.isEmpty()) {
                 return Optional.empty();
             }
+            licenses = new LicenseScan(config);
         }
         dev.dualtrack.config.HfConfig hf;
         try {
@@ -281,7 +285,7 @@ final class ScanCommand implements Callable<Integer> {
                 ManifestKind kind = ManifestKind.of(file);
                 walked.put(key, shown); // every file, manifests too: a signed model folder may hold any of them
                 if (DistributionScan.isDistribution(file)) {
-                    results.add(DistributionScan.scan(file, shown, policy, new LicenseScan(config)));
+                    results.add(DistributionScan.scan(file, shown, policy, licenses));
                 } else if (kind == ManifestKind.OTHER) {
                     results.add(withCardLicense(file, scanWithLfs(file, shown, policy, lfs)));
                 } else {
@@ -309,7 +313,7 @@ final class ScanCommand implements Callable<Integer> {
         }
         List<dev.dualtrack.scanner.Finding> findings = new ArrayList<>(r.report().findings());
         Path folder = file.toAbsolutePath().getParent();
-        findings.addAll(new LicenseScan(config).findings(card.get(), "hf", "the model in "
+        findings.addAll(licenses.findings(r.path(), card.get(), "hf", "the model in "
                 + (folder == null || folder.getFileName() == null ? "." : folder.getFileName().toString())));
         return new Result(r.path(), r.format(), r.sha256(), new ScanReport(r.report().format(), findings));
     }
