@@ -99,6 +99,36 @@ public record PypiPath(Kind kind, String project, String name, Optional<String> 
         if (segment.equals(".") || segment.equals("..")) {
             return Optional.empty();
         }
+        String s;
+        if (segment.indexOf('%') < 0) {
+            // Nothing to decode (almost every request): ASCII is its own UTF-8, so the segment is the name.
+            for (int i = 0; i < segment.length(); i++) {
+                if (segment.charAt(i) > 0x7e) {
+                    return Optional.empty(); // as below: a raw non-ASCII byte in a request line
+                }
+            }
+            s = segment;
+        } else {
+            Optional<String> decoded = percentDecoded(segment);
+            if (decoded.isEmpty()) {
+                return decoded;
+            }
+            s = decoded.get();
+        }
+        if (s.equals(".") || s.equals("..")) {
+            return Optional.empty();
+        }
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c == 0x7f || c == '/' || c == '\\' || c == '?' || c == '#') {
+                return Optional.empty();
+            }
+        }
+        return Optional.of(s);
+    }
+
+    /** Percent-decodes a segment as strict UTF-8; empty if it is malformed. */
+    private static Optional<String> percentDecoded(String segment) {
         java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream(segment.length());
         for (int i = 0; i < segment.length(); i++) {
             char c = segment.charAt(i);
@@ -119,23 +149,12 @@ public record PypiPath(Kind kind, String project, String name, Optional<String> 
                 bytes.write(c);
             }
         }
-        String s;
         try {
-            s = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+            return Optional.of(StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(java.nio.ByteBuffer.wrap(bytes.toByteArray())).toString();
+                    .decode(java.nio.ByteBuffer.wrap(bytes.toByteArray())).toString());
         } catch (CharacterCodingException e) {
             return Optional.empty();
         }
-        if (s.equals(".") || s.equals("..")) {
-            return Optional.empty();
-        }
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c < 0x20 || c == 0x7f || c == '/' || c == '\\' || c == '?' || c == '#') {
-                return Optional.empty();
-            }
-        }
-        return Optional.of(s);
     }
 }
