@@ -92,9 +92,10 @@ public final class HfRoute implements Route {
         this.fetcher = runtime.fetcher();
         this.gates = new HubGates(config, fetcher.known(), new dev.dualtrack.proxy.gate.Gates(runtime.judge(),
                 runtime.recorder()), runtime.access(), licenses,
-                r -> (repo, commit) -> commitFile(r.exchange(), repo, commit, LicenseGate.CARD, r.authorization()),
+                r -> (repo, commit) -> commitFile(r.exchange(), repo, commit, LicenseGate.CARD, r.authorization(),
+                        dev.dualtrack.licenses.ModelCardLicense.MAX_CARD_BYTES),
                 signatures, r -> (repo, commit) -> commitFile(r.exchange(), repo, commit,
-                        dev.dualtrack.provenance.ModelSignature.FILE_NAME, r.authorization()));
+                        dev.dualtrack.provenance.ModelSignature.FILE_NAME, r.authorization(), MAX_API_BYTES));
         this.publicUrl = runtime.config().listen().publicUrl();
         this.access = runtime.access();
         this.listings = new ListingFilter(runtime.caches());
@@ -257,14 +258,17 @@ public final class HfRoute implements Route {
                 ? errorHeaders.get("X-Error-Message") : reason, errorHeaders);
     }
 
-    /** One small file at {@code commit} (model.sig, the card), from the Hub or the CDN it redirects an LFS copy to. */
+    /**
+     * One small file at {@code commit} (model.sig, the card), from the Hub or the CDN it redirects an LFS copy to,
+     * read whole up to {@code maxBytes} (the card no more than its reader reads, so a hostile card costs at most that).
+     */
     private java.util.concurrent.CompletableFuture<CommitFileFetcher.Fetched> commitFile(Exchange ex, HubPath p,
-            String commit, String name, Optional<String> auth) {
+            String commit, String name, Optional<String> auth, int maxBytes) {
         HttpHeaders headers = new DefaultHttpHeaders();
         auth.ifPresent(a -> headers.set(HttpHeaderNames.AUTHORIZATION, a));
         HubPath sig = new HubPath(p.kind(), p.type(), p.repo(), Optional.of(commit), name);
         return BodyCollector.fetch(client, ex.eventLoop(), new UpstreamRequest(HttpMethod.GET, resolveUrl(sig, commit),
-                headers, gates.cdnHosts()), MAX_API_BYTES)
+                headers, gates.cdnHosts()), maxBytes)
                 .thenApply(r -> new CommitFileFetcher.Fetched(r.status(), r.body()));
     }
 

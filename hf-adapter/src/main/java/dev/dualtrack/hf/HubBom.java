@@ -23,7 +23,6 @@ import org.cyclonedx.model.Property;
  */
 final class HubBom implements Route {
     static final String PREFIX = "/-/bom/hf";
-    static final String MEDIA_TYPE = "application/vnd.cyclonedx+json; version=1.6";
 
     private final ServedLedger served;
     private final LicenseGate licenses;
@@ -59,16 +58,20 @@ final class HubBom implements Route {
         HubPath p = new HubPath(HubPath.Kind.RESOLVE, type, repo, Optional.of(commit), LicenseGate.CARD);
         HubPath.RepoType kind = type;
         // Built on the ledger's thread (it reads the cached card from disk), answered on the loop.
-        served.of("hf", type.resolvePrefix + repo, Optional.of(commit), Optional.empty())
-                .thenApply(files -> AiBom.json(bom(p, kind, commit, files))).whenComplete((json, error) ->
-                        ex.eventLoop().execute(() -> {
-                            if (error != null) {
-                                ex.respondText(HttpResponseStatus.INTERNAL_SERVER_ERROR, "the AI-BOM could not be "
-                                        + "made: " + error.getMessage() + "\n");
-                                return;
-                            }
-                            ex.respond(HttpResponseStatus.OK, MEDIA_TYPE, json, null);
-                        }));
+        answer(ex, served.of("hf", type.resolvePrefix + repo, Optional.of(commit), Optional.empty())
+                .thenApply(files -> bom(p, kind, commit, files)));
+    }
+
+    /** The document, made off the loop; answered on the exchange's loop (Callbacks: a throw there is a 500). */
+    private static void answer(Exchange ex, java.util.concurrent.CompletableFuture<org.cyclonedx.model.Bom> made) {
+        dev.dualtrack.proxy.server.Callbacks.then(ex, made.thenApply(AiBom::json), (json, error) -> {
+            if (error != null) {
+                ex.respondText(HttpResponseStatus.INTERNAL_SERVER_ERROR, "the AI-BOM could not be made: "
+                        + dev.dualtrack.proxy.ops.Causes.describe(error) + "\n");
+                return;
+            }
+            ex.respond(HttpResponseStatus.OK, AiBom.MEDIA_TYPE, json, null);
+        });
     }
 
     private Bom bom(HubPath p, HubPath.RepoType type, String commit, List<ServedLedger.Served> files) {
@@ -107,7 +110,7 @@ final class HubBom implements Route {
                     mc.setModelParameters(params);
                     subject.setModelCard(mc);
                 });
-        props.add(AiBom.property("dualtrack:signature", signatures.status(p.repo(), commit)));
+        props.add(AiBom.property("dualtrack:signature", signatures.status(p, commit)));
         props.add(AiBom.property("dualtrack:files-served", Integer.toString(files.size())));
         subject.setProperties(props);
         Bom bom = AiBom.newBom(subject);

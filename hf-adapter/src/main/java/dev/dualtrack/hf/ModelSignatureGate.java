@@ -64,20 +64,23 @@ final class ModelSignatureGate {
     }
 
     /** For the AI-BOM: what is known of a commit's signature, without asking the Hub. */
-    String status(String repo, String commit) {
-        Optional<Requirement> r = requirement(repo);
+    String status(HubPath p, String commit) {
+        Optional<Requirement> r = requirement(p.repo());
         if (r.isEmpty()) {
             return "not required (hf.signatures does not name the repo)";
         }
-        for (var e : decisions.asMap().entrySet()) {
-            if (e.getKey().endsWith("/" + repo + "@" + commit + "\u0000" + r.get().who()) && e.getValue().isDone()
-                    && !e.getValue().isCompletedExceptionally()) {
-                Decision d = e.getValue().join();
-                return d.block().map(v -> "refused: " + v.rule()).orElse("verified: model.sig signed by "
-                        + r.get().who() + d.signatureSha256().map(sha -> ", model.sig sha256 " + sha).orElse(""));
-            }
+        CompletableFuture<Decision> known = decisions.getIfPresent(key(p, commit, r.get()));
+        if (known == null || !known.isDone() || known.isCompletedExceptionally()) {
+            return "required, not verified since dualtrack started";
         }
-        return "required, not verified since dualtrack started";
+        Decision d = known.join();
+        return d.block().map(v -> "refused: " + v.rule()).orElse("verified: model.sig signed by " + r.get().who()
+                + d.signatureSha256().map(sha -> ", model.sig sha256 " + sha).orElse(""));
+    }
+
+    /** One decision per repo (of its type), commit and required signer. */
+    private static String key(HubPath p, String commit, Requirement r) {
+        return p.type().apiSegment + "/" + p.repo() + "@" + commit + "\u0000" + r.who();
     }
 
     boolean required(String repo) {
@@ -91,7 +94,7 @@ final class ModelSignatureGate {
     /** The commit's decision, fetched and verified once; a failed fetch is not remembered. */
     CompletableFuture<Decision> decision(HubPath p, String commit, CommitFileFetcher fetcher) {
         Requirement r = requirement(p.repo()).orElseThrow();
-        String key = p.type().apiSegment + "/" + p.repo() + "@" + commit + "\u0000" + r.who();
+        String key = key(p, commit, r);
         CompletableFuture<Decision> d = decisions.get(key, k -> fetch(fetcher, p, commit)
                 .handle((answer, error) -> answer)
                 .thenApplyAsync(answer -> decide(answer, p.repo(), commit, r), verifyOn));

@@ -42,6 +42,7 @@ import java.util.regex.Pattern;
  */
 public final class IndexPageLoad {
     private static final Pattern RPS = Pattern.compile("Requests/sec:\\s+([0-9.]+)");
+    private static final Pattern REQUESTS = Pattern.compile("(\\d+) requests in");
     private static final Pattern P99 = Pattern.compile("99%\\s+([0-9.]+)(us|ms|s)");
 
     private IndexPageLoad() {
@@ -93,16 +94,23 @@ public final class IndexPageLoad {
                     int connections = Integer.parseInt(c.trim());
                     List<double[]> ours = new ArrayList<>();
                     List<double[]> theirs = new ArrayList<>();
+                    List<Double> allocated = new ArrayList<>();
                     wrk(proxyUrl, "2s", connections);
                     wrk(nginxUrl, "2s", connections);
                     for (int i = 0; i < runs; i++) {
                         theirs.add(wrk(nginxUrl, seconds, connections));
-                        ours.add(wrk(proxyUrl, seconds, connections));
+                        long before = allocatedBytes();
+                        double[] run = wrk(proxyUrl, seconds, connections);
+                        allocated.add((allocatedBytes() - before) / run[2]);
+                        ours.add(run);
                     }
                     System.out.printf("%npage: %,d bytes of PEP 691 JSON (60 files), wrk -t2 -c%d -d%s, %d runs "
                             + "each, load average %s%n", served.length, connections, seconds, runs, loadAverage());
                     report("nginx static file (reference)", theirs, theirs);
                     report("dualtrack /pypi/simple/ (cached)", ours, theirs);
+                    System.out.printf("  heap allocated by this JVM per dualtrack request: median %.1f KB (runs %s)%n",
+                            median(allocated.stream().map(a -> new double[] {a / 1000}).toList(), 0),
+                            allocated.stream().map(a -> String.format("%.1f", a / 1000)).toList());
                 }
             }
         } finally {
@@ -150,7 +158,22 @@ public final class IndexPageLoad {
             case "s" -> 1000;
             default -> 1;
         };
-        return new double[] {Double.parseDouble(r.group(1)), ms};
+        Matcher n = REQUESTS.matcher(out);
+        return new double[] {Double.parseDouble(r.group(1)), ms, n.find() ? Double.parseDouble(n.group(1)) : Double.NaN};
+    }
+
+    /**
+     * Every byte of heap this JVM's live threads have allocated so far (HotSpot's per-thread counters): over a wrk
+     * run against dualtrack, that is the proxy's allocation (the upstream is idle, wrk and nginx are processes).
+     */
+    private static long allocatedBytes() {
+        com.sun.management.ThreadMXBean threads =
+                (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long sum = 0;
+        for (long b : threads.getThreadAllocatedBytes(threads.getAllThreadIds())) {
+            sum += Math.max(0, b);
+        }
+        return sum;
     }
 
     static String loadAverage() throws java.io.IOException {

@@ -44,17 +44,20 @@ final class PypiBom implements Route {
         }
         String project = ProjectName.normalize(parts[0]);
         String version = parts[1];
-        served.of("pypi", project, Optional.empty(), Optional.of(version)).thenApply(all -> all.stream()
-                .filter(s -> !s.file().endsWith(".metadata")).toList()).whenComplete((files, error) ->
-                ex.eventLoop().execute(() -> {
-                    if (error != null) {
-                        ex.respondText(HttpResponseStatus.INTERNAL_SERVER_ERROR, "the ledger of served files could "
-                                + "not be read: " + error.getMessage() + "\n");
-                        return;
-                    }
-                    ex.respond(HttpResponseStatus.OK, "application/vnd.cyclonedx+json; version=1.6",
-                            AiBom.json(bom(project, version, files)), null);
-                }));
+        answer(ex, served.of("pypi", project, Optional.empty(), Optional.of(version)).thenApply(all -> bom(
+                project, version, all.stream().filter(s -> !s.file().endsWith(".metadata")).toList())));
+    }
+
+    /** The document, made off the loop; answered on the exchange's loop (Callbacks: a throw there is a 500). */
+    private static void answer(Exchange ex, java.util.concurrent.CompletableFuture<org.cyclonedx.model.Bom> made) {
+        dev.dualtrack.proxy.server.Callbacks.then(ex, made.thenApply(AiBom::json), (json, error) -> {
+            if (error != null) {
+                ex.respondText(HttpResponseStatus.INTERNAL_SERVER_ERROR, "the AI-BOM could not be made: "
+                        + dev.dualtrack.proxy.ops.Causes.describe(error) + "\n");
+                return;
+            }
+            ex.respond(HttpResponseStatus.OK, AiBom.MEDIA_TYPE, json, null);
+        });
     }
 
     private Bom bom(String project, String version, List<ServedLedger.Served> files) {

@@ -33,6 +33,7 @@ import org.cyclonedx.model.metadata.ToolInformation;
  */
 public final class AiBom {
     public static final Version VERSION = Version.VERSION_16;
+    public static final String MEDIA_TYPE = "application/vnd.cyclonedx+json; version=1.6";
 
     private AiBom() {
     }
