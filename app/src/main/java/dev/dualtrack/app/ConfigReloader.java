@@ -202,8 +202,14 @@ final class ConfigReloader implements AutoCloseable {
         judge.replace(next.policy());
         access.replace(next.access());
         running = next;
-        watched = filesOf(next); // a waivers file named by this reload is polled from now on
-        seen = contents();
+        // What was seen stays what was read before this load: an edit made while it parsed is a change at the next
+        // poll, not lost. A file this reload starts watching (a new waivers file) had no such reading, so the next
+        // poll reloads once more and takes one.
+        java.util.Set<Path> before = watched;
+        watched = filesOf(next);
+        if (!watched.equals(before)) {
+            seen = "";
+        }
         counter("ok").increment();
         LOG.info("config reload ({}): policy in force: mode {}, {} rule action(s), {} waiver(s); access {}, {} "
                 + "token(s)", why, next.policy().mode().name().toLowerCase(java.util.Locale.ROOT),
