@@ -8,8 +8,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 
@@ -37,7 +35,7 @@ public final class ProxyServer implements AutoCloseable {
         // Netty's own default is two loops per core; one per core is enough for a proxy whose work per byte is
         // hashing, and it halves the number of per-loop upstream pools.
         int n = threads == 0 ? Runtime.getRuntime().availableProcessors() : threads;
-        return new MultiThreadIoEventLoopGroup(n, NioIoHandler.newFactory());
+        return new MultiThreadIoEventLoopGroup(n, Transport.ioHandler());
     }
 
     /** Binds and starts serving; fails if the address cannot be bound. */
@@ -49,10 +47,10 @@ public final class ProxyServer implements AutoCloseable {
     public static ProxyServer start(String host, int port, ListenConfig config, Router router, ProxyMetrics metrics,
             EventLoopGroup workers) throws InterruptedException {
         ServerTls tls = config.tls().map(ServerTls::new).orElse(null);
-        EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, Transport.ioHandler());
         try {
             ServerBootstrap b = new ServerBootstrap().group(boss, workers)
-                    .channel(NioServerSocketChannel.class)
+                    .channel(Transport.serverChannel())
                     .option(ChannelOption.SO_BACKLOG, 1024)
                     .childOption(ChannelOption.AUTO_READ, false)
                     .childOption(ChannelOption.TCP_NODELAY, true)

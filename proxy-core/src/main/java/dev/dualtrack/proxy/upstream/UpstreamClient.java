@@ -10,7 +10,6 @@ import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.pool.AbstractChannelPoolHandler;
 import io.netty.channel.pool.ChannelHealthChecker;
 import io.netty.channel.pool.FixedChannelPool;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
@@ -71,7 +70,7 @@ public final class UpstreamClient implements AutoCloseable {
     }
 
     private FixedChannelPool newPool(PoolKey key) {
-        Bootstrap b = new Bootstrap().group(key.loop()).channel(NioSocketChannel.class)
+        Bootstrap b = new Bootstrap().group(key.loop()).channel(dev.dualtrack.proxy.server.Transport.socketChannel())
                 .remoteAddress(key.host(), key.port())
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) config.connectTimeout().toMillis())
                 .option(ChannelOption.AUTO_READ, false)
