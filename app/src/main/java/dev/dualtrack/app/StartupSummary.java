@@ -25,7 +25,9 @@ final class StartupSummary {
     static List<String> lines(DualtrackConfig c, List<String> tracks) {
         List<String> out = new ArrayList<>();
         out.add("version " + BuildInfo.describe() + ", Java " + Runtime.version() + ", max heap "
-                + (Runtime.getRuntime().maxMemory() >> 20) + " MiB");
+                + (Runtime.getRuntime().maxMemory() >> 20) + " MiB, " + (c.listen().ioThreads() == 0
+                ? Runtime.getRuntime().availableProcessors() : c.listen().ioThreads()) + " event loop(s) on "
+                + dev.dualtrack.proxy.server.Transport.describe());
         out.addAll(tracks);
         out.addAll(access(c));
         out.add("policy: mode " + c.policy().mode().name().toLowerCase(Locale.ROOT) + actions(c.policy()) + "; "

@@ -193,6 +193,27 @@ public class HfRouteTest {
         assertThat(hub.hub().requests(resolve)).isEqualTo(2);
     }
 
+    @Test
+    void onlyAWholeDownloadEntersTheLedgerOfFilesServedNotARangeOrAHead() throws Exception {
+        byte[] probed = readAll(BodySource.generated(70_000, 21), 70_000);
+        hub.lfsFile("probed.vocab", probed, probed);
+        String sha = FakeHub.sha256(probed);
+        assertThat(get(R + "probed.vocab", "Range: bytes=0-99").status()).isEqualTo(206);
+        assertThat(get(R + "probed.vocab", "Range: bytes=100-199").status()).as("from the cache").isEqualTo(206);
+        assertThat(servedShas()).as("a range gives the client no file").doesNotContain(sha);
+
+        RawHttpClient.Response whole = get(R + "probed.vocab");
+        assertThat(whole.bodySha256()).isEqualTo(sha);
+        Awaits.until(() -> servedShas().contains(sha));
+        assertThat(servedShas().stream().filter(sha::equals).count()).isEqualTo(1);
+    }
+
+    private static List<String> servedShas() {
+        return runtime.recorder().served().of("hf", "acme/bert", java.util.Optional.of(COMMIT),
+                java.util.Optional.empty()).join().stream()
+                .map(dev.dualtrack.proxy.bom.ServedLedger.Served::sha256).toList();
+    }
+
     static byte[] readAll(BodySource b, int n) throws Exception {
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(n);
         b.write(out, 0, n);

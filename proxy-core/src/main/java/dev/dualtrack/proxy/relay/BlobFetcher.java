@@ -187,8 +187,16 @@ public final class BlobFetcher {
                 r -> Checked.judged(c.verdict().verdict()))), admitted -> serveBlob(ex, spec, subject.sha256(), c));
     }
 
-    /** Serves a judged blob from disk, whole or a range; the one place a cache hit is recorded as allowed. */
+    /**
+     * Serves a judged blob from disk, whole or a range; the one place a cache hit is recorded as allowed. Only a
+     * whole GET goes into the ledger of files served (the AI-BOM): a HEAD or a range gave the client no file.
+     */
     private void serveBlob(Exchange ex, FetchSpec spec, String sha, BlobCache.Cached c) {
+        if (ex.isHead() || ex.headers().contains(HttpHeaderNames.RANGE)) {
+            recorder.allowed(spec.subject().withSha256(sha));
+            BlobResponder.serve(ex, c.blob(), cachedHeaders(spec, sha));
+            return;
+        }
         long size;
         try {
             size = java.nio.file.Files.size(c.blob());

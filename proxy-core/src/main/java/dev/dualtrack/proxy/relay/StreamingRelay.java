@@ -462,10 +462,11 @@ final class StreamingRelay implements UpstreamListener, ResponseStream {
      */
     private void finishAllowed(String sha, Verdict verdict) {
         to(RelayState.COMMITTING);
-        recorder.served(spec.subject().withSha256(sha), spec.revision(), spec.version().orElse(""), hold.received(),
-                spec.inspection(), verdict.findings().stream().map(dev.dualtrack.scanner.Finding::rule).distinct()
-                        .toList());
         if (client != null) {
+            // A fill for waiting range requests serves nobody itself: each is recorded when the cache answers it.
+            recorder.served(spec.subject().withSha256(sha), spec.revision(), spec.version().orElse(""),
+                    hold.received(), spec.inspection(), verdict.findings().stream()
+                            .map(dev.dualtrack.scanner.Finding::rule).distinct().toList());
             if (!client.headSent()) {
                 sendHead(hold.received());
             }

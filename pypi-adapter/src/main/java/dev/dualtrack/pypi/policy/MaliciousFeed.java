@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -23,7 +22,9 @@ import java.util.stream.Stream;
  * ({@code osv/malicious/pypi/<name>/MAL-*.json}; anything under a {@code withdrawn} folder, and records with a
  * {@code withdrawn} date, are ignored). A record names a package and either specific versions or, with none
  * and no ranges, every version; any sha256 it carries blocks that file wherever it appears. The directory is
- * re-read when its files change (checked at most every {@code recheck}).
+ * re-read when its files change, looked at most every {@code recheck} and on a background thread: callers are
+ * event loops, and ossf/malicious-packages holds thousands of records. They match against the snapshot in use
+ * until the new one is swapped in whole.
  */
 public final class MaliciousFeed {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -33,20 +34,19 @@ public final class MaliciousFeed {
     private record Entry(String id, Set<String> versions, boolean allVersions) {
     }
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(MaliciousFeed.class);
+
     private final Path dir;
-    private final Clock clock;
-    private final Duration recheck;
+    private final dev.dualtrack.proxy.ops.Recheck recheck;
     private volatile Snapshot snapshot = new Snapshot(Map.of(), Map.of(), -1);
-    private volatile Instant lastCheck = Instant.EPOCH;
 
     private record Snapshot(Map<String, Entry> byName, Map<String, String> bySha256, long fingerprint) {
     }
 
     public MaliciousFeed(Path dir, Clock clock, Duration recheck) {
         this.dir = dir;
-        this.clock = clock;
-        this.recheck = recheck;
         reloadIfChanged();
+        this.recheck = new dev.dualtrack.proxy.ops.Recheck(clock, recheck, this::reloadIfChanged);
     }
 
     /** Why a release (or file) is known-malicious, if it is. */
@@ -59,7 +59,7 @@ public final class MaliciousFeed {
      *               attacker used on PyPI is usually the internal package's own name (dependency confusion)
      */
     public Optional<String> match(String project, String version, String sha256, boolean byName) {
-        maybeReload();
+        recheck.poke();
         Snapshot s = snapshot;
         if (sha256 != null && s.bySha256().containsKey(sha256)) {
             return Optional.of(s.bySha256().get(sha256) + " lists this file's sha256");
@@ -82,14 +82,6 @@ public final class MaliciousFeed {
         return snapshot.byName().size();
     }
 
-    private void maybeReload() {
-        Instant now = clock.instant();
-        if (Duration.between(lastCheck, now).compareTo(recheck) >= 0) {
-            lastCheck = now;
-            reloadIfChanged();
-        }
-    }
-
     /** Reads the directory again if any file in it was added, removed or modified. */
     public synchronized void reloadIfChanged() {
         long fp = fingerprint();
@@ -107,7 +99,8 @@ public final class MaliciousFeed {
                 read(f, byName, bySha);
             }
         } catch (IOException e) {
-            System.err.println("dualtrack: cannot read malicious-package feed " + dir + ": " + e);
+            LOG.error("pypi.malicious-feed: cannot read {}: {}; the {} projects loaded before stay in force", dir,
+                    e.toString(), snapshot.byName().size());
             return;
         }
         snapshot = new Snapshot(Map.copyOf(byName), Map.copyOf(bySha), fp);
@@ -118,7 +111,7 @@ public final class MaliciousFeed {
         try {
             r = JSON.readTree(f.toFile());
         } catch (IOException e) {
-            System.err.println("dualtrack: skipping unreadable OSV record " + f + ": " + e.getMessage());
+            LOG.warn("pypi.malicious-feed: skipping unreadable OSV record {}: {}", f, e.getMessage());
             return;
         }
         if (r.hasNonNull("withdrawn")) {

@@ -44,13 +44,6 @@ public final class AdvisorySource {
     private static final long MAX_SOURCE_BYTES = 2L << 30;
     /** A summary goes into the reason of every file of a page it applies to. */
     private static final int MAX_SUMMARY_CHARS = 160;
-    private static final java.util.concurrent.Executor RELOADER = java.util.concurrent.Executors
-            .newSingleThreadExecutor(r -> {
-                Thread t = new Thread(r, "advisory-reload");
-                t.setDaemon(true);
-                return t;
-            });
-
     /** What one load found. */
     public record Snapshot(Map<String, List<Advisory>> byProject, int records, int unreadable, Instant loadedAt,
             Instant sourceModified, long fingerprint) {
@@ -61,32 +54,19 @@ public final class AdvisorySource {
 
     private final Path path;
     private final Clock clock;
-    private final Duration recheck;
+    private final dev.dualtrack.proxy.ops.Recheck recheck;
     private volatile Snapshot snapshot;
-    private volatile Instant lastCheck;
-    private final java.util.concurrent.atomic.AtomicBoolean reloading = new java.util.concurrent.atomic.AtomicBoolean();
 
     public AdvisorySource(Path path, Clock clock, Duration recheck) {
         this.path = path;
         this.clock = clock;
-        this.recheck = recheck;
         this.snapshot = load();
-        this.lastCheck = clock.instant();
+        this.recheck = new dev.dualtrack.proxy.ops.Recheck(clock, recheck, this::reloadIfChanged);
     }
 
     /** The snapshot in use; when a recheck is due, one is started in the background. */
     public Snapshot snapshot() {
-        Instant now = clock.instant();
-        if (Duration.between(lastCheck, now).compareTo(recheck) >= 0 && reloading.compareAndSet(false, true)) {
-            lastCheck = now;
-            RELOADER.execute(() -> {
-                try {
-                    reloadIfChanged();
-                } finally {
-                    reloading.set(false);
-                }
-            });
-        }
+        recheck.poke();
         return snapshot;
     }
 

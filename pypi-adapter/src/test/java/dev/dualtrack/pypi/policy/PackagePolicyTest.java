@@ -118,7 +118,13 @@ class PackagePolicyTest {
         Files.writeString(whole.resolve("MAL-2025-2.json"),
                 "{\"id\":\"MAL-2025-2\",\"affected\":[{\"package\":{\"ecosystem\":\"PyPI\",\"name\":\"badall\"}}]}");
         Files.setLastModifiedTime(whole.resolve("MAL-2025-2.json"), FileTime.from(Instant.now().plusSeconds(5)));
+        // The reload runs in the background: the call that notices the change answers from the snapshot in use.
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        while (feed.match("badall", "3.1", null).isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
         assertThat(feed.match("badall", "3.1", null)).as("reloaded when the directory changed").isPresent();
+        assertThat(feed.match("evilpkg", "1.0", null)).as("what was loaded before still holds").isPresent();
     }
 
     @Test
