@@ -145,9 +145,15 @@ public final class HfStreamThroughput {
                     RelayThroughput.awaitSettled(rt);
                 }
                 resetPeaks();
+                List<Double> nginxDiskCpu = new ArrayList<>();
+                List<Double> cachedCpu = new ArrayList<>();
                 for (int i = 0; i < runs && cacheWrite; i++) {
+                    double n0 = nginx.cpuSeconds();
                     nginxDisk.add(RelayThroughput.curl(base + "/model.safetensors", size));
+                    nginxDiskCpu.add((nginx.cpuSeconds() - n0) / gib);
+                    double c0 = processCpuSeconds();
                     cached.add(RelayThroughput.curl(ours, size));
+                    cachedCpu.add((processCpuSeconds() - c0) / gib);
                 }
                 long cachedPeak = heapPeak();
                 String audit = Files.readString(dir.resolve("audit.log"));
@@ -175,6 +181,9 @@ public final class HfStreamThroughput {
                     double disk = median(nginxDisk);
                     report("nginx static file (ref for cached)", nginxDisk, disk);
                     report("dualtrack /hf cached re-download", cached, disk);
+                    // This JVM's CPU in a cached run includes the fake Hub's HEAD answer: a few milliseconds.
+                    System.out.printf("  CPU per GiB, cached: nginx static %.2f s, dualtrack %.2f s: ratio %.2f%n",
+                            median(nginxDiskCpu), median(cachedCpu), median(cachedCpu) / median(nginxDiskCpu));
                     System.out.printf("  peak heap during cached runs: %d MiB%n", cachedPeak >> 20);
                 }
             } finally {
