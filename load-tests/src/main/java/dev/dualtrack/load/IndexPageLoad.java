@@ -87,7 +87,10 @@ public final class IndexPageLoad {
             Files.setPosixFilePermissions(www.resolve("page.json"),
                     java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
             int nginxPort = Nginx.freePort();
-            try (Nginx nginx = Nginx.start(dir, "  server { listen 127.0.0.1:" + nginxPort + "; root " + www + "; }")) {
+            // The listen backlog dualtrack's server socket has (1,024; nginx's default is 511, and 1,000 connections
+            // opened at once would otherwise wait out SYN retries in nginx's tail and not in ours).
+            try (Nginx nginx = Nginx.start(dir, "  server { listen 127.0.0.1:" + nginxPort + " backlog=1024; root "
+                    + www + "; }")) {
                 String nginxUrl = "http://127.0.0.1:" + nginxPort + "/page.json";
                 // The same concurrency for both, each level in turn: 64 connections (a CI fleet) and 1,000
                 // (a cluster's worth of pip clients at once).

@@ -14,9 +14,15 @@ import java.util.Optional;
  */
 public final class OriginRules {
     private final PypiConfig config;
+    /** Every upstream, internal ones first: what an unreserved name is asked of (the same for every request). */
+    private final List<PypiConfig.Upstream> unreserved;
 
     public OriginRules(PypiConfig config) {
         this.config = config;
+        List<PypiConfig.Upstream> ordered = new java.util.ArrayList<>();
+        config.upstreams().stream().filter(PypiConfig.Upstream::internal).forEach(ordered::add);
+        config.upstreams().stream().filter(u -> !u.internal()).forEach(ordered::add);
+        this.unreserved = List.copyOf(ordered);
     }
 
     /** The reservation that covers {@code project} (normalized), if any. */
@@ -38,14 +44,14 @@ public final class OriginRules {
      * name an internal index has is reserved to it whatever order the config lists the indexes in.
      */
     public List<PypiConfig.Upstream> candidates(String project) {
+        if (config.reserved().isEmpty()) {
+            return unreserved;
+        }
         Optional<PypiConfig.Reservation> r = reservation(project);
         if (r.isPresent()) {
             String owner = r.get().upstream();
             return config.upstreams().stream().filter(u -> u.name().equals(owner)).toList();
         }
-        List<PypiConfig.Upstream> ordered = new java.util.ArrayList<>();
-        config.upstreams().stream().filter(PypiConfig.Upstream::internal).forEach(ordered::add);
-        config.upstreams().stream().filter(u -> !u.internal()).forEach(ordered::add);
-        return ordered;
+        return unreserved;
     }
 }

@@ -29,6 +29,11 @@ public record Checked(List<Verdict> judged, List<Verdict> tentative, List<Verdic
         return PASS;
     }
 
+    /** Whether there is nothing to judge or record: no verdict, no warning. */
+    public boolean nothingToRecord() {
+        return judged.isEmpty() && tentative.isEmpty() && warnings.isEmpty();
+    }
+
     /** A block, judged and recorded. */
     public static Checked block(String rule, String reason) {
         return judged(Verdict.block(rule, reason));

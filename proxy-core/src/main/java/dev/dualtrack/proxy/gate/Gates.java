@@ -122,6 +122,9 @@ public final class Gates {
      * place a check's findings become recorded decisions (G5).
      */
     public Optional<Refusal> stand(Subject subject, Optional<String> version, Checked checked) {
+        if (checked.nothingToRecord()) {
+            return Optional.empty();
+        }
         for (Verdict w : checked.warnings()) {
             recorder.warned(subject, w.rule(), w.reason());
         }
