@@ -28,7 +28,8 @@ import java.util.regex.Pattern;
 
 /**
  * Index page throughput: wrk (64, then 1,000 connections; 2 threads) against dualtrack serving a cached
- * {@code /pypi/simple/<project>/} JSON page, and against nginx serving the same bytes as a static file, in the
+ * {@code /pypi/simple/<project>/} page (PEP 691 JSON of 60 files, or with {@code -Dformat=html -Dfiles=203} the
+ * PEP 503 HTML page the issue measured), and against nginx serving the same bytes as a static file, in the
  * same run, alternating. Reports requests/s and p99 latency as ratios to nginx. wrk, nginx and dualtrack
  * share the machine's cores, as on the machines the figures in docs/CONTRIBUTING.md were taken.
  *
@@ -53,7 +54,13 @@ public final class IndexPageLoad {
         int runs = Integer.getInteger("runs", 3);
         String seconds = System.getProperty("duration", "10s");
         Path dir = Files.createTempDirectory("dualtrack-index-bench");
-        byte[] upstreamPage = page("benchproject", 60);
+        // The page a client asks for: PEP 691 JSON (what pip asks for first) or the PEP 503 HTML the issue's
+        // figures were taken with (203 links there). The upstream answers JSON either way; dualtrack renders
+        // HTML from it for a client that asks for HTML.
+        boolean html = System.getProperty("format", "json").equals("html");
+        int files = Integer.getInteger("files", 60);
+        String accept = html ? "text/html" : "application/vnd.pypi.simple.v1+json";
+        byte[] upstreamPage = page("benchproject", files);
         HttpServer upstream = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
         upstream.createContext("/simple/benchproject/", ex -> {
             ex.getResponseHeaders().set("Content-Type", "application/vnd.pypi.simple.v1+json");
@@ -75,23 +82,24 @@ public final class IndexPageLoad {
             rt.start(router);
             String proxyUrl = "http://127.0.0.1:" + rt.port() + "/pypi/simple/benchproject/";
             byte[] served = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(proxyUrl))
-                    .header("Accept", "application/vnd.pypi.simple.v1+json").build(),
+                    .header("Accept", accept).build(),
                     HttpResponse.BodyHandlers.ofByteArray()).body();
             Path www = Files.createDirectories(dir.resolve("www"));
-            Files.write(www.resolve("page.json"), served);
+            String pageFile = html ? "page.html" : "page.json";
+            Files.write(www.resolve(pageFile), served);
             // nginx's workers run unprivileged: let them read the page.
             java.util.Set<java.nio.file.attribute.PosixFilePermission> open =
                     java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x");
             Files.setPosixFilePermissions(dir, open);
             Files.setPosixFilePermissions(www, open);
-            Files.setPosixFilePermissions(www.resolve("page.json"),
+            Files.setPosixFilePermissions(www.resolve(pageFile),
                     java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
             int nginxPort = Nginx.freePort();
             // The listen backlog dualtrack's server socket has (1,024; nginx's default is 511, and 1,000 connections
             // opened at once would otherwise wait out SYN retries in nginx's tail and not in ours).
             try (Nginx nginx = Nginx.start(dir, "  server { listen 127.0.0.1:" + nginxPort + " backlog=1024; root "
                     + www + "; }")) {
-                String nginxUrl = "http://127.0.0.1:" + nginxPort + "/page.json";
+                String nginxUrl = "http://127.0.0.1:" + nginxPort + "/" + pageFile;
                 // The same concurrency for both, each level in turn: 64 connections (a CI fleet) and 1,000
                 // (a cluster's worth of pip clients at once).
                 for (String c : System.getProperty("connections", "64,1000").split(",")) {
@@ -101,17 +109,18 @@ public final class IndexPageLoad {
                     List<Double> allocated = new ArrayList<>();
                     // Warm-up: the JIT compiles the request path first (on a pinned core it takes that core from
                     // the event loop for seconds); the runs measure the steady state, as nginx has no warm-up.
-                    wrk(proxyUrl, System.getProperty("warmup", "10s"), connections);
-                    wrk(nginxUrl, "2s", connections);
+                    wrk(proxyUrl, System.getProperty("warmup", "10s"), connections, accept);
+                    wrk(nginxUrl, "2s", connections, accept);
                     for (int i = 0; i < runs; i++) {
-                        theirs.add(wrk(nginxUrl, seconds, connections));
+                        theirs.add(wrk(nginxUrl, seconds, connections, accept));
                         long before = allocatedBytes();
-                        double[] run = wrk(proxyUrl, seconds, connections);
+                        double[] run = wrk(proxyUrl, seconds, connections, accept);
                         allocated.add((allocatedBytes() - before) / run[2]);
                         ours.add(run);
                     }
-                    System.out.printf("%npage: %,d bytes of PEP 691 JSON (60 files), wrk -t2 -c%d -d%s, %d runs "
-                            + "each, load average %s%n", served.length, connections, seconds, runs, loadAverage());
+                    System.out.printf("%npage: %,d bytes of %s (%d files), wrk -t2 -c%d -d%s, %d runs "
+                            + "each, load average %s%n", served.length, html ? "PEP 503 HTML" : "PEP 691 JSON",
+                            files, connections, seconds, runs, loadAverage());
                     report("nginx static file (reference)", theirs, theirs);
                     report("dualtrack /pypi/simple/ (cached)", ours, theirs);
                     System.out.printf("  heap allocated by this JVM per dualtrack request: median %.1f KB (runs %s)%n",
@@ -141,7 +150,7 @@ public final class IndexPageLoad {
     }
 
     /** {requests/s, p99 ms, requests, p50 ms}. */
-    private static double[] wrk(String url, String duration, int connections) throws Exception {
+    private static double[] wrk(String url, String duration, int connections, String accept) throws Exception {
         List<String> cmd = new ArrayList<>();
         String cpus = System.getProperty("wrk.cpus", "");
         if (!cpus.isEmpty()) {
@@ -150,7 +159,7 @@ public final class IndexPageLoad {
             cmd.addAll(List.of("taskset", "-c", cpus));
         }
         cmd.addAll(List.of("wrk", "-t2", "-c" + connections, "-d" + duration, "--latency",
-                "-H", "Accept: application/vnd.pypi.simple.v1+json", url));
+                "-H", "Accept: " + accept, url));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         p.waitFor();

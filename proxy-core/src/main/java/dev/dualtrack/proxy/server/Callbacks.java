@@ -32,8 +32,19 @@ public final class Callbacks {
         };
     }
 
-    /** Runs {@code body} on the exchange's event loop once {@code stage} completes, guarded. */
+    /**
+     * Runs {@code body} on the exchange's event loop once {@code stage} completes, guarded. A stage that is
+     * already complete when the loop itself asks (a cached page, a known revision) runs {@code body} now, before
+     * this returns: every caller asks in tail position, and a hop through the loop's task queue would put the
+     * answer behind the reads of every other ready connection (at 1,000 connections on one loop, the cached
+     * page's p99 was 1.7x nginx's while its p50 was below nginx's).
+     */
     public static <T> void then(Exchange ex, CompletionStage<T> stage, BiConsumer<T, Throwable> body) {
+        if (stage instanceof java.util.concurrent.CompletableFuture<T> done && done.isDone()
+                && ex.eventLoop().inEventLoop()) {
+            done.whenComplete(guarded(ex, body));
+            return;
+        }
         stage.whenCompleteAsync(guarded(ex, body), ex.eventLoop());
     }
 }

@@ -52,7 +52,28 @@ class CallbacksTest {
                 .add("/error", ex -> Callbacks.then(ex, CompletableFuture.failedFuture(new RuntimeException("x")),
                         (v, e) -> {
                             throw new AssertionError("injected error: " + e);
-                        })));
+                        }))
+                .add("/now", ex -> {
+                    // Complete already, asked on the loop: answered before then() returns, on this loop.
+                    Thread loop = Thread.currentThread();
+                    boolean[] ran = new boolean[1];
+                    Callbacks.then(ex, CompletableFuture.completedFuture("cached"), (v, e) -> {
+                        ran[0] = Thread.currentThread() == loop;
+                        ex.respondText(HttpResponseStatus.OK, v + "\n");
+                    });
+                    if (!ran[0]) {
+                        ex.respondText(HttpResponseStatus.CONFLICT, "queued\n");
+                    }
+                })
+                .add("/now-throws", ex -> Callbacks.then(ex, CompletableFuture.completedFuture("cached"), (v, e) -> {
+                    throw new IllegalStateException("injected: " + v);
+                }))
+                .add("/later", ex -> {
+                    // Not complete yet: the body runs later, on the exchange's loop, not on the completing thread.
+                    Thread loop = Thread.currentThread();
+                    Callbacks.then(ex, later("page"), (v, e) -> ex.respondText(Thread.currentThread() == loop
+                            ? HttpResponseStatus.OK : HttpResponseStatus.CONFLICT, v + "\n"));
+                }));
     }
 
     static CompletableFuture<String> later(String value) {
@@ -75,6 +96,19 @@ class CallbacksTest {
         assertThat(after.status()).isEqualTo(200);
         assertThat(after.complete()).as("cut short, never a complete body").isFalse();
         assertThat((System.nanoTime() - t0) / 1_000_000).isLessThan(3000);
+    }
+
+    @Test
+    void aStageAlreadyCompleteIsAnsweredAtOnceOnTheLoopAndStillGuarded() throws Exception {
+        RawHttpClient.Response now = RawHttpClient.get(runtime.port(), "/now");
+        assertThat(now.status()).isEqualTo(200);
+        assertThat(now.text()).isEqualTo("cached\n");
+        RawHttpClient.Response thrown = RawHttpClient.get(runtime.port(), "/now-throws");
+        assertThat(thrown.status()).isEqualTo(500);
+        assertThat(thrown.text()).isEqualTo("internal error\n");
+        RawHttpClient.Response later = RawHttpClient.get(runtime.port(), "/later");
+        assertThat(later.status()).as("a later completion still answers on the exchange's loop").isEqualTo(200);
+        assertThat(later.text()).isEqualTo("page\n");
     }
 
     @Test
