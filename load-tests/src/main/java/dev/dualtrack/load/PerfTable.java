@@ -9,14 +9,14 @@ import java.util.List;
 /**
  * The in-flight path's whole table in one run, every figure beside its anchor measured in the same run: the
  * uncached and cached {@code /hf} download against nginx ({@code proxy_cache} miss plus openssl's SHA-256 of the
- * same bytes, and static), the fleet read against a direct S3 GET, and a cached simple page against nginx static at
- * 64 and 1,000 connections. Each benchmark runs in a JVM of its own (the proxy's heap as deployed: 256 MiB for
+ * same bytes, and static), the fleet read against a direct S3 GET (and one whose client checks the sha256), and a
+ * cached simple page (HTML and JSON) against nginx static at 64 and 1,000 connections. Each benchmark runs in a JVM of its own (the proxy's heap as deployed: 256 MiB for
  * streams), one after the other, with the machine's load average before and after it.
  *
  * <pre>
  * ./mvnw -q -B -pl load-tests exec:exec@perf-table
  * </pre>
- * Needs nginx, wrk, openssl, curl and sha256sum on the PATH (Debian: {@code apt-get install -y nginx wrk}).
+ * Needs nginx, wrk, openssl, curl, python3 and sha256sum on the PATH (Debian: {@code apt-get install -y nginx wrk}).
  */
 public final class PerfTable {
     private PerfTable() {
@@ -29,7 +29,10 @@ public final class PerfTable {
                 run(HfStreamThroughput.class, "-Xmx256m", "-Druns=3"), "file:"));
         out.add(section("2. fleet: a replica serving a 2 GiB blob from the bucket", run(SharedStoreThroughput.class,
                 "-Xmx256m", "-Druns=3", "-Ds3proxy.jar=" + Path.of(s3proxy).toAbsolutePath()), "blob:"));
-        out.add(section("3. cached simple page (18 KB PEP 691 JSON), one event loop as nginx has one worker",
+        out.add(section("3. cached simple page, the issue's: PEP 503 HTML, 203 links (46 KB); one event loop as nginx "
+                + "has one worker", run(IndexPageLoad.class, "-Xmx512m", "-Dio.threads=1", "-Dformat=html",
+                "-Dfiles=203"), "page:"));
+        out.add(section("4. cached simple page, what pip asks for first: PEP 691 JSON, 60 files (18 KB)",
                 run(IndexPageLoad.class, "-Xmx512m", "-Dio.threads=1"), "page:"));
         System.out.println();
         System.out.println("==== the in-flight path against its anchors, " + java.time.Instant.now() + ", "

@@ -59,9 +59,26 @@ public final class PypiRoute implements Route {
      */
     private final com.github.benmanes.caffeine.cache.Cache<String, Rendered> rendered;
 
-    private record Rendered(SimplePage source, byte[] body, List<PackagePolicy.Decision> hidden,
-            List<PackagePolicy.Kept> letThrough) {
+    /**
+     * A page as filtered and rendered once for all its clients. Up to {@link #DIRECT_UP_TO} its bytes are kept in
+     * direct memory and every response writes a view of them: a heap array is copied into direct memory by the
+     * transport on every write, and for the 46 KB HTML page of 203 links that copy held dualtrack at 0.91x nginx's
+     * request rate at 1,000 connections (1.02x without it). A larger page stays an array, which
+     * {@link Exchange#respond} writes a slice at a time as the socket drains; either way one copy per page.
+     */
+    private record Rendered(SimplePage source, java.nio.ByteBuffer direct, byte[] large,
+            List<PackagePolicy.Decision> hidden, List<PackagePolicy.Kept> letThrough) {
+        static Rendered of(SimplePage source, byte[] body, List<PackagePolicy.Decision> hidden,
+                List<PackagePolicy.Kept> letThrough) {
+            return body.length <= DIRECT_UP_TO
+                    ? new Rendered(source, java.nio.ByteBuffer.allocateDirect(body.length).put(body).flip()
+                            .asReadOnlyBuffer(), null, hidden, letThrough)
+                    : new Rendered(source, null, body, hidden, letThrough);
+        }
     }
+
+    /** Pages up to this are kept in direct memory (above it, Exchange writes slices of the array). */
+    private static final int DIRECT_UP_TO = 256 * 1024;
 
     private final PypiGates gates;
     /** The distributions' declared licenses ({@code licenses}), judged before their bytes, kept for the AI-BOM. */
@@ -220,7 +237,7 @@ public final class PypiRoute implements Route {
                     try {
                         PackagePolicy.Filtered filtered = gates.filterPage(ex, found);
                         SimplePage page = filtered.page();
-                        Rendered made = new Rendered(found.page(), SimpleCodec.render(page, format.get(),
+                        Rendered made = Rendered.of(found.page(), SimpleCodec.render(page, format.get(),
                                 f -> fileUrl(page.name(), f)), filtered.hidden(), filtered.letThrough());
                         rendered.put(key, made);
                         rendering.remove(key, flight);
@@ -247,7 +264,11 @@ public final class PypiRoute implements Route {
         gates.recordPage(ex, project, r.hidden(), r.letThrough());
         HttpHeaders h = new DefaultHttpHeaders().set(HttpHeaderNames.VARY, "Accept")
                 .set(HttpHeaderNames.CACHE_CONTROL, "max-age=60");
-        ex.respond(HttpResponseStatus.OK, format.mediaType, r.body(), h);
+        if (r.direct() != null) {
+            ex.respond(HttpResponseStatus.OK, format.mediaType, r.direct(), h);
+        } else {
+            ex.respond(HttpResponseStatus.OK, format.mediaType, r.large(), h);
+        }
     }
 
     /** Pages being filtered and rendered now, by project and format: concurrent first requests share one. */

@@ -229,6 +229,25 @@ public final class Exchange {
         respond(r);
     }
 
+    /**
+     * A complete response whose body is a direct buffer the caller keeps (a rendered page served to many clients):
+     * each response writes a view of it, so nothing is copied in user space. A heap array would be copied into
+     * direct memory by the transport on every write. {@code body} is never modified or freed here; its position
+     * and limit are left as they are.
+     */
+    public void respond(HttpResponseStatus status, String contentType, java.nio.ByteBuffer body, HttpHeaders extra) {
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
+                isHead() ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body.duplicate()));
+        if (extra != null) {
+            r.headers().add(extra);
+        }
+        if (contentType != null) {
+            r.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
+        }
+        r.headers().set(HttpHeaderNames.CONTENT_LENGTH, body.remaining());
+        respond(r);
+    }
+
     /** Sends a complete response. <b>Takes ownership</b> of {@code response}. */
     public void respond(FullHttpResponse response) {
         if (done || headSent) {
