@@ -75,10 +75,17 @@ public final class PypiRoute implements Route {
                             .asReadOnlyBuffer(), null, hidden, letThrough)
                     : new Rendered(source, null, body, hidden, letThrough);
         }
+
+        /** Its bytes, and a rough allowance for the decisions kept beside them. */
+        int weight() {
+            return (direct != null ? direct.capacity() : large.length) + 256 * (hidden.size() + letThrough.size());
+        }
     }
 
     /** Pages up to this are kept in direct memory (above it, Exchange writes slices of the array). */
     private static final int DIRECT_UP_TO = 256 * 1024;
+    /** What rendered pages may hold at once; a page is rendered again when it is asked for after eviction. */
+    private static final long RENDERED_MAX_BYTES = 64L << 20;
 
     private final PypiGates gates;
     /** The distributions' declared licenses ({@code licenses}), judged before their bytes, kept for the AI-BOM. */
@@ -139,7 +146,10 @@ public final class PypiRoute implements Route {
             dev.dualtrack.config.LicensesConfig licenses) {
         this.licenses = new PypiLicenseGate(licenses, caches);
         this.bom = new PypiBom(recorder.served(), this.licenses, attestations);
-        this.rendered = caches.bounded("pypi-rendered-pages", 10_000, java.time.Duration.ofSeconds(5));
+        // Bounded by bytes, not by count: ten thousand large pages rendered within a few seconds would otherwise
+        // all be held (in direct memory, for pages up to DIRECT_UP_TO).
+        this.rendered = caches.weighed("pypi-rendered-pages", RENDERED_MAX_BYTES, java.time.Duration.ofSeconds(5),
+                Rendered::weight);
         this.gates = new PypiGates(policy, judge, recorder, access, caches);
         this.resolver = resolver;
         this.fetcher = fetcher;

@@ -43,10 +43,19 @@ public final class Caches {
 
     /** Metadata (index pages, API answers) bounded by their weight in bytes and by the metadata TTL. */
     public <V> Cache<String, V> metadata(String name, ToIntFunction<V> weightInBytes) {
+        return weighed(name, config().metadataMaxSize().bytes(), config().metadataTtl(), weightInBytes);
+    }
+
+    /**
+     * Values bounded by their weight in bytes (and their keys'), each kept at most {@code ttl}: for what is made
+     * from metadata and kept briefly, such as rendered pages. Needs no configuration.
+     */
+    public <V> Cache<String, V> weighed(String name, long maxBytes, java.time.Duration ttl,
+            ToIntFunction<V> weightInBytes) {
         Cache<String, V> c = Caffeine.newBuilder().ticker(ticker).executor(executor)
-                .maximumWeight(config().metadataMaxSize().bytes())
+                .maximumWeight(maxBytes)
                 .weigher((String k, V v) -> k.length() * 2 + weightInBytes.applyAsInt(v))
-                .expireAfterWrite(config().metadataTtl())
+                .expireAfterWrite(ttl)
                 .recordStats().build();
         return CaffeineCacheMetrics.monitor(registry, c, name);
     }

@@ -37,4 +37,22 @@ class CachesTest {
         assertThat(total).isLessThanOrEqualTo(10 * 1024);
         assertThat(pages.estimatedSize()).isPositive();
     }
+
+    @Test
+    void aWeighedCacheIsBoundedByBytesAndExpiresByItsOwnTtlWithoutConfiguration() throws Exception {
+        AtomicLong now = new AtomicLong();
+        Caches caches = new Caches(ConfigLoader.parse("t", "cache: {metadata-ttl: 10m}").cache(), now::get,
+                Runnable::run, new SimpleMeterRegistry());
+        Cache<String, byte[]> rendered = caches.weighed("r", 10 * 1024, Duration.ofSeconds(5), b -> b.length);
+        for (int i = 0; i < 100; i++) {
+            rendered.put("page-" + i, new byte[1000]);
+        }
+        rendered.cleanUp();
+        assertThat(rendered.asMap().values().stream().mapToLong(b -> b.length).sum()).isLessThanOrEqualTo(10 * 1024);
+        rendered.put("fresh", new byte[10]);
+        now.addAndGet(Duration.ofSeconds(4).toNanos());
+        assertThat(rendered.getIfPresent("fresh")).isNotNull();
+        now.addAndGet(Duration.ofSeconds(2).toNanos());
+        assertThat(rendered.getIfPresent("fresh")).as("its own 5 s, not the metadata TTL").isNull();
+    }
 }
