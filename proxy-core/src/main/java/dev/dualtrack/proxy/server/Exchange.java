@@ -237,7 +237,9 @@ public final class Exchange {
      */
     public void respond(HttpResponseStatus status, String contentType, java.nio.ByteBuffer body, HttpHeaders extra) {
         FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
-                isHead() ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body.duplicate()));
+                // A read-only view: Netty wraps it in a buffer whose release frees nothing, whatever the caller
+                // passed, so the shared bytes outlive every response written from them.
+                isHead() ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body.asReadOnlyBuffer()));
         if (extra != null) {
             r.headers().add(extra);
         }

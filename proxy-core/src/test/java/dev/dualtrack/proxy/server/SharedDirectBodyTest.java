@@ -39,7 +39,7 @@ class SharedDirectBodyTest {
         runtime = ProxyRuntime.create(ConfigLoader.parse("t", "listen: {port: 0}\ncache: {dir: '" + data + "'}\n"),
                 AuditLog.inMemory(false, l -> { }), Clock.systemUTC());
         runtime.start(runtime.newRouter().add("/page", ex -> ex.respond(HttpResponseStatus.OK,
-                "application/octet-stream", SHARED.asReadOnlyBuffer(), null)));
+                "application/octet-stream", SHARED, null)));
     }
 
     @AfterAll
@@ -65,5 +65,8 @@ class SharedDirectBodyTest {
         }
         assertThat(SHARED.position()).isZero();
         assertThat(SHARED.limit()).isEqualTo(PAGE.length);
+        byte[] still = new byte[PAGE.length];
+        SHARED.duplicate().get(still);
+        assertThat(still).as("the caller's buffer, written from 26 times, still holds its bytes").isEqualTo(PAGE);
     }
 }
