@@ -153,16 +153,12 @@ final class PypiGates {
 
     /** The access refusal of a page or JSON API request (recorded), if its principal may not have it. */
     Optional<Refusal> deniedPage(Exchange ex, String project, Optional<ProjectResolver.Found> found) {
-        Checked checked = access(ex, project, found);
-        return checked.nothingToRecord() ? Optional.empty()
-                : gates.stand(subject(ex, project, "", ""), Optional.empty(), checked);
+        return gates.stand(() -> subject(ex, project, "", ""), Optional.empty(), access(ex, project, found));
     }
 
     /** The project's block that stands after policy, for the routes that answer a hidden project with a 404. */
     Optional<Refusal> hiddenProject(Exchange ex, ProjectResolver.Found found) {
-        Checked checked = typosquat(found);
-        return checked.nothingToRecord() ? Optional.empty()
-                : gates.stand(subject(ex, found.page().name(), "", ""), Optional.empty(), checked);
+        return gates.stand(() -> subject(ex, found.page().name(), "", ""), Optional.empty(), typosquat(found));
     }
 
     /** A reserved name its owner does not have: exactly what a dependency-confusion attempt looks like. */

@@ -107,7 +107,7 @@ public final class Gates {
             ex.internalError(error != null ? error : new IllegalStateException("gate " + gate.name() + " found null"));
             return false;
         }
-        Optional<Refusal> refusal = stand(request.subject(), request.version(), checked);
+        Optional<Refusal> refusal = stand(request::subject, request.version(), checked);
         if (refusal.isPresent()) {
             request.dialect().refuse(ex, refusal.get());
             return false;
@@ -119,12 +119,15 @@ public final class Gates {
     /**
      * Judges and records what a check found: its warnings, its judged verdicts (recorded whatever the decision),
      * its tentative blocks (recorded only when they stand). Returns the refusal of the first that stands. The one
-     * place a check's findings become recorded decisions (G5).
+     * place a check's findings become recorded decisions (G5). The subject is made only when there is something
+     * to record: most requests pass every check, and this runs for each of them.
      */
-    public Optional<Refusal> stand(Subject subject, Optional<String> version, Checked checked) {
+    public Optional<Refusal> stand(java.util.function.Supplier<Subject> about, Optional<String> version,
+            Checked checked) {
         if (checked.nothingToRecord()) {
             return Optional.empty();
         }
+        Subject subject = about.get();
         for (Verdict w : checked.warnings()) {
             recorder.warned(subject, w.rule(), w.reason());
         }
@@ -148,6 +151,6 @@ public final class Gates {
      * ({@link Judge#decide}); the refusal when it stands (for answers other than a 403, such as a 404).
      */
     public Optional<Refusal> stand(Subject subject, Optional<String> version, Verdict block) {
-        return stand(subject, version, Checked.judged(block));
+        return stand(() -> subject, version, Checked.judged(block));
     }
 }

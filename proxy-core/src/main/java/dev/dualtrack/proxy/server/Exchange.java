@@ -217,16 +217,8 @@ public final class Exchange {
             respondInSlices(status, contentType, content, extra);
             return;
         }
-        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
-                isHead() ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(content));
-        if (extra != null) {
-            r.headers().add(extra);
-        }
-        if (contentType != null) {
-            r.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
-        }
-        r.headers().set(HttpHeaderNames.CONTENT_LENGTH, content.length);
-        respond(r);
+        respond(status, contentType, isHead() ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(content),
+                content.length, extra);
     }
 
     /**
@@ -236,17 +228,23 @@ public final class Exchange {
      * and limit are left as they are.
      */
     public void respond(HttpResponseStatus status, String contentType, java.nio.ByteBuffer body, HttpHeaders extra) {
-        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
-                // A read-only view: Netty wraps it in a buffer whose release frees nothing, whatever the caller
-                // passed, so the shared bytes outlive every response written from them.
-                isHead() ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body.asReadOnlyBuffer()));
+        // A read-only view: Netty wraps it in a buffer whose release frees nothing, whatever the caller passed, so
+        // the shared bytes outlive every response written from them.
+        respond(status, contentType, isHead() ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body.asReadOnlyBuffer()),
+                body.remaining(), extra);
+    }
+
+    /** A complete response of {@code content} (empty for HEAD), whose length is {@code length}. */
+    private void respond(HttpResponseStatus status, String contentType, io.netty.buffer.ByteBuf content, int length,
+            HttpHeaders extra) {
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, content);
         if (extra != null) {
             r.headers().add(extra);
         }
         if (contentType != null) {
             r.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
         }
-        r.headers().set(HttpHeaderNames.CONTENT_LENGTH, body.remaining());
+        r.headers().set(HttpHeaderNames.CONTENT_LENGTH, length);
         respond(r);
     }
 

@@ -10,7 +10,6 @@ import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
@@ -94,12 +93,12 @@ final class ServerHandler extends ChannelInboundHandlerAdapter {
      * once, for every route.
      */
     static String hostProblem(FullHttpRequest req) {
-        HttpHeaders headers = req.headers();
-        String host = headers.get(HttpHeaderNames.HOST);
-        if (host == null) {
+        java.util.Iterator<String> hosts = req.headers().valueStringIterator(HttpHeaderNames.HOST);
+        if (!hosts.hasNext()) {
             return req.protocolVersion().equals(HttpVersion.HTTP_1_0) ? null : "no Host header";
         }
-        if (headers.getAll(HttpHeaderNames.HOST).size() > 1) {
+        String host = hosts.next();
+        if (hosts.hasNext()) {
             return "more than one Host header";
         }
         return validHost(host) ? null : "the Host header is not a host[:port]";
