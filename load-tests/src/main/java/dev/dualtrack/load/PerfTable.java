@@ -10,8 +10,9 @@ import java.util.List;
  * The in-flight path's whole table in one run, every figure beside its anchor measured in the same run: the
  * uncached and cached {@code /hf} download against nginx ({@code proxy_cache} miss plus openssl's SHA-256 of the
  * same bytes, and static), the fleet read against a direct S3 GET (and one whose client checks the sha256), and a
- * cached simple page (HTML and JSON) against nginx static at 64 and 1,000 connections. Each benchmark runs in a JVM of its own (the proxy's heap as deployed: 256 MiB for
- * streams), one after the other, with the machine's load average before and after it.
+ * cached simple page (HTML and JSON) against nginx static at 64 and 1,000 connections. Each benchmark runs in a
+ * JVM of its own (the proxy's heap as deployed: 256 MiB for streams), one after the other, with the machine's
+ * load average before and after it.
  *
  * <pre>
  * ./mvnw -q -B -pl load-tests exec:exec@perf-table

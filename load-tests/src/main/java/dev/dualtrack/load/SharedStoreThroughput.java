@@ -24,9 +24,9 @@ import java.util.List;
 /**
  * Fleet mode's read path: a large blob another replica verified, served from the shared store through the relay
  * (hashed, verified, tail held, written to the local cache), as a ratio to a direct GET of the same object from
- * the same S3 server in the same run, and to a direct GET whose client checks the sha256 as it reads (Python's hashlib). S3Proxy
- * runs as a process with its filesystem backend; this JVM (the proxy)
- * runs with -Xmx256m, and the peak heap after each run is reported.
+ * the same S3 server in the same run, and to a direct GET whose client checks the sha256 as it reads (Python's
+ * hashlib). S3Proxy runs as a process with its filesystem backend; this JVM (the proxy) runs with -Xmx256m, and
+ * the peak heap after each run is reported.
  *
  * <pre>
  * ./mvnw -q -B -pl load-tests -am install -DskipTests
